@@ -1,0 +1,185 @@
+"""The Jupyter Server extension: configuration, and the one place services are wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.auth.identity import (
+    IdentityProvider,
+    LegacyIdentityProvider,
+    PasswordIdentityProvider,
+)
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
+from traitlets import Bool, Int, Set, Unicode, default
+
+from ._version import __version__
+from .chats import handlers as chats_handlers
+from .chats.service import ChatService
+from .chats.store import ChatStore
+from .core.db import Database, async_url, create_engine
+from .core.handlers import HandlerContext
+from .core.openapi import OpenApiHandler, build_document
+from .events import handlers as events_handlers
+from .events.service import EventBus
+from .folders import handlers as folders_handlers
+from .folders.service import FolderService
+from .folders.store import FolderStore
+from .migrations import DatabaseTooNew, migrate
+from .users import handlers as users_handlers
+from .users.service import UserService
+from .users.store import UserStore
+
+API_ROOT = "chat-ext/api"
+
+# Jupyter Server's own logins: anyone holding the token or password is the server's owner.
+_OWNER_LOGINS = (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
+
+
+class ChatExtApp(ExtensionApp):
+    """jupyter-chat-ext: an LLM chat workspace served by Jupyter Server."""
+
+    name = "jupyter_chat_ext"
+    load_other_extensions = True
+
+    db_url = Unicode(
+        "",
+        config=True,
+        help="""Database URL. Empty (the default) means a SQLite file, chat-ext.db, in the
+        Jupyter data directory. Takes sqlite:///path.db or postgresql://user:pass@host/db
+        (install the 'postgres' extra); the asyncio driver is chosen automatically.""",
+    )
+    db_echo = Bool(False, config=True, help="Log every SQL statement (for debugging).")
+    admin_users = Set(
+        Unicode(),
+        config=True,
+        help="""Usernames (as the identity provider names them) that have the admin role.
+        The owner of a single-user server and JupyterHub's admins are admins already.""",
+    )
+    shared_identity = Bool(
+        None,
+        allow_none=True,
+        config=True,
+        help="""Treat everyone the server authenticates as one user, the server's owner.
+        Default (None): on for Jupyter Server's own token and password logins, which give each
+        browser an anonymous identity of its own; off for JupyterHub and any other identity
+        provider, whose users are real and distinct.""",
+    )
+    owner = Unicode(
+        config=True,
+        help="""Username of the server's owner, used when shared_identity is on.
+        Default: $JUPYTERHUB_USER, else the operating-system user running the server.""",
+    )
+    max_body_size = Int(
+        32 * 1024 * 1024,
+        config=True,
+        help="Largest request body the REST API accepts, in bytes; larger ones get a 413.",
+    )
+
+    @default("owner")
+    def _default_owner(self) -> str:
+        import getpass
+
+        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+    def resolved_db_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        folder = Path(jupyter_data_dir())
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / 'chat-ext.db'}"
+
+    def initialize_settings(self) -> None:
+        url = self.resolved_db_url()
+        try:
+            async_url(url)
+            _run_in_thread(_migrate(url))
+        except DatabaseTooNew as error:
+            self.log.critical("jupyter-chat-ext: %s", error)
+            raise SystemExit(1) from None
+        except Exception as error:
+            self.log.critical("jupyter-chat-ext: cannot open the database: %s", error)
+            raise SystemExit(1) from None
+        self.db = Database(url, echo=self.db_echo)
+
+        shared = self.shared_identity
+        if shared is None:
+            shared = type(self.serverapp.identity_provider) in _OWNER_LOGINS
+        self.bus = EventBus()
+        self.users = UserService(
+            UserStore(self.db),
+            shared_identity=shared,
+            admin_users=set(self.admin_users),
+            owner=self.owner,
+        )
+        self.folders = FolderService(FolderStore(self.db), self.bus)
+        self.chats = ChatService(ChatStore(self.db), self.folders, self.bus)
+        self.log.info(
+            "jupyter-chat-ext %s: database %s, %s",
+            __version__,
+            self.db.engine.url.render_as_string(hide_password=True),
+            "single owner" if shared else "multi-user",
+        )
+
+    def api_routes(self) -> list[tuple[str, type, dict[str, Any]]]:
+        """(path under the API root, handler, initialize kwargs) for every route."""
+        ctx = HandlerContext(identify=self.users.identify, max_body_size=self.max_body_size)
+        routes: list[tuple[str, type, dict[str, Any]]] = []
+
+        def mount(pairs: list[tuple[str, type]], **deps: Any) -> None:
+            routes.extend((path, cls, {"ctx": ctx, **deps}) for path, cls in pairs)
+
+        mount(users_handlers.routes)
+        mount(chats_handlers.routes, chats=self.chats)
+        mount(folders_handlers.routes, folders=self.folders)
+        mount(events_handlers.routes, bus=self.bus)
+        document = build_document(
+            [(p, c) for p, c, _ in routes], title="jupyter-chat-ext", version=__version__
+        )
+        mount([("/openapi.json", OpenApiHandler)], document=document)
+        return routes
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(
+            (url_path_join(API_ROOT, path), cls, kwargs) for path, cls, kwargs in self.api_routes()
+        )
+
+    async def stop_extension(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            await db.dispose()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
+def _run_in_thread(coro: Any) -> Any:
+    """Run a coroutine to completion on a private event loop. Used at start-up, before or
+    outside the server's loop, so that migrations finish before the first request."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as error:
+            result["error"] = error
+
+    thread = threading.Thread(target=target, name="chat-ext-migrate")
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+main = launch_new_instance = ChatExtApp.launch_instance

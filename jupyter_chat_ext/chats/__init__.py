@@ -1,0 +1,1 @@
+"""Chats: their message trees, tags, export and import."""

@@ -1,0 +1,419 @@
+"""Chat rules: ownership, the message tree, tags, export and import, and the events they raise."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.clock import from_ms, new_id, now_ms, to_ms
+from ..core.errors import NotFound, ValidationFailed
+from ..core.identity import Identity
+from ..events.schemas import Event
+from ..events.service import EventBus
+from ..folders.service import FolderService
+from .orm import ChatRow, MessageRow
+from .schemas import (
+    ChatCreate,
+    ChatDetail,
+    ChatListQuery,
+    ChatPage,
+    ChatSummary,
+    ChatUpdate,
+    CloneBody,
+    ExportChat,
+    ExportDocument,
+    ExportMessage,
+    ImportResult,
+    MessageCreate,
+    MessageOut,
+    MessageUpdate,
+    TagList,
+    TagOut,
+)
+from .store import ChatFilter, ChatStore
+from .transfer import parse_import, to_markdown
+from .tree import Node, Tree
+
+
+def tag_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _tag_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise ValidationFailed("A tag name must not be blank.")
+    return cleaned
+
+
+def _summary(row: Any, tags: list[str]) -> ChatSummary:
+    return ChatSummary(
+        id=row.id,
+        title=row.title,
+        pinned=row.pinned,
+        archived=row.archived,
+        folder_id=row.folder_id,
+        tags=tags,
+        created_at=from_ms(row.created_at),
+        updated_at=from_ms(row.updated_at),
+    )
+
+
+def _message(row: MessageRow, siblings: list[str]) -> MessageOut:
+    return MessageOut(
+        id=row.id,
+        parent_id=row.parent_id,
+        role=row.role,  # type: ignore[arg-type]
+        content=row.content,
+        model=row.model,
+        created_at=from_ms(row.created_at),
+        updated_at=from_ms(row.updated_at),
+        meta=row.meta or {},
+        sibling_ids=siblings,
+    )
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    at, _, last_id = cursor.partition(".")
+    if not at.isdigit() or not last_id:
+        raise ValidationFailed("'cursor' is not one this server gave; pass next_cursor as is.")
+    return int(at), last_id
+
+
+class ChatService:
+    def __init__(self, store: ChatStore, folders: FolderService, bus: EventBus):
+        self.store = store
+        self.folders = folders
+        self.bus = bus
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def list(self, me: Identity, query: ChatListQuery) -> ChatPage:
+        where = ChatFilter(
+            archived=query.archived,
+            pinned=query.pinned,
+            folder_id=query.folder_id,
+            tag_key=tag_key(query.tag) if query.tag else None,
+            q=query.q.strip() if query.q and query.q.strip() else None,
+            after=_decode_cursor(query.cursor) if query.cursor else None,
+        )
+        rows = await self.store.page(me.id, where, query.limit + 1)
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        tags = await self.store.tags_of([r.id for r in rows])
+        items = [_summary(r, tags.get(r.id, [])) for r in rows]
+        last = rows[-1] if rows else None
+        cursor = f"{last.updated_at}.{last.id}" if more and last else None
+        return ChatPage(items=items, next_cursor=cursor)
+
+    async def get(self, me: Identity, chat_id: str) -> ChatDetail:
+        chat = await self._require(me, chat_id)
+        tree = Tree(await self.store.skeleton(chat.id))
+        leaf = chat.current_message_id if chat.current_message_id in tree else tree.newest_leaf()
+        path = tree.path_to(leaf)
+        rows = {r.id: r for r in await self.store.messages(chat.id, path)} if path else {}
+        tags = await self.store.tags_of([chat.id])
+        return ChatDetail(
+            **_summary(chat, tags.get(chat.id, [])).model_dump(),
+            current_message_id=leaf,
+            meta=chat.meta or {},
+            messages=[_message(rows[i], tree.siblings(i)) for i in path if i in rows],
+        )
+
+    async def tags(self, me: Identity) -> TagList:
+        counts = await self.store.tag_counts(me.id)
+        return TagList(items=[TagOut(name=n, chat_count=c) for n, c in counts])
+
+    # -- writing chats -----------------------------------------------------------------------
+
+    async def create(self, me: Identity, body: ChatCreate) -> ChatDetail:
+        if body.folder_id is not None:
+            await self.folders.require(me, body.folder_id)
+        now = now_ms()
+        chat = ChatRow(
+            id=new_id(),
+            user_id=me.id,
+            title=body.title.strip() or "New Chat",
+            folder_id=body.folder_id,
+            pinned=body.pinned,
+            archived=False,
+            current_message_id=None,
+            created_at=now,
+            updated_at=now,
+            meta={},
+        )
+        messages = []
+        parent = None
+        for m in body.messages:
+            mid = new_id()
+            messages.append(self._message_values(me, chat.id, mid, parent, m, now))
+            parent = mid
+        chat.current_message_id = parent
+        tags = self._tag_pairs(body.tags)
+        await self.store.insert([chat], messages, {chat.id: tags} if tags else {})
+        detail = await self.get(me, chat.id)
+        self._publish(me, "chat.created", detail)
+        return detail
+
+    async def update(self, me: Identity, chat_id: str, body: ChatUpdate) -> ChatDetail:
+        chat = await self._require(me, chat_id)
+        fields = body.model_fields_set
+        values: dict[str, Any] = {}
+        for name in ("title", "pinned", "archived"):
+            if name in fields:
+                value = getattr(body, name)
+                if value is None:
+                    raise ValidationFailed(f"'{name}' cannot be null.")
+                values[name] = value.strip() if isinstance(value, str) else value
+        if values.get("title") == "":
+            raise ValidationFailed("'title' must not be blank.")
+        if "folder_id" in fields:
+            if body.folder_id is not None:
+                await self.folders.require(me, body.folder_id)
+            values["folder_id"] = body.folder_id
+        if "current_message_id" in fields:
+            tree = Tree(await self.store.skeleton(chat.id))
+            if body.current_message_id is None or body.current_message_id not in tree:
+                raise NotFound(f"No message {body.current_message_id!r} in this chat.")
+            values["current_message_id"] = tree.newest_leaf(body.current_message_id)
+        if values:
+            # Pinning, archiving and branch switching are not new activity: keep the place
+            # the chat has in the newest-first list.
+            if {"title", "folder_id"} & values.keys():
+                values["updated_at"] = now_ms()
+            await self.store.update(me.id, chat.id, values)
+        detail = await self.get(me, chat.id)
+        self._publish(me, "chat.updated", detail)
+        return detail
+
+    async def delete(self, me: Identity, chat_id: str) -> None:
+        if not await self.store.delete(me.id, chat_id):
+            raise NotFound(f"No chat with id {chat_id!r}.")
+        self.bus.publish(me.id, Event(type="chat.deleted", data={"id": chat_id}))
+
+    async def delete_all(self, me: Identity) -> int:
+        count = await self.store.delete_all(me.id)
+        self.bus.publish(me.id, Event(type="chat.deleted", data={"all": True}))
+        return count
+
+    async def archive_all(self, me: Identity) -> int:
+        ids = await self.store.archive_all(me.id, now_ms())
+        for chat_id in ids:
+            self.bus.publish(
+                me.id, Event(type="chat.updated", data={"id": chat_id, "archived": True})
+            )
+        return len(ids)
+
+    async def clone(self, me: Identity, chat_id: str, body: CloneBody) -> ChatDetail:
+        chat = await self._require(me, chat_id)
+        messages = await self.store.messages(chat.id)
+        tags = (await self.store.tags_of([chat.id])).get(chat.id, [])
+        title = (body.title or "").strip() or f"Clone of {chat.title}"[:500]
+        export = self._export_chat(chat, messages, tags).model_copy(
+            update={"title": title, "pinned": False, "archived": False}
+        )
+        (detail,) = await self._insert_exports(me, [export], keep_times=False)
+        return detail
+
+    # -- tags --------------------------------------------------------------------------------
+
+    async def add_tag(self, me: Identity, chat_id: str, name: str) -> ChatDetail:
+        chat = await self._require(me, chat_id)
+        name = _tag_name(name)
+        await self.store.add_tag(me.id, chat.id, name, tag_key(name), at=now_ms())
+        detail = await self.get(me, chat.id)
+        self._publish(me, "chat.updated", detail)
+        return detail
+
+    async def remove_tag(self, me: Identity, chat_id: str, name: str) -> ChatDetail:
+        chat = await self._require(me, chat_id)
+        if not await self.store.remove_tag(me.id, chat.id, tag_key(name), at=now_ms()):
+            raise NotFound(f"The chat has no tag {name!r}.")
+        detail = await self.get(me, chat.id)
+        self._publish(me, "chat.updated", detail)
+        return detail
+
+    # -- messages ----------------------------------------------------------------------------
+
+    async def add_message(self, me: Identity, chat_id: str, body: MessageCreate) -> MessageOut:
+        chat = await self._require(me, chat_id)
+        tree = Tree(await self.store.skeleton(chat.id))
+        if "parent_id" in body.model_fields_set:
+            parent = body.parent_id
+            if parent is not None and parent not in tree:
+                raise NotFound(f"No message {parent!r} in this chat to reply to.")
+        else:
+            current = chat.current_message_id
+            parent = current if current in tree else tree.newest_leaf()
+        now = now_ms()
+        mid = new_id()
+        row = MessageRow(**self._message_values(me, chat.id, mid, parent, body, now))
+        await self.store.add_message(row, at=now)
+        siblings = [*tree.children.get(parent, []), mid]
+        out = _message(row, siblings)
+        self.bus.publish(
+            me.id,
+            Event(type="message.added", data={"chat_id": chat.id, **out.model_dump(mode="json")}),
+        )
+        return out
+
+    async def update_message(
+        self, me: Identity, chat_id: str, message_id: str, body: MessageUpdate
+    ) -> MessageOut:
+        chat = await self._require(me, chat_id)
+        values: dict[str, Any] = {}
+        for name in ("content", "meta"):
+            if name in body.model_fields_set:
+                if getattr(body, name) is None:
+                    raise ValidationFailed(f"'{name}' cannot be null.")
+                values[name] = getattr(body, name)
+        if "model" in body.model_fields_set:
+            values["model"] = body.model
+        row = await self.store.update_message(chat.id, message_id, values, at=now_ms())
+        if row is None:
+            raise NotFound(f"No message {message_id!r} in this chat.")
+        tree = Tree(await self.store.skeleton(chat.id))
+        out = _message(row, tree.siblings(row.id))
+        self.bus.publish(
+            me.id,
+            Event(type="message.updated", data={"chat_id": chat.id, **out.model_dump(mode="json")}),
+        )
+        return out
+
+    # -- export and import -------------------------------------------------------------------
+
+    async def export(self, me: Identity, chat_ids: Sequence[str] | None = None) -> ExportDocument:
+        """Every branch of the given chats (or of all the user's chats)."""
+        if chat_ids is None:
+            chats = await self.store.all(me.id)
+        else:
+            chats = [await self._require(me, chat_id) for chat_id in chat_ids]
+        ids = [c.id for c in chats]
+        messages = await self.store.messages_of(ids)
+        tags = await self.store.tags_of(ids)
+        return ExportDocument(
+            chats=[self._export_chat(c, messages.get(c.id, []), tags.get(c.id, [])) for c in chats]
+        )
+
+    async def export_markdown(self, me: Identity, chat_id: str) -> tuple[str, str]:
+        detail = await self.get(me, chat_id)
+        return detail.title, to_markdown(detail.title, detail.messages)
+
+    async def import_(self, me: Identity, data: Any) -> ImportResult:
+        exports = parse_import(data)
+        details = await self._insert_exports(me, exports, keep_times=True)
+        return ImportResult(items=[ChatSummary(**d.model_dump()) for d in details])
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _require(self, me: Identity, chat_id: str) -> ChatRow:
+        """The user's own chat, or a 404 exactly like a missing one."""
+        chat = await self.store.get(me.id, chat_id)
+        if chat is None:
+            raise NotFound(f"No chat with id {chat_id!r}.")
+        return chat
+
+    def _tag_pairs(self, names: Sequence[str]) -> list[tuple[str, str]]:
+        pairs: dict[str, str] = {}
+        for name in names:
+            cleaned = _tag_name(name)
+            if len(cleaned) > 100:
+                raise ValidationFailed("A tag name is at most 100 characters.")
+            pairs.setdefault(tag_key(cleaned), cleaned)
+        return [(name, key) for key, name in pairs.items()]
+
+    def _message_values(
+        self, me: Identity, chat_id: str, mid: str, parent: str | None, m: Any, at: int
+    ) -> dict[str, Any]:
+        return {
+            "id": mid,
+            "chat_id": chat_id,
+            "user_id": me.id,
+            "parent_id": parent,
+            "role": m.role,
+            "content": m.content,
+            "model": m.model,
+            "created_at": at,
+            "updated_at": at,
+            "meta": m.meta,
+        }
+
+    def _export_chat(
+        self, chat: ChatRow, messages: list[MessageRow], tags: list[str]
+    ) -> ExportChat:
+        return ExportChat(
+            id=chat.id,
+            title=chat.title,
+            pinned=chat.pinned,
+            archived=chat.archived,
+            tags=tags,
+            created_at=from_ms(chat.created_at),
+            updated_at=from_ms(chat.updated_at),
+            current_message_id=chat.current_message_id,
+            meta=chat.meta or {},
+            messages=[
+                ExportMessage(
+                    id=m.id,
+                    parent_id=m.parent_id,
+                    role=m.role,  # type: ignore[arg-type]
+                    content=m.content,
+                    model=m.model,
+                    created_at=from_ms(m.created_at),
+                    updated_at=from_ms(m.updated_at),
+                    meta=m.meta or {},
+                )
+                for m in sorted(messages, key=lambda m: (m.created_at, m.id))
+            ],
+        )
+
+    async def _insert_exports(
+        self, me: Identity, exports: Sequence[ExportChat], *, keep_times: bool
+    ) -> list[ChatDetail]:
+        """New ids for every chat and message, so an import never collides with what exists."""
+        now = now_ms()
+        chats, messages, tags = [], [], {}
+        for export in exports:
+            chat_id = new_id()
+            ids = {m.id: new_id() for m in export.messages}
+            for m in export.messages:
+                values = self._message_values(
+                    me, chat_id, ids[m.id], ids.get(m.parent_id or ""), m, now
+                )
+                if keep_times:
+                    values["created_at"] = to_ms(m.created_at)
+                    values["updated_at"] = to_ms(m.updated_at)
+                messages.append(values)
+            tree = Tree(_nodes(messages, chat_id))
+            current = ids.get(export.current_message_id or "")
+            chats.append(
+                ChatRow(
+                    id=chat_id,
+                    user_id=me.id,
+                    title=export.title.strip()[:500] or "Imported chat",
+                    folder_id=None,
+                    pinned=export.pinned,
+                    archived=export.archived,
+                    current_message_id=current if current in tree else tree.newest_leaf(),
+                    created_at=to_ms(export.created_at) if keep_times else now,
+                    updated_at=to_ms(export.updated_at) if keep_times else now,
+                    meta=export.meta,
+                )
+            )
+            pairs = self._tag_pairs(export.tags)
+            if pairs:
+                tags[chat_id] = pairs
+        await self.store.insert(chats, messages, tags)
+        details = [await self.get(me, c.id) for c in chats]
+        for detail in details:
+            self._publish(me, "chat.created", detail)
+        return details
+
+    def _publish(self, me: Identity, kind: str, detail: ChatDetail) -> None:
+        summary = ChatSummary(**detail.model_dump()).model_dump(mode="json")
+        self.bus.publish(me.id, Event(type=kind, data=summary))  # type: ignore[arg-type]
+
+
+def _nodes(messages: list[dict[str, Any]], chat_id: str) -> list[Node]:
+    return [
+        Node(m["id"], m["parent_id"], m["created_at"]) for m in messages if m["chat_id"] == chat_id
+    ]

@@ -1,0 +1,302 @@
+"""SQL for chats, messages and tags. Every query is scoped by user id."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..core.clock import new_id
+from ..core.db import Database
+from .orm import ChatRow, ChatTagRow, MessageRow, TagRow
+from .tree import Node
+
+# Ids per IN (...) list, well under SQLite's and PostgreSQL's bound-parameter limits.
+_CHUNK = 1000
+
+# The columns a chat summary needs; the list never touches messages or meta.
+_SUMMARY = (
+    ChatRow.id,
+    ChatRow.title,
+    ChatRow.pinned,
+    ChatRow.archived,
+    ChatRow.folder_id,
+    ChatRow.created_at,
+    ChatRow.updated_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFilter:
+    archived: bool = False
+    pinned: bool | None = None
+    folder_id: str | None = None  # "none" selects chats at the top level
+    tag_key: str | None = None
+    q: str | None = None
+    after: tuple[int, str] | None = None  # keyset: (updated_at, id) of the last row seen
+
+
+class ChatStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # -- chats -------------------------------------------------------------------------------
+
+    async def page(self, user_id: str, where: ChatFilter, limit: int) -> list[Any]:
+        stmt = select(*_SUMMARY).where(ChatRow.user_id == user_id)
+        stmt = stmt.where(ChatRow.archived == where.archived)
+        if where.pinned is not None:
+            stmt = stmt.where(ChatRow.pinned == where.pinned)
+        if where.folder_id == "none":
+            stmt = stmt.where(ChatRow.folder_id.is_(None))
+        elif where.folder_id is not None:
+            stmt = stmt.where(ChatRow.folder_id == where.folder_id)
+        if where.tag_key is not None:
+            stmt = stmt.where(
+                exists()
+                .where(ChatTagRow.chat_id == ChatRow.id)
+                .where(ChatTagRow.tag_id == TagRow.id)
+                .where(TagRow.user_id == user_id, TagRow.key == where.tag_key)
+            )
+        if where.q:
+            # Correlated, so that a page filled by title matches stops early, and each chat's
+            # messages are reached through the (chat_id, parent_id) index.
+            in_text = (
+                exists()
+                .where(MessageRow.chat_id == ChatRow.id)
+                .where(self.db.contains(MessageRow.content, where.q))
+            )
+            stmt = stmt.where(or_(self.db.contains(ChatRow.title, where.q), in_text))
+        if where.after is not None:
+            at, last_id = where.after
+            stmt = stmt.where(
+                or_(ChatRow.updated_at < at, and_(ChatRow.updated_at == at, ChatRow.id < last_id))
+            )
+        stmt = stmt.order_by(ChatRow.updated_at.desc(), ChatRow.id.desc()).limit(limit)
+        async with self.db.session() as session:
+            return list((await session.execute(stmt)).all())
+
+    async def summary(self, user_id: str, chat_id: str) -> Any | None:
+        async with self.db.session() as session:
+            stmt = select(*_SUMMARY).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
+            return (await session.execute(stmt)).first()
+
+    async def get(self, user_id: str, chat_id: str) -> ChatRow | None:
+        async with self.db.session() as session:
+            return await session.scalar(
+                select(ChatRow).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
+            )
+
+    async def all(self, user_id: str) -> list[ChatRow]:
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(ChatRow)
+                .where(ChatRow.user_id == user_id)
+                .order_by(ChatRow.updated_at.desc(), ChatRow.id.desc())
+            )
+            return list(rows)
+
+    async def update(self, user_id: str, chat_id: str, values: dict[str, Any]) -> bool:
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(ChatRow)
+                .where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
+                .values(**values)
+            )
+            await session.commit()
+            return result.rowcount > 0
+
+    async def delete(self, user_id: str, chat_id: str) -> bool:
+        async with self.db.session() as session:
+            result = await session.execute(
+                delete(ChatRow).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
+            )
+            await self._drop_unused_tags(session, user_id)
+            await session.commit()
+            return result.rowcount > 0
+
+    async def delete_all(self, user_id: str) -> int:
+        async with self.db.session() as session:
+            result = await session.execute(delete(ChatRow).where(ChatRow.user_id == user_id))
+            await session.execute(delete(TagRow).where(TagRow.user_id == user_id))
+            await session.commit()
+            return result.rowcount
+
+    async def archive_all(self, user_id: str, at: int) -> list[str]:
+        async with self.db.session() as session:
+            ids = list(
+                await session.scalars(
+                    select(ChatRow.id).where(
+                        ChatRow.user_id == user_id, ChatRow.archived.is_(False)
+                    )
+                )
+            )
+            await session.execute(
+                update(ChatRow)
+                .where(ChatRow.user_id == user_id, ChatRow.archived.is_(False))
+                .values(archived=True, updated_at=at)
+            )
+            await session.commit()
+            return ids
+
+    async def insert(
+        self,
+        chats: Sequence[ChatRow],
+        messages: Sequence[dict[str, Any]],
+        tags: dict[str, list[tuple[str, str]]],
+    ) -> None:
+        """Write whole chats at once (new, cloned or imported): all or nothing."""
+        async with self.db.session() as session:
+            session.add_all(chats)
+            await session.flush()
+            if messages:
+                await session.execute(insert(MessageRow), list(messages))
+            for chat_id, pairs in tags.items():
+                for name, key in pairs:
+                    tag_id = await self._ensure_tag(session, chats[0].user_id, name, key)
+                    await session.execute(insert(ChatTagRow).values(chat_id=chat_id, tag_id=tag_id))
+            await session.commit()
+
+    # -- messages ----------------------------------------------------------------------------
+
+    async def skeleton(self, chat_id: str) -> list[Node]:
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(MessageRow.id, MessageRow.parent_id, MessageRow.created_at).where(
+                    MessageRow.chat_id == chat_id
+                )
+            )
+            return [Node(r.id, r.parent_id, r.created_at) for r in rows]
+
+    async def messages(self, chat_id: str, ids: Iterable[str] | None = None) -> list[MessageRow]:
+        stmt = select(MessageRow).where(MessageRow.chat_id == chat_id)
+        if ids is not None:
+            stmt = stmt.where(MessageRow.id.in_(list(ids)))
+        async with self.db.session() as session:
+            return list(await session.scalars(stmt))
+
+    async def messages_of(self, chat_ids: Sequence[str]) -> dict[str, list[MessageRow]]:
+        out: dict[str, list[MessageRow]] = defaultdict(list)
+        async with self.db.session() as session:
+            for start in range(0, len(chat_ids), _CHUNK):
+                rows = await session.scalars(
+                    select(MessageRow)
+                    .where(MessageRow.chat_id.in_(chat_ids[start : start + _CHUNK]))
+                    .order_by(MessageRow.created_at, MessageRow.id)
+                )
+                for row in rows:
+                    out[row.chat_id].append(row)
+        return out
+
+    async def add_message(self, row: MessageRow, *, at: int) -> None:
+        """Insert the message and make it the chat's current leaf, in one transaction."""
+        async with self.db.session() as session:
+            session.add(row)
+            await session.execute(
+                update(ChatRow)
+                .where(ChatRow.id == row.chat_id)
+                .values(current_message_id=row.id, updated_at=at)
+            )
+            await session.commit()
+
+    async def update_message(
+        self, chat_id: str, message_id: str, values: dict[str, Any], *, at: int
+    ) -> MessageRow | None:
+        async with self.db.session() as session:
+            row = await session.scalar(
+                select(MessageRow).where(MessageRow.id == message_id, MessageRow.chat_id == chat_id)
+            )
+            if row is None:
+                return None
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = at
+            await session.execute(
+                update(ChatRow).where(ChatRow.id == chat_id).values(updated_at=at)
+            )
+            await session.commit()
+            return row
+
+    # -- tags --------------------------------------------------------------------------------
+
+    async def tags_of(self, chat_ids: Sequence[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        async with self.db.session() as session:
+            for start in range(0, len(chat_ids), _CHUNK):
+                rows = await session.execute(
+                    select(ChatTagRow.chat_id, TagRow.name)
+                    .join(TagRow, TagRow.id == ChatTagRow.tag_id)
+                    .where(ChatTagRow.chat_id.in_(chat_ids[start : start + _CHUNK]))
+                    .order_by(TagRow.key)
+                )
+                for chat_id, name in rows:
+                    out[chat_id].append(name)
+        return out
+
+    async def tag_counts(self, user_id: str) -> list[tuple[str, int]]:
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(TagRow.name, func.count(ChatTagRow.chat_id))
+                .outerjoin(ChatTagRow, ChatTagRow.tag_id == TagRow.id)
+                .where(TagRow.user_id == user_id)
+                .group_by(TagRow.id, TagRow.name, TagRow.key)
+                .order_by(TagRow.key)
+            )
+            return [(name, count) for name, count in rows]
+
+    async def add_tag(self, user_id: str, chat_id: str, name: str, key: str, *, at: int) -> None:
+        async with self.db.session() as session:
+            tag_id = await self._ensure_tag(session, user_id, name, key)
+            present = await session.scalar(
+                select(ChatTagRow.tag_id).where(
+                    ChatTagRow.chat_id == chat_id, ChatTagRow.tag_id == tag_id
+                )
+            )
+            if present is None:
+                await session.execute(insert(ChatTagRow).values(chat_id=chat_id, tag_id=tag_id))
+                await session.execute(
+                    update(ChatRow).where(ChatRow.id == chat_id).values(updated_at=at)
+                )
+            await session.commit()
+
+    async def remove_tag(self, user_id: str, chat_id: str, key: str, *, at: int) -> bool:
+        async with self.db.session() as session:
+            tag_id = await session.scalar(
+                select(TagRow.id).where(TagRow.user_id == user_id, TagRow.key == key)
+            )
+            if tag_id is None:
+                return False
+            result = await session.execute(
+                delete(ChatTagRow).where(ChatTagRow.chat_id == chat_id, ChatTagRow.tag_id == tag_id)
+            )
+            if result.rowcount:
+                await session.execute(
+                    update(ChatRow).where(ChatRow.id == chat_id).values(updated_at=at)
+                )
+            await self._drop_unused_tags(session, user_id)
+            await session.commit()
+            return result.rowcount > 0
+
+    async def _ensure_tag(self, session: AsyncSession, user_id: str, name: str, key: str) -> str:
+        tag_id = await session.scalar(
+            select(TagRow.id).where(TagRow.user_id == user_id, TagRow.key == key)
+        )
+        if tag_id is None:
+            tag_id = new_id()
+            await session.execute(
+                insert(TagRow).values(id=tag_id, user_id=user_id, name=name, key=key)
+            )
+        return tag_id
+
+    async def _drop_unused_tags(self, session: AsyncSession, user_id: str) -> None:
+        """A tag lives as long as one of the user's chats carries it."""
+        await session.execute(
+            delete(TagRow).where(
+                TagRow.user_id == user_id,
+                ~exists().where(ChatTagRow.tag_id == TagRow.id),
+            )
+        )

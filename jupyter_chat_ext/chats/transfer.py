@@ -1,0 +1,143 @@
+"""Chats in and out: the JSON export, Markdown, and reading imports.
+
+Imports accept our own export document (one chat or many) and Open WebUI's chat export (a list of
+chats, or one, each holding ``chat.history.messages`` as a tree or ``chat.messages`` as a list),
+best effort: unknown fields are ignored, but a file that holds no chat at all is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..core.errors import ValidationFailed
+from ..core.handlers import format_validation_error
+from .schemas import ExportChat, ExportDocument, ExportMessage
+
+_ROLES = {"system", "user", "assistant", "tool"}
+
+
+def to_markdown(title: str, branch: Iterable[ExportMessage | Any]) -> str:
+    """The branch the user sees, as a Markdown document."""
+    lines = [f"# {title}", ""]
+    for message in branch:
+        who = message.role.capitalize()
+        if message.model and message.role == "assistant":
+            who += f" ({message.model})"
+        lines += [f"## {who}", "", message.content.rstrip(), ""]
+    return "\n".join(lines)
+
+
+def parse_import(data: Any) -> list[ExportChat]:
+    """Every chat found in ``data``, or a 422 saying what was expected."""
+    if isinstance(data, dict) and data.get("format") == "jupyter-chat-ext":
+        try:
+            return ExportDocument.model_validate(data).chats
+        except ValidationError as error:
+            raise ValidationFailed(
+                f"Not a valid jupyter-chat-ext export: {format_validation_error(error)}"
+            ) from None
+    items = data if isinstance(data, list) else [data]
+    chats = [_from_open_webui(item) for item in items if _looks_like_open_webui(item)]
+    if not chats:
+        raise ValidationFailed(
+            "The file holds no chat: expected a jupyter-chat-ext export "
+            '({"format": "jupyter-chat-ext", "chats": [...]}) or an Open WebUI chat export.'
+        )
+    return chats
+
+
+def _looks_like_open_webui(item: Any) -> bool:
+    if not isinstance(item, dict):
+        return False
+    chat = item.get("chat", item)
+    if not isinstance(chat, dict):
+        return False
+    history = chat.get("history")
+    return (isinstance(history, dict) and isinstance(history.get("messages"), dict)) or (
+        isinstance(chat.get("messages"), list)
+    )
+
+
+def _time(value: Any, fallback: datetime) -> datetime:
+    """Open WebUI writes seconds (or, in places, milliseconds or nanoseconds) since the epoch."""
+    if isinstance(value, int | float) and value > 0:
+        while value > 1e11:
+            value /= 1000
+        return datetime.fromtimestamp(value, tz=UTC)
+    return fallback
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI-style content parts
+        return "\n".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return "" if content is None else str(content)
+
+
+def _from_open_webui(item: dict[str, Any]) -> ExportChat:
+    chat = item.get("chat", item)
+    now = datetime.now(tz=UTC)
+    created = _time(item.get("created_at") or chat.get("timestamp"), now)
+    updated = _time(item.get("updated_at"), created)
+    history = chat.get("history") if isinstance(chat.get("history"), dict) else None
+    messages: list[ExportMessage] = []
+    current = None
+    if history and isinstance(history.get("messages"), dict):
+        raw = history["messages"]
+        for key, m in raw.items():
+            if not isinstance(m, dict) or m.get("role") not in _ROLES:
+                continue
+            parent = m.get("parentId")
+            messages.append(_message(m.get("id") or key, parent, m, created))
+        known = {m.id for m in messages}
+        messages = [
+            m.model_copy(update={"parent_id": m.parent_id if m.parent_id in known else None})
+            for m in messages
+        ]
+        current = history.get("currentId") if history.get("currentId") in known else None
+    else:
+        parent = None
+        for i, m in enumerate(chat.get("messages") or []):
+            if not isinstance(m, dict) or m.get("role") not in _ROLES:
+                continue
+            mid = str(m.get("id") or f"m{i}")
+            messages.append(_message(mid, parent, m, created))
+            parent = mid
+    tags = item.get("meta", {}).get("tags") if isinstance(item.get("meta"), dict) else None
+    if not isinstance(tags, list):
+        tags = chat.get("tags") if isinstance(chat.get("tags"), list) else []
+    title = str(item.get("title") or chat.get("title") or "Imported chat")[:500] or "Imported chat"
+    return ExportChat(
+        id=str(item.get("id") or chat.get("id") or ""),
+        title=title,
+        pinned=bool(item.get("pinned")),
+        archived=bool(item.get("archived")),
+        tags=[str(t)[:100] for t in tags if isinstance(t, str | int) and str(t).strip()],
+        created_at=created,
+        updated_at=updated,
+        current_message_id=current,
+        meta={"imported_from": "open-webui"},
+        messages=messages,
+    )
+
+
+def _message(mid: Any, parent: Any, m: dict[str, Any], fallback: datetime) -> ExportMessage:
+    at = _time(m.get("timestamp"), fallback)
+    model = m.get("model") or (m.get("models") or [None])[0]
+    return ExportMessage(
+        id=str(mid),
+        parent_id=str(parent) if parent else None,
+        role=m["role"],
+        content=_text(m.get("content")),
+        model=str(model)[:255] if model else None,
+        created_at=at,
+        updated_at=at,
+        meta={"usage": m["usage"]} if isinstance(m.get("usage"), dict) else {},
+    )

@@ -1,0 +1,215 @@
+"""Base classes for every REST and WebSocket handler of the extension.
+
+A handler method is declared with :func:`endpoint`, which parses and validates the body and query
+into pydantic models, turns service errors into the one JSON error shape, writes the response model,
+and records what it did so that the OpenAPI document is generated from the same declaration.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from http.client import responses
+from typing import Any, TypeVar
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from pydantic import BaseModel, ValidationError
+from tornado import web
+from tornado.websocket import WebSocketHandler
+
+from .errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed
+from .identity import Identify, Identity
+
+# Query arguments that Jupyter Server itself consumes; they are not part of any endpoint's query.
+_TRANSPORT_ARGS = frozenset({"token", "_xsrf"})
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    """What every handler needs besides its own services; built once in app.py."""
+
+    identify: Identify
+    max_body_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """The OpenAPI facts of one handler method."""
+
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    content_type: str
+    raw_body: bool
+
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def format_validation_error(error: ValidationError) -> str:
+    """One line a person can act on, naming every bad field."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        if item["type"] == "extra_forbidden":
+            parts.append(f"unknown field '{where}'")
+        elif item["type"] == "missing":
+            parts.append(f"'{where}' is required")
+        else:
+            parts.append(f"'{where}': {item['msg']}")
+    return "; ".join(parts)
+
+
+def endpoint(
+    summary: str,
+    *,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    content_type: str = "application/json",
+    raw_body: bool = False,
+) -> Callable[[F], F]:
+    """Declare a handler method: its body and query models, its response model and status.
+
+    The method receives ``body=`` and ``query=`` keyword arguments already validated, and returns
+    a response model (written as JSON with ``status``), or None for an empty 204, or writes the
+    response itself when ``content_type`` is not JSON. ``raw_body`` passes the parsed JSON value
+    instead of a model, for imports whose shape is checked by the service.
+    """
+    op = Operation(summary, body, query, response, status, content_type, raw_body)
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        async def run(self: ApiHandler, *args: Any, **kwargs: Any) -> None:
+            try:
+                if body is not None or raw_body:
+                    kwargs["body"] = self.read_body(body)
+                if query is not None:
+                    kwargs["query"] = self.read_query(query)
+                result = await method(self, *args, **kwargs)
+            except ApiError as error:
+                self.send_api_error(error.status, error.code, error.message)
+                return
+            if isinstance(result, BaseModel):
+                self.set_status(status)
+                self.set_header("Content-Type", "application/json; charset=UTF-8")
+                self.finish(result.model_dump_json())
+            elif result is None and status == 204:
+                self.set_status(204)
+                self.finish()
+
+        run.__openapi__ = op  # type: ignore[attr-defined]
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+class ApiHandler(APIHandler):
+    """REST handler base: resolves the chat-ext identity and speaks the one error shape."""
+
+    auth_resource = "chat-ext"
+    identity: Identity
+
+    def initialize(self, ctx: HandlerContext) -> None:
+        self.ctx = ctx
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.current_user:
+            self.identity = await self.ctx.identify(self.current_user)
+
+    def read_body(self, model: type[BaseModel] | None) -> Any:
+        raw = self.request.body
+        if len(raw) > self.ctx.max_body_size:
+            raise PayloadTooLarge(
+                f"Request body is {len(raw)} bytes; the limit is {self.ctx.max_body_size} "
+                "(ChatExtApp.max_body_size)."
+            )
+        try:
+            data = json.loads(raw or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise BadRequest(
+                f"Request body is not valid JSON: {error}", code="malformed_json"
+            ) from None
+        if model is None:
+            return data
+        if not isinstance(data, dict):
+            raise BadRequest("Request body must be a JSON object.", code="malformed_json")
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            raise ValidationFailed(format_validation_error(error)) from None
+
+    def read_query(self, model: type[BaseModel]) -> BaseModel:
+        values = {
+            key: self.decode_argument(vals[-1], name=key)
+            for key, vals in self.request.query_arguments.items()
+            if key not in _TRANSPORT_ARGS
+        }
+        try:
+            return model.model_validate(values)
+        except ValidationError as error:
+            raise ValidationFailed(format_validation_error(error)) from None
+
+    def send_api_error(self, status: int, code: str, message: str) -> None:
+        self.clear()
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        reason = responses.get(status, "Error")
+        self.finish(json.dumps({"message": message, "reason": reason, "code": code}))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, web.HTTPError) and error.log_message:
+            message = error.log_message % error.args if error.args else error.log_message
+        elif status_code >= 500:
+            message = "Internal server error; the server log has the details."
+        else:
+            message = responses.get(status_code, "Error")
+        code = _STATUS_CODES.get(status_code, "internal" if status_code >= 500 else "error")
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        reason = responses.get(status_code, "Error")
+        self.finish(json.dumps({"message": message, "reason": reason, "code": code}))
+
+
+class WsHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
+    """WebSocket handler base: subclasses decorate ``get`` with ``@ws_authenticated``
+    and call :meth:`authorize` before handing over to tornado."""
+
+    auth_resource = "chat-ext"
+    identity: Identity
+    # What each message the server sends looks like, for the OpenAPI document.
+    message_model: type[BaseModel] | None = None
+
+    def initialize(self, ctx: HandlerContext) -> None:
+        self.ctx = ctx
+
+    def set_default_headers(self) -> None:
+        """JupyterHandler's default headers do not apply to a WebSocket upgrade."""
+
+    async def authorize(self, action: str = "read") -> None:
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource)
+        )
+        if not allowed:
+            raise web.HTTPError(403, f"Not authorized to {action} {self.auth_resource}.")
+        self.identity = await self.ctx.identify(self.current_user)

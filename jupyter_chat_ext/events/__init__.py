@@ -1,0 +1,1 @@
+"""Events: a user's changes pushed to that user's other open tabs over a WebSocket."""

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+EventType = Literal[
+    "chat.created",
+    "chat.updated",
+    "chat.deleted",
+    "message.added",
+    "message.updated",
+    "folder.created",
+    "folder.updated",
+    "folder.deleted",
+]
+
+
+class Event(BaseModel):
+    """One change. ``data`` is the changed object's summary (or just its id when deleted)."""
+
+    type: EventType
+    data: dict[str, Any]

@@ -1,0 +1,1 @@
+"""Folders: a user's nested folders that chats can be moved into."""

@@ -1,0 +1,1 @@
+"""Users: whoever Jupyter Server's identity provider says, recorded with a role."""

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+
+from tests.support.identity import TokenPerUser, header
+from tests.support.postgres import PostgresServer
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+# `make test` sets this so that a missing PostgreSQL fails the run instead of being skipped.
+REQUIRE_PG = os.environ.get("CHAT_EXT_REQUIRE_PG") == "1"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    if not PostgresServer.available():
+        if REQUIRE_PG:
+            pytest.fail("PostgreSQL is required (CHAT_EXT_REQUIRE_PG=1) but is not installed.")
+        pytest.skip("PostgreSQL is not installed")
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'chat-ext.db'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture
+def chat_ext_config() -> dict[str, Any]:
+    """Extra ChatExtApp settings; tests override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def jp_server_config(db_url, chat_ext_config):
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_chat_ext": True},
+            "allow_unauthenticated_access": False,
+            "identity_provider_class": TokenPerUser,
+        },
+        "ChatExtApp": {"db_url": db_url, "admin_users": {"admin"}, **chat_ext_config},
+    }
+
+
+class Api:
+    """Calls the chat-ext REST API as a given user and decodes the JSON answer."""
+
+    def __init__(self, fetch, user: str | None = "alice"):
+        self._fetch = fetch
+        self.user = user
+
+    def as_(self, user: str | None) -> Api:
+        return Api(self._fetch, user)
+
+    async def __call__(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+        raw: bytes | None = None,
+    ):
+        kwargs: dict[str, Any] = {"method": method, "raise_error": False}
+        if raw is not None:
+            kwargs["body"] = raw
+        elif body is not None:
+            kwargs["body"] = json.dumps(body)
+        elif method in ("POST", "PATCH", "PUT"):
+            kwargs["body"] = b"{}"
+        if method == "DELETE" and "body" in kwargs:
+            kwargs["allow_nonstandard_methods"] = True
+        response = await self._fetch(
+            "chat-ext",
+            "api",
+            *path.strip("/").split("/"),
+            headers=header(self.user),
+            params=params or {},
+            **kwargs,
+        )
+        return Response(response)
+
+
+class Response:
+    def __init__(self, response):
+        self.status = response.code
+        self.headers = response.headers
+        self.text = response.body.decode() if response.body else ""
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+    def __repr__(self) -> str:
+        return f"<{self.status} {self.text[:300]}>"
+
+
+@pytest.fixture
+def api(jp_fetch) -> Api:
+    return Api(jp_fetch)
