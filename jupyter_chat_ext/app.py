@@ -37,6 +37,19 @@ from .users.store import UserStore
 
 API_ROOT = "chat-ext/api"
 
+
+def openapi_document() -> dict[str, Any]:
+    """The REST API's OpenAPI document, built from the handler classes alone."""
+    pairs = [
+        *users_handlers.routes,
+        *chats_handlers.routes,
+        *folders_handlers.routes,
+        *events_handlers.routes,
+        ("/openapi.json", OpenApiHandler),
+    ]
+    return build_document(pairs, title="jupyter-chat-ext", version=__version__)
+
+
 # Jupyter Server's own logins: anyone holding the token or password is the server's owner.
 _OWNER_LOGINS = (IdentityProvider, PasswordIdentityProvider, LegacyIdentityProvider)
 
@@ -138,10 +151,7 @@ class ChatExtApp(ExtensionApp):
         mount(chats_handlers.routes, chats=self.chats)
         mount(folders_handlers.routes, folders=self.folders)
         mount(events_handlers.routes, bus=self.bus)
-        document = build_document(
-            [(p, c) for p, c, _ in routes], title="jupyter-chat-ext", version=__version__
-        )
-        mount([("/openapi.json", OpenApiHandler)], document=document)
+        mount([("/openapi.json", OpenApiHandler)], document=openapi_document())
         return routes
 
     def initialize_handlers(self) -> None:
