@@ -23,7 +23,7 @@ from .chats import handlers as chats_handlers
 from .chats.service import ChatService
 from .chats.store import ChatStore
 from .core.db import Database, async_url, create_engine
-from .core.handlers import HandlerContext
+from .core.handlers import HandlerContext, UnknownRouteHandler
 from .core.openapi import OpenApiHandler, build_document
 from .events import handlers as events_handlers
 from .events.service import EventBus
@@ -88,6 +88,13 @@ class ChatExtApp(ExtensionApp):
         help="""Username of the server's owner, used when shared_identity is on.
         Default: $JUPYTERHUB_USER, else the operating-system user running the server.""",
     )
+    owner_is_admin = Bool(
+        True,
+        config=True,
+        help="""Give the server's owner the admin role. Turn it off for JupyterHub deployments
+        where every user's server shares one database, so that only hub admins and
+        admin_users manage what is global.""",
+    )
     max_body_size = Int(
         32 * 1024 * 1024,
         config=True,
@@ -129,6 +136,7 @@ class ChatExtApp(ExtensionApp):
             shared_identity=shared,
             admin_users=set(self.admin_users),
             owner=self.owner,
+            owner_is_admin=self.owner_is_admin,
         )
         self.folders = FolderService(FolderStore(self.db), self.bus)
         self.chats = ChatService(ChatStore(self.db), self.folders, self.bus)
@@ -155,9 +163,12 @@ class ChatExtApp(ExtensionApp):
         return routes
 
     def initialize_handlers(self) -> None:
+        routes = self.api_routes()
         self.handlers.extend(
-            (url_path_join(API_ROOT, path), cls, kwargs) for path, cls, kwargs in self.api_routes()
+            (url_path_join(API_ROOT, path), cls, kwargs) for path, cls, kwargs in routes
         )
+        ctx = routes[0][2]["ctx"]
+        self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, {"ctx": ctx}))
 
     async def stop_extension(self) -> None:
         db = getattr(self, "db", None)

@@ -44,7 +44,10 @@ def chat_ext_config() -> dict[str, Any]:
 def jp_server_config(db_url, chat_ext_config):
     return {
         "ServerApp": {
-            "jpserver_extensions": {"jupyter_chat_ext": True},
+            # Terminals' WebSocket handler is not decorated for authentication and would fail
+            # to load now that JupyterServerAuthWarning is an error; chat-ext needs no terminals.
+            "jpserver_extensions": {"jupyter_chat_ext": True, "jupyter_server_terminals": False},
+            "terminals_enabled": False,
             "allow_unauthenticated_access": False,
             "identity_provider_class": TokenPerUser,
         },

@@ -116,13 +116,13 @@ class ExportHandler(_ChatHandler):
         "Export a chat as JSON (every branch) or Markdown (the current branch)",
         query=ExportQuery,
         response=ExportDocument,
+        content_type="text/markdown",
     )
     async def get(self, chat_id: str, query: ExportQuery) -> ExportDocument | None:
         if query.format == "markdown":
             title, text = await self.chats.export_markdown(self.identity, chat_id)
             self.attachment(title, "md")
-            self.set_header("Content-Type", "text/markdown; charset=UTF-8")
-            self.finish(text)
+            self.finish(text, set_content_type="text/markdown; charset=UTF-8")
             return None
         document = await self.chats.export(self.identity, [chat_id])
         self.attachment(document.chats[0].title, "json")

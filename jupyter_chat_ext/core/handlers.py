@@ -213,3 +213,16 @@ class WsHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         if not allowed:
             raise web.HTTPError(403, f"Not authorized to {action} {self.auth_resource}.")
         self.identity = await self.ctx.identify(self.current_user)
+
+
+class UnknownRouteHandler(ApiHandler):
+    """Any other path under the API root: a JSON 404 rather than Jupyter's HTML page."""
+
+    def _missing(self, *args: Any) -> None:
+        raise web.HTTPError(404, "No chat-ext API route %s; see openapi.json.", self.request.path)
+
+    get = web.authenticated(_missing)
+    post = web.authenticated(_missing)
+    put = web.authenticated(_missing)
+    patch = web.authenticated(_missing)
+    delete = web.authenticated(_missing)

@@ -1,0 +1,114 @@
+"""Every route, REST and WebSocket, as the owner, another user, an admin and anonymously.
+
+Chats and folders are private: another user, admins included, gets the same 404 as for an object
+that does not exist, and the owner's data is unchanged afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_chat_ext.app import openapi_document
+from tests.support.identity import header
+
+# (method, path template) -> (body, whether the route names one of the owner's objects)
+ROUTES = {
+    ("get", "/users/me"): (None, False),
+    ("get", "/openapi.json"): (None, False),
+    ("get", "/chats"): (None, False),
+    ("post", "/chats"): ({"title": "new"}, False),
+    ("post", "/chats/archive-all"): ({}, False),
+    ("post", "/chats/delete-all"): ({"confirm": "delete all chats"}, False),
+    ("get", "/chats/export"): (None, False),
+    ("post", "/chats/import"): ({"format": "jupyter-chat-ext", "chats": []}, False),
+    ("get", "/chats/{chat_id}"): (None, True),
+    ("patch", "/chats/{chat_id}"): ({"title": "changed"}, True),
+    ("delete", "/chats/{chat_id}"): (None, True),
+    ("post", "/chats/{chat_id}/clone"): ({}, True),
+    ("get", "/chats/{chat_id}/export"): (None, True),
+    ("post", "/chats/{chat_id}/tags"): ({"name": "extra"}, True),
+    ("delete", "/chats/{chat_id}/tags/{name}"): (None, True),
+    ("post", "/chats/{chat_id}/messages"): ({"role": "user", "content": "more"}, True),
+    ("patch", "/chats/{chat_id}/messages/{message_id}"): ({"content": "changed"}, True),
+    ("get", "/tags"): (None, False),
+    ("get", "/folders"): (None, False),
+    ("post", "/folders"): ({"name": "f"}, False),
+    ("patch", "/folders/{folder_id}"): ({"name": "changed"}, True),
+    ("delete", "/folders/{folder_id}"): (None, True),
+}
+WEBSOCKETS = {"/events"}
+
+
+def test_the_matrix_covers_every_route():
+    spec = openapi_document()["paths"]
+    declared = {(m, p) for p, ops in spec.items() for m in ops if p not in WEBSOCKETS}
+    assert declared == set(ROUTES)
+    assert set(spec) >= WEBSOCKETS
+
+
+async def owner_objects(api):
+    folder = (await api("POST", "folders", {"name": "private"})).json()
+    chat = (
+        await api(
+            "POST",
+            "chats",
+            {
+                "title": "private",
+                "tags": ["secret"],
+                "folder_id": folder["id"],
+                "messages": [{"role": "user", "content": "my secret"}],
+            },
+        )
+    ).json()
+    return {
+        "chat_id": chat["id"],
+        "message_id": chat["messages"][0]["id"],
+        "name": "secret",
+        "folder_id": folder["id"],
+    }
+
+
+async def snapshot(api):
+    chats = (await api("GET", "chats/export")).json()["chats"]
+    folders = (await api("GET", "folders")).json()["items"]
+    return chats, folders
+
+
+def success(method: str, path: str) -> int:
+    responses = openapi_document()["paths"][path][method]["responses"]
+    return int(next(code for code in responses if code.startswith("2")))
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+async def test_route(api, method, path):
+    body, owned = ROUTES[(method, path)]
+    ids = await owner_objects(api)
+    url = path.format(**ids).lstrip("/")
+    before = await snapshot(api)
+    for user in ("bob", "admin", None):
+        r = await api.as_(user)(method.upper(), url, body)
+        if user is None:
+            assert r.status == 403, (user, r)
+        elif owned:
+            assert r.status == 404, (user, r)
+            assert r.json()["code"] == "not_found"
+        else:
+            assert r.status == success(method, path), (user, r)
+        if owned or user is None:
+            # nothing of the owner's changed
+            assert await snapshot(api) == before, user
+    r = await api(method.upper(), url, body)
+    assert r.status == success(method, path), r
+
+
+@pytest.mark.parametrize("user", ["alice", "bob", "admin"])
+async def test_events_socket_for_every_user(jp_ws_fetch, user):
+    ws = await jp_ws_fetch("chat-ext", "api", "events", headers=header(user))
+    ws.close()
+
+
+async def test_events_socket_refuses_anonymous(jp_ws_fetch):
+    with pytest.raises(HTTPClientError) as error:
+        await jp_ws_fetch("chat-ext", "api", "events", headers=header(None))
+    assert error.value.code == 403

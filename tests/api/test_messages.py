@@ -1,0 +1,80 @@
+"""The message tree: replies, edits and regenerations as siblings, and switching branches."""
+
+from __future__ import annotations
+
+
+async def add(api, chat_id: str, role: str, content: str, **extra):
+    r = await api("POST", f"chats/{chat_id}/messages", {"role": role, "content": content, **extra})
+    assert r.status == 201, r
+    return r.json()
+
+
+async def branch(api, chat_id: str) -> list[str]:
+    return [m["content"] for m in (await api("GET", f"chats/{chat_id}")).json()["messages"]]
+
+
+async def test_replies_follow_the_current_leaf(api):
+    chat = (await api("POST", "chats", {})).json()
+    assert chat["title"] == "New Chat" and chat["messages"] == []
+    q = await add(api, chat["id"], "user", "question")
+    a = await add(api, chat["id"], "assistant", "answer", model="m", meta={"usage": {"total": 3}})
+    assert q["parent_id"] is None and a["parent_id"] == q["id"]
+    assert a["meta"] == {"usage": {"total": 3}}
+    assert await branch(api, chat["id"]) == ["question", "answer"]
+
+
+async def test_edit_and_regenerate_make_branches_and_switching_works(api):
+    chat = (await api("POST", "chats", {})).json()
+    cid = chat["id"]
+    q1 = await add(api, cid, "user", "q1")
+    a1 = await add(api, cid, "assistant", "a1")
+    # regenerate: a second answer to q1
+    a2 = await add(api, cid, "assistant", "a2", parent_id=q1["id"])
+    assert a2["sibling_ids"] == [a1["id"], a2["id"]]
+    assert await branch(api, cid) == ["q1", "a2"]
+    # edit the first user message: a new root sibling with its own answer
+    q1b = await add(api, cid, "user", "q1 edited", parent_id=None)
+    await add(api, cid, "assistant", "a for edited")
+    detail = (await api("GET", f"chats/{cid}")).json()
+    assert [m["content"] for m in detail["messages"]] == ["q1 edited", "a for edited"]
+    assert detail["messages"][0]["sibling_ids"] == [q1["id"], q1b["id"]]
+    # switch back to the first root: the branch continues down its newest answer
+    r = await api("PATCH", f"chats/{cid}", {"current_message_id": q1["id"]})
+    assert r.status == 200, r
+    assert [m["content"] for m in r.json()["messages"]] == ["q1", "a2"]
+    r = await api("PATCH", f"chats/{cid}", {"current_message_id": a1["id"]})
+    assert [m["content"] for m in r.json()["messages"]] == ["q1", "a1"]
+    assert r.json()["messages"][1]["sibling_ids"] == [a1["id"], a2["id"]]
+    # the choice is remembered
+    assert await branch(api, cid) == ["q1", "a1"]
+    r = await api("PATCH", f"chats/{cid}", {"current_message_id": "nope"})
+    assert r.status == 404
+
+
+async def test_update_message(api):
+    chat = (await api("POST", "chats", {})).json()
+    m = await add(api, chat["id"], "assistant", "partial")
+    r = await api(
+        "PATCH",
+        f"chats/{chat['id']}/messages/{m['id']}",
+        {"content": "complete", "meta": {"done": True}},
+    )
+    assert r.status == 200, r
+    assert (r.json()["content"], r.json()["meta"]) == ("complete", {"done": True})
+    assert await branch(api, chat["id"]) == ["complete"]
+    r = await api("PATCH", f"chats/{chat['id']}/messages/unknown", {"content": "x"})
+    assert r.status == 404
+    r = await api("PATCH", f"chats/{chat['id']}/messages/{m['id']}", {"content": None})
+    assert r.status == 422
+
+
+async def test_reply_to_a_message_of_another_chat_is_refused(api):
+    one = (await api("POST", "chats", {"messages": [{"role": "user", "content": "x"}]})).json()
+    two = (await api("POST", "chats", {})).json()
+    r = await api(
+        "POST",
+        f"chats/{two['id']}/messages",
+        {"role": "assistant", "content": "y", "parent_id": one["messages"][0]["id"]},
+    )
+    assert r.status == 404
+    assert await branch(api, two["id"]) == []

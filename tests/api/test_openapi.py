@@ -1,0 +1,50 @@
+"""The OpenAPI document is generated from the code and lists every route the server serves."""
+
+from __future__ import annotations
+
+import re
+
+from jupyter_chat_ext.core.handlers import UnknownRouteHandler, WsHandler
+from jupyter_chat_ext.core.openapi import METHODS, openapi_path
+
+
+async def test_served_document_lists_every_registered_route(api, jp_serverapp):
+    r = await api("GET", "openapi.json")
+    assert r.status == 200
+    doc = r.json()
+    assert doc["openapi"].startswith("3.1")
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    registered = 0
+    for pattern, handler, _ in ext.handlers:
+        if handler is UnknownRouteHandler:
+            continue
+        path = openapi_path(re.sub(r"^.*?chat-ext/api", "", pattern))
+        assert path in doc["paths"], f"{path} is served but missing from openapi.json"
+        methods = (
+            ["get"]
+            if issubclass(handler, WsHandler)
+            else [
+                m
+                for m in METHODS
+                if m in vars(handler)
+                or any(
+                    m in vars(b)
+                    for b in handler.__mro__[1:-1]
+                    if b.__module__.startswith("jupyter_chat_ext")
+                )
+            ]
+        )
+        for method in methods:
+            assert method in doc["paths"][path], (
+                f"{method.upper()} {path} missing from openapi.json"
+            )
+            registered += 1
+    assert registered >= 20
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            assert op["summary"], (method, path)
+            for status, response in op["responses"].items():
+                for media in response.get("content", {}).values():
+                    ref = media["schema"].get("$ref")
+                    if ref:
+                        assert ref.rsplit("/", 1)[-1] in doc["components"]["schemas"], ref

@@ -1,0 +1,162 @@
+"""Export as JSON and Markdown; import our export and Open WebUI's."""
+
+from __future__ import annotations
+
+import json
+
+
+async def test_export_json_round_trips_every_branch(api):
+    chat = (
+        await api(
+            "POST",
+            "chats",
+            {
+                "title": "Round trip",
+                "tags": ["keep"],
+                "messages": [
+                    {"role": "user", "content": "q"},
+                    {"role": "assistant", "content": "a1"},
+                ],
+            },
+        )
+    ).json()
+    q = chat["messages"][0]["id"]
+    await api(
+        "POST",
+        f"chats/{chat['id']}/messages",
+        {"role": "assistant", "content": "a2", "parent_id": q},
+    )
+    r = await api("GET", f"chats/{chat['id']}/export")
+    assert r.status == 200, r
+    assert 'filename="Round-trip.json"' in r.headers["Content-Disposition"]
+    doc = r.json()
+    assert doc["format"] == "jupyter-chat-ext" and doc["version"] == 1
+    assert len(doc["chats"][0]["messages"]) == 3
+
+    r = await api("POST", "chats/import", doc)
+    assert r.status == 201, r
+    (imported,) = r.json()["items"]
+    assert imported["id"] != chat["id"]
+    assert imported["title"] == "Round trip" and imported["tags"] == ["keep"]
+    detail = (await api("GET", f"chats/{imported['id']}")).json()
+    assert [m["content"] for m in detail["messages"]] == ["q", "a2"]
+    assert len(detail["messages"][1]["sibling_ids"]) == 2
+    assert detail["created_at"] == chat["created_at"]
+
+
+async def test_export_markdown_is_the_current_branch(api):
+    chat = (
+        await api(
+            "POST",
+            "chats",
+            {
+                "title": "Notes",
+                "messages": [
+                    {"role": "user", "content": "What is 2+2?"},
+                    {"role": "assistant", "content": "**4**", "model": "tiny"},
+                ],
+            },
+        )
+    ).json()
+    r = await api("GET", f"chats/{chat['id']}/export", params={"format": "markdown"})
+    assert r.status == 200
+    assert r.headers["Content-Type"].startswith("text/markdown")
+    assert r.text == "# Notes\n\n## User\n\nWhat is 2+2?\n\n## Assistant (tiny)\n\n**4**\n"
+
+
+async def test_export_all_then_import_all(api):
+    for title in ("one", "two"):
+        await api(
+            "POST", "chats", {"title": title, "messages": [{"role": "user", "content": title}]}
+        )
+    await api.as_("bob")("POST", "chats", {"title": "bob's"})
+    doc = (await api("GET", "chats/export")).json()
+    assert sorted(c["title"] for c in doc["chats"]) == ["one", "two"]
+    r = await api.as_("bob")("POST", "chats/import", doc)
+    assert r.status == 201
+    listed = (await api.as_("bob")("GET", "chats")).json()["items"]
+    assert sorted(c["title"] for c in listed) == ["bob's", "one", "two"]
+
+
+OPEN_WEBUI_EXPORT = [
+    {
+        "id": "6a1e2b8c-0000-0000-0000-000000000001",
+        "user_id": "u1",
+        "title": "Chat from Open WebUI",
+        "chat": {
+            "id": "",
+            "title": "Chat from Open WebUI",
+            "models": ["llama3.1:8b"],
+            "history": {
+                "messages": {
+                    "m1": {
+                        "id": "m1",
+                        "parentId": None,
+                        "childrenIds": ["m2", "m3"],
+                        "role": "user",
+                        "content": "Hi",
+                        "timestamp": 1718000000,
+                    },
+                    "m2": {
+                        "id": "m2",
+                        "parentId": "m1",
+                        "childrenIds": [],
+                        "role": "assistant",
+                        "content": "Hello!",
+                        "model": "llama3.1:8b",
+                        "timestamp": 1718000001,
+                    },
+                    "m3": {
+                        "id": "m3",
+                        "parentId": "m1",
+                        "childrenIds": [],
+                        "role": "assistant",
+                        "content": "Hey there",
+                        "model": "llama3.1:8b",
+                        "timestamp": 1718000002,
+                        "usage": {"total_tokens": 9},
+                    },
+                },
+                "currentId": "m2",
+            },
+            "messages": [],
+            "tags": [],
+            "timestamp": 1718000000000,
+        },
+        "updated_at": 1718000005,
+        "created_at": 1718000000,
+        "share_id": None,
+        "archived": False,
+        "pinned": True,
+        "meta": {"tags": ["imported"]},
+        "folder_id": None,
+    },
+    {
+        "id": "legacy",
+        "title": "Flat messages",
+        "chat": {
+            "messages": [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": [{"type": "text", "text": "b"}]},
+            ]
+        },
+    },
+]
+
+
+async def test_import_open_webui_export(api):
+    r = await api("POST", "chats/import", raw=json.dumps(OPEN_WEBUI_EXPORT).encode())
+    assert r.status == 201, r
+    items = {c["title"]: c for c in r.json()["items"]}
+    owui = items["Chat from Open WebUI"]
+    assert owui["pinned"] is True and owui["tags"] == ["imported"]
+    assert owui["created_at"].startswith("2024-06-10")
+    detail = (await api("GET", f"chats/{owui['id']}")).json()
+    assert [m["content"] for m in detail["messages"]] == ["Hi", "Hello!"]
+    assert detail["messages"][1]["model"] == "llama3.1:8b"
+    assert len(detail["messages"][1]["sibling_ids"]) == 2
+    other = detail["messages"][1]["sibling_ids"][1]
+    switched = (await api("PATCH", f"chats/{owui['id']}", {"current_message_id": other})).json()
+    assert switched["messages"][1]["meta"] == {"usage": {"total_tokens": 9}}
+    flat = (await api("GET", f"chats/{items['Flat messages']['id']}")).json()
+    assert [m["content"] for m in flat["messages"]] == ["a", "b"]
