@@ -1,4 +1,4 @@
-"""The chats resource: create, list, search, filter, rename, pin, archive, move, tag, clone, delete."""
+"""The chats resource: create, list, search, filter, rename, pin, archive, move, tag, clone."""
 
 from __future__ import annotations
 

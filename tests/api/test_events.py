@@ -11,8 +11,8 @@ from tornado.httpclient import HTTPClientError
 from tests.support.identity import header
 
 
-async def next_event(ws, timeout: float = 5.0) -> dict:
-    message = await asyncio.wait_for(ws.read_message(), timeout)
+async def next_event(ws) -> dict:
+    message = await asyncio.wait_for(ws.read_message(), 5.0)
     assert message is not None, "socket closed"
     return json.loads(message)
 
