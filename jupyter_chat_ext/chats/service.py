@@ -59,18 +59,21 @@ def _summary(row: Any, tags: list[str]) -> ChatSummary:
     )
 
 
+def _message_fields(row: MessageRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "parent_id": row.parent_id,
+        "role": row.role,
+        "content": row.content,
+        "model": row.model,
+        "created_at": from_ms(row.created_at),
+        "updated_at": from_ms(row.updated_at),
+        "meta": row.meta or {},
+    }
+
+
 def _message(row: MessageRow, siblings: list[str]) -> MessageOut:
-    return MessageOut(
-        id=row.id,
-        parent_id=row.parent_id,
-        role=row.role,  # type: ignore[arg-type]
-        content=row.content,
-        model=row.model,
-        created_at=from_ms(row.created_at),
-        updated_at=from_ms(row.updated_at),
-        meta=row.meta or {},
-        sibling_ids=siblings,
-    )
+    return MessageOut(**_message_fields(row), sibling_ids=siblings)
 
 
 def _decode_cursor(cursor: str) -> tuple[int, str]:
@@ -172,8 +175,10 @@ class ChatService:
                 await self.folders.require(me, body.folder_id)
             values["folder_id"] = body.folder_id
         if "current_message_id" in fields:
+            if body.current_message_id is None:
+                raise ValidationFailed("'current_message_id' cannot be null.")
             tree = Tree(await self.store.skeleton(chat.id))
-            if body.current_message_id is None or body.current_message_id not in tree:
+            if body.current_message_id not in tree:
                 raise NotFound(f"No message {body.current_message_id!r} in this chat.")
             values["current_message_id"] = tree.newest_leaf(body.current_message_id)
         if values:
@@ -352,16 +357,7 @@ class ChatService:
             current_message_id=chat.current_message_id,
             meta=chat.meta or {},
             messages=[
-                ExportMessage(
-                    id=m.id,
-                    parent_id=m.parent_id,
-                    role=m.role,  # type: ignore[arg-type]
-                    content=m.content,
-                    model=m.model,
-                    created_at=from_ms(m.created_at),
-                    updated_at=from_ms(m.updated_at),
-                    meta=m.meta or {},
-                )
+                ExportMessage(**_message_fields(m))
                 for m in sorted(messages, key=lambda m: (m.created_at, m.id))
             ],
         )

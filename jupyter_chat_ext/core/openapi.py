@@ -112,6 +112,8 @@ def build_document(routes: list[tuple[str, type]], *, title: str, version: str) 
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
+        # Relative to where the document is served, {base_url}chat-ext/api/openapi.json.
+        "servers": [{"url": "."}],
         "paths": paths,
         "components": {
             "schemas": schema.get("$defs", {}),
