@@ -15,7 +15,8 @@ run: install
 test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	cd labextension && npx tsc --noEmit -p .
+	cd labextension && ( [ -d node_modules ] || npm ci ) && npx tsc --noEmit -p . \
+		&& PYTHON="$(abspath $(BIN))/python" npm run --silent check:api
 	CHAT_EXT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/api tests/unit tests/kernel
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 
@@ -32,8 +33,8 @@ $(STAMP): $(BIN)/python pyproject.toml kernel/pyproject.toml labextension/packag
 
 # Rebuild the labextension after changing its sources, and link it into the environment.
 build: install
-	cd labextension && npm run build:prod
-	$(BIN)/jupyter labextension develop --overwrite .
+	cd labextension && PATH="$(abspath $(BIN)):$$PATH" npm run build:prod
+	$(BIN)/jupyter-builder develop --overwrite .
 
 # PostgreSQL for the storage tests and Chromium for the browser tests, from Debian's packages.
 system-deps:

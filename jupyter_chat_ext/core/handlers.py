@@ -162,7 +162,8 @@ class ApiHandler(APIHandler):
         values = {
             key: self.decode_argument(vals[-1], name=key)
             for key, vals in self.request.query_arguments.items()
-            if key not in _TRANSPORT_ARGS
+            # JupyterLab's ServerConnection appends a bare timestamp to defeat caches.
+            if key not in _TRANSPORT_ARGS and not (key.isdigit() and vals == [b""])
         }
         try:
             return model.model_validate(values)

@@ -167,3 +167,10 @@ async def test_move_to_folder_and_filter(api):
     assert r.status == 404
     created = await api("POST", "chats", {"title": "x", "folder_id": bobs["id"]})
     assert created.status == 404
+
+
+async def test_jupyterlab_cache_busting_query_key_is_ignored(api):
+    await make(api, "seen")
+    r = await api("GET", "chats", params={"limit": "5", "1795720112980": ""})
+    assert r.status == 200, r
+    assert [c["title"] for c in r.json()["items"]] == ["seen"]

@@ -1,0 +1,48 @@
+"""Finding and opening the Chats panel in a JupyterLab tab."""
+
+from __future__ import annotations
+
+import uuid
+
+from lab_process import LabServer
+from playwright.sync_api import Locator, Page, expect
+
+PANEL = "#jp-chat-ext-panel"
+PANEL_TAB = '.jp-SideBar .lm-TabBar-tab[data-id="jp-chat-ext-panel"]'
+CHAT_TITLES = f"{PANEL} .jp-ChatExt-chatItem-title"
+SCROLLER = f"{PANEL} .jp-ChatExt-chatList-scroller"
+EMPTY_STATE = f"{PANEL} .jp-ChatExt-empty"
+NEW_CHAT = f"{PANEL} .jp-ChatExt-newChat"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def open_lab(page: Page, lab: LabServer) -> None:
+    page.goto(lab.lab_url)
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+    # Until the saved layout is restored, the panel may still open or close by itself.
+    page.evaluate("() => window.jupyterapp.restored")
+    expect(page.locator(PANEL_TAB)).to_be_visible()
+
+
+def open_chats_panel(page: Page, lab: LabServer) -> None:
+    if not page.url.startswith(f"{lab.base_url}lab"):
+        open_lab(page, lab)
+    if not page.locator(PANEL).is_visible():
+        page.locator(PANEL_TAB).click()
+    expect(page.locator(PANEL)).to_be_visible()
+
+
+def title_in_panel(page: Page, title: str) -> Locator:
+    return page.locator(CHAT_TITLES, has_text=title)
+
+
+def change_theme(page: Page, theme: str, *, light: bool) -> None:
+    page.evaluate(
+        "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+    )
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", str(light).lower())
+    # A splash screen covers the UI while the theme's CSS loads.
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0)

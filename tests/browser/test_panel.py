@@ -1,0 +1,129 @@
+"""The Chats side panel in a real JupyterLab: listing, live updates, creating, paging."""
+
+from __future__ import annotations
+
+from chats_ui import (
+    CHAT_TITLES,
+    EMPTY_STATE,
+    NEW_CHAT,
+    PANEL,
+    PANEL_TAB,
+    SCROLLER,
+    change_theme,
+    open_chats_panel,
+    open_lab,
+    title_in_panel,
+    unique,
+)
+from lab_process import LabProcess, LabServer
+from page_console import ConsoleErrors
+from playwright.sync_api import Browser, Page, expect
+
+
+def test_lists_chats_created_before_the_page_opened(page: Page, lab_server: LabServer):
+    titles = [unique("First chat"), unique("Second chat")]
+    for title in titles:
+        lab_server.create_chat(title)
+
+    open_lab(page, lab_server)
+    expect(page.locator(PANEL_TAB)).to_have_attribute("title", "Chats")
+    # Through the palette, as a user would, to cover the command too.
+    page.keyboard.press("Control+Shift+C")
+    page.locator(".lm-CommandPalette-input").fill("Open Chats")
+    page.locator('.lm-CommandPalette-item[data-command="chat-ext:open-panel"]').click()
+
+    expect(page.locator(PANEL)).to_be_visible()
+    for title in titles:
+        expect(title_in_panel(page, title)).to_have_count(1)
+    # Newest first, as the server orders them.
+    shown = page.locator(CHAT_TITLES).all_inner_texts()
+    assert shown.index(titles[1]) < shown.index(titles[0])
+
+
+def test_a_chat_created_elsewhere_appears_live(page: Page, lab_server: LabServer):
+    open_chats_panel(page, lab_server)
+    page.evaluate("() => { window.__chatExtSamePage = true; }")
+
+    title = unique("Live chat")
+    lab_server.create_chat(title)
+
+    expect(title_in_panel(page, title)).to_have_count(1)
+    assert page.evaluate("() => window.__chatExtSamePage === true"), "the page was reloaded"
+    expect(page.locator(CHAT_TITLES).first).to_have_text(title)
+
+
+def test_new_chat_button_adds_a_chat(page: Page, lab_server: LabServer):
+    open_chats_panel(page, lab_server)
+    untitled = title_in_panel(page, "New Chat")
+    expect(page.locator(CHAT_TITLES).first).to_be_visible()
+    shown_before = untitled.count()
+    stored_before = len(lab_server.all_chats())
+
+    page.locator(NEW_CHAT).click()
+
+    expect(untitled).to_have_count(shown_before + 1)
+    expect(page.locator(CHAT_TITLES).first).to_have_text("New Chat")
+    assert len(lab_server.all_chats()) == stored_before + 1
+
+
+def test_screenshots_in_light_and_dark_themes(page: Page, lab_server: LabServer, artifacts):
+    open_chats_panel(page, lab_server)
+    expect(page.locator(CHAT_TITLES).first).to_be_visible()
+    page.locator(PANEL).screenshot(path=artifacts / "panel-light.png")
+    page.screenshot(path=artifacts / "lab-light.png")
+
+    try:
+        change_theme(page, "JupyterLab Dark", light=False)
+        page.locator(PANEL).screenshot(path=artifacts / "panel-dark.png")
+    finally:
+        change_theme(page, "JupyterLab Light", light=True)
+
+
+def test_scrolling_to_the_end_loads_the_next_page(page: Page, lab_server: LabServer, artifacts):
+    oldest = min(lab_server.all_chats(), key=lambda chat: chat["updated_at"])
+    for number in range(55):
+        lab_server.create_chat(f"Bulk chat {number:02d}")
+    total = len(lab_server.all_chats())
+
+    open_lab(page, lab_server)
+    open_chats_panel(page, lab_server)
+    items = page.locator(CHAT_TITLES)
+    expect(items).to_have_count(50)
+    expect(title_in_panel(page, oldest["title"])).to_have_count(0)
+
+    page.locator(SCROLLER).evaluate("element => { element.scrollTop = element.scrollHeight; }")
+
+    expect(items).to_have_count(total)
+    expect(title_in_panel(page, oldest["title"]).first).to_be_visible()
+    page.locator(PANEL).screenshot(path=artifacts / "panel-after-paging.png")
+
+
+def test_empty_state_and_catching_up_after_a_server_restart(
+    browser: Browser, restartable_lab: LabProcess, artifacts
+):
+    lab = restartable_lab.server
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = context.new_page()
+    try:
+        open_chats_panel(tab, lab)
+        expect(tab.locator(EMPTY_STATE)).to_contain_text("No chats yet")
+        tab.locator(PANEL).screenshot(path=artifacts / "panel-empty.png")
+
+        restartable_lab.stop()
+        restartable_lab.start()
+        title = unique("After restart")
+        lab.create_chat(title)
+
+        # Shown either by an event on the reopened socket or by the reload that follows it.
+        expect(title_in_panel(tab, title)).to_have_count(1, timeout=45_000)
+        expect(tab.locator(EMPTY_STATE)).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_no_console_errors_during_the_run(
+    page: Page, lab_server: LabServer, console_errors: ConsoleErrors
+):
+    # Runs last: by now every test above has driven the same tab.
+    open_chats_panel(page, lab_server)
+    assert console_errors.messages == []
