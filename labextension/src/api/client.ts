@@ -45,9 +45,8 @@ export class ChatApiClient {
     if (search) {
       url += `?${search}`;
     }
-    // The default 'no-store' makes ServerConnection append a bare timestamp to the
-    // query string, which the API's strict query models reject; 'no-cache' still
-    // revalidates every time.
+    // 'no-cache' revalidates every time without the bare timestamp that the default
+    // 'no-store' makes ServerConnection append to the query string.
     const init: RequestInit = { method, cache: 'no-cache' };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
