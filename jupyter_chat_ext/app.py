@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import httpx
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.auth.identity import (
     IdentityProvider,
@@ -16,7 +17,7 @@ from jupyter_server.auth.identity import (
 )
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
-from traitlets import Bool, Int, Set, Unicode, default
+from traitlets import Bool, Float, Int, List, Set, Unicode, default
 
 from ._version import __version__
 from .chats import handlers as chats_handlers
@@ -31,6 +32,12 @@ from .folders import handlers as folders_handlers
 from .folders.service import FolderService
 from .folders.store import FolderStore
 from .migrations import DatabaseTooNew, migrate
+from .models import handlers as models_handlers
+from .models.service import ModelService
+from .providers import handlers as providers_handlers
+from .providers import seeds
+from .providers.service import ConnectionService
+from .providers.store import ConnectionStore
 from .users import handlers as users_handlers
 from .users.service import UserService
 from .users.store import UserStore
@@ -45,6 +52,8 @@ def openapi_document() -> dict[str, Any]:
         *chats_handlers.routes,
         *folders_handlers.routes,
         *events_handlers.routes,
+        *providers_handlers.routes,
+        *models_handlers.routes,
         ("/openapi.json", OpenApiHandler),
     ]
     return build_document(pairs, title="jupyter-chat-ext", version=__version__)
@@ -101,6 +110,36 @@ class ChatExtApp(ExtensionApp):
         help="Largest request body the REST API accepts, in bytes; larger ones get a 413.",
     )
 
+    openai_api_base_urls = List(
+        Unicode(),
+        config=True,
+        help="""OpenAI-compatible servers to connect at start-up (e.g. https://api.openai.com/v1),
+        besides those in $OPENAI_API_BASE_URL(S). Admins can add more at run time.""",
+    )
+    openai_api_keys = List(
+        Unicode(),
+        config=True,
+        help="""API keys for openai_api_base_urls, matched by position (besides
+        $OPENAI_API_KEY(S)). Never logged, never sent to the browser.""",
+    )
+    ollama_base_urls = List(
+        Unicode(),
+        config=True,
+        help="Ollama servers to connect at start-up (besides $OLLAMA_BASE_URL(S)).",
+    )
+    upstream_timeout = Float(
+        30.0,
+        config=True,
+        help="""Seconds to wait for a model server to connect or to send its first bytes.
+        A streamed answer may then take as long as it needs.""",
+    )
+    models_cache_ttl = Float(
+        60.0,
+        config=True,
+        help="""Seconds a connection's model list is reused before it is refreshed in the
+        background.""",
+    )
+
     @default("owner")
     def _default_owner(self) -> str:
         import getpass
@@ -118,7 +157,12 @@ class ChatExtApp(ExtensionApp):
         url = self.resolved_db_url()
         try:
             async_url(url)
-            _run_in_thread(_migrate(url))
+            configured = seeds.from_config(
+                list(self.openai_api_base_urls),
+                list(self.openai_api_keys),
+                list(self.ollama_base_urls),
+            )
+            _run_in_thread(_prepare(url, configured + seeds.from_environment()))
         except DatabaseTooNew as error:
             self.log.critical("jupyter-chat-ext: %s", error)
             raise SystemExit(1) from None
@@ -140,6 +184,15 @@ class ChatExtApp(ExtensionApp):
         )
         self.folders = FolderService(FolderStore(self.db), self.bus)
         self.chats = ChatService(ChatStore(self.db), self.folders, self.bus)
+        # One client for all outbound HTTP; upstream requests never carry the user's cookies
+        # or tokens, since nothing from the incoming request is copied onto them.
+        self.http = httpx.AsyncClient(
+            timeout=self.upstream_timeout, trust_env=False, follow_redirects=False
+        )
+        self.connections = ConnectionService(
+            ConnectionStore(self.db), self.http, timeout=self.upstream_timeout
+        )
+        self.models = ModelService(self.connections, ttl=self.models_cache_ttl)
         self.log.info(
             "jupyter-chat-ext %s: database %s, %s",
             __version__,
@@ -159,6 +212,8 @@ class ChatExtApp(ExtensionApp):
         mount(chats_handlers.routes, chats=self.chats)
         mount(folders_handlers.routes, folders=self.folders)
         mount(events_handlers.routes, bus=self.bus)
+        mount(providers_handlers.routes, connections=self.connections)
+        mount(models_handlers.routes, models=self.models)
         mount([("/openapi.json", OpenApiHandler)], document=openapi_document())
         return routes
 
@@ -171,17 +226,28 @@ class ChatExtApp(ExtensionApp):
         self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, {"ctx": ctx}))
 
     async def stop_extension(self) -> None:
+        http = getattr(self, "http", None)
+        if http is not None:
+            await http.aclose()
         db = getattr(self, "db", None)
         if db is not None:
             await db.dispose()
 
 
-async def _migrate(url: str) -> None:
+async def _prepare(url: str, connection_seeds: list[seeds.Seed]) -> None:
+    """Migrate, then write the configured connections, before the first request."""
     engine = create_engine(url)
     try:
         await migrate(engine)
     finally:
         await engine.dispose()
+    if connection_seeds:
+        db = Database(url)
+        try:
+            service = ConnectionService(ConnectionStore(db), http=None, timeout=0)  # type: ignore[arg-type]
+            await service.apply_seeds(connection_seeds)
+        finally:
+            await db.dispose()
 
 
 def _run_in_thread(coro: Any) -> Any:

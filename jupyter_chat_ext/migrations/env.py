@@ -5,6 +5,7 @@ from alembic import context
 from jupyter_chat_ext.chats import orm as _chats  # noqa: F401
 from jupyter_chat_ext.core.orm import Base
 from jupyter_chat_ext.folders import orm as _folders  # noqa: F401
+from jupyter_chat_ext.providers import orm as _providers  # noqa: F401
 from jupyter_chat_ext.users import orm as _users  # noqa: F401
 
 connection = context.config.attributes["connection"]

@@ -1,7 +1,7 @@
 """Every route, REST and WebSocket, as the owner, another user, an admin and anonymously.
 
 Chats and folders are private: another user, admins included, gets the same 404 as for an object
-that does not exist, and the owner's data is unchanged afterwards.
+that does not exist, and the owner's data is unchanged afterwards. Connections are for admins only.
 """
 
 from __future__ import annotations
@@ -36,6 +36,15 @@ ROUTES = {
     ("post", "/folders"): ({"name": "f"}, False),
     ("patch", "/folders/{folder_id}"): ({"name": "changed"}, True),
     ("delete", "/folders/{folder_id}"): (None, True),
+    ("get", "/models"): (None, False),
+}
+# Admin-only routes: everyone but an admin gets a 403, whatever the object.
+ADMIN_ROUTES = {
+    ("get", "/connections"): None,
+    ("post", "/connections"): {"kind": "ollama", "base_url": "http://127.0.0.1:9"},
+    ("patch", "/connections/{connection_id}"): {"name": "renamed"},
+    ("delete", "/connections/{connection_id}"): None,
+    ("post", "/connections/{connection_id}/verify"): {},
 }
 WEBSOCKETS = {"/events"}
 
@@ -43,7 +52,7 @@ WEBSOCKETS = {"/events"}
 def test_the_matrix_covers_every_route():
     spec = openapi_document()["paths"]
     declared = {(m, p) for p, ops in spec.items() for m in ops if p not in WEBSOCKETS}
-    assert declared == set(ROUTES)
+    assert declared == set(ROUTES) | set(ADMIN_ROUTES)
     assert set(spec) >= WEBSOCKETS
 
 
@@ -99,6 +108,23 @@ async def test_route(api, method, path):
             # nothing of the owner's changed
             assert await snapshot(api) == before, user
     r = await api(method.upper(), url, body)
+    assert r.status == success(method, path), r
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ADMIN_ROUTES))
+async def test_admin_route(api, method, path):
+    body = ADMIN_ROUTES[(method, path)]
+    admin = api.as_("admin")
+    created = await admin(
+        "POST", "connections", {"kind": "openai", "base_url": "http://127.0.0.1:9/v1"}
+    )
+    url = path.format(connection_id=created.json()["id"]).lstrip("/")
+    before = (await admin("GET", "connections")).json()
+    for user in ("alice", "bob", None):
+        r = await api.as_(user)(method.upper(), url, body)
+        assert r.status == 403, (user, r)
+    assert (await admin("GET", "connections")).json() == before
+    r = await admin(method.upper(), url, body)
     assert r.status == success(method, path), r
 
 

@@ -211,6 +211,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List model server connections (admins) */
+        get: operations["get_ConnectionsHandler"];
+        put?: never;
+        /** Add a connection (admins) */
+        post: operations["post_ConnectionsHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connections/{connection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a connection (admins) */
+        delete: operations["delete_ConnectionHandler"];
+        options?: never;
+        head?: never;
+        /** Change a connection (admins) */
+        patch: operations["patch_ConnectionHandler"];
+        trace?: never;
+    };
+    "/connections/{connection_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check that a connection answers (admins) */
+        post: operations["post_VerifyHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -265,6 +318,23 @@ export interface paths {
         head?: never;
         /** Rename or move a folder */
         patch: operations["patch_FolderHandler"];
+        trace?: never;
+    };
+    "/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every model of every enabled connection */
+        get: operations["get_ModelsHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/openapi.json": {
@@ -500,6 +570,147 @@ export interface components {
              * @default null
              */
             title?: string | null;
+        };
+        /** ConnectionCreate */
+        ConnectionCreate: {
+            /**
+             * Api Key
+             * @default
+             */
+            api_key?: string;
+            /**
+             * Base Url
+             * @description e.g. https://api.openai.com/v1 or http://localhost:11434
+             */
+            base_url: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Headers
+             * @description Extra headers sent upstream
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "openai" | "ollama";
+            /**
+             * Model Ids
+             * @description Only these models (empty: all)
+             */
+            model_ids?: string[];
+            /**
+             * Name
+             * @default
+             */
+            name?: string;
+            /**
+             * Prefix
+             * @description Prepended to this connection's model ids
+             * @default
+             */
+            prefix?: string;
+        };
+        /** ConnectionList */
+        ConnectionList: {
+            /** Items */
+            items: components["schemas"]["ConnectionOut"][];
+        };
+        /** ConnectionOut */
+        ConnectionOut: {
+            /**
+             * Api Key
+             * @description Masked: never the key itself
+             */
+            api_key: string;
+            /** Base Url */
+            base_url: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Headers
+             * @description Header names with masked values
+             */
+            headers: {
+                [key: string]: string;
+            };
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "openai" | "ollama";
+            /** Model Ids */
+            model_ids: string[];
+            /** Name */
+            name: string;
+            /**
+             * Origin
+             * @enum {string}
+             */
+            origin: "config" | "env" | "api";
+            /** Prefix */
+            prefix: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ConnectionUpdate
+         * @description Change any field; an omitted ``api_key`` keeps the stored one, ``""`` removes it.
+         */
+        ConnectionUpdate: {
+            /**
+             * Api Key
+             * @default null
+             */
+            api_key?: string | null;
+            /**
+             * Base Url
+             * @default null
+             */
+            base_url?: string | null;
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled?: boolean | null;
+            /**
+             * Headers
+             * @default null
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Model Ids
+             * @default null
+             */
+            model_ids?: string[] | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * Prefix
+             * @default null
+             */
+            prefix?: string | null;
         };
         /** Count */
         Count: {
@@ -808,6 +1019,39 @@ export interface components {
              */
             model?: string | null;
         };
+        /** ModelList */
+        ModelList: {
+            /**
+             * Errors
+             * @description Connections that could not be listed: name -> error
+             */
+            errors?: {
+                [key: string]: string;
+            };
+            /** Items */
+            items: components["schemas"]["ModelOut"][];
+        };
+        /** ModelOut */
+        ModelOut: {
+            /** Connection Id */
+            connection_id: string;
+            /** Connection Name */
+            connection_name: string;
+            /**
+             * Id
+             * @description What to pass as `model`: the connection's prefix + upstream id
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "openai" | "ollama";
+            /** Name */
+            name: string;
+            /** Owned By */
+            owned_by: string;
+        };
         /** TagAdd */
         TagAdd: {
             /** Name */
@@ -838,6 +1082,30 @@ export interface components {
             role: "admin" | "user";
             /** Username */
             username: string;
+        };
+        /** VerifyResult */
+        VerifyResult: {
+            /**
+             * Error
+             * @description The upstream's own error
+             * @default null
+             */
+            error?: string | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /**
+             * Model Count
+             * @default null
+             */
+            model_count?: number | null;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Status
+             * @description The upstream's HTTP status on failure
+             * @default null
+             */
+            status?: number | null;
         };
     };
     responses: never;
@@ -1344,6 +1612,163 @@ export interface operations {
             };
         };
     };
+    get_ConnectionsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_ConnectionsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionOut"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_ConnectionHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_ConnectionHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConnectionUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionOut"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_VerifyHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyResult"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ws_EventsHandler: {
         parameters: {
             query?: never;
@@ -1484,6 +1909,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FolderOut"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_ModelsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
                 };
             };
             /** @description Bad request, not found or not allowed */

@@ -1,0 +1,63 @@
+"""What every model client yields: typed deltas, never whole messages, and one error type."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamModel:
+    id: str  # as the upstream names it
+    name: str
+    owned_by: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str  # a fragment of the JSON arguments
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    reason: str | None
+
+
+Delta = TextDelta | ToolCallDelta | Usage | Finish
+
+FailureKind = Literal["refused", "timeout", "http", "malformed", "cut", "unavailable"]
+
+
+class UpstreamError(Exception):
+    """An upstream failed. ``status`` is the upstream's HTTP status when it answered one."""
+
+    def __init__(self, kind: FailureKind, message: str, status: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+
+
+class ModelClient(Protocol):
+    async def models(self) -> list[UpstreamModel]: ...
+
+    def stream_chat(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+    ) -> AsyncIterator[Delta]: ...

@@ -1,0 +1,174 @@
+"""A client for Ollama's native API, translated to the same deltas as OpenAI's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from .base import Delta, Finish, TextDelta, ToolCallDelta, UpstreamError, UpstreamModel, Usage
+from .http import upstream_stream
+
+# OpenAI parameter -> Ollama option.
+_OPTIONS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "top_k": "top_k",
+    "seed": "seed",
+    "stop": "stop",
+    "max_tokens": "num_predict",
+    "max_completion_tokens": "num_predict",
+    "presence_penalty": "presence_penalty",
+    "frequency_penalty": "frequency_penalty",
+    "num_ctx": "num_ctx",
+    "repeat_penalty": "repeat_penalty",
+}
+
+
+def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            content = "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
+        item: dict[str, Any] = {"role": m["role"], "content": content or ""}
+        if m.get("tool_calls"):
+            item["tool_calls"] = [
+                {
+                    "function": {
+                        "name": c["function"]["name"],
+                        "arguments": _json_object(c["function"].get("arguments")),
+                    }
+                }
+                for c in m["tool_calls"]
+            ]
+        out.append(item)
+    return out
+
+
+def ollama_body(
+    model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+) -> dict[str, Any]:
+    options = {_OPTIONS[k]: v for k, v in params.items() if k in _OPTIONS and v is not None}
+    options.update(params.get("options") or {})
+    body: dict[str, Any] = {"model": model, "messages": ollama_messages(messages), "stream": True}
+    if options:
+        body["options"] = options
+    if params.get("tools"):
+        body["tools"] = params["tools"]
+    fmt = (params.get("response_format") or {}).get("type")
+    if fmt == "json_object":
+        body["format"] = "json"
+    elif fmt == "json_schema":
+        body["format"] = params["response_format"].get("json_schema", {}).get("schema", "json")
+    return body
+
+
+def _json_object(arguments: Any) -> Any:
+    if isinstance(arguments, str):
+        try:
+            return json.loads(arguments or "{}")
+        except ValueError:
+            return {}
+    return arguments or {}
+
+
+class OllamaClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ):
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers or {})
+        self.timeout = timeout
+
+    async def models(self) -> list[UpstreamModel]:
+        async with upstream_stream(
+            self.http,
+            "GET",
+            f"{self.base_url}/api/tags",
+            headers=self.headers,
+            timeout=self.timeout,
+        ) as response:
+            body = await response.aread()
+        try:
+            return [
+                UpstreamModel(
+                    id=m.get("model") or m["name"],
+                    name=m["name"],
+                    owned_by="ollama",
+                    meta={"details": m.get("details", {}), "size": m.get("size")},
+                )
+                for m in json.loads(body)["models"]
+            ]
+        except (ValueError, KeyError, TypeError):
+            raise UpstreamError("malformed", "The model list is not Ollama's format.") from None
+
+    async def stream_chat(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+    ) -> AsyncIterator[Delta]:
+        body = ollama_body(model, messages, params)
+        async with upstream_stream(
+            self.http,
+            "POST",
+            f"{self.base_url}/api/chat",
+            json=body,
+            headers=self.headers,
+            timeout=httpx.Timeout(self.timeout, read=None),
+        ) as response:
+            calls = 0
+            async for line in response.aiter_lines():
+                if not line.strip():
+                    continue
+                try:
+                    chunk = json.loads(line)
+                except ValueError:
+                    raise UpstreamError(
+                        "malformed", f"Ollama sent a malformed line: {line[:80]!r}"
+                    ) from None
+                if not isinstance(chunk, dict):
+                    raise UpstreamError("malformed", "Ollama sent a line that is not an object.")
+                if chunk.get("error"):
+                    raise UpstreamError("http", f"Ollama failed mid-stream: {chunk['error']}")
+                message = chunk.get("message") or {}
+                if message.get("content"):
+                    yield TextDelta(message["content"])
+                for call in message.get("tool_calls") or []:
+                    function = call.get("function") or {}
+                    yield ToolCallDelta(
+                        index=calls,
+                        id=f"call_{calls}",
+                        name=function.get("name"),
+                        arguments=json.dumps(function.get("arguments") or {}),
+                    )
+                    calls += 1
+                if chunk.get("done"):
+                    prompt, completion = (
+                        chunk.get("prompt_eval_count", 0),
+                        chunk.get("eval_count", 0),
+                    )
+                    yield Usage(prompt, completion, prompt + completion)
+                    yield Finish("tool_calls" if calls else chunk.get("done_reason") or "stop")
+                    return
+        raise UpstreamError("cut", "Ollama's stream ended before the answer was complete.")
+
+    async def embed(self, model: str, inputs: list[str]) -> list[list[float]]:
+        async with upstream_stream(
+            self.http,
+            "POST",
+            f"{self.base_url}/api/embed",
+            json={"model": model, "input": inputs},
+            headers=self.headers,
+            timeout=self.timeout,
+        ) as response:
+            raw = await response.aread()
+        try:
+            return json.loads(raw)["embeddings"]
+        except (ValueError, KeyError):
+            raise UpstreamError("malformed", "Ollama's embeddings are not in its format.") from None

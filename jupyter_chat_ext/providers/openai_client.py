@@ -1,0 +1,162 @@
+"""A client for OpenAI-compatible servers (OpenAI, vLLM, llama.cpp, LiteLLM, ...)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from .base import (
+    Delta,
+    Finish,
+    TextDelta,
+    ToolCallDelta,
+    UpstreamError,
+    UpstreamModel,
+    Usage,
+)
+from .http import upstream_stream
+
+
+class OpenAIClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        api_key: str = "",
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ):
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers or {})
+        if api_key:
+            self.headers["Authorization"] = f"Bearer {api_key}"
+        self.timeout = timeout
+
+    async def models(self) -> list[UpstreamModel]:
+        async with upstream_stream(
+            self.http, "GET", f"{self.base_url}/models", headers=self.headers, timeout=self.timeout
+        ) as response:
+            body = await response.aread()
+        try:
+            data = json.loads(body)["data"]
+            return [
+                UpstreamModel(
+                    id=m["id"], name=m.get("name") or m["id"], owned_by=m.get("owned_by", "")
+                )
+                for m in data
+            ]
+        except (ValueError, KeyError, TypeError):
+            raise UpstreamError("malformed", "The model list is not OpenAI's format.") from None
+
+    def request_body(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any], stream: bool
+    ) -> dict[str, Any]:
+        body = {**params, "model": model, "messages": messages, "stream": stream}
+        if stream:
+            body["stream_options"] = {"include_usage": True, **params.get("stream_options", {})}
+        return body
+
+    def open_stream(self, body: dict[str, Any]):
+        """The raw streamed response, for callers that pass OpenAI's bytes straight through."""
+        return upstream_stream(
+            self.http,
+            "POST",
+            f"{self.base_url}/chat/completions",
+            json=body,
+            headers=self.headers,
+            timeout=httpx.Timeout(self.timeout, read=None),
+        )
+
+    async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        async with upstream_stream(
+            self.http,
+            "POST",
+            f"{self.base_url}/chat/completions",
+            json={**body, "stream": False},
+            headers=self.headers,
+            timeout=httpx.Timeout(self.timeout, read=None),
+        ) as response:
+            raw = await response.aread()
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise UpstreamError("malformed", "The upstream's answer is not JSON.") from None
+
+    async def embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
+        async with upstream_stream(
+            self.http,
+            "POST",
+            f"{self.base_url}/embeddings",
+            json=body,
+            headers=self.headers,
+            timeout=self.timeout,
+        ) as response:
+            raw = await response.aread()
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise UpstreamError("malformed", "The upstream's answer is not JSON.") from None
+
+    async def stream_chat(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+    ) -> AsyncIterator[Delta]:
+        body = self.request_body(model, messages, params, stream=True)
+        async with self.open_stream(body) as response:
+            async for delta in parse_sse(response.aiter_lines()):
+                yield delta
+
+
+async def parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[Delta]:
+    """OpenAI's chat.completion.chunk events as deltas; a stream that stops before [DONE]
+    and before a finish reason was cut."""
+    finished = False
+    async for line in lines:
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            if not finished:
+                yield Finish(None)
+            return
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise UpstreamError(
+                "malformed", f"The upstream sent a malformed event: {data[:80]!r}"
+            ) from None
+        if not isinstance(chunk, dict):
+            raise UpstreamError("malformed", "The upstream sent an event that is not an object.")
+        if "error" in chunk:
+            error = chunk["error"]
+            message = error.get("message") if isinstance(error, dict) else str(error)
+            raise UpstreamError("http", f"The upstream failed mid-stream: {message}")
+        for choice in chunk.get("choices") or []:
+            if choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                yield TextDelta(delta["content"])
+            for call in delta.get("tool_calls") or []:
+                function = call.get("function") or {}
+                yield ToolCallDelta(
+                    index=call.get("index", 0),
+                    id=call.get("id"),
+                    name=function.get("name"),
+                    arguments=function.get("arguments") or "",
+                )
+            if choice.get("finish_reason"):
+                finished = True
+                yield Finish(choice["finish_reason"])
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            yield Usage(
+                usage.get("prompt_tokens", 0),
+                usage.get("completion_tokens", 0),
+                usage.get("total_tokens", 0),
+            )
+    if not finished:
+        raise UpstreamError("cut", "The upstream stream ended before the answer was complete.")

@@ -1,0 +1,52 @@
+"""Connections named by configuration and by the usual environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    kind: str
+    base_url: str
+    api_key: str
+    origin: str  # "config" or "env"
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(";") if part.strip()]
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
+    """OPENAI_API_BASE_URL(S) with OPENAI_API_KEY(S), and OLLAMA_BASE_URL(S); several values
+    are separated by semicolons, keys matched to URLs by position."""
+    env = os.environ if env is None else env
+    urls = _split(env.get("OPENAI_API_BASE_URLS")) or _split(env.get("OPENAI_API_BASE_URL"))
+    keys = _split(env.get("OPENAI_API_KEYS")) or _split(env.get("OPENAI_API_KEY"))
+    if keys and not urls:
+        urls = ["https://api.openai.com/v1"]
+    seeds = [
+        Seed(
+            "openai",
+            url.rstrip("/"),
+            keys[i] if i < len(keys) else (keys[0] if len(keys) == 1 else ""),
+            "env",
+        )
+        for i, url in enumerate(urls)
+    ]
+    ollama = _split(env.get("OLLAMA_BASE_URLS")) or _split(env.get("OLLAMA_BASE_URL"))
+    seeds += [Seed("ollama", url.rstrip("/"), "", "env") for url in ollama]
+    return seeds
+
+
+def from_config(
+    openai_urls: list[str], openai_keys: list[str], ollama_urls: list[str]
+) -> list[Seed]:
+    seeds = [
+        Seed("openai", url.rstrip("/"), openai_keys[i] if i < len(openai_keys) else "", "config")
+        for i, url in enumerate(openai_urls)
+    ]
+    seeds += [Seed("ollama", url.rstrip("/"), "", "config") for url in ollama_urls]
+    return seeds

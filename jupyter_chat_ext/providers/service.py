@@ -1,0 +1,177 @@
+"""Connection rules: admins only, keys masked, seeds from configuration, and verification."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlparse
+
+import httpx
+
+from ..core.clock import from_ms, new_id, now_ms
+from ..core.errors import Forbidden, NotFound
+from ..core.identity import Identity
+from .base import ModelClient, UpstreamError
+from .ollama_client import OllamaClient
+from .openai_client import OpenAIClient
+from .orm import ConnectionRow
+from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, ConnectionUpdate, VerifyResult
+from .seeds import Seed
+from .store import ConnectionStore
+
+
+def mask(secret: str) -> str:
+    """Enough to recognise a key, never enough to use it."""
+    if not secret:
+        return ""
+    if len(secret) <= 12:
+        return "****"
+    return f"{secret[:3]}****{secret[-4:]}"
+
+
+def to_out(row: ConnectionRow) -> ConnectionOut:
+    return ConnectionOut(
+        id=row.id,
+        kind=row.kind,  # type: ignore[arg-type]
+        name=row.name,
+        base_url=row.base_url,
+        api_key=mask(row.api_key),
+        prefix=row.prefix,
+        model_ids=list(row.model_ids or []),
+        headers={k: mask(str(v)) for k, v in (row.headers or {}).items()},
+        enabled=row.enabled,
+        origin=row.origin,  # type: ignore[arg-type]
+        created_at=from_ms(row.created_at),
+        updated_at=from_ms(row.updated_at),
+    )
+
+
+def default_name(kind: str, base_url: str) -> str:
+    host = urlparse(base_url).netloc or base_url
+    return f"{'Ollama' if kind == 'ollama' else 'OpenAI'} ({host})"
+
+
+class ConnectionService:
+    def __init__(self, store: ConnectionStore, http: httpx.AsyncClient, timeout: float):
+        self.store = store
+        self.http = http
+        self.timeout = timeout
+        # Bumped on every change, so that model caches know to refresh.
+        self.generation = 0
+
+    def _admin(self, me: Identity) -> None:
+        if not me.is_admin:
+            raise Forbidden("Only admins manage connections.")
+
+    async def _require(self, connection_id: str) -> ConnectionRow:
+        row = await self.store.get(connection_id)
+        if row is None:
+            raise NotFound(f"No connection with id {connection_id!r}.")
+        return row
+
+    async def list(self, me: Identity) -> ConnectionList:
+        self._admin(me)
+        return ConnectionList(items=[to_out(r) for r in await self.store.list()])
+
+    async def create(self, me: Identity, body: ConnectionCreate) -> ConnectionOut:
+        self._admin(me)
+        now = now_ms()
+        row = ConnectionRow(
+            id=new_id(),
+            kind=body.kind,
+            name=body.name.strip() or default_name(body.kind, body.base_url),
+            base_url=body.base_url,
+            api_key=body.api_key.strip(),
+            prefix=body.prefix.strip(),
+            model_ids=body.model_ids,
+            headers=body.headers,
+            enabled=body.enabled,
+            origin="api",
+            created_at=now,
+            updated_at=now,
+        )
+        row = await self.store.save(row)
+        self.generation += 1
+        return to_out(row)
+
+    async def update(
+        self, me: Identity, connection_id: str, body: ConnectionUpdate
+    ) -> ConnectionOut:
+        self._admin(me)
+        row = await self._require(connection_id)
+        for name in body.model_fields_set:
+            value = getattr(body, name)
+            if value is None:
+                continue
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+        if not row.name:
+            row.name = default_name(row.kind, row.base_url)
+        row.updated_at = now_ms()
+        row = await self.store.save(row)
+        self.generation += 1
+        return to_out(row)
+
+    async def delete(self, me: Identity, connection_id: str) -> None:
+        self._admin(me)
+        if not await self.store.delete(connection_id):
+            raise NotFound(f"No connection with id {connection_id!r}.")
+        self.generation += 1
+
+    async def verify(self, me: Identity, connection_id: str) -> VerifyResult:
+        self._admin(me)
+        row = await self._require(connection_id)
+        started = time.perf_counter()
+        try:
+            models = await self.client(row).models()
+        except UpstreamError as error:
+            return VerifyResult(
+                ok=False,
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                status=error.status,
+                error=error.message,
+            )
+        return VerifyResult(
+            ok=True,
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            model_count=len(models),
+        )
+
+    async def enabled(self) -> list[ConnectionRow]:
+        return [r for r in await self.store.list() if r.enabled]
+
+    def client(self, row: ConnectionRow) -> ModelClient:
+        headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
+        if row.kind == "ollama":
+            return OllamaClient(self.http, row.base_url, headers=headers, timeout=self.timeout)
+        return OpenAIClient(
+            self.http, row.base_url, api_key=row.api_key, headers=headers, timeout=self.timeout
+        )
+
+    async def apply_seeds(self, seeds: list[Seed]) -> None:
+        """Configuration is the source of truth for the rows it names: their URL and key follow
+        it; whether they are enabled stays the admins' choice."""
+        existing = {(r.kind, r.base_url): r for r in await self.store.list()}
+        now = now_ms()
+        for seed in seeds:
+            row = existing.get((seed.kind, seed.base_url))
+            if row is None:
+                row = ConnectionRow(
+                    id=new_id(),
+                    kind=seed.kind,
+                    name=default_name(seed.kind, seed.base_url),
+                    base_url=seed.base_url,
+                    api_key=seed.api_key,
+                    prefix="",
+                    model_ids=[],
+                    headers={},
+                    enabled=True,
+                    origin=seed.origin,
+                    created_at=now,
+                    updated_at=now,
+                )
+            elif row.api_key == seed.api_key:
+                continue
+            else:
+                row.api_key = seed.api_key
+                row.updated_at = now
+            await self.store.save(row)
+        self.generation += 1
