@@ -10,6 +10,7 @@ from ..core.handlers import ApiHandler, HandlerContext, endpoint
 from .schemas import (
     ChatCreate,
     ChatDetail,
+    ChatGetQuery,
     ChatListQuery,
     ChatPage,
     ChatUpdate,
@@ -59,9 +60,13 @@ class ChatsHandler(_ChatHandler):
 class ChatHandler(_ChatHandler):
     @web.authenticated
     @authorized
-    @endpoint("Get a chat with its current branch of messages", response=ChatDetail)
-    async def get(self, chat_id: str) -> ChatDetail:
-        return await self.chats.get(self.identity, chat_id)
+    @endpoint(
+        "Get a chat with its current branch of messages (or the branch's tail)",
+        query=ChatGetQuery,
+        response=ChatDetail,
+    )
+    async def get(self, chat_id: str, query: ChatGetQuery) -> ChatDetail:
+        return await self.chats.get(self.identity, chat_id, query)
 
     @web.authenticated
     @authorized

@@ -46,7 +46,7 @@ class MessageRow(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
     __table_args__ = (
-        Index("ix_messages_chat_parent", "chat_id", "parent_id"),
+        Index("ix_messages_tree", "chat_id", "parent_id", "created_at", "id"),
         Index("ix_messages_user", "user_id"),
     )
 

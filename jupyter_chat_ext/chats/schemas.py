@@ -101,10 +101,21 @@ class MessageOut(BaseModel):
     )
 
 
+class ChatGetQuery(StrictModel):
+    tail: int | None = Field(
+        default=None, ge=1, le=1000, description="Only the branch's last N messages"
+    )
+    before: str | None = Field(
+        default=None, max_length=64, description="With tail: the N messages before this one"
+    )
+
+
 class ChatDetail(ChatSummary):
     current_message_id: str | None
     meta: dict[str, Any]
-    messages: list[MessageOut] = Field(description="The current branch, root first")
+    branch_length: int = Field(description="How many messages the current branch has")
+    first_index: int = Field(description="Position in the branch of the first message returned")
+    messages: list[MessageOut] = Field(description="The current branch (or its tail), root first")
 
 
 class TagAdd(StrictModel):

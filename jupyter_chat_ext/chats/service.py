@@ -15,6 +15,7 @@ from .orm import ChatRow, MessageRow
 from .schemas import (
     ChatCreate,
     ChatDetail,
+    ChatGetQuery,
     ChatListQuery,
     ChatPage,
     ChatSummary,
@@ -76,6 +77,16 @@ def _message(row: MessageRow, siblings: list[str]) -> MessageOut:
     return MessageOut(**_message_fields(row), sibling_ids=siblings)
 
 
+def _current_branch(chat: Any, tree: Tree) -> list[str]:
+    leaf = chat.current_message_id if chat.current_message_id in tree else tree.newest_leaf()
+    return tree.path_to(leaf)
+
+
+def _whole_branch(chat: Any, tree: Tree) -> tuple[list[str], list[str]]:
+    path = _current_branch(chat, tree)
+    return path, path
+
+
 def _decode_cursor(cursor: str) -> tuple[int, str]:
     at, _, last_id = cursor.partition(".")
     if not at.isdigit() or not last_id:
@@ -100,27 +111,44 @@ class ChatService:
             q=query.q.strip() if query.q and query.q.strip() else None,
             after=_decode_cursor(query.cursor) if query.cursor else None,
         )
-        rows = await self.store.page(me.id, where, query.limit + 1)
+        rows, tags = await self.store.page(me.id, where, query.limit + 1)
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        tags = await self.store.tags_of([r.id for r in rows])
         items = [_summary(r, tags.get(r.id, [])) for r in rows]
         last = rows[-1] if rows else None
         cursor = f"{last.updated_at}.{last.id}" if more and last else None
         return ChatPage(items=items, next_cursor=cursor)
 
-    async def get(self, me: Identity, chat_id: str) -> ChatDetail:
-        chat = await self._require(me, chat_id)
-        tree = Tree(await self.store.skeleton(chat.id))
-        leaf = chat.current_message_id if chat.current_message_id in tree else tree.newest_leaf()
-        path = tree.path_to(leaf)
-        rows = {r.id: r for r in await self.store.messages(chat.id, path)} if path else {}
-        tags = await self.store.tags_of([chat.id])
+    async def get(
+        self, me: Identity, chat_id: str, query: ChatGetQuery | None = None
+    ) -> ChatDetail:
+        """The chat and its current branch; with ``tail``, only the branch's last messages
+        (before ``before``), so that a very long chat opens as fast as a short one."""
+        pick = _whole_branch
+        if query is not None and (query.tail is not None or query.before is not None):
+            tail, before = query.tail or 100, query.before
+
+            def pick(chat: Any, tree: Tree) -> tuple[list[str], list[str]]:
+                path = _current_branch(chat, tree)
+                end = len(path)
+                if before is not None:
+                    if before not in path:
+                        raise NotFound(f"No message {before!r} on this chat's current branch.")
+                    end = path.index(before)
+                return path, path[max(0, end - tail) : end]
+
+        found = await self.store.branch(me.id, chat_id, pick)
+        if found is None:
+            raise NotFound(f"No chat with id {chat_id!r}.")
+        chat, tree, path, rows = found.chat, found.tree, found.path, found.rows
+        start = path.index(found.window[0]) if found.window else len(path)
         return ChatDetail(
-            **_summary(chat, tags.get(chat.id, [])).model_dump(),
-            current_message_id=leaf,
+            **_summary(chat, found.tags).model_dump(),
+            current_message_id=path[-1] if path else None,
             meta=chat.meta or {},
-            messages=[_message(rows[i], tree.siblings(i)) for i in path if i in rows],
+            branch_length=len(path),
+            first_index=start,
+            messages=[_message(rows[i], tree.siblings(i)) for i in found.window if i in rows],
         )
 
     async def tags(self, me: Identity) -> TagList:

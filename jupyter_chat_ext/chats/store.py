@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from ..core.clock import new_id
 from ..core.db import Database
 from .orm import ChatRow, ChatTagRow, MessageRow, TagRow
-from .tree import Node
+from .tree import Node, Tree
 
 # Ids per IN (...) list, well under SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 1000
+
+# Up to this many text-index hits, a search checks just those messages; beyond, the word is
+# common enough that scanning chats newest first fills a page sooner.
+_TEXT_CAP = 2000
 
 # The columns a chat summary needs; the list never touches messages or meta.
 _SUMMARY = (
@@ -28,6 +33,30 @@ _SUMMARY = (
     ChatRow.created_at,
     ChatRow.updated_at,
 )
+
+# A chat's detail view: the summary plus the current leaf and meta (never user_id).
+_DETAIL = (*_SUMMARY, ChatRow.current_message_id, ChatRow.meta)
+_MESSAGE = (
+    MessageRow.id,
+    MessageRow.parent_id,
+    MessageRow.role,
+    MessageRow.content,
+    MessageRow.model,
+    MessageRow.created_at,
+    MessageRow.updated_at,
+    MessageRow.meta,
+)
+_SKELETON = (MessageRow.id, MessageRow.parent_id, MessageRow.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    chat: Any
+    tree: Tree
+    path: list[str]  # the whole branch, root first
+    window: list[str]  # the part of it whose messages were loaded
+    rows: dict[str, Any]
+    tags: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +75,10 @@ class ChatStore:
 
     # -- chats -------------------------------------------------------------------------------
 
-    async def page(self, user_id: str, where: ChatFilter, limit: int) -> list[Any]:
+    async def page(
+        self, user_id: str, where: ChatFilter, limit: int
+    ) -> tuple[list[Any], dict[str, list[str]]]:
+        """A page of summaries and their tags, read in one session."""
         stmt = select(*_SUMMARY).where(ChatRow.user_id == user_id)
         stmt = stmt.where(ChatRow.archived == where.archived)
         if where.pinned is not None:
@@ -62,9 +94,21 @@ class ChatStore:
                 .where(ChatTagRow.tag_id == TagRow.id)
                 .where(TagRow.user_id == user_id, TagRow.key == where.tag_key)
             )
-        if where.q:
-            # Correlated, so that a page filled by title matches stops early, and each chat's
-            # messages are reached through the (chat_id, parent_id) index.
+        candidates = await self._text_candidates(where.q) if where.q else None
+        if where.q and candidates is not None:
+            # A rare word: the text index named every message that can match; check those.
+            # No user_id term here (the outer chats.user_id scopes the result): with one,
+            # SQLite walks ix_messages_user, all of the user's messages, instead of the ids.
+            in_text = ChatRow.id.in_(
+                select(MessageRow.chat_id).where(
+                    MessageRow.id.in_(candidates),
+                    self.db.contains(MessageRow.content, where.q),
+                )
+            )
+            stmt = stmt.where(or_(self.db.contains(ChatRow.title, where.q), in_text))
+        elif where.q:
+            # A common word (or one too short for the index): correlated, so that the scan
+            # stops as soon as the page is full, which comes early when matches are dense.
             in_text = (
                 exists()
                 .where(MessageRow.chat_id == ChatRow.id)
@@ -77,8 +121,67 @@ class ChatStore:
                 or_(ChatRow.updated_at < at, and_(ChatRow.updated_at == at, ChatRow.id < last_id))
             )
         stmt = stmt.order_by(ChatRow.updated_at.desc(), ChatRow.id.desc()).limit(limit)
-        async with self.db.session() as session:
-            return list((await session.execute(stmt)).all())
+
+        def work(session: Session) -> tuple[list[Any], dict[str, list[str]]]:
+            rows = list(session.execute(stmt).all())
+            return rows, _tags(session, [r.id for r in rows])
+
+        return await self.db.read(work)
+
+    async def branch(
+        self,
+        user_id: str,
+        chat_id: str,
+        pick: Callable[[Any, Tree], tuple[list[str], list[str]]],
+    ) -> Branch | None:
+        """The chat, its tree, and the messages ``pick`` chooses, in one session. ``pick``
+        returns the branch and the window of it to load."""
+
+        def work(session: Session) -> Branch | None:
+            chat = session.execute(
+                select(*_DETAIL).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
+            ).first()
+            if chat is None:
+                return None
+            skeleton = session.execute(select(*_SKELETON).where(MessageRow.chat_id == chat_id))
+            tree = Tree(Node(r.id, r.parent_id, r.created_at) for r in skeleton)
+            path, window = pick(chat, tree)
+            rows: dict[str, Any] = {}
+            for start in range(0, len(window), _CHUNK):
+                result = session.execute(
+                    select(*_MESSAGE).where(
+                        MessageRow.chat_id == chat_id,
+                        MessageRow.id.in_(window[start : start + _CHUNK]),
+                    )
+                )
+                rows.update((r.id, r) for r in result)
+            tags = _tags(session, [chat_id]).get(chat_id, [])
+            return Branch(chat, tree, path, window, rows, tags)
+
+        return await self.db.read(work)
+
+    async def _text_candidates(self, q: str) -> list[str] | None:
+        """Ids of every message (any user's) the text index says may contain ``q``, or None
+        when there are more than _TEXT_CAP of them or the index cannot answer."""
+        if self.db.dialect == "sqlite":
+            if len(q) < 3:  # the trigram index has nothing shorter
+                return None
+            sql = text(
+                "SELECT m.id FROM messages_fts f JOIN messages m ON m.rowid = f.rowid"
+                " WHERE messages_fts MATCH :m LIMIT :n"
+            )
+            params = {"m": '"' + q.replace('"', '""') + '"', "n": _TEXT_CAP + 1}
+            async with self.db.session() as session:
+                ids = list(await session.scalars(sql, params))
+        else:
+            stmt = (
+                select(MessageRow.id)
+                .where(self.db.contains(MessageRow.content, q))
+                .limit(_TEXT_CAP + 1)
+            )
+            async with self.db.session() as session:
+                ids = list(await session.scalars(stmt))
+        return ids if len(ids) <= _TEXT_CAP else None
 
     async def summary(self, user_id: str, chat_id: str) -> Any | None:
         async with self.db.session() as session:
@@ -224,18 +327,7 @@ class ChatStore:
     # -- tags --------------------------------------------------------------------------------
 
     async def tags_of(self, chat_ids: Sequence[str]) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        async with self.db.session() as session:
-            for start in range(0, len(chat_ids), _CHUNK):
-                rows = await session.execute(
-                    select(ChatTagRow.chat_id, TagRow.name)
-                    .join(TagRow, TagRow.id == ChatTagRow.tag_id)
-                    .where(ChatTagRow.chat_id.in_(chat_ids[start : start + _CHUNK]))
-                    .order_by(TagRow.key)
-                )
-                for chat_id, name in rows:
-                    out[chat_id].append(name)
-        return out
+        return await self.db.read(lambda session: _tags(session, list(chat_ids)))
 
     async def tag_counts(self, user_id: str) -> list[tuple[str, int]]:
         async with self.db.session() as session:
@@ -300,3 +392,17 @@ class ChatStore:
                 ~exists().where(ChatTagRow.tag_id == TagRow.id),
             )
         )
+
+
+def _tags(session: Session, chat_ids: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for start in range(0, len(chat_ids), _CHUNK):
+        rows = session.execute(
+            select(ChatTagRow.chat_id, TagRow.name)
+            .join(TagRow, TagRow.id == ChatTagRow.tag_id)
+            .where(ChatTagRow.chat_id.in_(chat_ids[start : start + _CHUNK]))
+            .order_by(TagRow.key)
+        )
+        for chat_id, name in rows:
+            out[chat_id].append(name)
+    return out

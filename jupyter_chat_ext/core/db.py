@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -12,7 +16,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+
+T = TypeVar("T")
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -57,6 +64,27 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False):
         self.engine = create_engine(url, echo=echo)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sync_engine = None
+        self._readers: ThreadPoolExecutor | None = None
+        if self.engine.dialect.name == "sqlite":
+            # aiosqlite hops between the loop and its thread 3-4 times per statement; reads
+            # that run several statements go to a worker thread whole, one hop in all.
+            sync_url = self.engine.url.set(drivername="sqlite")
+            self._sync_engine = create_sync_engine(sync_url)
+            event.listen(self._sync_engine, "connect", _sqlite_pragmas)
+            self._readers = ThreadPoolExecutor(4, thread_name_prefix="chat-ext-db")
+
+    async def read(self, work: Callable[[Session], T]) -> T:
+        """Run ``work(session)`` in one read transaction, off the event loop."""
+        if self._readers is None:
+            async with self.session() as session:
+                return await session.run_sync(work)
+
+        def run() -> T:
+            with Session(self._sync_engine) as session:
+                return work(session)
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, run)
 
     @property
     def dialect(self) -> str:
@@ -75,3 +103,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._readers is not None:
+            self._readers.shutdown()
+            self._sync_engine.dispose()

@@ -174,3 +174,14 @@ async def test_jupyterlab_cache_busting_query_key_is_ignored(api):
     r = await api("GET", "chats", params={"limit": "5", "1795720112980": ""})
     assert r.status == 200, r
     assert [c["title"] for c in r.json()["items"]] == ["seen"]
+
+
+async def test_search_follows_edits_and_deletions(api):
+    chat = await make(api, "plain", messages=[{"role": "user", "content": "first draft"}])
+    mid = chat["messages"][0]["id"]
+    assert await titles(api, q="draft") == ["plain"]
+    await api("PATCH", f"chats/{chat['id']}/messages/{mid}", {"content": "a walrus appears"})
+    assert await titles(api, q="draft") == []
+    assert await titles(api, q="WALRUS") == ["plain"]
+    await api("DELETE", f"chats/{chat['id']}")
+    assert await titles(api, q="walrus") == []

@@ -78,3 +78,31 @@ async def test_reply_to_a_message_of_another_chat_is_refused(api):
     )
     assert r.status == 404
     assert await branch(api, two["id"]) == []
+
+
+async def test_the_tail_of_a_long_branch_and_the_messages_before_it(api):
+    chat = (
+        await api(
+            "POST",
+            "chats",
+            {"messages": [{"role": "user", "content": f"m{i}"} for i in range(12)]},
+        )
+    ).json()
+    assert chat["branch_length"] == 12 and chat["first_index"] == 0
+    r = await api("GET", f"chats/{chat['id']}", params={"tail": "5"})
+    tail = r.json()
+    assert [m["content"] for m in tail["messages"]] == ["m7", "m8", "m9", "m10", "m11"]
+    assert (tail["branch_length"], tail["first_index"]) == (12, 7)
+    first = tail["messages"][0]["id"]
+    earlier = (
+        await api("GET", f"chats/{chat['id']}", params={"tail": "5", "before": first})
+    ).json()
+    assert [m["content"] for m in earlier["messages"]] == ["m2", "m3", "m4", "m5", "m6"]
+    assert earlier["first_index"] == 2
+    oldest = earlier["messages"][0]["id"]
+    rest = (await api("GET", f"chats/{chat['id']}", params={"tail": "5", "before": oldest})).json()
+    assert [m["content"] for m in rest["messages"]] == ["m0", "m1"]
+    r = await api("GET", f"chats/{chat['id']}", params={"tail": "5", "before": "nope"})
+    assert r.status == 404
+    r = await api("GET", f"chats/{chat['id']}", params={"tail": "0"})
+    assert r.status == 422

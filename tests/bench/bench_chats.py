@@ -785,6 +785,10 @@ def measure(server: Server, data: DataSet, scale: float) -> Report:
         big = timed(client, fixed(api + "chats/" + data.big_chat), n(15), warmup=2, budget=60)
         report.timing("open the 1,250-message chat (30 MB)", big, 100)
         report.timing("open the 1,250-message chat (30 MB)", big, None, p=95)
+        tail = timed(
+            client, fixed(api + "chats/" + data.big_chat, tail=100), n(30), warmup=3, budget=30
+        )
+        report.timing("open the 1,250-message chat's last 100 (?tail=100)", tail, 100)
         got = big.last["messages"]
         size = sum(len(m["content"]) for m in got)
         report.check(

@@ -97,7 +97,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a chat with its current branch of messages */
+        /** Get a chat with its current branch of messages (or the branch's tail) */
         get: operations["get_ChatHandler"];
         put?: never;
         post?: never;
@@ -422,19 +422,29 @@ export interface components {
             /** Archived */
             archived: boolean;
             /**
+             * Branch Length
+             * @description How many messages the current branch has
+             */
+            branch_length: number;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
             /** Current Message Id */
             current_message_id: string | null;
+            /**
+             * First Index
+             * @description Position in the branch of the first message returned
+             */
+            first_index: number;
             /** Folder Id */
             folder_id: string | null;
             /** Id */
             id: string;
             /**
              * Messages
-             * @description The current branch, root first
+             * @description The current branch (or its tail), root first
              */
             messages: components["schemas"]["MessageOut"][];
             /** Meta */
@@ -452,6 +462,21 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ChatGetQuery */
+        ChatGetQuery: {
+            /**
+             * Before
+             * @description With tail: the N messages before this one
+             * @default null
+             */
+            before?: string | null;
+            /**
+             * Tail
+             * @description Only the branch's last N messages
+             * @default null
+             */
+            tail?: number | null;
         };
         /** ChatListQuery */
         ChatListQuery: {
@@ -1312,7 +1337,10 @@ export interface operations {
     };
     get_ChatHandler: {
         parameters: {
-            query?: never;
+            query?: {
+                tail?: number | null;
+                before?: string | null;
+            };
             header?: never;
             path: {
                 chat_id: string;
