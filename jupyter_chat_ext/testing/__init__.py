@@ -1,0 +1,1 @@
+"""Helpers for testing jupyter-chat-ext and for its demo; not imported by the extension itself."""
