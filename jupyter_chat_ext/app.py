@@ -23,6 +23,8 @@ from ._version import __version__
 from .chats import handlers as chats_handlers
 from .chats.service import ChatService
 from .chats.store import ChatStore
+from .completions import handlers as completions_handlers
+from .completions.service import CompletionService
 from .core.db import Database, async_url, create_engine
 from .core.handlers import HandlerContext, UnknownRouteHandler
 from .core.openapi import OpenApiHandler, build_document
@@ -54,6 +56,7 @@ def openapi_document() -> dict[str, Any]:
         *events_handlers.routes,
         *providers_handlers.routes,
         *models_handlers.routes,
+        *completions_handlers.routes,
         ("/openapi.json", OpenApiHandler),
     ]
     return build_document(pairs, title="jupyter-chat-ext", version=__version__)
@@ -140,6 +143,13 @@ class ChatExtApp(ExtensionApp):
         background.""",
     )
 
+    task_model = Unicode(
+        "",
+        config=True,
+        help="""Model for background tasks such as naming new chats. Empty: the chat's own
+        model.""",
+    )
+
     @default("owner")
     def _default_owner(self) -> str:
         import getpass
@@ -193,6 +203,9 @@ class ChatExtApp(ExtensionApp):
             ConnectionStore(self.db), self.http, timeout=self.upstream_timeout
         )
         self.models = ModelService(self.connections, ttl=self.models_cache_ttl)
+        self.completions = CompletionService(
+            self.chats, self.models, self.bus, title_model=self.task_model
+        )
         self.log.info(
             "jupyter-chat-ext %s: database %s, %s",
             __version__,
@@ -214,6 +227,7 @@ class ChatExtApp(ExtensionApp):
         mount(events_handlers.routes, bus=self.bus)
         mount(providers_handlers.routes, connections=self.connections)
         mount(models_handlers.routes, models=self.models)
+        mount(completions_handlers.routes, completions=self.completions)
         mount([("/openapi.json", OpenApiHandler)], document=openapi_document())
         return routes
 
@@ -226,6 +240,10 @@ class ChatExtApp(ExtensionApp):
         self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, {"ctx": ctx}))
 
     async def stop_extension(self) -> None:
+        completions = getattr(self, "completions", None)
+        if completions is not None:
+            # Answers in progress are saved, marked as stopped, before the database closes.
+            await completions.running.stop_all()
         http = getattr(self, "http", None)
         if http is not None:
             await http.aclose()

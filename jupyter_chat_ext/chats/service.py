@@ -313,6 +313,43 @@ class ChatService:
         )
         return out
 
+    async def require(self, me: Identity, chat_id: str) -> None:
+        """Raise the usual 404 unless the chat is the user's."""
+        await self._require(me, chat_id)
+
+    async def message(self, me: Identity, chat_id: str, message_id: str) -> MessageOut:
+        chat = await self._require(me, chat_id)
+        rows = await self.store.messages(chat.id, [message_id])
+        if not rows:
+            raise NotFound(f"No message {message_id!r} in this chat.")
+        tree = Tree(await self.store.skeleton(chat.id))
+        return _message(rows[0], tree.siblings(message_id))
+
+    async def save_progress(
+        self,
+        me: Identity,
+        chat_id: str,
+        message_id: str,
+        content: str,
+        meta: dict[str, Any],
+        *,
+        final: bool,
+    ) -> None:
+        """Write a streaming answer's text so far. Only the final write is announced as a
+        change; other tabs follow the stream itself through ``message.delta`` events."""
+        row = await self.store.update_message(
+            chat_id, message_id, {"content": content, "meta": meta}, at=now_ms()
+        )
+        if row is not None and final:
+            tree = Tree(await self.store.skeleton(chat_id))
+            out = _message(row, tree.siblings(row.id))
+            self.bus.publish(
+                me.id,
+                Event(
+                    type="message.updated", data={"chat_id": chat_id, **out.model_dump(mode="json")}
+                ),
+            )
+
     # -- export and import -------------------------------------------------------------------
 
     async def export(self, me: Identity, chat_ids: Sequence[str] | None = None) -> ExportDocument:

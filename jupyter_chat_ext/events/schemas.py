@@ -10,6 +10,7 @@ EventType = Literal[
     "chat.deleted",
     "message.added",
     "message.updated",
+    "message.delta",
     "folder.created",
     "folder.updated",
     "folder.deleted",
@@ -17,7 +18,8 @@ EventType = Literal[
 
 
 class Event(BaseModel):
-    """One change. ``data`` is the changed object's summary (or just its id when deleted)."""
+    """One change. ``data`` is the changed object's summary (or just its id when deleted);
+    ``message.delta`` carries only the text a streaming answer just gained."""
 
     type: EventType
     data: dict[str, Any]

@@ -37,6 +37,14 @@ ROUTES = {
     ("patch", "/folders/{folder_id}"): ({"name": "changed"}, True),
     ("delete", "/folders/{folder_id}"): (None, True),
     ("get", "/models"): (None, False),
+    ("get", "/chat/completions"): (None, False),
+}
+# Routes whose outcome here is a 404 for every signed-in user: with no model connected, a
+# completion names an unknown model, and no answer is being written to stop or follow.
+NOTHING_RUNNING = {
+    ("post", "/chat/completions"): {"model": "nope", "content": "hi"},
+    ("get", "/chat/completions/{message_id}/stream"): None,
+    ("post", "/chat/completions/{message_id}/stop"): {},
 }
 # Admin-only routes: everyone but an admin gets a 403, whatever the object.
 ADMIN_ROUTES = {
@@ -52,7 +60,7 @@ WEBSOCKETS = {"/events"}
 def test_the_matrix_covers_every_route():
     spec = openapi_document()["paths"]
     declared = {(m, p) for p, ops in spec.items() for m in ops if p not in WEBSOCKETS}
-    assert declared == set(ROUTES) | set(ADMIN_ROUTES)
+    assert declared == set(ROUTES) | set(ADMIN_ROUTES) | set(NOTHING_RUNNING)
     assert set(spec) >= WEBSOCKETS
 
 
@@ -109,6 +117,17 @@ async def test_route(api, method, path):
             assert await snapshot(api) == before, user
     r = await api(method.upper(), url, body)
     assert r.status == success(method, path), r
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(NOTHING_RUNNING))
+async def test_route_with_nothing_running(api, method, path):
+    ids = await owner_objects(api)
+    url = path.format(**ids).lstrip("/")
+    before = await snapshot(api)
+    for user in ("alice", "bob", "admin", None):
+        r = await api.as_(user)(method.upper(), url, NOTHING_RUNNING[(method, path)])
+        assert r.status == (403 if user is None else 404), (user, r)
+    assert await snapshot(api) == before
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(ADMIN_ROUTES))

@@ -4,6 +4,58 @@
  */
 
 export interface paths {
+    "/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The user's answers being written now */
+        get: operations["get_CompletionsHandler"];
+        put?: never;
+        /** Ask a model: stores the question, streams the answer as it is written and stored */
+        post: operations["post_CompletionsHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/completions/{message_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop an answer being written; what was written is kept */
+        post: operations["post_CompletionStopHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat/completions/{message_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-attach to an answer being written: its text so far, then what follows */
+        get: operations["get_CompletionStreamHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chats": {
         parameters: {
             query?: never;
@@ -596,6 +648,85 @@ export interface components {
              */
             title?: string | null;
         };
+        /**
+         * CompletionRequest
+         * @description Ask for an answer. Exactly one of ``content`` (a new user message, replying to
+         *     ``parent_id`` or to the current leaf; an edit is a reply to the edited message's parent)
+         *     and ``regenerate`` (an assistant message to answer again, as a sibling) is given.
+         */
+        CompletionRequest: {
+            /**
+             * Chat Id
+             * @description Omit to start a new chat
+             * @default null
+             */
+            chat_id?: string | null;
+            /**
+             * Content
+             * @default null
+             */
+            content?: string | null;
+            /** Model */
+            model: string;
+            params?: components["schemas"]["Params"];
+            /**
+             * Parent Id
+             * @default null
+             */
+            parent_id?: string | null;
+            /**
+             * Regenerate
+             * @description Id of an answer to redo
+             * @default null
+             */
+            regenerate?: string | null;
+            /**
+             * Stream
+             * @default true
+             */
+            stream?: boolean;
+            /**
+             * System
+             * @default null
+             */
+            system?: string | null;
+        };
+        /**
+         * CompletionResult
+         * @description The non-streamed answer (``stream: false``).
+         */
+        CompletionResult: {
+            /** Chat Id */
+            chat_id: string;
+            /** Content */
+            content: string;
+            /**
+             * Error
+             * @default null
+             */
+            error?: string | null;
+            /**
+             * Finish Reason
+             * @default null
+             */
+            finish_reason?: string | null;
+            /** Message Id */
+            message_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "done" | "stopped" | "error";
+            /**
+             * Usage
+             * @default null
+             */
+            usage?: {
+                [key: string]: number;
+            } | null;
+            /** User Message Id */
+            user_message_id: string | null;
+        };
         /** ConnectionCreate */
         ConnectionCreate: {
             /**
@@ -768,7 +899,8 @@ export interface components {
         };
         /**
          * Event
-         * @description One change. ``data`` is the changed object's summary (or just its id when deleted).
+         * @description One change. ``data`` is the changed object's summary (or just its id when deleted);
+         *     ``message.delta`` carries only the text a streaming answer just gained.
          */
         Event: {
             /** Data */
@@ -779,7 +911,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "chat.created" | "chat.updated" | "chat.deleted" | "message.added" | "message.updated" | "folder.created" | "folder.updated" | "folder.deleted";
+            type: "chat.created" | "chat.updated" | "chat.deleted" | "message.added" | "message.updated" | "message.delta" | "folder.created" | "folder.updated" | "folder.deleted";
         };
         /** ExportChat */
         ExportChat: {
@@ -1077,6 +1209,78 @@ export interface components {
             /** Owned By */
             owned_by: string;
         };
+        /** Params */
+        Params: {
+            /**
+             * Frequency Penalty
+             * @default null
+             */
+            frequency_penalty?: number | null;
+            /**
+             * Max Tokens
+             * @default null
+             */
+            max_tokens?: number | null;
+            /**
+             * Num Ctx
+             * @default null
+             */
+            num_ctx?: number | null;
+            /**
+             * Presence Penalty
+             * @default null
+             */
+            presence_penalty?: number | null;
+            /**
+             * Repeat Penalty
+             * @default null
+             */
+            repeat_penalty?: number | null;
+            /**
+             * Response Format
+             * @default null
+             */
+            response_format?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Seed
+             * @default null
+             */
+            seed?: number | null;
+            /**
+             * Stop
+             * @default null
+             */
+            stop?: string | string[] | null;
+            /**
+             * Temperature
+             * @default null
+             */
+            temperature?: number | null;
+            /**
+             * Top K
+             * @default null
+             */
+            top_k?: number | null;
+            /**
+             * Top P
+             * @default null
+             */
+            top_p?: number | null;
+        };
+        /** Running */
+        Running: {
+            /** Chat Id */
+            chat_id: string;
+            /** Message Id */
+            message_id: string;
+        };
+        /** RunningList */
+        RunningList: {
+            /** Items */
+            items: components["schemas"]["Running"][];
+        };
         /** TagAdd */
         TagAdd: {
             /** Name */
@@ -1141,6 +1345,131 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_CompletionsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunningList"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_CompletionsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompletionResult"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_CompletionStopHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompletionResult"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_CompletionStreamHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": Record<string, never>;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_ChatsHandler: {
         parameters: {
             query?: {

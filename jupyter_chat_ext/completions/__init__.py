@@ -1,0 +1,1 @@
+"""Chat completions: answers generated as server-side tasks, stored as they stream."""

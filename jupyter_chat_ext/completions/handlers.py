@@ -1,0 +1,127 @@
+"""Completions over Server-Sent Events: ``start``, then ``delta`` / ``usage`` events carrying
+only what is new, then ``done`` or ``error``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from ..core.handlers import ApiHandler, HandlerContext, endpoint
+from .schemas import CompletionRequest, CompletionResult, Running, RunningList
+from .service import CompletionService
+from .tasks import Generation
+
+EVENT_STREAM = "text/event-stream"
+
+
+class _CompletionHandler(ApiHandler):
+    auth_resource = "chat-ext:completions"
+
+    def initialize(self, ctx: HandlerContext, completions: CompletionService) -> None:
+        super().initialize(ctx)
+        self.completions = completions
+
+    async def follow(self, gen: Generation, start: dict[str, Any]) -> None:
+        """Stream a generation from now on. Leaving early stops the stream, not the answer."""
+        queue = gen.listen()
+        try:
+            self.set_header("Content-Type", EVENT_STREAM)
+            self.set_header("Cache-Control", "no-cache")
+            self.set_header("X-Accel-Buffering", "no")  # proxies must not hold the stream back
+            # Taken together with listen(): nothing is missed or repeated between the two.
+            await self._send("start", {**start, "content": gen.text})
+            # The generation emits its last event and sets ``finished`` with no await in
+            # between, so a listener either receives that event or sees ``finished`` set.
+            while not (gen.finished.is_set() and queue.empty()):
+                name, data = await queue.get()
+                await self._send(name, data)
+                if name in ("done", "error"):
+                    break
+            else:
+                await self._send(*_last_event(gen))
+        except StreamClosedError:
+            pass
+        finally:
+            gen.unlisten(queue)
+        self.finish()
+
+    async def _send(self, name: str, data: dict[str, Any]) -> None:
+        self.write(f"event: {name}\ndata: {json.dumps(data)}\n\n")
+        await self.flush()
+
+
+def _last_event(gen: Generation) -> tuple[str, dict[str, Any]]:
+    if gen.status == "error":
+        return "error", {"message": gen.error, "content": gen.text}
+    return "done", {"status": gen.status, "finish_reason": gen.finish_reason, "usage": gen.usage}
+
+
+class CompletionsHandler(_CompletionHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "Ask a model: stores the question, streams the answer as it is written and stored",
+        body=CompletionRequest,
+        response=CompletionResult,
+        content_type=EVENT_STREAM,
+    )
+    async def post(self, body: CompletionRequest) -> CompletionResult | None:
+        gen, user_message_id = await self.completions.start(self.identity, body)
+        if not body.stream:
+            await gen.finished.wait()
+            return self.completions.result(gen, user_message_id)
+        start = {
+            "chat_id": gen.chat_id,
+            "user_message_id": user_message_id,
+            "message_id": gen.message_id,
+            "model": gen.model,
+        }
+        await self.follow(gen, start)
+        return None
+
+    @web.authenticated
+    @authorized
+    @endpoint("The user's answers being written now", response=RunningList)
+    async def get(self) -> RunningList:
+        return RunningList(
+            items=[
+                Running(message_id=g.message_id, chat_id=g.chat_id)
+                for g in self.completions.running.of_user(self.identity.id)
+            ]
+        )
+
+
+class CompletionStreamHandler(_CompletionHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "Re-attach to an answer being written: its text so far, then what follows",
+        content_type=EVENT_STREAM,
+    )
+    async def get(self, message_id: str) -> None:
+        gen = self.completions.attach(self.identity, message_id)
+        if gen is None:
+            raise web.HTTPError(404, "No answer %s is being written.", message_id)
+        await self.follow(
+            gen, {"chat_id": gen.chat_id, "message_id": gen.message_id, "model": gen.model}
+        )
+
+
+class CompletionStopHandler(_CompletionHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Stop an answer being written; what was written is kept", response=CompletionResult)
+    async def post(self, message_id: str) -> CompletionResult:
+        gen = await self.completions.stop(self.identity, message_id)
+        return self.completions.result(gen, None)
+
+
+routes = [
+    (r"/chat/completions", CompletionsHandler),
+    (r"/chat/completions/(?P<message_id>[^/]+)/stream", CompletionStreamHandler),
+    (r"/chat/completions/(?P<message_id>[^/]+)/stop", CompletionStopHandler),
+]

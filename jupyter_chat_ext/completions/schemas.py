@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from ..core.schemas import StrictModel
+
+# Sampling parameters passed upstream as they are; unknown ones are refused by name.
+KNOWN_PARAMS = {
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "stop",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "num_ctx",
+    "repeat_penalty",
+    "response_format",
+    "logit_bias",
+}
+
+
+class Params(StrictModel):
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    top_k: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    num_ctx: int | None = Field(default=None, ge=1)
+    repeat_penalty: float | None = Field(default=None, ge=0)
+    response_format: dict[str, Any] | None = None
+
+    def upstream(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class CompletionRequest(StrictModel):
+    """Ask for an answer. Exactly one of ``content`` (a new user message, replying to
+    ``parent_id`` or to the current leaf; an edit is a reply to the edited message's parent)
+    and ``regenerate`` (an assistant message to answer again, as a sibling) is given."""
+
+    model: str = Field(min_length=1, max_length=255)
+    chat_id: str | None = Field(default=None, description="Omit to start a new chat")
+    content: str | None = None
+    parent_id: str | None = None
+    regenerate: str | None = Field(default=None, description="Id of an answer to redo")
+    system: str | None = Field(default=None, max_length=100_000)
+    params: Params = Field(default_factory=Params)
+    stream: bool = True
+
+    @model_validator(mode="after")
+    def _one_instruction(self) -> CompletionRequest:
+        if (self.content is None) == (self.regenerate is None):
+            raise ValueError("give exactly one of 'content' and 'regenerate'")
+        if self.regenerate is not None and self.chat_id is None:
+            raise ValueError("'regenerate' needs 'chat_id'")
+        return self
+
+
+class CompletionResult(BaseModel):
+    """The non-streamed answer (``stream: false``)."""
+
+    chat_id: str
+    user_message_id: str | None
+    message_id: str
+    content: str
+    status: Literal["done", "stopped", "error"]
+    finish_reason: str | None = None
+    usage: dict[str, int] | None = None
+    error: str | None = None
+
+
+class Running(BaseModel):
+    message_id: str
+    chat_id: str
+
+
+class RunningList(BaseModel):
+    items: list[Running]

@@ -1,0 +1,233 @@
+"""The completion flow: store the question, then write the answer as it streams.
+
+The user's message is stored before the upstream is called, and the answer is written every
+``flush_interval`` seconds while it streams, so a cut stream, an upstream error, a stop or a
+crash leaves what was said in the chat, marked with its status. Generation runs as a task of
+the server, not of the request: a closed tab does not stop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from ..chats.schemas import ChatCreate, ChatUpdate, MessageCreate
+from ..chats.service import ChatService
+from ..core.errors import NotFound, ValidationFailed
+from ..core.identity import Identity
+from ..events.schemas import Event
+from ..events.service import EventBus
+from ..models.service import ModelService, Route
+from ..providers.base import Finish, TextDelta, ToolCallDelta, UpstreamError, Usage
+from .schemas import CompletionRequest, CompletionResult
+from .tasks import Generation, Registry
+
+log = logging.getLogger(__name__)
+
+TITLE_PROMPT = (
+    "Write a short title (3 to 6 words, no quotes, no final punctuation) for a conversation "
+    "that starts like this:\n\n{text}\n\nTitle:"
+)
+
+
+class CompletionService:
+    def __init__(
+        self,
+        chats: ChatService,
+        models: ModelService,
+        bus: EventBus,
+        *,
+        flush_interval: float = 0.5,
+        title_model: str = "",
+    ):
+        self.chats = chats
+        self.models = models
+        self.bus = bus
+        self.flush_interval = flush_interval
+        self.title_model = title_model
+        self.running = Registry()
+
+    async def start(self, me: Identity, req: CompletionRequest) -> tuple[Generation, str | None]:
+        """Store the question and an empty answer, and start writing the answer."""
+        route = await self.models.route(req.model)  # an unknown model stores nothing
+        new_chat = req.chat_id is None
+        if new_chat:
+            chat_id = (await self.chats.create(me, ChatCreate())).id
+        else:
+            chat_id = req.chat_id  # type: ignore[assignment]
+            await self.chats.require(me, chat_id)
+        user_message_id: str | None = None
+        if req.content is not None:
+            body = MessageCreate(role="user", content=req.content)
+            if "parent_id" in req.model_fields_set:
+                body = MessageCreate(role="user", content=req.content, parent_id=req.parent_id)
+            user_message_id = (await self.chats.add_message(me, chat_id, body)).id
+            parent = user_message_id
+        else:
+            target = await self.chats.message(me, chat_id, req.regenerate)  # type: ignore[arg-type]
+            if target.role != "assistant":
+                raise ValidationFailed("'regenerate' must name an answer (an assistant message).")
+            parent = target.parent_id
+        answer = await self.chats.add_message(
+            me,
+            chat_id,
+            MessageCreate(
+                role="assistant",
+                content="",
+                model=req.model,
+                parent_id=parent,
+                meta={"status": "streaming"},
+            ),
+        )
+        detail = await self.chats.get(me, chat_id)
+        messages = [{"role": m.role, "content": m.content} for m in detail.messages[:-1]]
+        if req.system:
+            messages.insert(0, {"role": "system", "content": req.system})
+        generation = Generation(me.id, chat_id, answer.id, req.model)
+        self.running.add(generation)
+        generation.task = asyncio.create_task(
+            self._run(me, generation, route, messages, req.params.upstream(), new_chat),
+            name=f"chat-ext generation {answer.id}",
+        )
+        return generation, user_message_id
+
+    async def stop(self, me: Identity, message_id: str) -> Generation:
+        generation = self.running.get(me.id, message_id)
+        if generation is None:
+            raise NotFound(f"No answer {message_id!r} is being written.")
+        if generation.task is not None:
+            generation.task.cancel()
+        await generation.finished.wait()
+        return generation
+
+    def attach(self, me: Identity, message_id: str) -> Generation | None:
+        return self.running.get(me.id, message_id)
+
+    def result(self, generation: Generation, user_message_id: str | None) -> CompletionResult:
+        return CompletionResult(
+            chat_id=generation.chat_id,
+            user_message_id=user_message_id,
+            message_id=generation.message_id,
+            content=generation.text,
+            status=generation.status,  # type: ignore[arg-type]
+            finish_reason=generation.finish_reason,
+            usage=generation.usage,
+            error=generation.error,
+        )
+
+    async def _run(
+        self,
+        me: Identity,
+        gen: Generation,
+        route: Route,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any],
+        new_chat: bool,
+    ) -> None:
+        started = time.monotonic()
+        first_token: float | None = None
+        last_flush = started
+        tool_calls: dict[int, dict[str, Any]] = {}
+        try:
+            async for delta in route.client.stream_chat(route.upstream_id, messages, params):
+                if isinstance(delta, TextDelta):
+                    if first_token is None:
+                        first_token = time.monotonic()
+                    gen.parts.append(delta.text)
+                    gen.emit("delta", {"text": delta.text})
+                    self.bus.publish(
+                        me.id,
+                        Event(
+                            type="message.delta",
+                            data={"chat_id": gen.chat_id, "id": gen.message_id, "text": delta.text},
+                        ),
+                    )
+                    if time.monotonic() - last_flush >= self.flush_interval:
+                        last_flush = time.monotonic()
+                        await self._save(me, gen, {"status": "streaming"}, final=False)
+                elif isinstance(delta, ToolCallDelta):
+                    call = tool_calls.setdefault(
+                        delta.index, {"id": delta.id, "name": delta.name, "arguments": ""}
+                    )
+                    call["arguments"] += delta.arguments
+                elif isinstance(delta, Usage):
+                    gen.usage = {
+                        "prompt_tokens": delta.prompt_tokens,
+                        "completion_tokens": delta.completion_tokens,
+                        "total_tokens": delta.total_tokens,
+                    }
+                    gen.emit("usage", gen.usage)
+                elif isinstance(delta, Finish):
+                    gen.finish_reason = delta.reason
+            gen.status = "done"
+        except asyncio.CancelledError:
+            gen.status = "stopped"
+        except UpstreamError as error:
+            gen.status = "error"
+            gen.error = error.message
+        except Exception as error:  # keep what was written whatever went wrong
+            log.exception("generation %s failed", gen.message_id)
+            gen.status = "error"
+            gen.error = f"The answer failed: {error}"
+        finally:
+            meta: dict[str, Any] = {
+                "status": gen.status,
+                "finish_reason": gen.finish_reason,
+                "usage": gen.usage,
+                "error": gen.error,
+                "ttft_ms": round((first_token - started) * 1000, 1) if first_token else None,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            }
+            if tool_calls:
+                meta["tool_calls"] = [tool_calls[i] for i in sorted(tool_calls)]
+            try:
+                await asyncio.shield(self._save(me, gen, meta, final=True))
+            finally:
+                self.running.remove(gen)
+                if gen.status == "error":
+                    gen.emit("error", {"message": gen.error, "content": gen.text})
+                else:
+                    gen.emit(
+                        "done",
+                        {
+                            "status": gen.status,
+                            "finish_reason": gen.finish_reason,
+                            "usage": gen.usage,
+                        },
+                    )
+                gen.finished.set()
+        if new_chat and gen.status == "done":
+            await self._title(me, gen, route, messages)
+
+    async def _save(
+        self, me: Identity, gen: Generation, meta: dict[str, Any], *, final: bool
+    ) -> None:
+        clean = {k: v for k, v in meta.items() if v is not None}
+        await self.chats.save_progress(
+            me, gen.chat_id, gen.message_id, gen.text, clean, final=final
+        )
+
+    async def _title(
+        self, me: Identity, gen: Generation, route: Route, messages: list[dict[str, Any]]
+    ) -> None:
+        """Name a new chat from its first exchange, with the task model if one is set."""
+        question = next((m["content"] for m in messages if m["role"] == "user"), "")
+        text = f"User: {question[:2000]}\nAssistant: {gen.text[:2000]}"
+        try:
+            if self.title_model:
+                route = await self.models.route(self.title_model)
+            parts: list[str] = []
+            prompt = [{"role": "user", "content": TITLE_PROMPT.format(text=text)}]
+            async for delta in route.client.stream_chat(
+                route.upstream_id, prompt, {"max_tokens": 24, "temperature": 0}
+            ):
+                if isinstance(delta, TextDelta):
+                    parts.append(delta.text)
+            title = " ".join("".join(parts).replace('"', "").split())[:80].strip(" .")
+        except (UpstreamError, NotFound) as error:
+            log.info("no title for chat %s: %s", gen.chat_id, error)
+            return
+        if title:
+            await self.chats.update(me, gen.chat_id, ChatUpdate(title=title))

@@ -1,0 +1,291 @@
+"""Chat completions: stored before and while they stream, deltas only, server-side tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+from tests.support.identity import header
+from tests.support.sse import EventCollector, parse_events
+
+MODELS = ("fake-chat", "fake-chat+delay-chunk-0.05", "fake-chat+cut", "fake-chat+error-503")
+
+
+@pytest.fixture
+def upstream():
+    # In a thread of its own, so that a sync fixture can serve the async tests.
+    with UpstreamThread(models=MODELS) as up:
+        yield up
+
+
+async def connect(api, up) -> None:
+    r = await api.as_("admin")("POST", "connections", {"kind": "openai", "base_url": up.openai_url})
+    assert r.status == 201, r
+
+
+async def complete(jp_fetch, body, user="alice", collector=None):
+    kwargs = {"streaming_callback": collector} if collector else {}
+    r = await jp_fetch(
+        "chat-ext",
+        "api",
+        "chat",
+        "completions",
+        method="POST",
+        body=json.dumps(body),
+        headers=header(user),
+        raise_error=False,
+        request_timeout=30,
+        **kwargs,
+    )
+    if (
+        collector is None
+        and r.body
+        and r.headers.get("Content-Type", "").startswith("text/event-stream")
+    ):
+        return r, parse_events(r.body.decode())
+    return r, (collector.events if collector else None)
+
+
+async def test_a_new_chat_streams_deltas_and_stores_everything(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    r, events = await complete(jp_fetch, {"model": "fake-chat", "content": "hello there"})
+    assert r.code == 200
+    names = [n for n, _ in events]
+    assert names[0] == "start" and names[-1] == "done" and "usage" in names
+    deltas = [d["text"] for n, d in events if n == "delta"]
+    assert len(deltas) > 1, "streamed in pieces"
+    start = events[0][1]
+    answer = "".join(deltas)
+    assert answer.startswith("You said: hello there")
+    assert events[-1][1]["status"] == "done"
+
+    chat = (await api("GET", f"chats/{start['chat_id']}")).json()
+    user, assistant = chat["messages"]
+    assert (user["id"], user["role"], user["content"]) == (
+        start["user_message_id"],
+        "user",
+        "hello there",
+    )
+    assert (assistant["id"], assistant["content"], assistant["model"]) == (
+        start["message_id"],
+        answer,
+        "fake-chat",
+    )
+    assert assistant["meta"]["status"] == "done"
+    assert assistant["meta"]["usage"]["completion_tokens"] > 0
+    assert assistant["meta"]["duration_ms"] >= assistant["meta"]["ttft_ms"] >= 0
+
+    # the chat got a title from the model, in the background
+    for _ in range(50):
+        title = (await api("GET", f"chats/{start['chat_id']}")).json()["title"]
+        if title != "New Chat":
+            break
+        await asyncio.sleep(0.1)
+    assert title.startswith("You said")
+
+    # nothing of the user's Jupyter credentials went upstream
+    for request in upstream.requests:
+        assert "cookie" not in request.headers
+        assert "alice-token" not in json.dumps(request.headers)
+
+
+async def test_the_conversation_continues_with_its_context(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    _, events = await complete(
+        jp_fetch,
+        {"model": "fake-chat", "content": "first", "params": {"temperature": 0.2, "seed": 7}},
+    )
+    chat_id = events[0][1]["chat_id"]
+    _, events = await complete(
+        jp_fetch,
+        {"model": "fake-chat", "chat_id": chat_id, "content": "second", "system": "Be brief."},
+    )
+    sent = next(r.body for r in reversed(upstream.requests) if r.path.endswith("/chat/completions"))
+    assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "user"]
+    assert sent["messages"][-1]["content"] == "second"
+    assert [m["role"] for m in (await api("GET", f"chats/{chat_id}")).json()["messages"]] == [
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+    ]
+    first_request = next(r.body for r in upstream.requests if r.path.endswith("/chat/completions"))
+    assert (first_request["temperature"], first_request["seed"]) == (0.2, 7)
+
+
+async def test_regenerate_and_edit_make_siblings(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "question"})
+    start = events[0][1]
+    _, again = await complete(
+        jp_fetch,
+        {"model": "fake-chat", "chat_id": start["chat_id"], "regenerate": start["message_id"]},
+    )
+    chat = (await api("GET", f"chats/{start['chat_id']}")).json()
+    assert chat["messages"][1]["id"] == again[0][1]["message_id"]
+    assert chat["messages"][1]["sibling_ids"] == [start["message_id"], again[0][1]["message_id"]]
+    # an edit replies to the edited message's parent (here: none)
+    await complete(
+        jp_fetch,
+        {
+            "model": "fake-chat",
+            "chat_id": start["chat_id"],
+            "content": "better question",
+            "parent_id": None,
+        },
+    )
+    chat = (await api("GET", f"chats/{start['chat_id']}")).json()
+    assert chat["messages"][0]["content"] == "better question"
+    assert len(chat["messages"][0]["sibling_ids"]) == 2
+
+
+async def test_non_streaming(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    r, _ = await complete(jp_fetch, {"model": "fake-chat", "content": "quiet", "stream": False})
+    result = json.loads(r.body)
+    assert result["status"] == "done" and result["content"].startswith("You said: quiet")
+    assert result["usage"]["total_tokens"] > 0
+
+
+async def test_unknown_model_and_bad_requests_store_nothing(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    r, _ = await complete(jp_fetch, {"model": "nope", "content": "hi"})
+    body = json.loads(r.body)
+    assert (
+        r.code == 404
+        and body["code"] == "model_not_found"
+        and "chat-ext/api/models" in body["message"]
+    )
+    r, _ = await complete(
+        jp_fetch, {"model": "fake-chat", "content": "hi", "params": {"temperature": 9}}
+    )
+    assert r.code == 422 and "temperature" in json.loads(r.body)["message"]
+    r, _ = await complete(jp_fetch, {"model": "fake-chat", "content": "hi", "params": {"warp": 1}})
+    assert r.code == 422 and "warp" in json.loads(r.body)["message"]
+    r, _ = await complete(jp_fetch, {"model": "fake-chat"})
+    assert r.code == 422 and "exactly one" in json.loads(r.body)["message"]
+    r, _ = await complete(
+        jp_fetch, {"model": "fake-chat", "content": "hi", "chat_id": "someone-elses"}
+    )
+    assert r.code == 404
+    assert (await api("GET", "chats")).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("model", "fragment"), [("fake-chat+cut", "closed"), ("fake-chat+error-503", "503")]
+)
+async def test_upstream_failures_keep_what_was_said(api, jp_fetch, upstream, model, fragment):
+    await connect(api, upstream)
+    r, events = await complete(jp_fetch, {"model": model, "content": "will it break"})
+    assert r.code == 200
+    name, data = events[-1]
+    assert name == "error" and fragment in data["message"], events[-1]
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    user, assistant = chat["messages"]
+    assert user["content"] == "will it break"
+    assert assistant["meta"]["status"] == "error" and fragment in assistant["meta"]["error"]
+    partial = "".join(d["text"] for n, d in events if n == "delta")
+    assert assistant["content"] == partial
+
+
+async def test_a_refused_upstream_is_an_error_event(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    assert (await api("GET", "models")).json()["items"][0]["id"] == "fake-chat"
+    upstream.stop()  # the model was listed; now its server is gone
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "anyone?"})
+    assert events[-1][0] == "error" and "connect" in events[-1][1]["message"].lower()
+
+
+async def test_stop_keeps_the_partial_answer_and_closes_the_upstream(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    collector = EventCollector()
+    upstream.update_settings(chunks=100)
+    request = asyncio.ensure_future(
+        complete(
+            jp_fetch,
+            {"model": "fake-chat+delay-chunk-0.05", "content": "go on"},
+            collector=collector,
+        )
+    )
+    for _ in range(100):
+        if "delta" in collector.names():
+            break
+        await asyncio.sleep(0.05)
+    message_id = collector.events[0][1]["message_id"]
+    running = (await api("GET", "chat/completions")).json()["items"]
+    assert [g["message_id"] for g in running] == [message_id]
+    r = await api("POST", f"chat/completions/{message_id}/stop")
+    assert r.status == 200 and r.json()["status"] == "stopped"
+    await request
+    assert collector.names()[-1] == "done" and collector.events[-1][1]["status"] == "stopped"
+    upstream.wait_for_disconnects(1, within=1.0)
+    chat = (await api("GET", f"chats/{collector.events[0][1]['chat_id']}")).json()
+    assert chat["messages"][1]["meta"]["status"] == "stopped"
+    assert chat["messages"][1]["content"] == r.json()["content"] != ""
+    assert (await api("POST", f"chat/completions/{message_id}/stop")).status == 404
+
+
+async def test_leaving_does_not_stop_and_another_tab_reattaches(
+    api, jp_fetch, jp_ws_fetch, upstream
+):
+    await connect(api, upstream)
+    upstream.update_settings(chunks=30)
+    ws = await jp_ws_fetch("chat-ext", "api", "events", headers=header("alice"))
+    collector = EventCollector()
+    request = asyncio.ensure_future(
+        complete(
+            jp_fetch,
+            {"model": "fake-chat+delay-chunk-0.05", "content": "long one"},
+            collector=collector,
+        )
+    )
+    for _ in range(100):
+        if "delta" in collector.names():
+            break
+        await asyncio.sleep(0.05)
+    request.cancel()  # the first tab goes away
+    message_id = collector.events[0][1]["message_id"]
+    attached = EventCollector()
+    r = await jp_fetch(
+        "chat-ext",
+        "api",
+        "chat",
+        "completions",
+        message_id,
+        "stream",
+        headers=header("alice"),
+        streaming_callback=attached,
+        request_timeout=30,
+    )
+    assert r.code == 200
+    start = attached.events[0][1]
+    assert attached.names()[-1] == "done"
+    chat = (await api("GET", f"chats/{start['chat_id']}")).json()
+    whole = chat["messages"][1]["content"]
+    assert chat["messages"][1]["meta"]["status"] == "done"
+    assert start["content"] + attached.text() == whole
+    # the events socket carried the same answer as deltas
+    texts = []
+    while True:
+        event = json.loads(await asyncio.wait_for(ws.read_message(), 5))
+        if event["type"] == "message.delta" and event["data"]["id"] == message_id:
+            texts.append(event["data"]["text"])
+        if event["type"] == "message.updated" and event["data"]["id"] == message_id:
+            break
+    assert "".join(texts) == whole
+    ws.close()
+    # another user cannot attach
+    r = await jp_fetch(
+        "chat-ext",
+        "api",
+        "chat",
+        "completions",
+        message_id,
+        "stream",
+        headers=header("bob"),
+        raise_error=False,
+    )
+    assert r.code == 404
