@@ -9,8 +9,14 @@ PORT ?= 8888
 
 .PHONY: run test install build lint format docs system-deps clean
 
+LAB_ARGS = --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) $(ARGS)
+
 run: install
-	$(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) $(ARGS)
+ifeq ($(DEMO),1)
+	scripts/run-demo $(BIN) $(LAB_ARGS)
+else
+	$(BIN)/jupyter lab $(LAB_ARGS)
+endif
 
 test: install system-deps
 	$(BIN)/ruff check .
@@ -27,7 +33,9 @@ $(BIN)/python:
 	$(BIN)/pip install -q -U pip
 
 # The extension, the kernel package and the built labextension, in one editable install.
+# torch first, by its exact CPU build: asked for later as a dependency, pip may pick CUDA's.
 $(STAMP): $(BIN)/python pyproject.toml kernel/pyproject.toml labextension/package.json
+	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[test]" -e ./kernel
 	touch $@
 

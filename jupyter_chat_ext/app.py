@@ -20,6 +20,9 @@ from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Int, List, Set, Unicode, default
 
 from ._version import __version__
+from .apikeys import handlers as apikeys_handlers
+from .apikeys.service import ApiKeyService
+from .apikeys.store import ApiKeyStore
 from .chats import handlers as chats_handlers
 from .chats.service import ChatService
 from .chats.store import ChatStore
@@ -36,10 +39,17 @@ from .folders.store import FolderStore
 from .migrations import DatabaseTooNew, migrate
 from .models import handlers as models_handlers
 from .models.service import ModelService
+from .presets import handlers as presets_handlers
+from .presets.service import PresetService
+from .presets.store import PresetStore
 from .providers import handlers as providers_handlers
 from .providers import seeds
 from .providers.service import ConnectionService
 from .providers.store import ConnectionStore
+from .proxy import openapi as proxy_openapi
+from .proxy.mounts import MOUNTS as PROXY_MOUNTS
+from .proxy.ollama_api import OllamaApi
+from .proxy.openai_api import OpenAIApi
 from .users import handlers as users_handlers
 from .users.service import UserService
 from .users.store import UserStore
@@ -51,15 +61,18 @@ def openapi_document() -> dict[str, Any]:
     """The REST API's OpenAPI document, built from the handler classes alone."""
     pairs = [
         *users_handlers.routes,
+        *apikeys_handlers.routes,
         *chats_handlers.routes,
         *folders_handlers.routes,
         *events_handlers.routes,
         *providers_handlers.routes,
         *models_handlers.routes,
         *completions_handlers.routes,
+        *presets_handlers.routes,
         ("/openapi.json", OpenApiHandler),
     ]
-    return build_document(pairs, title="jupyter-chat-ext", version=__version__)
+    document = build_document(pairs, title="jupyter-chat-ext", version=__version__)
+    return proxy_openapi.extend(document)
 
 
 # Jupyter Server's own logins: anyone holding the token or password is the server's owner.
@@ -143,6 +156,19 @@ class ChatExtApp(ExtensionApp):
         background.""",
     )
 
+    local_model = Unicode(
+        "Qwen/Qwen2.5-0.5B-Instruct",
+        config=True,
+        help="""A Hugging Face causal language model run inside the server (a hub id in the
+        local Hugging Face cache, or a folder), listed as the connection "Local". Loaded on first
+        use, never downloaded; empty to turn it off. Needs the 'local' extra (torch,
+        transformers).""",
+    )
+    local_model_idle_timeout = Float(
+        600.0,
+        config=True,
+        help="Seconds without use after which the local model is unloaded from memory.",
+    )
     task_model = Unicode(
         "",
         config=True,
@@ -171,8 +197,16 @@ class ChatExtApp(ExtensionApp):
                 list(self.openai_api_base_urls),
                 list(self.openai_api_keys),
                 list(self.ollama_base_urls),
+                self.local_model,
             )
-            _run_in_thread(_prepare(url, configured + seeds.from_environment()))
+            usable, refused = seeds.valid(configured + seeds.from_environment())
+            for seed in refused:
+                self.log.warning(
+                    "jupyter-chat-ext: ignoring the %s connection %r: not an http(s) URL",
+                    seed.origin,
+                    seed.base_url[:200],
+                )
+            _run_in_thread(_prepare(url, usable))
         except DatabaseTooNew as error:
             self.log.critical("jupyter-chat-ext: %s", error)
             raise SystemExit(1) from None
@@ -200,12 +234,20 @@ class ChatExtApp(ExtensionApp):
             timeout=self.upstream_timeout, trust_env=False, follow_redirects=False
         )
         self.connections = ConnectionService(
-            ConnectionStore(self.db), self.http, timeout=self.upstream_timeout
+            ConnectionStore(self.db),
+            self.http,
+            timeout=self.upstream_timeout,
+            local_idle_timeout=self.local_model_idle_timeout,
         )
-        self.models = ModelService(self.connections, ttl=self.models_cache_ttl)
+        self.presets = PresetService(PresetStore(self.db))
+        self.models = ModelService(
+            self.connections, ttl=self.models_cache_ttl, presets=self.presets
+        )
         self.completions = CompletionService(
             self.chats, self.models, self.bus, title_model=self.task_model
         )
+        self.keys = ApiKeyService(ApiKeyStore(self.db))
+        self.proxy_apis = {"openai": OpenAIApi(self.models), "ollama": OllamaApi(self.models)}
         self.log.info(
             "jupyter-chat-ext %s: database %s, %s",
             __version__,
@@ -222,12 +264,14 @@ class ChatExtApp(ExtensionApp):
             routes.extend((path, cls, {"ctx": ctx, **deps}) for path, cls in pairs)
 
         mount(users_handlers.routes)
+        mount(apikeys_handlers.routes, keys=self.keys)
         mount(chats_handlers.routes, chats=self.chats)
         mount(folders_handlers.routes, folders=self.folders)
         mount(events_handlers.routes, bus=self.bus)
         mount(providers_handlers.routes, connections=self.connections)
         mount(models_handlers.routes, models=self.models)
         mount(completions_handlers.routes, completions=self.completions)
+        mount(presets_handlers.routes, presets=self.presets, models=self.models)
         mount([("/openapi.json", OpenApiHandler)], document=openapi_document())
         return routes
 
@@ -238,12 +282,19 @@ class ChatExtApp(ExtensionApp):
         )
         ctx = routes[0][2]["ctx"]
         self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, {"ctx": ctx}))
+        # The OpenAI- and Ollama-compatible APIs, beside the REST API; they also take API keys.
+        for root, pairs, kind in PROXY_MOUNTS:
+            deps = {"ctx": ctx, "keys": self.keys, "api": self.proxy_apis[kind]}
+            self.handlers.extend((root + path, cls, deps) for path, cls in pairs)
 
     async def stop_extension(self) -> None:
         completions = getattr(self, "completions", None)
         if completions is not None:
             # Answers in progress are saved, marked as stopped, before the database closes.
             await completions.running.stop_all()
+        connections = getattr(self, "connections", None)
+        if connections is not None:
+            await connections.close()
         http = getattr(self, "http", None)
         if http is not None:
             await http.aclose()
@@ -259,13 +310,12 @@ async def _prepare(url: str, connection_seeds: list[seeds.Seed]) -> None:
         await migrate(engine)
     finally:
         await engine.dispose()
-    if connection_seeds:
-        db = Database(url)
-        try:
-            service = ConnectionService(ConnectionStore(db), http=None, timeout=0)  # type: ignore[arg-type]
-            await service.apply_seeds(connection_seeds)
-        finally:
-            await db.dispose()
+    db = Database(url)
+    try:
+        service = ConnectionService(ConnectionStore(db), http=None, timeout=0)  # type: ignore[arg-type]
+        await service.apply_seeds(connection_seeds)
+    finally:
+        await db.dispose()
 
 
 def _run_in_thread(coro: Any) -> Any:

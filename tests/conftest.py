@@ -51,7 +51,13 @@ def jp_server_config(db_url, chat_ext_config):
             "allow_unauthenticated_access": False,
             "identity_provider_class": TokenPerUser,
         },
-        "ChatExtApp": {"db_url": db_url, "admin_users": {"admin"}, **chat_ext_config},
+        # No local model unless a test asks for one: it would be listed beside the upstreams.
+        "ChatExtApp": {
+            "db_url": db_url,
+            "admin_users": {"admin"},
+            "local_model": "",
+            **chat_ext_config,
+        },
     }
 
 

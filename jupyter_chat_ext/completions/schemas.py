@@ -1,44 +1,11 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from ..core.schemas import StrictModel
-
-# Sampling parameters passed upstream as they are; unknown ones are refused by name.
-KNOWN_PARAMS = {
-    "temperature",
-    "top_p",
-    "top_k",
-    "max_tokens",
-    "max_completion_tokens",
-    "stop",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-    "num_ctx",
-    "repeat_penalty",
-    "response_format",
-    "logit_bias",
-}
-
-
-class Params(StrictModel):
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
-    top_k: int | None = Field(default=None, ge=1)
-    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
-    stop: str | list[str] | None = None
-    seed: int | None = None
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    num_ctx: int | None = Field(default=None, ge=1)
-    repeat_penalty: float | None = Field(default=None, ge=0)
-    response_format: dict[str, Any] | None = None
-
-    def upstream(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+from ..models.schemas import Params
 
 
 class CompletionRequest(StrictModel):

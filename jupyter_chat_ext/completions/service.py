@@ -51,7 +51,7 @@ class CompletionService:
 
     async def start(self, me: Identity, req: CompletionRequest) -> tuple[Generation, str | None]:
         """Store the question and an empty answer, and start writing the answer."""
-        route = await self.models.route(req.model)  # an unknown model stores nothing
+        route = await self.models.route(req.model, me)  # an unknown model stores nothing
         new_chat = req.chat_id is None
         if new_chat:
             chat_id = (await self.chats.create(me, ChatCreate())).id
@@ -83,12 +83,15 @@ class CompletionService:
         )
         detail = await self.chats.get(me, chat_id)
         messages = [{"role": m.role, "content": m.content} for m in detail.messages[:-1]]
-        if req.system:
-            messages.insert(0, {"role": "system", "content": req.system})
+        system = req.system or (route.preset.system_prompt if route.preset else "")
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
         generation = Generation(me.id, chat_id, answer.id, req.model)
         self.running.add(generation)
         generation.task = asyncio.create_task(
-            self._run(me, generation, route, messages, req.params.upstream(), new_chat),
+            self._run(
+                me, generation, route, messages, route.params(req.params.upstream()), new_chat
+            ),
             name=f"chat-ext generation {answer.id}",
         )
         return generation, user_message_id

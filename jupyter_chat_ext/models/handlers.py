@@ -19,7 +19,7 @@ class ModelsHandler(ApiHandler):
     @authorized
     @endpoint("Every model of every enabled connection", response=ModelList)
     async def get(self) -> ModelList:
-        return await self.models.list()
+        return await self.models.list(self.identity)
 
 
 routes = [(r"/models", ModelsHandler)]

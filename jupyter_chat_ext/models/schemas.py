@@ -1,17 +1,27 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from ..core.schemas import StrictModel
+
+
+class PresetInfo(BaseModel):
+    base_model: str
+    description: str
+    capabilities: list[str]
+    visibility: Literal["private", "public"]
 
 
 class ModelOut(BaseModel):
     id: str = Field(description="What to pass as `model`: the connection's prefix + upstream id")
     name: str
     owned_by: str
-    connection_id: str
-    connection_name: str
-    kind: Literal["openai", "ollama"]
+    connection_id: str | None = Field(description="Null for a preset whose base model is gone")
+    connection_name: str | None
+    kind: Literal["openai", "ollama", "local"] | None
+    preset: PresetInfo | None = Field(default=None, description="Set when this is a preset")
 
 
 class ModelList(BaseModel):
@@ -19,3 +29,26 @@ class ModelList(BaseModel):
     errors: dict[str, str] = Field(
         default_factory=dict, description="Connections that could not be listed: name -> error"
     )
+
+
+class Params(StrictModel):
+    """Sampling parameters, passed upstream as they are; unknown ones are refused by name."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    top_k: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    num_ctx: int | None = Field(default=None, ge=1)
+    repeat_penalty: float | None = Field(default=None, ge=0)
+    response_format: dict[str, Any] | None = None
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Any other upstream option, passed as it is"
+    )
+
+    def upstream(self) -> dict[str, Any]:
+        values = self.model_dump(exclude_none=True, exclude={"options"})
+        return {**self.options, **values}

@@ -9,10 +9,13 @@ import time
 from dataclasses import dataclass
 
 from ..core.errors import NotFound
+from ..core.identity import Identity
+from ..presets.orm import PresetRow
+from ..presets.service import PresetService
 from ..providers.base import ModelClient, UpstreamError, UpstreamModel
 from ..providers.orm import ConnectionRow
 from ..providers.service import ConnectionService
-from .schemas import ModelList, ModelOut
+from .schemas import ModelList, ModelOut, PresetInfo
 
 
 @dataclass
@@ -29,16 +32,48 @@ class Route:
     connection: ConnectionRow
     client: ModelClient
     upstream_id: str
+    preset: PresetRow | None = None
+
+    def params(self, requested: dict) -> dict:
+        """The preset's defaults, overridden by what the request asks for."""
+        return {**(self.preset.params if self.preset else {}), **requested}
 
 
 class ModelService:
-    def __init__(self, connections: ConnectionService, ttl: float):
+    def __init__(self, connections: ConnectionService, ttl: float, presets: PresetService):
         self.connections = connections
+        self.presets = presets
         self.ttl = ttl
         self._cache: dict[tuple[str, float], _Entry] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
 
-    async def list(self) -> ModelList:
+    async def list(self, me: Identity | None = None) -> ModelList:
+        """Upstream models, then (for a user) the presets they can see."""
+        found = await self._upstream_list()
+        if me is None:
+            return found
+        by_id = {m.id: m for m in found.items}
+        for preset in await self.presets.visible(me):
+            base = by_id.get(preset.base_model)
+            found.items.append(
+                ModelOut(
+                    id=preset.id,
+                    name=preset.name,
+                    owned_by="preset",
+                    connection_id=base.connection_id if base else None,
+                    connection_name=base.connection_name if base else None,
+                    kind=base.kind if base else None,
+                    preset=PresetInfo(
+                        base_model=preset.base_model,
+                        description=preset.description,
+                        capabilities=list(preset.capabilities or []),
+                        visibility=preset.visibility,  # type: ignore[arg-type]
+                    ),
+                )
+            )
+        return found
+
+    async def _upstream_list(self) -> ModelList:
         rows = await self.connections.enabled()
         entries = await asyncio.gather(*(self._entry(row) for row in rows))
         items: list[ModelOut] = []
@@ -64,8 +99,17 @@ class ModelService:
                 )
         return ModelList(items=items, errors=errors)
 
-    async def route(self, model_id: str) -> Route:
-        """The connection serving ``model_id``, or a 404 that says how to list models."""
+    async def route(self, model_id: str, me: Identity | None = None) -> Route:
+        """The connection serving ``model_id`` (through a preset the user can see, if it names
+        one), or a 404 that says how to list models."""
+        if me is not None:
+            preset = await self.presets.find(me, model_id)
+            if preset is not None:
+                base = await self._upstream_route(preset.base_model)
+                return Route(base.connection, base.client, base.upstream_id, preset)
+        return await self._upstream_route(model_id)
+
+    async def _upstream_route(self, model_id: str) -> Route:
         rows = await self.connections.enabled()
         entries = await asyncio.gather(*(self._entry(row) for row in rows))
         for row, entry in zip(rows, entries, strict=True):

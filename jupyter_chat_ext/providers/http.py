@@ -47,8 +47,13 @@ async def upstream_stream(
         raise UpstreamError("timeout", f"{_where(url)} did not answer in time") from None
     except (httpx.RemoteProtocolError, httpx.ReadError) as error:
         raise UpstreamError("cut", f"{_where(url)} closed the connection: {error}") from None
+    except httpx.HTTPError as error:  # anything else httpx refuses, e.g. a malformed URL
+        raise UpstreamError("refused", f"Cannot reach {_where(url)}: {error}") from None
 
 
 def _where(url: str) -> str:
-    parsed = httpx.URL(url)
-    return f"{parsed.scheme}://{parsed.netloc.decode()}"
+    try:
+        parsed = httpx.URL(url)
+        return f"{parsed.scheme}://{parsed.netloc.decode()}"
+    except httpx.InvalidURL:
+        return repr(url[:100])

@@ -52,9 +52,9 @@ class ConnectionUpdate(StrictModel):
 
 class ConnectionOut(BaseModel):
     id: str
-    kind: Kind
+    kind: Literal["openai", "ollama", "local"]
     name: str
-    base_url: str
+    base_url: str = Field(description="For a local model: its Hugging Face id or folder")
     api_key: str = Field(description="Masked: never the key itself")
     prefix: str
     model_ids: list[str]

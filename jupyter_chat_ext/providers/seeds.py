@@ -19,6 +19,12 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
+def valid(seeds: list[Seed]) -> tuple[list[Seed], list[Seed]]:
+    """(usable, refused): a configured URL must be http:// or https://."""
+    good = [s for s in seeds if s.kind == "local" or s.base_url.startswith(("http://", "https://"))]
+    return good, [s for s in seeds if s not in good]
+
+
 def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
     """OPENAI_API_BASE_URL(S) with OPENAI_API_KEY(S), and OLLAMA_BASE_URL(S); several values
     are separated by semicolons, keys matched to URLs by position."""
@@ -42,11 +48,13 @@ def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
 
 
 def from_config(
-    openai_urls: list[str], openai_keys: list[str], ollama_urls: list[str]
+    openai_urls: list[str], openai_keys: list[str], ollama_urls: list[str], local_model: str = ""
 ) -> list[Seed]:
     seeds = [
         Seed("openai", url.rstrip("/"), openai_keys[i] if i < len(openai_keys) else "", "config")
         for i, url in enumerate(openai_urls)
     ]
     seeds += [Seed("ollama", url.rstrip("/"), "", "config") for url in ollama_urls]
+    if local_model:
+        seeds.append(Seed("local", local_model, "", "config"))
     return seeds

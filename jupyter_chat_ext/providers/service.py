@@ -11,6 +11,7 @@ from ..core.clock import from_ms, new_id, now_ms
 from ..core.errors import Forbidden, NotFound
 from ..core.identity import Identity
 from .base import ModelClient, UpstreamError
+from .local_client import LocalModelClient
 from .ollama_client import OllamaClient
 from .openai_client import OpenAIClient
 from .orm import ConnectionRow
@@ -46,15 +47,26 @@ def to_out(row: ConnectionRow) -> ConnectionOut:
 
 
 def default_name(kind: str, base_url: str) -> str:
+    if kind == "local":
+        return f"Local ({base_url.rstrip('/').rsplit('/', 1)[-1]})"
     host = urlparse(base_url).netloc or base_url
     return f"{'Ollama' if kind == 'ollama' else 'OpenAI'} ({host})"
 
 
 class ConnectionService:
-    def __init__(self, store: ConnectionStore, http: httpx.AsyncClient, timeout: float):
+    def __init__(
+        self,
+        store: ConnectionStore,
+        http: httpx.AsyncClient,
+        timeout: float,
+        local_idle_timeout: float = 600.0,
+    ):
         self.store = store
         self.http = http
         self.timeout = timeout
+        self.local_idle_timeout = local_idle_timeout
+        # A local model stays loaded between answers, so its client outlives a request.
+        self._local: dict[str, LocalModelClient] = {}
         # Bumped on every change, so that model caches know to refresh.
         self.generation = 0
 
@@ -139,6 +151,12 @@ class ConnectionService:
         return [r for r in await self.store.list() if r.enabled]
 
     def client(self, row: ConnectionRow) -> ModelClient:
+        if row.kind == "local":
+            client = self._local.get(row.base_url)
+            if client is None:
+                client = LocalModelClient(row.base_url, idle_timeout=self.local_idle_timeout)
+                self._local[row.base_url] = client
+            return client
         headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
         if row.kind == "ollama":
             return OllamaClient(self.http, row.base_url, headers=headers, timeout=self.timeout)
@@ -146,10 +164,21 @@ class ConnectionService:
             self.http, row.base_url, api_key=row.api_key, headers=headers, timeout=self.timeout
         )
 
+    async def close(self) -> None:
+        for client in self._local.values():
+            await client.close()
+        self._local.clear()
+
     async def apply_seeds(self, seeds: list[Seed]) -> None:
         """Configuration is the source of truth for the rows it names: their URL and key follow
-        it; whether they are enabled stays the admins' choice."""
-        existing = {(r.kind, r.base_url): r for r in await self.store.list()}
+        it, and a row it no longer names goes; whether they are enabled stays the admins'
+        choice."""
+        rows = await self.store.list()
+        existing = {(r.kind, r.base_url): r for r in rows}
+        wanted = {(seed.kind, seed.base_url) for seed in seeds}
+        for row in rows:
+            if row.origin in ("config", "env") and (row.kind, row.base_url) not in wanted:
+                await self.store.delete(row.id)  # no longer configured
         now = now_ms()
         for seed in seeds:
             row = existing.get((seed.kind, seed.base_url))

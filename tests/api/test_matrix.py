@@ -6,15 +6,21 @@ that does not exist, and the owner's data is unchanged afterwards. Connections a
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyter_chat_ext.app import openapi_document
+from jupyter_chat_ext.testing.upstream import FakeUpstream
 from tests.support.identity import header
 
 # (method, path template) -> (body, whether the route names one of the owner's objects)
 ROUTES = {
     ("get", "/users/me"): (None, False),
+    ("get", "/users/me/keys"): (None, False),
+    ("post", "/users/me/keys"): ({"name": "another"}, False),
+    ("delete", "/users/me/keys/{key_id}"): (None, True),
     ("get", "/openapi.json"): (None, False),
     ("get", "/chats"): (None, False),
     ("post", "/chats"): ({"title": "new"}, False),
@@ -38,6 +44,11 @@ ROUTES = {
     ("delete", "/folders/{folder_id}"): (None, True),
     ("get", "/models"): (None, False),
     ("get", "/chat/completions"): (None, False),
+    ("get", "/presets"): (None, False),
+    # preset ids are one namespace: each user makes their own
+    ("post", "/presets"): (lambda user: {"id": f"p-{user}", "name": "N", "base_model": "m"}, False),
+    ("patch", "/presets/{preset_id}"): ({"name": "changed"}, True),
+    ("delete", "/presets/{preset_id}"): (None, True),
 }
 # Routes whose outcome here is a 404 for every signed-in user: with no model connected, a
 # completion names an unknown model, and no answer is being written to stop or follow.
@@ -55,12 +66,25 @@ ADMIN_ROUTES = {
     ("post", "/connections/{connection_id}/verify"): {},
 }
 WEBSOCKETS = {"/events"}
+# The OpenAI- and Ollama-compatible APIs (full paths, beside chat-ext/api): every signed-in user,
+# by Jupyter token or by their own API key; nobody else, and no unknown key.
+_HI = [{"role": "user", "content": "hi"}]
+PROXY_ROUTES = {
+    ("get", "/chat-ext/openai/v1/models"): None,
+    ("post", "/chat-ext/openai/v1/chat/completions"): {"model": "fake-chat", "messages": _HI},
+    ("post", "/chat-ext/openai/v1/embeddings"): {"model": "fake-embed", "input": "hi"},
+    ("get", "/chat-ext/ollama/api/tags"): None,
+    ("get", "/chat-ext/ollama/api/version"): None,
+    ("post", "/chat-ext/ollama/api/chat"): {"model": "fake-chat", "messages": _HI},
+    ("post", "/chat-ext/ollama/api/generate"): {"model": "fake-chat", "prompt": "hi"},
+    ("post", "/chat-ext/ollama/api/embed"): {"model": "fake-embed", "input": "hi"},
+}
 
 
 def test_the_matrix_covers_every_route():
     spec = openapi_document()["paths"]
     declared = {(m, p) for p, ops in spec.items() for m in ops if p not in WEBSOCKETS}
-    assert declared == set(ROUTES) | set(ADMIN_ROUTES) | set(NOTHING_RUNNING)
+    assert declared == set(ROUTES) | set(ADMIN_ROUTES) | set(NOTHING_RUNNING) | set(PROXY_ROUTES)
     assert set(spec) >= WEBSOCKETS
 
 
@@ -78,7 +102,13 @@ async def owner_objects(api):
             },
         )
     ).json()
+    preset = (
+        await api("POST", "presets", {"id": "alices-preset", "name": "Mine", "base_model": "m"})
+    ).json()
+    key = (await api("POST", "users/me/keys", {"name": "mine"})).json()
     return {
+        "key_id": key["id"],
+        "preset_id": preset["id"],
         "chat_id": chat["id"],
         "message_id": chat["messages"][0]["id"],
         "name": "secret",
@@ -89,7 +119,9 @@ async def owner_objects(api):
 async def snapshot(api):
     chats = (await api("GET", "chats/export")).json()["chats"]
     folders = (await api("GET", "folders")).json()["items"]
-    return chats, folders
+    presets = (await api("GET", "presets")).json()["items"]
+    keys = (await api("GET", "users/me/keys")).json()["items"]
+    return chats, folders, presets, keys
 
 
 def success(method: str, path: str) -> int:
@@ -104,7 +136,7 @@ async def test_route(api, method, path):
     url = path.format(**ids).lstrip("/")
     before = await snapshot(api)
     for user in ("bob", "admin", None):
-        r = await api.as_(user)(method.upper(), url, body)
+        r = await api.as_(user)(method.upper(), url, body(user) if callable(body) else body)
         if user is None:
             assert r.status == 403, (user, r)
         elif owned:
@@ -115,7 +147,7 @@ async def test_route(api, method, path):
         if owned or user is None:
             # nothing of the owner's changed
             assert await snapshot(api) == before, user
-    r = await api(method.upper(), url, body)
+    r = await api(method.upper(), url, body("alice") if callable(body) else body)
     assert r.status == success(method, path), r
 
 
@@ -157,3 +189,30 @@ async def test_events_socket_refuses_anonymous(jp_ws_fetch):
     with pytest.raises(HTTPClientError) as error:
         await jp_ws_fetch("chat-ext", "api", "events", headers=header(None))
     assert error.value.code == 403
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(PROXY_ROUTES))
+async def test_proxy_route(api, jp_fetch, method, path):
+    body = PROXY_ROUTES[(method, path)]
+    async with FakeUpstream() as up:
+        r = await api.as_("admin")(
+            "POST", "connections", {"kind": "openai", "base_url": up.openai_url}
+        )
+        assert r.status == 201, r
+        key = (await api("POST", "users/me/keys", {"name": "matrix"})).json()["key"]
+        auths = [header(user)["Authorization"] for user in ("alice", "bob", "admin")]
+        for auth, expected in [
+            *((a, success(method, path)) for a in auths),
+            (f"Bearer {key}", success(method, path)),
+            ("", 403),
+            ("Bearer cx-not-a-key", 401),
+        ]:
+            kwargs = {"body": json.dumps(body)} if body is not None else {}
+            r = await jp_fetch(
+                *path.strip("/").split("/"),
+                method=method.upper(),
+                headers={"Authorization": auth},
+                raise_error=False,
+                **kwargs,
+            )
+            assert r.code == expected, (auth[:12], r.code, r.body[:300])

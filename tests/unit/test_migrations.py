@@ -16,7 +16,13 @@ from sqlalchemy import text
 
 from jupyter_chat_ext.core.db import create_engine
 from jupyter_chat_ext.core.orm import Base
-from jupyter_chat_ext.migrations import HEAD, DatabaseTooNew, alembic_config, migrate
+from jupyter_chat_ext.migrations import (
+    HEAD,
+    DatabaseTooNew,
+    alembic_config,
+    migrate,
+    orm_managed,
+)
 
 ROOT = Path(__file__).parents[2]
 
@@ -46,7 +52,7 @@ def test_migrations_build_exactly_the_orm_schema(url):
         async with engine.connect() as conn:
             diff = await conn.run_sync(
                 lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"include_name": _orm_managed}),
+                    MigrationContext.configure(c, opts={"include_name": orm_managed}),
                     Base.metadata,
                 )
             )
@@ -54,16 +60,6 @@ def test_migrations_build_exactly_the_orm_schema(url):
         return diff
 
     assert run(check()) == []
-
-
-def _orm_managed(name, kind, _parent) -> bool:
-    """The text search index (SQLite's FTS5 tables, PostgreSQL's trigram index) is written by
-    hand in a migration and has no ORM counterpart."""
-    if kind == "table":
-        return not name.startswith("messages_fts")
-    if kind == "index":
-        return name != "ix_messages_content_trgm"
-    return True
 
 
 def _from_the_future(url: str) -> None:

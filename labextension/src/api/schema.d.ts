@@ -4,6 +4,142 @@
  */
 
 export interface paths {
+    "/chat-ext/ollama/api/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama: chat, streamed as NDJSON unless `stream` is false */
+        post: operations["post_OllamaChatHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/ollama/api/embed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama: embeddings of one or more inputs */
+        post: operations["post_OllamaEmbedHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/ollama/api/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama: complete a prompt, streamed as NDJSON unless `stream` is false */
+        post: operations["post_OllamaGenerateHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/ollama/api/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ollama: list the models */
+        get: operations["get_OllamaTagsHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/ollama/api/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ollama: the version of Ollama's API this follows */
+        get: operations["get_OllamaVersionHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/openai/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI: a chat completion, streamed as server-sent events when `stream` is true */
+        post: operations["post_OpenAIChatHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/openai/v1/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI: embeddings of one or more inputs */
+        post: operations["post_OpenAIEmbeddingsHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/openai/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenAI: list the models */
+        get: operations["get_OpenAIModelsHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chat/completions": {
         parameters: {
             query?: never;
@@ -406,6 +542,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The presets the user can use: their own and everyone's */
+        get: operations["get_PresetsHandler"];
+        put?: never;
+        /** Make a preset (public ones: admins only) */
+        post: operations["post_PresetsHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/presets/{preset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a preset */
+        delete: operations["delete_PresetHandler"];
+        options?: never;
+        head?: never;
+        /** Change a preset (its maker, or an admin for public ones) */
+        patch: operations["patch_PresetHandler"];
+        trace?: never;
+    };
     "/tags": {
         parameters: {
             query?: never;
@@ -435,6 +607,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List your API keys (never the keys themselves) */
+        get: operations["get_KeysHandler"];
+        put?: never;
+        /** Create an API key for the OpenAI- and Ollama-compatible APIs; the response is the only time the key is shown */
+        post: operations["post_KeysHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/me/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke one of your API keys */
+        delete: operations["delete_KeyHandler"];
         options?: never;
         head?: never;
         patch?: never;
@@ -785,7 +992,10 @@ export interface components {
              * @description Masked: never the key itself
              */
             api_key: string;
-            /** Base Url */
+            /**
+             * Base Url
+             * @description For a local model: its Hugging Face id or folder
+             */
             base_url: string;
             /**
              * Created At
@@ -807,7 +1017,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "openai" | "ollama";
+            kind: "openai" | "ollama" | "local";
             /** Model Ids */
             model_ids: string[];
             /** Name */
@@ -1073,6 +1283,68 @@ export interface components {
             /** Items */
             items: components["schemas"]["ChatSummary"][];
         };
+        /** KeyCreate */
+        KeyCreate: {
+            /**
+             * Name
+             * @description What the key is for
+             */
+            name: string;
+        };
+        /** KeyCreated */
+        KeyCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /**
+             * Key
+             * @description The key itself: shown this once, never again
+             */
+            key: string;
+            /**
+             * Last Used At
+             * @description Approximate: recorded at most once a minute
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it by
+             */
+            prefix: string;
+        };
+        /** KeyList */
+        KeyList: {
+            /** Items */
+            items: components["schemas"]["KeyOut"][];
+        };
+        /** KeyOut */
+        KeyOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /**
+             * Last Used At
+             * @description Approximate: recorded at most once a minute
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it by
+             */
+            prefix: string;
+        };
         /**
          * MessageCreate
          * @description Add a message. Without ``parent_id`` it follows the current leaf; with one it becomes
@@ -1190,26 +1462,140 @@ export interface components {
         };
         /** ModelOut */
         ModelOut: {
-            /** Connection Id */
-            connection_id: string;
+            /**
+             * Connection Id
+             * @description Null for a preset whose base model is gone
+             */
+            connection_id: string | null;
             /** Connection Name */
-            connection_name: string;
+            connection_name: string | null;
             /**
              * Id
              * @description What to pass as `model`: the connection's prefix + upstream id
              */
             id: string;
-            /**
-             * Kind
-             * @enum {string}
-             */
-            kind: "openai" | "ollama";
+            /** Kind */
+            kind: ("openai" | "ollama" | "local") | null;
             /** Name */
             name: string;
             /** Owned By */
             owned_by: string;
+            /**
+             * @description Set when this is a preset
+             * @default null
+             */
+            preset?: components["schemas"]["PresetInfo"] | null;
         };
-        /** Params */
+        /** OllamaError */
+        OllamaError: {
+            /** Error */
+            error: string;
+        };
+        /** OllamaModel */
+        OllamaModel: {
+            details: components["schemas"]["OllamaModelDetails"];
+            /** Digest */
+            digest: string;
+            /** Model */
+            model: string;
+            /** Modified At */
+            modified_at: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+        };
+        /** OllamaModelDetails */
+        OllamaModelDetails: {
+            /** Families */
+            families: string[];
+            /** Family */
+            family: string;
+            /**
+             * Format
+             * @default
+             */
+            format?: string;
+            /**
+             * Parameter Size
+             * @default
+             */
+            parameter_size?: string;
+            /**
+             * Parent Model
+             * @default
+             */
+            parent_model?: string;
+            /**
+             * Quantization Level
+             * @default
+             */
+            quantization_level?: string;
+        };
+        /** OllamaTags */
+        OllamaTags: {
+            /** Models */
+            models: components["schemas"]["OllamaModel"][];
+        };
+        /** OllamaVersion */
+        OllamaVersion: {
+            /** Version */
+            version: string;
+        };
+        /** OpenAIError */
+        OpenAIError: {
+            error: components["schemas"]["OpenAIErrorDetail"];
+        };
+        /** OpenAIErrorDetail */
+        OpenAIErrorDetail: {
+            /**
+             * Code
+             * @default null
+             */
+            code?: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Param
+             * @default null
+             */
+            param?: string | null;
+            /** Type */
+            type: string;
+        };
+        /** OpenAIModel */
+        OpenAIModel: {
+            /**
+             * Created
+             * @default 0
+             */
+            created?: number;
+            /** Id */
+            id: string;
+            /**
+             * Object
+             * @default model
+             * @constant
+             */
+            object?: "model";
+            /** Owned By */
+            owned_by: string;
+        };
+        /** OpenAIModelList */
+        OpenAIModelList: {
+            /** Data */
+            data: components["schemas"]["OpenAIModel"][];
+            /**
+             * Object
+             * @default list
+             * @constant
+             */
+            object?: "list";
+        };
+        /**
+         * Params
+         * @description Sampling parameters, passed upstream as they are; unknown ones are refused by name.
+         */
         Params: {
             /**
              * Frequency Penalty
@@ -1226,6 +1612,13 @@ export interface components {
              * @default null
              */
             num_ctx?: number | null;
+            /**
+             * Options
+             * @description Any other upstream option, passed as it is
+             */
+            options?: {
+                [key: string]: unknown;
+            };
             /**
              * Presence Penalty
              * @default null
@@ -1268,6 +1661,130 @@ export interface components {
              * @default null
              */
             top_p?: number | null;
+        };
+        /** PresetCreate */
+        PresetCreate: {
+            /** Base Model */
+            base_model: string;
+            /** Capabilities */
+            capabilities?: string[];
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Id
+             * @description The model id to use
+             */
+            id: string;
+            /** Name */
+            name: string;
+            params?: components["schemas"]["Params"];
+            /**
+             * System Prompt
+             * @default
+             */
+            system_prompt?: string;
+            /**
+             * Visibility
+             * @default private
+             * @enum {string}
+             */
+            visibility?: "private" | "public";
+        };
+        /** PresetInfo */
+        PresetInfo: {
+            /** Base Model */
+            base_model: string;
+            /** Capabilities */
+            capabilities: string[];
+            /** Description */
+            description: string;
+            /**
+             * Visibility
+             * @enum {string}
+             */
+            visibility: "private" | "public";
+        };
+        /** PresetList */
+        PresetList: {
+            /** Items */
+            items: components["schemas"]["PresetOut"][];
+        };
+        /** PresetOut */
+        PresetOut: {
+            /** Base Model */
+            base_model: string;
+            /** Capabilities */
+            capabilities: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /**
+             * Mine
+             * @description Whether the current user made it
+             */
+            mine: boolean;
+            /** Name */
+            name: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** System Prompt */
+            system_prompt: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Visibility
+             * @enum {string}
+             */
+            visibility: "private" | "public";
+        };
+        /** PresetUpdate */
+        PresetUpdate: {
+            /**
+             * Base Model
+             * @default null
+             */
+            base_model?: string | null;
+            /**
+             * Capabilities
+             * @default null
+             */
+            capabilities?: string[] | null;
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Name
+             * @default null
+             */
+            name?: string | null;
+            /** @default null */
+            params?: components["schemas"]["Params"] | null;
+            /**
+             * System Prompt
+             * @default null
+             */
+            system_prompt?: string | null;
+            /**
+             * Visibility
+             * @default null
+             */
+            visibility?: ("private" | "public") | null;
         };
         /** Running */
         Running: {
@@ -1345,6 +1862,333 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    post_OllamaChatHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
+    post_OllamaEmbedHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
+    post_OllamaGenerateHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
+    get_OllamaTagsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaTags"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
+    get_OllamaVersionHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaVersion"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
+    post_OpenAIChatHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    post_OpenAIEmbeddingsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    get_OpenAIModelsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIModelList"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
     get_CompletionsHandler: {
         parameters: {
             query?: never;
@@ -2337,6 +3181,132 @@ export interface operations {
             };
         };
     };
+    get_PresetsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetList"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_PresetsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresetCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetOut"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_PresetHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_PresetHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                preset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresetUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresetOut"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_TagsHandler: {
         parameters: {
             query?: never;
@@ -2383,6 +3353,97 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UserOut"];
                 };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_KeysHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_KeysHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyCreated"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_KeyHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request, not found or not allowed */
             "4XX": {

@@ -1,0 +1,1 @@
+"""API keys: per-user secrets for chat-ext's OpenAI- and Ollama-compatible APIs, stored hashed."""

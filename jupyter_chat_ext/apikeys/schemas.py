@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from ..core.schemas import StrictModel
+
+
+class KeyCreate(StrictModel):
+    name: str = Field(min_length=1, max_length=100, description="What the key is for")
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    prefix: str = Field(description="The key's first characters, to recognise it by")
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Approximate: recorded at most once a minute")
+
+
+class KeyCreated(KeyOut):
+    key: str = Field(description="The key itself: shown this once, never again")
+
+
+class KeyList(BaseModel):
+    items: list[KeyOut]

@@ -1,0 +1,107 @@
+"""Key rules: a key is shown once, stored only as a hash, and belongs to one user."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from ..core.clock import from_ms, new_id, now_ms
+from ..core.errors import Conflict, NotFound
+from ..core.identity import Identity
+from .orm import ApiKeyRow
+from .schemas import KeyCreate, KeyCreated, KeyList, KeyOut
+from .store import ApiKeyStore
+
+KEY_PREFIX = "cx-"
+MAX_KEYS_PER_USER = 50
+# last_used_at is a hint for people tidying their keys; writing it on every request would
+# cost a database write per API call.
+TOUCH_EVERY_MS = 60_000
+
+
+def looks_like_key(secret: str) -> bool:
+    return secret.startswith(KEY_PREFIX)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def to_out(row: ApiKeyRow) -> KeyOut:
+    return KeyOut(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=from_ms(row.created_at),
+        last_used_at=from_ms(row.last_used_at) if row.last_used_at is not None else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    identity: Identity
+    until: float
+
+
+class ApiKeyService:
+    """``cache_ttl``: seconds a checked key is trusted without asking the database again, so
+    that a stream's time to first token pays no query. Revoking here takes effect at once;
+    a key revoked by another server sharing the database stops working within the TTL."""
+
+    def __init__(self, store: ApiKeyStore, *, cache_ttl: float = 10.0):
+        self.store = store
+        self.cache_ttl = cache_ttl
+        self._known: dict[str, _Known] = {}
+
+    async def list(self, me: Identity) -> KeyList:
+        return KeyList(items=[to_out(r) for r in await self.store.list(me.id)])
+
+    async def create(self, me: Identity, body: KeyCreate) -> KeyCreated:
+        if await self.store.count(me.id) >= MAX_KEYS_PER_USER:
+            raise Conflict(
+                f"You already have {MAX_KEYS_PER_USER} API keys; revoke one you no longer use."
+            )
+        secret = KEY_PREFIX + secrets.token_urlsafe(30)
+        row = ApiKeyRow(
+            id=new_id(),
+            user_id=me.id,
+            name=body.name.strip() or "key",
+            hash=digest(secret),
+            prefix=secret[:7],
+            created_at=now_ms(),
+            last_used_at=None,
+        )
+        await self.store.add(row)
+        return KeyCreated(**to_out(row).model_dump(), key=secret)
+
+    async def revoke(self, me: Identity, key_id: str) -> None:
+        # Another user's key looks exactly like a key that does not exist.
+        removed = await self.store.delete(me.id, key_id)
+        if removed is None:
+            raise NotFound(f"No API key with id {key_id!r}.")
+        self._known.pop(removed, None)
+
+    async def authenticate(self, secret: str) -> Identity | None:
+        """The owner of a valid key, or None."""
+        if not looks_like_key(secret):
+            return None
+        key = digest(secret)
+        known = self._known.get(key)
+        now = time.monotonic()
+        if known is not None and known.until > now:
+            return known.identity
+        found = await self.store.find(key)
+        if found is None:
+            self._known.pop(key, None)
+            return None
+        row, user = found
+        at = now_ms()
+        if row.last_used_at is None or at - row.last_used_at > TOUCH_EVERY_MS:
+            await self.store.touch(row.id, at)
+        identity = Identity(id=user.id, username=user.username, name=user.name, role=user.role)  # type: ignore[arg-type]
+        if len(self._known) > 10_000:
+            self._known = {k: v for k, v in self._known.items() if v.until > now}
+        self._known[key] = _Known(identity, now + self.cache_ttl)
+        return identity

@@ -1,0 +1,90 @@
+"""Preset rules: admins make presets for everyone, users make private ones; a preset is seen
+by its owner and, when public, by everyone, and changed by its owner or (when public) admins."""
+
+from __future__ import annotations
+
+from ..core.clock import from_ms, now_ms
+from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..core.identity import Identity
+from .orm import PresetRow
+from .schemas import PresetCreate, PresetList, PresetOut, PresetUpdate
+
+
+def to_out(row: PresetRow, me: Identity) -> PresetOut:
+    return PresetOut(
+        id=row.id,
+        name=row.name,
+        base_model=row.base_model,
+        description=row.description,
+        system_prompt=row.system_prompt,
+        params=dict(row.params or {}),
+        capabilities=list(row.capabilities or []),
+        visibility=row.visibility,  # type: ignore[arg-type]
+        mine=row.user_id == me.id,
+        created_at=from_ms(row.created_at),
+        updated_at=from_ms(row.updated_at),
+    )
+
+
+class PresetService:
+    def __init__(self, store):
+        self.store = store
+
+    async def visible(self, me: Identity) -> list[PresetRow]:
+        return await self.store.visible(me.id)
+
+    async def find(self, me: Identity, preset_id: str) -> PresetRow | None:
+        row = await self.store.get(preset_id)
+        if row is None or (row.visibility != "public" and row.user_id != me.id):
+            return None
+        return row
+
+    async def list(self, me: Identity) -> PresetList:
+        return PresetList(items=[to_out(r, me) for r in await self.store.visible(me.id)])
+
+    async def create(self, me: Identity, body: PresetCreate, known_models: set[str]) -> PresetOut:
+        if body.visibility == "public" and not me.is_admin:
+            raise Forbidden("Only admins make presets for everyone; make it private.")
+        if body.id in known_models or await self.store.get(body.id) is not None:
+            raise Conflict(f"The model id {body.id!r} is taken; choose another.")
+        if body.base_model == body.id:
+            raise ValidationFailed("A preset cannot be its own base model.")
+        now = now_ms()
+        row = PresetRow(
+            id=body.id,
+            user_id=me.id,
+            name=body.name.strip(),
+            base_model=body.base_model,
+            description=body.description,
+            system_prompt=body.system_prompt,
+            params=body.params.upstream(),
+            capabilities=body.capabilities,
+            visibility=body.visibility,
+            created_at=now,
+            updated_at=now,
+        )
+        return to_out(await self.store.save(row), me)
+
+    async def update(self, me: Identity, preset_id: str, body: PresetUpdate) -> PresetOut:
+        row = await self._writable(me, preset_id)
+        for name in body.model_fields_set:
+            value = getattr(body, name)
+            if value is None:
+                raise ValidationFailed(f"'{name}' cannot be null.")
+            if name == "visibility" and value == "public" and not me.is_admin:
+                raise Forbidden("Only admins make presets for everyone.")
+            setattr(row, name, value.upstream() if name == "params" else value)
+        row.updated_at = now_ms()
+        return to_out(await self.store.save(row), me)
+
+    async def delete(self, me: Identity, preset_id: str) -> None:
+        await self._writable(me, preset_id)
+        await self.store.delete(preset_id)
+
+    async def _writable(self, me: Identity, preset_id: str) -> PresetRow:
+        row = await self.find(me, preset_id)
+        if row is None:
+            raise NotFound(f"No preset {preset_id!r}.")
+        if row.user_id != me.id and not me.is_admin:
+            raise Forbidden("Only its maker or an admin can change this preset.")
+        return row

@@ -1,0 +1,217 @@
+"""The event-loop side of the local model: one answer at a time, streamed, unloaded when idle."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..base import Delta, Finish, TextDelta, UpstreamError, UpstreamModel, Usage
+from . import runtime
+
+
+def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, Any]:
+    """OpenAI-style parameters -> transformers GenerationConfig fields."""
+    try:
+        limit = next(
+            (
+                params[k]
+                for k in ("max_completion_tokens", "max_tokens")
+                if params.get(k) is not None
+            ),
+            default_max,
+        )
+        temperature = float(params.get("temperature") or 0)
+        top_p = params.get("top_p")
+        settings: dict[str, Any] = {"max_new_tokens": int(limit)}
+        if top_p is not None:
+            top_p = float(top_p)
+        seed = params.get("seed")
+        if seed is not None:
+            settings["seed"] = int(seed)
+    except (TypeError, ValueError) as error:
+        raise UpstreamError("http", f"Bad generation parameter: {error}", 400) from None
+    if settings["max_new_tokens"] < 1 or temperature < 0 or (top_p is not None and top_p <= 0):
+        raise UpstreamError(
+            "http", "max_tokens must be at least 1, temperature >= 0 and top_p > 0.", 400
+        )
+    if temperature == 0:
+        # Greedy: clear the model's own sampling defaults so that none of them applies.
+        settings.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+    else:
+        settings.update(do_sample=True, temperature=temperature)
+        if top_p is not None:
+            settings["top_p"] = min(top_p, 1.0)
+    return settings
+
+
+def stop_strings(params: dict[str, Any]) -> list[str]:
+    stop = params.get("stop") or []
+    return [s for s in ([stop] if isinstance(stop, str) else stop) if isinstance(s, str) and s]
+
+
+def held_back(text: str, stops: list[str]) -> int:
+    """How many trailing characters of ``text`` could be the start of a stop string."""
+    for size in range(min(len(text), max(map(len, stops), default=1) - 1), 0, -1):
+        if any(s.startswith(text[-size:]) for s in stops):
+            return size
+    return 0
+
+
+class LocalModelClient:
+    """A Hugging Face causal LM run in this process, speaking the ``ModelClient`` protocol.
+
+    The weights load on the first answer (in a worker thread) and are dropped after
+    ``idle_timeout`` seconds without use. Nothing is ever downloaded: the model must be in the
+    Hugging Face cache already, or ``model_id_or_path`` must be a local folder.
+    """
+
+    def __init__(
+        self,
+        model_id_or_path: str,
+        idle_timeout: float = 600,
+        max_new_tokens_default: int = 512,
+        executor: Executor | None = None,
+    ):
+        self.source = model_id_or_path
+        # A folder is known by its name; a hub id is known as written (e.g. "Qwen/Qwen2.5-...").
+        is_path = runtime.is_path(model_id_or_path)
+        self.model_id = Path(model_id_or_path).expanduser().name if is_path else model_id_or_path
+        self.idle_timeout = idle_timeout
+        self.max_new_tokens_default = max_new_tokens_default
+        self._executor = executor
+        self._own_executor: ThreadPoolExecutor | None = None
+        # The model is not thread-safe and a second answer would halve the speed of both.
+        self._lock = asyncio.Lock()
+        self._loaded: runtime.Loaded | None = None
+        self._unload_timer: asyncio.TimerHandle | None = None
+        self._job: asyncio.Future[runtime.Outcome] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while a worker thread is generating (it may outlive a consumer that went away)."""
+        return self._job is not None and not self._job.done()
+
+    async def models(self) -> list[UpstreamModel]:
+        return [
+            UpstreamModel(
+                id=self.model_id,
+                name=self.model_id,
+                owned_by="local",
+                meta={"source": self.source, "loaded": self.loaded},
+            )
+        ]
+
+    async def stream_chat(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+    ) -> AsyncIterator[Delta]:
+        if model not in (self.model_id, self.source):
+            raise UpstreamError(
+                "http", f"This server runs {self.model_id} locally, not {model}.", 404
+            )
+        settings = generation_settings(params, self.max_new_tokens_default)
+        stops = stop_strings(params)
+        loop = asyncio.get_running_loop()
+        await self._lock.acquire()
+        channel, job = runtime.Channel(loop), None
+        try:
+            self._cancel_unload()
+            loaded = await self._load()
+            if not loaded.has_template:
+                # The plain transcript format: a base model tends to go on and write the next turn.
+                stops.append("\nuser:")
+            job = loop.run_in_executor(
+                self._pool(), runtime.generate, loaded, messages, settings, channel
+            )
+            self._job = job
+            # From here the worker's end releases the lock, not the consumer's: a consumer that
+            # goes away must not let a second generation start beside the first one's last step.
+            job.add_done_callback(self._finished)
+            async for delta in self._relay(channel, job, stops):
+                yield delta
+        finally:
+            # Tells a worker whose consumer went away (closed, cancelled) to stop.
+            channel.stop.set()
+            if job is None:
+                self._release()
+
+    async def _relay(
+        self, channel: runtime.Channel, job: asyncio.Future[runtime.Outcome], stops: list[str]
+    ) -> AsyncIterator[Delta]:
+        pending, stopped = "", False
+        while (item := await channel.queue.get()) is not runtime.DONE:
+            pending += item
+            hits = [i for i in (pending.find(s) for s in stops) if i >= 0]
+            if hits:
+                pending, stopped = pending[: min(hits)], True
+                channel.stop.set()
+                break
+            # Hold back only what might still turn into a stop string; send the rest now.
+            keep = held_back(pending, stops) if stops else 0
+            if len(pending) > keep:
+                yield TextDelta(pending[: len(pending) - keep])
+                pending = pending[len(pending) - keep :]
+        outcome = await job
+        if pending:
+            yield TextDelta(pending)
+        yield Usage(
+            outcome.prompt_tokens,
+            outcome.completion_tokens,
+            outcome.prompt_tokens + outcome.completion_tokens,
+        )
+        yield Finish("stop" if stopped else outcome.reason)
+
+    async def _load(self) -> runtime.Loaded:
+        if self._loaded is None:
+            loop = asyncio.get_running_loop()
+            self._loaded = await loop.run_in_executor(self._pool(), runtime.load, self.source)
+        return self._loaded
+
+    def _pool(self) -> Executor:
+        if self._executor is not None:
+            return self._executor
+        if self._own_executor is None:
+            self._own_executor = ThreadPoolExecutor(1, thread_name_prefix="chat-ext-local-model")
+        return self._own_executor
+
+    def _finished(self, job: asyncio.Future[runtime.Outcome]) -> None:
+        if not job.cancelled():
+            # Mark a failure nobody awaited (the consumer left) as seen, so asyncio won't log it.
+            job.exception()
+        self._release()
+
+    def _release(self) -> None:
+        self._lock.release()
+        self._cancel_unload()
+        if self._loaded is not None:
+            loop = asyncio.get_running_loop()
+            self._unload_timer = loop.call_later(self.idle_timeout, self._unload_if_idle)
+
+    def _cancel_unload(self) -> None:
+        if self._unload_timer is not None:
+            self._unload_timer.cancel()
+            self._unload_timer = None
+
+    def _unload_if_idle(self) -> None:
+        self._unload_timer = None
+        if not self._lock.locked():
+            # Dropping the last reference frees the tensors; the next answer loads them again.
+            self._loaded = None
+
+    async def unload(self) -> None:
+        """Free the weights now (after the current answer, if one is running)."""
+        async with self._lock:
+            self._cancel_unload()
+            self._loaded = None
+
+    async def close(self) -> None:
+        await self.unload()
+        if self._own_executor is not None:
+            self._own_executor.shutdown(wait=False, cancel_futures=True)
+            self._own_executor = None

@@ -1,0 +1,167 @@
+"""The Ollama-compatible API's rules. An Ollama connection's bytes are relayed as they are;
+every other connection is asked in OpenAI's terms and answered in Ollama's NDJSON."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..core.identity import Identity
+from ..models.service import ModelService, Route
+from ..providers.ollama_client import OllamaClient
+from ..providers.openai_client import OpenAIClient
+from .errors import ProxyError
+from .ollama_wire import OllamaLines, ollama_tag, ollama_time
+from .passthrough import Renamer, ollama_request, read_json, relay_bytes
+from .routing import route, with_preset
+from .schemas import OllamaTags, OllamaVersion
+from .translate import generate_messages, ndjson, openai_messages, openai_params
+
+LISTING = "GET chat-ext/ollama/api/tags lists the models you can use."
+# The Ollama release whose API this one follows; clients use it to decide what to ask for.
+VERSION = "0.9.0"
+_PATHS = {"message": "/api/chat", "response": "/api/generate"}
+
+
+def check(body: Any, kind: str) -> dict[str, Any]:
+    """``kind`` is "chat", "generate" or "embed"."""
+    if not isinstance(body, dict):
+        raise ProxyError("The request body must be a JSON object.")
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        raise ProxyError("model is required", param="model")
+    if kind == "chat":
+        messages = body.get("messages") or []
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            raise ProxyError("messages must be a list of objects", param="messages")
+    elif kind == "generate":
+        if not isinstance(body.get("prompt") or "", str):
+            raise ProxyError("prompt must be a string", param="prompt")
+    else:
+        value = body.get("input")
+        inputs = [value] if isinstance(value, str) else value
+        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+            raise ProxyError("input must be a string or a list of strings", param="input")
+    return body
+
+
+def streams(body: dict[str, Any]) -> bool:
+    # Ollama streams unless told not to.
+    return body.get("stream", True) is not False
+
+
+def _messages(body: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    return (body.get("messages") or []) if field == "message" else generate_messages(body)
+
+
+def _loaded(model: str, field: str) -> dict[str, Any]:
+    """Ollama's answer to an empty chat or prompt: the model is loaded, nothing is said."""
+    if field == "message":
+        content: dict[str, Any] = {"message": {"role": "assistant", "content": ""}}
+    else:
+        content = {"response": ""}
+    return {
+        "model": model,
+        "created_at": ollama_time(),
+        **content,
+        "done": True,
+        "done_reason": "load",
+    }
+
+
+def _empty(body: dict[str, Any], field: str) -> bool:
+    return not (body.get("messages") if field == "message" else body.get("prompt"))
+
+
+class OllamaApi:
+    def __init__(self, models: ModelService):
+        self.models = models
+
+    async def route(self, me: Identity, body: dict[str, Any]) -> tuple[Route, dict[str, Any]]:
+        """Where the request goes, and the request as its preset (if any) shapes it."""
+        target = await route(self.models, me, body["model"], LISTING)
+        return target, with_preset(target, body, ollama=True)
+
+    async def tags(self, me: Identity) -> OllamaTags:
+        listed = await self.models.list(me)
+        return OllamaTags(
+            models=[ollama_tag(m.id, m.kind or "preset", m.owned_by) for m in listed.items]
+        )
+
+    def version(self) -> OllamaVersion:
+        return OllamaVersion(version=VERSION)
+
+    async def answer_stream(
+        self, me: Identity, body: dict[str, Any], field: str
+    ) -> AsyncIterator[bytes]:
+        """``field`` is "message" for /api/chat, "response" for /api/generate."""
+        requested = body["model"]
+        target, body = await self.route(me, body)
+        client = target.client
+        if isinstance(client, OllamaClient):
+            upstream = {**body, "model": target.upstream_id}
+            async with ollama_request(client, _PATHS[field], upstream) as response:
+                rename = Renamer.needed(target.upstream_id, requested)
+                async for data in relay_bytes(response, rename):
+                    yield data
+            return
+        if _empty(body, field):
+            yield ndjson(_loaded(requested, field))
+            return
+        lines = OllamaLines(requested, field)
+        async for delta in self._deltas(target, body, field):
+            frame = lines.frames(delta)
+            if frame:
+                yield frame
+        yield lines.end()
+
+    async def answer(self, me: Identity, body: dict[str, Any], field: str) -> dict[str, Any]:
+        requested = body["model"]
+        target, body = await self.route(me, body)
+        client = target.client
+        if isinstance(client, OllamaClient):
+            upstream = {**body, "model": target.upstream_id, "stream": False}
+            async with ollama_request(client, _PATHS[field], upstream) as response:
+                answer = await read_json(response)
+            if isinstance(answer, dict) and "model" in answer:
+                answer["model"] = requested
+            return answer
+        if _empty(body, field):
+            return _loaded(requested, field)
+        lines = OllamaLines(requested, field)
+        async for delta in self._deltas(target, body, field):
+            lines.answer.add(delta)
+        return lines.final(lines.answer.content)
+
+    def _deltas(self, target: Route, body: dict[str, Any], field: str):
+        messages = openai_messages(_messages(body, field))
+        return target.client.stream_chat(target.upstream_id, messages, openai_params(body))
+
+    async def embed(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
+        requested = body["model"]
+        target, body = await self.route(me, body)
+        client = target.client
+        if isinstance(client, OllamaClient):
+            async with ollama_request(
+                client, "/api/embed", {**body, "model": target.upstream_id}
+            ) as response:
+                answer = await read_json(response)
+            if isinstance(answer, dict) and "model" in answer:
+                answer["model"] = requested
+            return answer
+        if not isinstance(client, OpenAIClient):
+            raise ProxyError(f"Model {requested!r} does not make embeddings.", param="model")
+        value = body["input"]
+        inputs = [value] if isinstance(value, str) else value
+        request = {"model": target.upstream_id, "input": inputs, "encoding_format": "float"}
+        if isinstance(body.get("dimensions"), int):
+            request["dimensions"] = body["dimensions"]
+        answer = await client.embeddings(request)
+        try:
+            data = sorted(answer["data"], key=lambda d: d.get("index", 0))
+            vectors = [d["embedding"] for d in data]
+        except (KeyError, TypeError, AttributeError):
+            raise ProxyError(
+                "The upstream's embeddings are not in OpenAI's format.", status=502
+            ) from None
+        tokens = (answer.get("usage") or {}).get("prompt_tokens", 0)
+        return {"model": requested, "embeddings": vectors, "prompt_eval_count": tokens}

@@ -1,0 +1,91 @@
+"""Ollama's API under {base_url}chat-ext/ollama/api/: point any Ollama client at
+{base_url}chat-ext/ollama."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..core.handlers import endpoint
+from . import ollama_api
+from .errors import Failure
+from .relay import ProxyHandler
+from .schemas import OllamaTags, OllamaVersion
+
+NDJSON = "application/x-ndjson"
+
+
+class OllamaHandler(ProxyHandler):
+    auth_resource = "chat-ext:ollama"
+    api: ollama_api.OllamaApi
+
+    def error_body(self, failure: Failure) -> dict[str, Any]:
+        return {"error": failure.message}
+
+    def error_frame(self, failure: Failure) -> bytes:
+        # Ollama's clients raise on a line that carries "error".
+        return json.dumps(self.error_body(failure)).encode() + b"\n"
+
+    async def _answer(self, body: Any, kind: str, field: str) -> None:
+        body = ollama_api.check(body, kind)
+        if ollama_api.streams(body):
+            await self.relay(self.api.answer_stream(self.identity, body, field), NDJSON)
+        else:
+            self.send_json(await self.api.answer(self.identity, body, field))
+
+
+class OllamaTagsHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: list the models", response=OllamaTags)
+    async def get(self) -> OllamaTags | None:
+        return await self.guard(self.api.tags(self.identity))
+
+
+class OllamaVersionHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: the version of Ollama's API this follows", response=OllamaVersion)
+    async def get(self) -> OllamaVersion:
+        return self.api.version()
+
+
+class OllamaChatHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: chat, streamed as NDJSON unless `stream` is false", raw_body=True)
+    async def post(self, body: Any) -> None:
+        await self.guard(self._answer(body, "chat", "message"))
+
+
+class OllamaGenerateHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "Ollama: complete a prompt, streamed as NDJSON unless `stream` is false", raw_body=True
+    )
+    async def post(self, body: Any) -> None:
+        await self.guard(self._answer(body, "generate", "response"))
+
+
+class OllamaEmbedHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: embeddings of one or more inputs", raw_body=True)
+    async def post(self, body: Any) -> None:
+        await self.guard(self._embed(body))
+
+    async def _embed(self, body: Any) -> None:
+        self.send_json(await self.api.embed(self.identity, ollama_api.check(body, "embed")))
+
+
+routes = [
+    (r"/tags", OllamaTagsHandler),
+    (r"/version", OllamaVersionHandler),
+    (r"/chat", OllamaChatHandler),
+    (r"/generate", OllamaGenerateHandler),
+    (r"/embed", OllamaEmbedHandler),
+]

@@ -1,0 +1,104 @@
+"""Ollama's wire format, built from typed deltas: NDJSON lines and the model list."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from ..providers.base import Delta, TextDelta, Usage
+from .translate import Collected, ndjson
+
+
+def ollama_time() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class OllamaLines:
+    """Ollama's NDJSON lines from deltas; ``field`` is "message" (chat) or "response"
+    (generate). Tool calls arrive from OpenAI in fragments and leave whole, as Ollama
+    sends them."""
+
+    def __init__(self, model: str, field: str):
+        self.model = model
+        self.field = field
+        self.answer = Collected()
+        self.started = time.perf_counter_ns()
+
+    def _content(self, text: str, calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        if self.field == "response":
+            return {"response": text}
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if calls:
+            message["tool_calls"] = calls
+        return {"message": message}
+
+    def _line(self, text: str, calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "created_at": ollama_time(),
+            **self._content(text, calls),
+            "done": False,
+        }
+
+    def frames(self, delta: Delta) -> bytes:
+        self.answer.add(delta)
+        if isinstance(delta, TextDelta):
+            return ndjson(self._line(delta.text))
+        return b""
+
+    def tool_calls(self) -> list[dict[str, Any]]:
+        calls = []
+        for _, call in sorted(self.answer.calls.items()):
+            try:
+                arguments = json.loads(call["arguments"] or "{}")
+            except ValueError:
+                arguments = {}
+            calls.append({"function": {"name": call["name"], "arguments": arguments}})
+        return calls
+
+    def final(self, text: str = "", *, with_calls: bool = True) -> dict[str, Any]:
+        """The closing ``done: true`` object; for a non-streamed reply it carries the whole
+        answer, text and tool calls."""
+        u = self.answer.usage or Usage(0, 0, 0)
+        elapsed = time.perf_counter_ns() - self.started
+        calls = self.tool_calls() if with_calls and self.field == "message" else None
+        return {
+            "model": self.model,
+            "created_at": ollama_time(),
+            **self._content(text, calls),
+            "done": True,
+            "done_reason": "length" if self.answer.finish == "length" else "stop",
+            "total_duration": elapsed,
+            "load_duration": 0,
+            "prompt_eval_count": u.prompt_tokens,
+            "prompt_eval_duration": 0,
+            "eval_count": u.completion_tokens,
+            "eval_duration": elapsed,
+        }
+
+    def end(self) -> bytes:
+        out = b""
+        calls = self.tool_calls()
+        if calls and self.field == "message":
+            out = ndjson(self._line("", calls))
+        return out + ndjson(self.final(with_calls=False))
+
+
+def ollama_tag(model_id: str, kind: str, owned_by: str) -> dict[str, Any]:
+    return {
+        "name": model_id,
+        "model": model_id,
+        "modified_at": "1970-01-01T00:00:00Z",
+        "size": 0,
+        "digest": "",
+        "details": {
+            "parent_model": "",
+            "format": "",
+            "family": owned_by or kind,
+            "families": [owned_by or kind],
+            "parameter_size": "",
+            "quantization_level": "",
+        },
+    }

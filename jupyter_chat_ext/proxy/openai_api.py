@@ -1,0 +1,135 @@
+"""The OpenAI-compatible API's rules: which connection answers, and in which form.
+
+An OpenAI-kind connection already speaks the format, so its bytes are relayed untouched (the
+request body too, with only ``model`` changed): tools, ``response_format``, ``n``, ``logprobs``
+and any future parameter work without this code knowing them. Other connections answer in
+typed deltas, which become OpenAI chunks here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..core.identity import Identity
+from ..models.service import ModelService, Route
+from ..providers.ollama_client import OllamaClient
+from ..providers.openai_client import OpenAIClient
+from .errors import ProxyError
+from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
+from .passthrough import Renamer, relay_bytes
+from .routing import route, with_preset
+from .schemas import OpenAIModel, OpenAIModelList
+from .translate import Collected
+
+LISTING = "GET chat-ext/openai/v1/models lists the models you can use."
+# What the upstream client needs besides these is a parameter of the answer.
+_ENVELOPE = {"model", "messages", "stream", "stream_options"}
+
+
+def check_object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ProxyError("The request body must be a JSON object.")
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise ProxyError("You must provide a model parameter.", param="model")
+    return body
+
+
+def check_chat(body: Any) -> dict[str, Any]:
+    body = check_object(body)
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise ProxyError(
+            "'messages' must be a non-empty array of messages.",
+            param="messages",
+            code="missing_required_parameter" if messages is None else "invalid_value",
+        )
+    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
+        raise ProxyError("Each message must be an object with a 'role'.", param="messages")
+    return body
+
+
+def check_embeddings(body: Any) -> dict[str, Any]:
+    body = check_object(body)
+    if body.get("input") in (None, "", []):
+        raise ProxyError("You must provide an 'input' to embed.", param="input")
+    return body
+
+
+def _params(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in _ENVELOPE}
+
+
+class OpenAIApi:
+    def __init__(self, models: ModelService):
+        self.models = models
+
+    async def route(self, me: Identity, body: dict[str, Any]) -> tuple[Route, dict[str, Any]]:
+        """Where the request goes, and the request as its preset (if any) shapes it."""
+        target = await route(self.models, me, body["model"], LISTING)
+        return target, with_preset(target, body)
+
+    async def list_models(self, me: Identity) -> OpenAIModelList:
+        listed = await self.models.list(me)
+        return OpenAIModelList(
+            data=[
+                OpenAIModel(id=m.id, owned_by=m.owned_by or m.connection_name or "")
+                for m in listed.items
+            ]
+        )
+
+    async def chat_stream(self, me: Identity, body: dict[str, Any]) -> AsyncIterator[bytes]:
+        requested = body["model"]
+        target, body = await self.route(me, body)
+        client = target.client
+        if isinstance(client, OpenAIClient):
+            upstream = {**body, "model": target.upstream_id}
+            async with client.open_stream(upstream) as response:
+                rename = Renamer.needed(target.upstream_id, requested)
+                async for data in relay_bytes(response, rename):
+                    yield data
+            return
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = OpenAIChunks(requested, include_usage)
+        async for delta in client.stream_chat(target.upstream_id, body["messages"], _params(body)):
+            frame = chunks.frames(delta)
+            if frame:
+                yield frame
+        yield chunks.end()
+
+    async def chat(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
+        requested = body["model"]
+        target, body = await self.route(me, body)
+        client = target.client
+        if isinstance(client, OpenAIClient):
+            answer = await client.complete({**body, "model": target.upstream_id})
+            if isinstance(answer, dict) and "model" in answer:
+                answer["model"] = requested
+            return answer
+        collected = Collected()
+        async for delta in client.stream_chat(target.upstream_id, body["messages"], _params(body)):
+            collected.add(delta)
+        return openai_completion(collected, requested)
+
+    async def embeddings(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
+        requested = body["model"]
+        target, body = await self.route(me, body)
+        client = target.client
+        if isinstance(client, OpenAIClient):
+            answer = await client.embeddings({**body, "model": target.upstream_id})
+            if isinstance(answer, dict) and "model" in answer:
+                answer["model"] = requested
+            return answer
+        if not isinstance(client, OllamaClient):
+            raise ProxyError(f"Model {requested!r} does not make embeddings.", param="model")
+        value = body["input"]
+        inputs = [value] if isinstance(value, str) else value
+        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+            raise ProxyError(
+                "'input' must be a string or an array of strings for this model "
+                "(token arrays need an OpenAI-compatible connection).",
+                param="input",
+            )
+        vectors = await client.embed(target.upstream_id, inputs)
+        return openai_embeddings(vectors, requested, body.get("encoding_format") or "float")

@@ -1,0 +1,81 @@
+"""OpenAI's API under {base_url}chat-ext/openai/v1/: point any OpenAI client here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..core.handlers import endpoint
+from . import openai_api
+from .errors import Failure
+from .relay import ProxyHandler
+from .schemas import OpenAIModelList
+
+SSE = "text/event-stream; charset=utf-8"
+
+
+class OpenAIHandler(ProxyHandler):
+    auth_resource = "chat-ext:openai"
+    api: openai_api.OpenAIApi
+
+    def error_body(self, failure: Failure) -> dict[str, Any]:
+        return {
+            "error": {
+                "message": failure.message,
+                "type": failure.openai_type,
+                "param": failure.param,
+                "code": failure.code,
+            }
+        }
+
+    def error_frame(self, failure: Failure) -> bytes:
+        # OpenAI's clients raise on an event that carries "error".
+        return b"data: " + json.dumps(self.error_body(failure)).encode() + b"\n\n"
+
+
+class OpenAIModelsHandler(OpenAIHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("OpenAI: list the models", response=OpenAIModelList)
+    async def get(self) -> OpenAIModelList | None:
+        return await self.guard(self.api.list_models(self.identity))
+
+
+class OpenAIChatHandler(OpenAIHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "OpenAI: a chat completion, streamed as server-sent events when `stream` is true",
+        raw_body=True,
+    )
+    async def post(self, body: Any) -> None:
+        await self.guard(self._answer(body))
+
+    async def _answer(self, body: Any) -> None:
+        body = openai_api.check_chat(body)
+        if body.get("stream"):
+            await self.relay(self.api.chat_stream(self.identity, body), SSE)
+        else:
+            self.send_json(await self.api.chat(self.identity, body))
+
+
+class OpenAIEmbeddingsHandler(OpenAIHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("OpenAI: embeddings of one or more inputs", raw_body=True)
+    async def post(self, body: Any) -> None:
+        await self.guard(self._answer(body))
+
+    async def _answer(self, body: Any) -> None:
+        body = openai_api.check_embeddings(body)
+        self.send_json(await self.api.embeddings(self.identity, body))
+
+
+routes = [
+    (r"/models", OpenAIModelsHandler),
+    (r"/chat/completions", OpenAIChatHandler),
+    (r"/embeddings", OpenAIEmbeddingsHandler),
+]

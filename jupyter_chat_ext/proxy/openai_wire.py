@@ -1,0 +1,112 @@
+"""OpenAI's wire format, built from typed deltas: stream chunks, whole completions, embeddings."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import time
+import uuid
+from typing import Any
+
+from ..providers.base import Delta, Finish, TextDelta, ToolCallDelta, Usage
+from .translate import SSE_DONE, Collected, sse
+
+
+def _openai_call(index: int, call: dict[str, str]) -> dict[str, Any]:
+    return {
+        "index": index,
+        "id": call["id"],
+        "type": "function",
+        "function": {"name": call["name"], "arguments": call["arguments"]},
+    }
+
+
+class OpenAIChunks:
+    """``chat.completion.chunk`` events from deltas, as OpenAI streams them."""
+
+    def __init__(self, model: str, include_usage: bool):
+        self.base = {
+            "id": f"chatcmpl-{uuid.uuid4().hex}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+        }
+        self.include_usage = include_usage
+        self.started = False
+        self.usage: Usage | None = None
+
+    def _chunk(self, delta: dict[str, Any], reason: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}
+        extra = {"usage": None} if self.include_usage else {}
+        return sse({**self.base, "choices": [choice], **extra})
+
+    def frames(self, delta: Delta) -> bytes:
+        out = b""
+        if not self.started:
+            self.started = True
+            out = self._chunk({"role": "assistant", "content": ""})
+        if isinstance(delta, TextDelta):
+            out += self._chunk({"content": delta.text})
+        elif isinstance(delta, ToolCallDelta):
+            call = {"id": delta.id or "", "name": delta.name or "", "arguments": delta.arguments}
+            out += self._chunk({"tool_calls": [_openai_call(delta.index, call)]})
+        elif isinstance(delta, Usage):
+            self.usage = delta
+        elif isinstance(delta, Finish):
+            out += self._chunk({}, delta.reason or "stop")
+        return out
+
+    def end(self) -> bytes:
+        out = b""
+        if self.include_usage:
+            u = self.usage or Usage(0, 0, 0)
+            usage = {
+                "prompt_tokens": u.prompt_tokens,
+                "completion_tokens": u.completion_tokens,
+                "total_tokens": u.total_tokens,
+            }
+            out = sse({**self.base, "choices": [], "usage": usage})
+        return out + SSE_DONE
+
+
+def openai_completion(answer: Collected, model: str) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer.content}
+    if answer.calls:
+        message["content"] = answer.content or None
+        message["tool_calls"] = [
+            {k: v for k, v in _openai_call(i, c).items() if k != "index"}
+            for i, c in sorted(answer.calls.items())
+        ]
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": answer.finish or "stop",
+            }
+        ],
+        "usage": answer.usage_dict(),
+    }
+
+
+def openai_embeddings(vectors: list[list[float]], model: str, encoding: str) -> dict[str, Any]:
+    def encoded(vector: list[float]) -> Any:
+        if encoding == "base64":
+            # What the official clients ask for by default: little-endian float32.
+            return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        return vector
+
+    return {
+        "object": "list",
+        "data": [
+            {"object": "embedding", "index": i, "embedding": encoded(v)}
+            for i, v in enumerate(vectors)
+        ],
+        "model": model,
+        "usage": {"prompt_tokens": 0, "total_tokens": 0},
+    }

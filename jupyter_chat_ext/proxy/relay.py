@@ -1,0 +1,131 @@
+"""The base of every compatible-API handler: upstream work that a departing client cancels,
+bytes relayed and flushed as they arrive, and errors in the API's own shape."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Coroutine
+from http.client import responses
+from typing import Any, TypeVar
+
+from tornado import iostream, web
+
+from ..apikeys.service import ApiKeyService
+from ..core.errors import ApiError
+from ..core.handlers import HandlerContext
+from ..providers.base import UpstreamError
+from .auth import KeyAuthHandler
+from .errors import Failure, failure
+from .pump import Pump
+
+T = TypeVar("T")
+
+
+class ProxyHandler(KeyAuthHandler):
+    _work: asyncio.Future | None = None
+    _gone = False
+
+    def initialize(self, ctx: HandlerContext, keys: ApiKeyService, api: Any) -> None:
+        super().initialize(ctx, keys)
+        self.api = api
+
+    # -- the API's error shape (subclasses) -------------------------------------------------
+
+    def error_body(self, failure: Failure) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def error_frame(self, failure: Failure) -> bytes:
+        """An error inside a stream whose status line has already gone out."""
+        raise NotImplementedError
+
+    # -- cancellation -------------------------------------------------------------------------
+
+    async def guard(self, work: Coroutine[Any, Any, T]) -> T | None:
+        """Run ``work`` as a task of its own that a departing client cancels, which closes
+        the upstream request with it. Failures before the response started become an
+        error response; the result is None then."""
+        if self._gone:
+            work.close()
+            return None
+        self._work = task = asyncio.ensure_future(work)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if not self._gone:
+                raise
+        except (ApiError, UpstreamError) as error:
+            self.send_failure(failure(error))
+        return None
+
+    def on_connection_close(self) -> None:
+        self._gone = True
+        if self._work is not None and not self._work.done():
+            self._work.cancel()
+        super().on_connection_close()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def send_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data, separators=(",", ":")).encode())
+
+    async def relay(self, chunks: AsyncIterator[bytes], content_type: str) -> None:
+        """Write what arrives and flush it at once. Nothing is sent before the first chunk,
+        so an upstream that refuses the request still gets a real error status."""
+        pump = Pump(chunks)
+        started = False
+        try:
+            while (data := await pump.take()) is not None:
+                if not started:
+                    started = True
+                    self._start_stream(content_type)
+                self.write(data)
+                sent = self.flush()
+                # Usually the socket takes the bytes at once and the future is already done;
+                # awaiting only a pending one spares an event-loop turn, while a slow client
+                # still holds the writing back.
+                if sent.done():
+                    sent.result()
+                else:
+                    await sent
+        except iostream.StreamClosedError:
+            return
+        except (ApiError, UpstreamError) as error:
+            if not started:
+                raise
+            self.write(self.error_frame(failure(error)))
+        finally:
+            pump.close()
+        self.finish(set_content_type=content_type)
+
+    def _start_stream(self, content_type: str) -> None:
+        self.set_header("Content-Type", content_type)
+        self.set_header("Cache-Control", "no-cache")
+        # Ask nginx-style proxies in front of Jupyter not to buffer the stream.
+        self.set_header("X-Accel-Buffering", "no")
+        # Small writes go out at once instead of waiting for the client's ACK of the
+        # previous one (Nagle); tornado only does this when a response ends.
+        self.request.connection.stream.set_nodelay(True)  # type: ignore[attr-defined]
+
+    def send_failure(self, failure: Failure) -> None:
+        if self._finished:
+            return
+        self.set_status(failure.status)
+        self.finish(json.dumps(self.error_body(failure)).encode())
+
+    def send_api_error(self, status: int, code: str, message: str) -> None:
+        # Bad JSON and oversized bodies, caught by ``endpoint`` before the method runs.
+        self.send_failure(Failure(status, message, code))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if isinstance(error, web.HTTPError) and error.log_message:
+            message = error.log_message % error.args if error.args else error.log_message
+        elif status_code >= 500:
+            message = "Internal server error; the server log has the details."
+        else:
+            message = responses.get(status_code, "Error")
+        code = {401: "invalid_api_key", 403: "forbidden"}.get(status_code)
+        self.finish(json.dumps(self.error_body(Failure(status_code, message, code))))

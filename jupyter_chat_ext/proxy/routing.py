@@ -1,0 +1,62 @@
+"""Which connection serves a requested model, with Ollama's habit of optional tags, and what
+a preset adds to the request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.errors import NotFound
+from ..core.identity import Identity
+from ..models.service import ModelService, Route
+
+
+def _spellings(model: str) -> list[str]:
+    # Ollama clients write "llama3" and "llama3:latest" for the same model.
+    if model.endswith(":latest"):
+        return [model, model.removesuffix(":latest")]
+    if ":" not in model.rsplit("/", 1)[-1]:
+        return [model, f"{model}:latest"]
+    return [model]
+
+
+async def route(models: ModelService, me: Identity, model: str, listing: str) -> Route:
+    """The route for ``model``, or a 404 whose message says where the model list is."""
+    for spelling in _spellings(model):
+        try:
+            return await models.route(spelling, me)
+        except NotFound as error:
+            if error.code != "model_not_found":
+                raise
+    raise NotFound(f"Unknown model {model!r}. {listing}", code="model_not_found")
+
+
+# A preset's (OpenAI-named) parameter -> Ollama's option, where the names differ.
+_OLLAMA_NAMES = {"max_tokens": "num_predict", "max_completion_tokens": "num_predict"}
+
+
+def with_preset(target: Route, body: dict[str, Any], *, ollama: bool = False) -> dict[str, Any]:
+    """The request as a preset shapes it: the preset's parameters are defaults the request
+    overrides, and its system prompt leads a conversation that has none. An Ollama request
+    (``ollama``) takes the parameters as its ``options``."""
+    preset = target.preset
+    if preset is None:
+        return body
+    if ollama:
+        defaults = dict(preset.params or {})
+        response_format = defaults.pop("response_format", None)
+        options = {_OLLAMA_NAMES.get(k, k): v for k, v in defaults.items()}
+        body = {**body, "options": {**options, **(body.get("options") or {})}}
+        if response_format and "format" not in body:
+            kind = response_format.get("type")
+            schema = (response_format.get("json_schema") or {}).get("schema")
+            body["format"] = schema if kind == "json_schema" and schema else "json"
+    else:
+        body = target.params(body)
+    system = preset.system_prompt
+    messages = body.get("messages")
+    if system and isinstance(messages, list):
+        if not (messages and messages[0].get("role") == "system"):
+            body["messages"] = [{"role": "system", "content": system}, *messages]
+    elif system and "prompt" in body and not body.get("system"):
+        body["system"] = system
+    return body

@@ -1,0 +1,61 @@
+"""The compatible APIs' simple responses, as models for the OpenAPI document. Chat and embedding
+bodies are the upstream formats themselves, passed on as they are, so they have no model here."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class OpenAIModel(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str
+
+
+class OpenAIModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[OpenAIModel]
+
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIError(BaseModel):
+    error: OpenAIErrorDetail
+
+
+class OllamaModelDetails(BaseModel):
+    parent_model: str = ""
+    format: str = ""
+    family: str
+    families: list[str]
+    parameter_size: str = ""
+    quantization_level: str = ""
+
+
+class OllamaModel(BaseModel):
+    name: str
+    model: str
+    modified_at: str
+    size: int
+    digest: str
+    details: OllamaModelDetails
+
+
+class OllamaTags(BaseModel):
+    models: list[OllamaModel]
+
+
+class OllamaVersion(BaseModel):
+    version: str
+
+
+class OllamaError(BaseModel):
+    error: str

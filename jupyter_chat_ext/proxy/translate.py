@@ -1,0 +1,153 @@
+"""Pure conversions shared by both APIs: framing, answers gathered from deltas, and Ollama
+requests as OpenAI parameters. Nothing here does I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..providers.base import Delta, Finish, TextDelta, ToolCallDelta, Usage
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def sse(data: Any) -> bytes:
+    return b"data: " + _dumps(data) + b"\n\n"
+
+
+SSE_DONE = b"data: [DONE]\n\n"
+
+
+def ndjson(data: Any) -> bytes:
+    return _dumps(data) + b"\n"
+
+
+@dataclass
+class Collected:
+    """A whole answer gathered from deltas, for non-streamed replies and Ollama's last line."""
+
+    text: list[str] = field(default_factory=list)
+    calls: dict[int, dict[str, str]] = field(default_factory=dict)
+    finish: str | None = None
+    usage: Usage | None = None
+
+    def add(self, delta: Delta) -> None:
+        if isinstance(delta, TextDelta):
+            self.text.append(delta.text)
+        elif isinstance(delta, ToolCallDelta):
+            call = self.calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
+            call["id"] = delta.id or call["id"] or f"call_{delta.index}"
+            call["name"] = delta.name or call["name"]
+            call["arguments"] += delta.arguments
+        elif isinstance(delta, Usage):
+            self.usage = delta
+        elif isinstance(delta, Finish):
+            self.finish = delta.reason
+
+    @property
+    def content(self) -> str:
+        return "".join(self.text)
+
+    def usage_dict(self) -> dict[str, int]:
+        u = self.usage or Usage(0, 0, 0)
+        return {
+            "prompt_tokens": u.prompt_tokens,
+            "completion_tokens": u.completion_tokens,
+            "total_tokens": u.total_tokens,
+        }
+
+
+# Ollama option -> OpenAI parameter, for what both mean the same way.
+_FROM_OPTIONS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "seed": "seed",
+    "stop": "stop",
+    "presence_penalty": "presence_penalty",
+    "frequency_penalty": "frequency_penalty",
+}
+
+# Base64 openings of the image formats Ollama clients send, for the data URL's type.
+_IMAGE_TYPES = {"/9j/": "image/jpeg", "iVBOR": "image/png", "R0lGOD": "image/gif"}
+
+
+def _image_url(data: str) -> str:
+    mime = next((t for head, t in _IMAGE_TYPES.items() if data.startswith(head)), None)
+    if mime is None:
+        mime = "image/webp" if data.startswith("UklGR") else "image/png"
+    return f"data:{mime};base64,{data}"
+
+
+def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ollama's messages in OpenAI's form. Ollama's tool calls carry no ids, so they get ids
+    here and each tool result answers the oldest call still open, as Ollama pairs them."""
+    out: list[dict[str, Any]] = []
+    open_calls: list[str] = []
+    made = 0
+    for m in messages:
+        role, content = m.get("role", "user"), m.get("content") or ""
+        item: dict[str, Any] = {"role": role, "content": content}
+        images = m.get("images") or []
+        if images:
+            item["content"] = [{"type": "text", "text": content}] + [
+                {"type": "image_url", "image_url": {"url": _image_url(str(i))}} for i in images
+            ]
+        calls = []
+        for call in m.get("tool_calls") or []:
+            function = call.get("function") or {}
+            arguments = function.get("arguments") or {}
+            call_id = f"call_{made}"
+            made += 1
+            open_calls.append(call_id)
+            calls.append(
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {
+                        "name": function.get("name", ""),
+                        "arguments": arguments
+                        if isinstance(arguments, str)
+                        else json.dumps(arguments),
+                    },
+                }
+            )
+        if calls:
+            item["tool_calls"] = calls
+            item["content"] = content or None
+        if role == "tool":
+            item["tool_call_id"] = open_calls.pop(0) if open_calls else f"call_{made}"
+        out.append(item)
+    return out
+
+
+def openai_params(body: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI parameters an Ollama chat or generate request asks for."""
+    options = body.get("options") or {}
+    params = {
+        dst: options[src] for src, dst in _FROM_OPTIONS.items() if options.get(src) is not None
+    }
+    num_predict = options.get("num_predict")
+    if isinstance(num_predict, int) and num_predict >= 0:  # -1 and -2 mean "no limit"
+        params["max_tokens"] = num_predict
+    if body.get("tools"):
+        params["tools"] = body["tools"]
+    fmt = body.get("format")
+    if fmt == "json":
+        params["response_format"] = {"type": "json_object"}
+    elif isinstance(fmt, dict):
+        params["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": "response", "schema": fmt},
+        }
+    return params
+
+
+def generate_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
+    user: dict[str, Any] = {"role": "user", "content": body.get("prompt") or ""}
+    if body.get("images"):
+        user["images"] = body["images"]
+    system = body.get("system")
+    return [{"role": "system", "content": system}, user] if system else [user]

@@ -1,0 +1,99 @@
+"""API keys: created and shown once, listed without the secret, revoked, owned, and valid
+only for chat-ext's compatible APIs (never for Jupyter's own)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import httpx
+
+from tests.support.identity import header
+
+
+def server_url(port: int, base_url: str) -> str:
+    return f"http://localhost:{port}{base_url}"
+
+
+async def create_key(api, name: str = "laptop") -> dict:
+    r = await api("POST", "users/me/keys", {"name": name})
+    assert r.status == 201, r
+    return r.json()
+
+
+async def test_create_list_and_revoke(api, caplog):
+    caplog.set_level(logging.DEBUG)
+    created = await create_key(api)
+    secret = created["key"]
+    assert re.fullmatch(r"cx-[A-Za-z0-9_-]{40}", secret)
+    assert created["prefix"] == secret[:7] and created["name"] == "laptop"
+    assert created["last_used_at"] is None
+
+    listed = (await api("GET", "users/me/keys")).json()["items"]
+    assert [k["id"] for k in listed] == [created["id"]]
+    assert "key" not in listed[0] and secret not in str(listed)
+    assert set(listed[0]) == {"id", "name", "prefix", "created_at", "last_used_at"}
+
+    # another user's list is theirs alone
+    assert (await api.as_("bob")("GET", "users/me/keys")).json()["items"] == []
+
+    assert (await api("DELETE", f"users/me/keys/{created['id']}")).status == 204
+    assert (await api("GET", "users/me/keys")).json()["items"] == []
+    r = await api("DELETE", f"users/me/keys/{created['id']}")
+    assert r.status == 404 and r.json()["code"] == "not_found"
+    for record in caplog.records:
+        assert secret not in record.getMessage()
+
+
+async def test_another_users_key_is_not_found(api):
+    created = await create_key(api)
+    for user in ("bob", "admin"):
+        r = await api.as_(user)("DELETE", f"users/me/keys/{created['id']}")
+        assert r.status == 404, (user, r)
+    assert len((await api("GET", "users/me/keys")).json()["items"]) == 1
+
+
+async def test_bad_names_are_refused(api):
+    for body in ({}, {"name": ""}, {"name": "x" * 101}, {"name": "ok", "extra": 1}):
+        r = await api("POST", "users/me/keys", body)
+        assert r.status == 422, (body, r)
+    assert (await api("GET", "users/me/keys")).json()["items"] == []
+
+
+async def test_a_key_works_until_revoked_and_records_its_use(api, jp_http_port, jp_base_url):
+    created = await create_key(api)
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/models"
+    auth = {"Authorization": f"Bearer {created['key']}"}
+    async with httpx.AsyncClient() as client:
+        r = await client.get(url, headers=auth)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"object": "list", "data": []}
+        used = (await api("GET", "users/me/keys")).json()["items"][0]
+        assert used["last_used_at"] is not None
+
+        assert (await api("DELETE", f"users/me/keys/{created['id']}")).status == 204
+        r = await client.get(url, headers=auth)
+        assert r.status_code == 401
+        assert r.json()["error"]["code"] == "invalid_api_key"
+        r = await client.get(url, headers={"Authorization": "Bearer cx-made-up"})
+        assert r.status_code == 401
+
+
+async def test_a_key_is_not_a_jupyter_token(api, jp_http_port, jp_base_url):
+    created = await create_key(api)
+    base = server_url(jp_http_port, jp_base_url)
+    async with httpx.AsyncClient() as client:
+        for path in ("api/contents", "api/kernels", "api/sessions", "chat-ext/api/users/me"):
+            for auth in (f"Bearer {created['key']}", f"token {created['key']}"):
+                r = await client.get(base + path, headers={"Authorization": auth})
+                assert r.status_code == 403, (path, auth, r.text)
+            r = await client.get(base + path, params={"token": created["key"]})
+            assert r.status_code == 403, (path, r.text)
+        # while the user's own Jupyter token opens the same doors
+        r = await client.get(base + "api/contents", headers=header("alice"))
+        assert r.status_code == 200
+
+
+async def test_keys_need_a_signed_in_user(api):
+    assert (await api.as_(None)("GET", "users/me/keys")).status == 403
+    assert (await api.as_(None)("POST", "users/me/keys", {"name": "x"})).status == 403

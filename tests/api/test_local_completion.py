@@ -1,0 +1,74 @@
+"""The in-process local model through the whole completion path: listed, streamed, stored."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.support.identity import header
+from tests.support.sse import parse_events
+
+pytest.importorskip("transformers", reason="the 'local' extra is not installed")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from tests.support.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-llama", ends_after=6)
+
+
+@pytest.fixture
+def chat_ext_config(tiny_model):
+    return {"local_model": str(tiny_model)}
+
+
+async def test_the_local_model_answers_in_a_chat(api, jp_fetch):
+    listed = (await api("GET", "models")).json()
+    models = listed["items"]
+    assert not listed["errors"], listed["errors"]
+    assert [(m["id"], m["kind"], m["connection_name"]) for m in models] == [
+        ("tiny-llama", "local", "Local (tiny-llama)")
+    ]
+    body = {"model": "tiny-llama", "content": "hello", "params": {"temperature": 0}}
+    r = await jp_fetch(
+        "chat-ext",
+        "api",
+        "chat",
+        "completions",
+        method="POST",
+        body=json.dumps(body),
+        headers=header("alice"),
+        request_timeout=120,
+    )
+    events = parse_events(r.body.decode())
+    names = [n for n, _ in events]
+    assert names[0] == "start" and names[-1] == "done" and names.count("delta") >= 2, names
+    text = "".join(d["text"] for n, d in events if n == "delta")
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    answer = chat["messages"][1]
+    assert answer["content"] == text and answer["meta"]["status"] == "done"
+    assert answer["meta"]["usage"]["completion_tokens"] >= 6  # six words, then the end token
+
+
+@pytest.mark.parametrize("chat_ext_config", [{"local_model": "/nowhere/no-such-model"}])
+async def test_a_missing_local_model_says_how_to_get_it(api, jp_fetch, chat_ext_config):
+    body = {"model": "no-such-model", "content": "hello"}
+    r = await jp_fetch(
+        "chat-ext",
+        "api",
+        "chat",
+        "completions",
+        method="POST",
+        body=json.dumps(body),
+        headers=header("alice"),
+        request_timeout=60,
+    )
+    name, data = parse_events(r.body.decode())[-1]
+    assert name == "error" and "/nowhere/no-such-model" in data["message"]
+    chat = (await api("GET", "chats")).json()["items"][0]
+    kept = (await api("GET", f"chats/{chat['id']}")).json()["messages"]
+    assert kept[0]["content"] == "hello" and kept[1]["meta"]["status"] == "error"

@@ -1,0 +1,97 @@
+"""Presets: a base model with a name, a system prompt and default parameters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+from tests.support.identity import header
+from tests.support.sse import parse_events
+
+
+@pytest.fixture
+def upstream():
+    with UpstreamThread(models=("base-model",)) as up:
+        yield up
+
+
+async def connect(api, up) -> None:
+    r = await api.as_("admin")("POST", "connections", {"kind": "openai", "base_url": up.openai_url})
+    assert r.status == 201, r
+
+
+PIRATE = {
+    "id": "pirate",
+    "name": "Pirate",
+    "base_model": "base-model",
+    "description": "Talks like a pirate",
+    "system_prompt": "Answer like a pirate.",
+    "params": {"temperature": 0.9, "max_tokens": 50, "options": {"mirostat": 1}},
+    "capabilities": ["vision"],
+    "visibility": "public",
+}
+
+
+async def test_a_public_preset_is_a_model_for_everyone(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    r = await api.as_("admin")("POST", "presets", PIRATE)
+    assert r.status == 201, r
+    models = {m["id"]: m for m in (await api("GET", "models")).json()["items"]}
+    assert models["pirate"]["preset"]["base_model"] == "base-model"
+    assert models["pirate"]["kind"] == "openai" and models["pirate"]["name"] == "Pirate"
+    body = {"model": "pirate", "content": "ahoy", "params": {"temperature": 0.1}}
+    r = await jp_fetch(
+        "chat-ext",
+        "api",
+        "chat",
+        "completions",
+        method="POST",
+        body=json.dumps(body),
+        headers=header("alice"),
+    )
+    events = parse_events(r.body.decode())
+    assert events[-1][0] == "done"
+    sent = next(q.body for q in upstream.requests if q.path.endswith("/chat/completions"))
+    assert sent["model"] == "base-model"
+    assert sent["messages"][0] == {"role": "system", "content": "Answer like a pirate."}
+    assert (sent["temperature"], sent["max_tokens"], sent["mirostat"]) == (0.1, 50, 1)
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    assert chat["messages"][1]["model"] == "pirate"
+
+
+async def test_private_presets_and_who_may_change_what(api, upstream):
+    await connect(api, upstream)
+    mine = {"id": "my-helper", "name": "Helper", "base_model": "base-model"}
+    assert (await api("POST", "presets", mine)).status == 201
+    bob = api.as_("bob")
+    assert [p["id"] for p in (await bob("GET", "presets")).json()["items"]] == []
+    assert "my-helper" not in {m["id"] for m in (await bob("GET", "models")).json()["items"]}
+    assert (await bob("PATCH", "presets/my-helper", {"name": "x"})).status == 404
+    r = await api("PATCH", "presets/my-helper", {"visibility": "public"})
+    assert r.status == 403 and "admins" in r.json()["message"]
+    r = await api("POST", "presets", {**mine, "id": "shared", "visibility": "public"})
+    assert r.status == 403
+    admin = api.as_("admin")
+    assert (await admin("POST", "presets", PIRATE)).status == 201
+    r = await api("PATCH", "presets/pirate", {"name": "Mine now"})
+    assert r.status == 403
+    r = await admin("PATCH", "presets/pirate", {"description": "Arr"})
+    assert r.json()["description"] == "Arr" and r.json()["mine"] is True
+    assert (await api("DELETE", "presets/my-helper")).status == 204
+    assert [p["id"] for p in (await api("GET", "presets")).json()["items"]] == ["pirate"]
+
+
+async def test_preset_ids_are_unique_and_checked(api, upstream):
+    await connect(api, upstream)
+    r = await api("POST", "presets", {"id": "base-model", "name": "x", "base_model": "base-model"})
+    assert r.status == 409 and "taken" in r.json()["message"]
+    assert (await api("POST", "presets", {"id": "a", "name": "x", "base_model": "b"})).status == 201
+    assert (await api("POST", "presets", {"id": "a", "name": "y", "base_model": "b"})).status == 409
+    r = await api("POST", "presets", {"id": "bad id!", "name": "x", "base_model": "b"})
+    assert r.status == 422 and "'id'" in r.json()["message"]
+    r = await api(
+        "POST", "presets", {"id": "c", "name": "x", "base_model": "b", "params": {"temperature": 5}}
+    )
+    assert r.status == 422 and "temperature" in r.json()["message"]

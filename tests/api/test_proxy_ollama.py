@@ -1,0 +1,232 @@
+"""The Ollama-compatible API, driven by the official `ollama` client, over Ollama connections
+(bytes relayed) and OpenAI ones (translated into NDJSON)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from contextlib import asynccontextmanager
+
+import httpx
+import ollama
+import pytest
+
+from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reply_for
+from tests.api.test_proxy_openai import ASK_WEATHER, HELLO, WEATHER_TOOL, connect, new_key
+
+# A 1x1 PNG, as Ollama clients send images: bare base64.
+PIXEL = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+    )
+).decode()
+
+
+def ollama_root(port: int, base_url: str) -> str:
+    return f"http://localhost:{port}{base_url}chat-ext/ollama"
+
+
+@pytest.fixture
+def client_for(api, jp_http_port, jp_base_url):
+    """``async with client_for()``: an ollama.AsyncClient with a new key for alice, or with
+    alice's Jupyter token (``key=None``)."""
+
+    @asynccontextmanager
+    async def make(key: str | None = "new"):
+        if key == "new":
+            key = await new_key(api)
+        auth = f"Bearer {key}" if key else "token alice-token"
+        client = ollama.AsyncClient(
+            host=ollama_root(jp_http_port, jp_base_url), headers={"Authorization": auth}
+        )
+        try:
+            yield client
+        finally:
+            await client.close()
+
+    return make
+
+
+@pytest.fixture(params=["openai", "ollama"])
+def kind(request) -> str:
+    """The kind of connection behind the Ollama API."""
+    return request.param
+
+
+async def test_tags_and_version(api, client_for, jp_http_port, jp_base_url):
+    async with FakeUpstream() as oa, FakeUpstream(models=("llama-fake",)) as ol:
+        await connect(api, oa)
+        await connect(api, ol, kind="ollama")
+        for key in ("new", None):
+            async with client_for(key) as client:
+                listed = await client.list()
+                assert [m.model for m in listed.models] == [
+                    "fake-chat",
+                    "fake-embed",
+                    "llama-fake:latest",
+                ]
+        async with httpx.AsyncClient() as http:
+            r = await http.get(
+                ollama_root(jp_http_port, jp_base_url) + "/api/version",
+                headers={"Authorization": "token bob-token"},
+            )
+            assert r.status_code == 200 and r.json()["version"]
+            r = await http.get(ollama_root(jp_http_port, jp_base_url) + "/api/tags")
+            assert r.status_code == 403 and "error" in r.json()
+
+
+async def test_chat(api, client_for, kind):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        answer = await client.chat(model="fake-chat", messages=HELLO, stream=False)
+        assert answer.message.content == reply_for(HELLO)
+        assert answer.done and answer.done_reason == "stop"
+        assert answer.model == "fake-chat" and answer.prompt_eval_count == 2
+
+        parts = [p async for p in await client.chat(model="fake-chat", messages=HELLO, stream=True)]
+        assert "".join(p.message.content for p in parts) == reply_for(HELLO)
+        assert [p.done for p in parts][-2:] == [False, True]
+        assert parts[-1].eval_count == 4
+        # a bare name and its :latest tag are one model
+        answer = await client.chat(model="fake-chat:latest", messages=HELLO)
+        assert answer.message.content == reply_for(HELLO)
+
+
+async def test_generate(api, client_for, kind):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        answer = await client.generate(model="fake-chat", prompt="Hi you", system="Be brief")
+        assert answer.response == reply_for([{"role": "user", "content": "Hi you"}])
+        stream = await client.generate(model="fake-chat", prompt="Hi you", stream=True)
+        assert "".join([p.response async for p in stream]) == answer.response
+        loaded = await client.generate(model="fake-chat", prompt="")
+        assert loaded.done and loaded.done_reason == "load"
+
+
+async def test_embed(api, client_for, kind):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        result = await client.embed(model="fake-embed", input=["red fox", "blue"])
+        assert len(result.embeddings) == 2
+        assert result.embeddings[0] == pytest.approx(embedding("red fox", 32), abs=1e-6)
+        assert up.requests[-1].path == ("/v1/embeddings" if kind == "openai" else "/api/embed")
+
+
+async def test_tool_calls(api, client_for, kind):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        for stream in (False, True):
+            answer = await client.chat(
+                model="fake-chat", messages=ASK_WEATHER, tools=[WEATHER_TOOL], stream=stream
+            )
+            if stream:
+                parts = [p async for p in answer]
+                calls = [c for p in parts for c in p.message.tool_calls or []]
+            else:
+                calls = answer.message.tool_calls
+            assert [(c.function.name, dict(c.function.arguments)) for c in calls] == [
+                ("get_weather", {"city": "Paris"})
+            ]
+        # the result goes back, paired with the call, and the model reports it
+        history = [
+            *ASK_WEATHER,
+            {"role": "assistant", "content": "", "tool_calls": [c.model_dump() for c in calls]},
+            {"role": "tool", "content": "Sunny"},
+        ]
+        answer = await client.chat(model="fake-chat", messages=history)
+        assert answer.message.content == "Tool result: Sunny"
+        if kind == "openai":
+            sent = up.requests[-1].body["messages"]
+            assert sent[1]["tool_calls"][0]["id"] == sent[2]["tool_call_id"]
+
+
+async def test_options_images_and_format_translate_to_openai(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        answer = await client.chat(
+            model="fake-chat",
+            messages=[{"role": "user", "content": "Look", "images": [PIXEL]}],
+            options={"temperature": 0.2, "num_predict": 50, "seed": 3, "top_k": 4},
+            format="json",
+        )
+        assert json.loads(answer.message.content) == {"reply": "You said: Look [1 image]"}
+        sent = up.requests[-1].body
+        assert (sent["temperature"], sent["max_tokens"], sent["seed"]) == (0.2, 50, 3)
+        assert sent["response_format"] == {"type": "json_object"}
+        assert sent["messages"][0]["content"][1] == {
+            "type": "image_url",
+            "image_url": {"url": f"data:image/png;base64,{PIXEL}"},
+        }
+
+
+async def test_ollama_bytes_pass_through_with_the_prefix_put_back(api, client_for):
+    async with FakeUpstream(chunks=30) as up, client_for() as client:
+        await connect(api, up, kind="ollama", prefix="local/")
+        parts = [
+            p async for p in await client.chat(model="local/fake-chat", messages=HELLO, stream=True)
+        ]
+        assert {p.model for p in parts} == {"local/fake-chat"}
+        sent = up.requests[-1]
+        assert sent.body["model"] == "fake-chat:latest" and sent.body["messages"] == HELLO
+        assert "authorization" not in sent.headers and "cookie" not in sent.headers
+
+
+async def test_errors(api, client_for, kind, jp_http_port, jp_base_url):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        with pytest.raises(ollama.ResponseError) as error:
+            await client.chat(model="nope", messages=HELLO)
+        assert error.value.status_code == 404 and "api/tags" in error.value.error
+        up.set_faults(error_status=500, paths=("/v1/chat", "/api/chat"))
+        for stream in (False, True):
+            with pytest.raises(ollama.ResponseError) as error:
+                answer = await client.chat(model="fake-chat", messages=HELLO, stream=stream)
+                if stream:
+                    [p async for p in answer]
+            assert error.value.status_code == 500
+        up.set_faults(stream_error=True)
+        with pytest.raises(ollama.ResponseError):
+            [p async for p in await client.chat(model="fake-chat", messages=HELLO, stream=True)]
+        key = client._client.headers["authorization"]
+    async with httpx.AsyncClient() as http:
+        root = ollama_root(jp_http_port, jp_base_url)
+        for body in (b"{", b'{"messages": []}', b'{"model": "m", "messages": 3}'):
+            r = await http.post(root + "/api/chat", content=body, headers={"Authorization": key})
+            assert r.status_code == 400 and set(r.json()) == {"error"}, r.text
+
+
+async def test_a_client_that_leaves_cancels_the_upstream(api, kind, jp_http_port, jp_base_url):
+    key = await new_key(api)
+    async with FakeUpstream(chunks=200) as up, httpx.AsyncClient() as http:
+        await connect(api, up, kind=kind)
+        up.set_faults(chunk_delay=0.05)
+        async with http.stream(
+            "POST",
+            ollama_root(jp_http_port, jp_base_url) + "/api/chat",
+            json={"model": "fake-chat", "messages": HELLO},
+            headers={"Authorization": f"Bearer {key}"},
+        ) as response:
+            assert response.status_code == 200
+            async for _ in response.aiter_lines():
+                break
+        gone = await up.wait_for_disconnects(1, within=1.0)
+        assert gone[0].path in ("/v1/chat/completions", "/api/chat")
+
+
+async def test_a_preset_becomes_ollama_options(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind="ollama")
+        preset = {
+            "id": "warm",
+            "name": "Warm",
+            "base_model": "fake-chat:latest",
+            "system_prompt": "Be warm.",
+            "params": {"temperature": 0.9, "max_tokens": 20},
+        }
+        assert (await api("POST", "presets", preset)).status == 201
+        await client.chat(model="warm", messages=HELLO, options={"temperature": 0.5})
+        sent = up.requests[-1].body
+        assert sent["model"] == "fake-chat:latest"
+        assert sent["messages"][0] == {"role": "system", "content": "Be warm."}
+        assert sent["options"]["temperature"] == 0.5 and sent["options"]["num_predict"] == 20

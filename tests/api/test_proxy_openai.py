@@ -1,0 +1,362 @@
+"""The OpenAI-compatible API, driven by the official `openai` client: with an API key and with
+a Jupyter token, over OpenAI connections (bytes relayed) and Ollama ones (translated)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import asynccontextmanager
+
+import httpx
+import openai
+import pytest
+
+from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reply_for
+
+HELLO = [{"role": "user", "content": "Hello there"}]
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "The weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+ASK_WEATHER = [{"role": "user", "content": 'call:get_weather({"city": "Paris"})'}]
+
+
+@pytest.fixture
+def chat_ext_config():
+    # Short enough for a timeout test, long enough for a loaded test machine.
+    return {"upstream_timeout": 1.5}
+
+
+def server_url(port: int, base_url: str) -> str:
+    return f"http://localhost:{port}{base_url}"
+
+
+async def connect(api, up: FakeUpstream, kind: str = "openai", **extra) -> dict:
+    url = up.openai_url if kind == "openai" else up.ollama_url
+    r = await api.as_("admin")("POST", "connections", {"kind": kind, "base_url": url, **extra})
+    assert r.status == 201, r
+    return r.json()
+
+
+async def new_key(api, user: str = "alice") -> str:
+    r = await api.as_(user)("POST", "users/me/keys", {"name": "tests"})
+    assert r.status == 201, r
+    return r.json()["key"]
+
+
+@asynccontextmanager
+async def openai_client(port: int, base_url: str, key: str | None = None, user: str = "alice"):
+    """An AsyncOpenAI client on chat-ext: with an API key, or (key None) a Jupyter token."""
+    headers = {} if key else {"Authorization": f"token {user}-token"}
+    async with httpx.AsyncClient() as http:
+        yield openai.AsyncOpenAI(
+            base_url=server_url(port, base_url) + "chat-ext/openai/v1",
+            api_key=key or "unused",
+            default_headers=headers,
+            http_client=http,
+            max_retries=0,
+        )
+
+
+@pytest.fixture
+def client_for(api, jp_http_port, jp_base_url):
+    """``async with client_for(key, user)``: an OpenAI client authenticated with a new key of
+    ``user``'s (key "new", the default), a given key, or ``user``'s Jupyter token (None)."""
+
+    @asynccontextmanager
+    async def make(key: str | None = "new", user: str = "alice"):
+        if key == "new":
+            key = await new_key(api, user)
+        async with openai_client(jp_http_port, jp_base_url, key, user) as client:
+            yield client
+
+    return make
+
+
+def assert_nothing_leaked(up: FakeUpstream, *secrets: str) -> None:
+    for request in up.requests:
+        assert "cookie" not in request.headers
+        for secret in secrets:
+            assert secret not in json.dumps(request.headers), request.headers
+
+
+@pytest.mark.parametrize("auth", ["key", "token"])
+async def test_models_and_chat_over_an_openai_connection(api, client_for, auth):
+    async with FakeUpstream() as up, client_for("new" if auth == "key" else None) as client:
+        await connect(api, up)
+        listed = await client.models.list()
+        assert [m.id for m in listed.data] == ["fake-chat", "fake-embed"]
+
+        answer = await client.chat.completions.create(model="fake-chat", messages=HELLO)
+        assert answer.choices[0].message.content == reply_for(HELLO)
+        assert answer.model == "fake-chat" and answer.usage.prompt_tokens == 2
+
+        stream = await client.chat.completions.create(
+            model="fake-chat",
+            messages=HELLO,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        pieces, usage = [], None
+        async for chunk in stream:
+            pieces += [c.delta.content or "" for c in chunk.choices]
+            usage = chunk.usage or usage
+        assert "".join(pieces) == reply_for(HELLO)
+        assert usage is not None and usage.completion_tokens == 4
+        secret = client.api_key if auth == "key" else "alice-token"
+        assert_nothing_leaked(up, secret)
+
+
+async def test_parameters_pass_through_unchanged(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        params = {
+            "n": 2,
+            "stop": ["zzz"],
+            "seed": 7,
+            "temperature": 0.3,
+            "logprobs": True,
+            "top_logprobs": 2,
+            "response_format": {"type": "json_object"},
+            "user": "someone",
+        }
+        answer = await client.chat.completions.create(model="fake-chat", messages=HELLO, **params)
+        assert len(answer.choices) == 2
+        assert json.loads(answer.choices[0].message.content) == {"reply": reply_for(HELLO)}
+        assert answer.choices[0].logprobs.content[0].top_logprobs
+        sent = up.requests[-1].body
+        assert sent.pop("stream", False) is False
+        assert sent == {"model": "fake-chat", "messages": HELLO, **params}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tool_calls(api, client_for, stream):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        answer = await client.chat.completions.create(
+            model="fake-chat", messages=ASK_WEATHER, tools=[WEATHER_TOOL], stream=stream
+        )
+        if stream:
+            calls: dict[int, dict] = {}
+            finish = None
+            async for chunk in answer:
+                for choice in chunk.choices:
+                    finish = choice.finish_reason or finish
+                    for call in choice.delta.tool_calls or []:
+                        got = calls.setdefault(call.index, {"name": "", "arguments": ""})
+                        got["name"] += call.function.name or ""
+                        got["arguments"] += call.function.arguments or ""
+            assert finish == "tool_calls"
+            assert calls == {0: {"name": "get_weather", "arguments": '{"city":"Paris"}'}}
+        else:
+            call = answer.choices[0].message.tool_calls[0]
+            assert (call.function.name, json.loads(call.function.arguments)) == (
+                "get_weather",
+                {"city": "Paris"},
+            )
+        assert up.requests[-1].body["tools"] == [WEATHER_TOOL]
+
+
+async def test_embeddings(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        result = await client.embeddings.create(model="fake-embed", input=["red fox", "blue"])
+        assert [d.index for d in result.data] == [0, 1]
+        assert result.data[0].embedding == pytest.approx(embedding("red fox", 32), abs=1e-6)
+        assert result.model == "fake-embed"
+
+
+async def test_a_prefix_renames_the_model_in_every_chunk(api, client_for):
+    async with FakeUpstream(chunks=40) as up, client_for() as client:
+        await connect(api, up, prefix="team/")
+        assert [m.id for m in (await client.models.list()).data] == [
+            "team/fake-chat",
+            "team/fake-embed",
+        ]
+        stream = await client.chat.completions.create(
+            model="team/fake-chat", messages=HELLO, stream=True
+        )
+        models = {chunk.model async for chunk in stream}
+        assert models == {"team/fake-chat"}
+        assert up.requests[-1].body["model"] == "fake-chat"
+
+
+async def test_upstream_errors_keep_their_status(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        up.set_faults(error_status=500, paths=("/v1/chat",))
+        for stream in (False, True):
+            with pytest.raises(openai.APIStatusError) as error:
+                await client.chat.completions.create(
+                    model="fake-chat", messages=HELLO, stream=stream
+                )
+            assert error.value.status_code == 500
+            assert "fake upstream failure" in error.value.message
+        up.set_faults(error_status=429, paths=("/v1/embeddings",))
+        with pytest.raises(openai.RateLimitError):
+            await client.embeddings.create(model="fake-embed", input="x")
+
+
+async def test_failures_inside_a_stream_reach_the_client(api, client_for):
+    async with FakeUpstream(chunks=20) as up, client_for() as client:
+        await connect(api, up)
+        for fault in ("stream_error", "cut_stream"):
+            up.set_faults(**{fault: True})
+            stream = await client.chat.completions.create(
+                model="fake-chat", messages=HELLO, stream=True
+            )
+            with pytest.raises(openai.APIError):
+                async for _ in stream:
+                    pass
+
+
+async def test_unknown_model_says_how_to_list_models(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        for stream in (False, True):
+            with pytest.raises(openai.NotFoundError) as error:
+                await client.chat.completions.create(model="nope", messages=HELLO, stream=stream)
+            assert "models" in error.value.message
+            assert error.value.body["code"] == "model_not_found"
+        with pytest.raises(openai.NotFoundError):
+            await client.embeddings.create(model="nope", input="x")
+
+
+async def test_refused_and_timed_out_upstreams(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        await client.models.list()  # the models are known now
+        up.set_faults(first_token_delay=5, paths=("/v1/embeddings",))
+        with pytest.raises(openai.APIStatusError) as error:
+            await client.embeddings.create(model="fake-embed", input="x")
+        assert error.value.status_code == 504
+        await up.stop()
+        with pytest.raises(openai.APIStatusError) as error:
+            await client.chat.completions.create(model="fake-chat", messages=HELLO)
+        assert error.value.status_code == 502
+
+
+async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
+    key = await new_key(api)
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/"
+    auth = {"Authorization": f"Bearer {key}"}
+    cases = [
+        ("chat/completions", b'{"model": ', None),
+        ("chat/completions", b"[1]", None),
+        ("chat/completions", b'{"messages": []}', "model"),
+        ("chat/completions", b'{"model": "m"}', "messages"),
+        ("chat/completions", b'{"model": "m", "messages": [3]}', "messages"),
+        ("embeddings", b'{"model": "m"}', "input"),
+    ]
+    async with httpx.AsyncClient() as http:
+        for path, body, param in cases:
+            r = await http.post(url + path, content=body, headers=auth)
+            assert r.status_code == 400, (body, r.text)
+            error = r.json()["error"]
+            assert set(error) == {"message", "type", "param", "code"}
+            assert error["type"] == "invalid_request_error" and error["param"] == param
+        r = await http.post(url + "chat/completions", json={"model": "m", "messages": HELLO})
+        assert r.status_code == 403 and "error" in r.json()
+
+
+async def test_an_ollama_connection_speaks_openai(api, client_for):
+    async with FakeUpstream(models=("llama-fake", "embed-fake")) as up, client_for() as client:
+        await connect(api, up, kind="ollama")
+        listed = [m.id for m in (await client.models.list()).data]
+        assert listed == ["llama-fake:latest", "embed-fake:latest"]
+
+        answer = await client.chat.completions.create(model="llama-fake", messages=HELLO)
+        assert answer.choices[0].message.content == reply_for(HELLO)
+        assert answer.model == "llama-fake" and answer.usage.prompt_tokens == 2
+
+        stream = await client.chat.completions.create(
+            model="llama-fake:latest",
+            messages=HELLO,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = [c async for c in stream]
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == (
+            reply_for(HELLO)
+        )
+        assert chunks[0].choices[0].delta.role == "assistant"
+        assert chunks[-1].usage.total_tokens > 0
+
+        answer = await client.chat.completions.create(
+            model="llama-fake", messages=ASK_WEATHER, tools=[WEATHER_TOOL]
+        )
+        call = answer.choices[0].message.tool_calls[0]
+        assert answer.choices[0].finish_reason == "tool_calls"
+        assert json.loads(call.function.arguments) == {"city": "Paris"}
+
+        result = await client.embeddings.create(model="embed-fake", input="red fox")
+        assert result.data[0].embedding == pytest.approx(embedding("red fox", 32), abs=1e-6)
+        assert up.requests[-1].path == "/api/embed"
+
+
+async def test_a_client_that_leaves_cancels_the_upstream(api, client_for):
+    async with FakeUpstream(chunks=200) as up, client_for() as client:
+        await connect(api, up)
+        # Mid-stream: the client reads a little, then goes.
+        up.set_faults(chunk_delay=0.05)
+        stream = await client.chat.completions.create(
+            model="fake-chat", messages=HELLO, stream=True
+        )
+        async for _ in stream:
+            break
+        await stream.close()
+        gone = await up.wait_for_disconnects(1, within=1.0)
+        assert gone[0].path == "/v1/chat/completions"
+
+        # Before any answer: the upstream hangs, the client gives up.
+        up.reset()
+        up.set_faults(hang=True)
+        for stream in (True, False):
+            with pytest.raises(openai.APITimeoutError):
+                await client.chat.completions.create(
+                    model="fake-chat", messages=HELLO, stream=stream, timeout=0.3
+                )
+        await up.wait_for_disconnects(2, within=1.0)
+
+
+async def test_keys_are_never_logged(api, client_for, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        await client.chat.completions.create(model="fake-chat", messages=HELLO)
+        with pytest.raises(openai.NotFoundError):
+            await client.chat.completions.create(model="nope", messages=HELLO)
+        key = client.api_key
+    revoked = openai.AsyncOpenAI(base_url=str(client.base_url), api_key=key + "x", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        await revoked.models.list()
+    for record in caplog.records:
+        assert key not in record.getMessage()
+
+
+async def test_a_preset_adds_its_system_prompt_and_defaults(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        preset = {
+            "id": "terse",
+            "name": "Terse",
+            "base_model": "fake-chat",
+            "system_prompt": "Be terse.",
+            "params": {"temperature": 0.1, "seed": 5},
+        }
+        assert (await api("POST", "presets", preset)).status == 201
+        assert "terse" in [m.id for m in (await client.models.list()).data]
+        await client.chat.completions.create(model="terse", messages=HELLO, seed=9)
+        sent = up.requests[-1].body
+        assert sent["model"] == "fake-chat"
+        assert sent["messages"] == [{"role": "system", "content": "Be terse."}, *HELLO]
+        assert (sent["temperature"], sent["seed"]) == (0.1, 9)
+        # a private preset is its owner's alone
+        async with client_for(user="bob") as bob, client_for(key=None, user="bob") as bob2:
+            for other in (bob, bob2):
+                with pytest.raises(openai.NotFoundError):
+                    await other.chat.completions.create(model="terse", messages=HELLO)
