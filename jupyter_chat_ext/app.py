@@ -149,6 +149,12 @@ class ChatExtApp(ExtensionApp):
         help="""Seconds to wait for a model server to connect or to send its first bytes.
         A streamed answer may then take as long as it needs.""",
     )
+    upstream_read_timeout = Float(
+        300.0,
+        config=True,
+        help="""Seconds a streamed answer may go silent (a model loading, a long first token)
+        before it counts as a timed-out upstream; what was written is kept.""",
+    )
     models_cache_ttl = Float(
         60.0,
         config=True,
@@ -238,6 +244,7 @@ class ChatExtApp(ExtensionApp):
             self.http,
             timeout=self.upstream_timeout,
             local_idle_timeout=self.local_model_idle_timeout,
+            read_timeout=self.upstream_read_timeout,
         )
         self.presets = PresetService(PresetStore(self.db))
         self.models = ModelService(

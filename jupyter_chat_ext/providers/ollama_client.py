@@ -82,11 +82,14 @@ class OllamaClient:
         base_url: str,
         headers: dict[str, str] | None = None,
         timeout: float = 30.0,
+        read_timeout: float = 300.0,
     ):
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.headers = dict(headers or {})
         self.timeout = timeout
+        # Ollama may load a model before its first byte: allow a long pause, not forever.
+        self.read_timeout = read_timeout
 
     async def models(self) -> list[UpstreamModel]:
         async with upstream_stream(
@@ -120,7 +123,7 @@ class OllamaClient:
             f"{self.base_url}/api/chat",
             json=body,
             headers=self.headers,
-            timeout=httpx.Timeout(self.timeout, read=None),
+            timeout=httpx.Timeout(self.timeout, read=self.read_timeout),
         ) as response:
             calls = 0
             async for line in response.aiter_lines():

@@ -28,6 +28,7 @@ class OpenAIClient:
         api_key: str = "",
         headers: dict[str, str] | None = None,
         timeout: float = 30.0,
+        read_timeout: float = 300.0,
     ):
         self.http = http
         self.base_url = base_url.rstrip("/")
@@ -35,6 +36,8 @@ class OpenAIClient:
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"
         self.timeout = timeout
+        # A streamed answer may pause (a model loading, a long think) far longer than a connect.
+        self.read_timeout = read_timeout
 
     async def models(self) -> list[UpstreamModel]:
         async with upstream_stream(
@@ -68,7 +71,7 @@ class OpenAIClient:
             f"{self.base_url}/chat/completions",
             json=body,
             headers=self.headers,
-            timeout=httpx.Timeout(self.timeout, read=None),
+            timeout=httpx.Timeout(self.timeout, read=self.read_timeout),
         )
 
     async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +81,7 @@ class OpenAIClient:
             f"{self.base_url}/chat/completions",
             json={**body, "stream": False},
             headers=self.headers,
-            timeout=httpx.Timeout(self.timeout, read=None),
+            timeout=httpx.Timeout(self.timeout, read=self.read_timeout),
         ) as response:
             raw = await response.aread()
         try:

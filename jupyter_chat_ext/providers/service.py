@@ -19,6 +19,9 @@ from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, Connection
 from .seeds import Seed
 from .store import ConnectionStore
 
+# Seconds a list of enabled connections is reused when nothing changed in this process.
+_ENABLED_TTL = 5.0
+
 
 def mask(secret: str) -> str:
     """Enough to recognise a key, never enough to use it."""
@@ -60,13 +63,16 @@ class ConnectionService:
         http: httpx.AsyncClient,
         timeout: float,
         local_idle_timeout: float = 600.0,
+        read_timeout: float = 300.0,
     ):
         self.store = store
         self.http = http
         self.timeout = timeout
+        self.read_timeout = read_timeout
         self.local_idle_timeout = local_idle_timeout
         # A local model stays loaded between answers, so its client outlives a request.
         self._local: dict[str, LocalModelClient] = {}
+        self._enabled: tuple[int, float, list[ConnectionRow]] | None = None
         # Bumped on every change, so that model caches know to refresh.
         self.generation = 0
 
@@ -148,7 +154,15 @@ class ConnectionService:
         )
 
     async def enabled(self) -> list[ConnectionRow]:
-        return [r for r in await self.store.list() if r.enabled]
+        """The enabled connections, re-read after any change made here and otherwise every
+        few seconds (another server may share the database): every completion asks."""
+        cached = self._enabled
+        fresh = cached is not None and time.monotonic() - cached[1] < _ENABLED_TTL
+        if fresh and cached[0] == self.generation:
+            return cached[2]
+        rows = [r for r in await self.store.list() if r.enabled]
+        self._enabled = (self.generation, time.monotonic(), rows)
+        return rows
 
     def client(self, row: ConnectionRow) -> ModelClient:
         if row.kind == "local":
@@ -159,9 +173,20 @@ class ConnectionService:
             return client
         headers = {str(k): str(v) for k, v in (row.headers or {}).items()}
         if row.kind == "ollama":
-            return OllamaClient(self.http, row.base_url, headers=headers, timeout=self.timeout)
+            return OllamaClient(
+                self.http,
+                row.base_url,
+                headers=headers,
+                timeout=self.timeout,
+                read_timeout=self.read_timeout,
+            )
         return OpenAIClient(
-            self.http, row.base_url, api_key=row.api_key, headers=headers, timeout=self.timeout
+            self.http,
+            row.base_url,
+            api_key=row.api_key,
+            headers=headers,
+            timeout=self.timeout,
+            read_timeout=self.read_timeout,
         )
 
     async def close(self) -> None:

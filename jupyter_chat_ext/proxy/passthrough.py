@@ -72,7 +72,7 @@ async def ollama_request(
         f"{client.base_url}{path}",
         json=body,
         headers=client.headers,
-        timeout=httpx.Timeout(client.timeout, read=None),
+        timeout=httpx.Timeout(client.timeout, read=client.read_timeout),
     ) as response:
         yield response
 

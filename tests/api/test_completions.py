@@ -11,7 +11,14 @@ from jupyter_chat_ext.testing.upstream import UpstreamThread
 from tests.support.identity import header
 from tests.support.sse import EventCollector, parse_events
 
-MODELS = ("fake-chat", "fake-chat+delay-chunk-0.05", "fake-chat+cut", "fake-chat+error-503")
+MODELS = (
+    "fake-chat",
+    "fake-chat+delay-chunk-0.05",
+    "fake-chat+cut",
+    "fake-chat+error-503",
+    "fake-chat+garbage",
+    "fake-chat+hang",
+)
 
 
 @pytest.fixture
@@ -175,9 +182,19 @@ async def test_unknown_model_and_bad_requests_store_nothing(api, jp_fetch, upstr
 
 
 @pytest.mark.parametrize(
-    ("model", "fragment"), [("fake-chat+cut", "closed"), ("fake-chat+error-503", "503")]
+    ("model", "fragment"),
+    [
+        ("fake-chat+cut", "closed"),
+        ("fake-chat+error-503", "503"),
+        ("fake-chat+garbage", "malformed"),
+        ("fake-chat+hang", "in time"),
+    ],
 )
-async def test_upstream_failures_keep_what_was_said(api, jp_fetch, upstream, model, fragment):
+async def test_upstream_failures_keep_what_was_said(
+    api, jp_fetch, jp_serverapp, upstream, model, fragment
+):
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    ext.connections.read_timeout = 1.0
     await connect(api, upstream)
     r, events = await complete(jp_fetch, {"model": model, "content": "will it break"})
     assert r.code == 200
