@@ -100,10 +100,12 @@ class MessageOut:
 
 @dataclass(frozen=True)
 class ChatDetail(ChatSummary):
-    """A chat with the messages of its current branch, root first."""
+    """A chat with the messages of its current branch (or of its tail), root first."""
 
     current_message_id: str | None
     meta: Mapping[str, Any]
+    branch_length: int
+    first_index: int
     messages: tuple[MessageOut, ...]
 
     @classmethod
@@ -112,6 +114,8 @@ class ChatDetail(ChatSummary):
             **_summary_fields(data),
             current_message_id=data["current_message_id"],
             meta=dict(data["meta"]),
+            branch_length=data["branch_length"],
+            first_index=data["first_index"],
             messages=tuple(MessageOut.from_json(m) for m in data["messages"]),
         )
 
