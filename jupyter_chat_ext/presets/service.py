@@ -3,6 +3,8 @@ by its owner and, when public, by everyone, and changed by its owner or (when pu
 
 from __future__ import annotations
 
+import time
+
 from ..core.clock import from_ms, now_ms
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.identity import Identity
@@ -26,14 +28,28 @@ def to_out(row: PresetRow, me: Identity) -> PresetOut:
     )
 
 
+# Seconds the set of preset ids is trusted before re-reading it (another server may share the
+# database); changes made in this process apply at once.
+_IDS_TTL = 5.0
+
+
 class PresetService:
     def __init__(self, store):
         self.store = store
+        self._ids: tuple[float, set[str]] | None = None
+
+    async def _known_ids(self) -> set[str]:
+        """Every preset id, so that a plain model name (most completions) costs no query."""
+        if self._ids is None or time.monotonic() - self._ids[0] > _IDS_TTL:
+            self._ids = (time.monotonic(), await self.store.ids())
+        return self._ids[1]
 
     async def visible(self, me: Identity) -> list[PresetRow]:
         return await self.store.visible(me.id)
 
     async def find(self, me: Identity, preset_id: str) -> PresetRow | None:
+        if preset_id not in await self._known_ids():
+            return None
         row = await self.store.get(preset_id)
         if row is None or (row.visibility != "public" and row.user_id != me.id):
             return None
@@ -63,7 +79,9 @@ class PresetService:
             created_at=now,
             updated_at=now,
         )
-        return to_out(await self.store.save(row), me)
+        saved = await self.store.save(row)
+        self._ids = None
+        return to_out(saved, me)
 
     async def update(self, me: Identity, preset_id: str, body: PresetUpdate) -> PresetOut:
         row = await self._writable(me, preset_id)
@@ -80,6 +98,7 @@ class PresetService:
     async def delete(self, me: Identity, preset_id: str) -> None:
         await self._writable(me, preset_id)
         await self.store.delete(preset_id)
+        self._ids = None
 
     async def _writable(self, me: Identity, preset_id: str) -> PresetRow:
         row = await self.find(me, preset_id)

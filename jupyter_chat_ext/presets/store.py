@@ -19,6 +19,10 @@ class PresetStore:
             )
             return list(rows)
 
+    async def ids(self) -> set[str]:
+        async with self.db.session() as session:
+            return set(await session.scalars(select(PresetRow.id)))
+
     async def get(self, preset_id: str) -> PresetRow | None:
         async with self.db.session() as session:
             return await session.get(PresetRow, preset_id)

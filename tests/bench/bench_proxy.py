@@ -1,0 +1,481 @@
+"""Proxy overhead: the fake upstream called directly and through a real Jupyter Server, one run.
+
+    PYTHONPATH=. python tests/bench/bench_proxy.py [--scale 1.0]
+
+Starts the fake upstream in its own process and ``jupyter server`` with the extension pointed at
+it, then sends the same requests to both: a 200-chunk stream and a non-streamed reply, at
+concurrency 1, 10 and 50, to ``/v1/chat/completions`` (DIRECT) and to
+``/chat-ext/openai/v1/chat/completions`` (PROXY); then 200-chunk answers through the extension's
+own ``/chat-ext/api/chat/completions`` (which also stores them). It prints time to the first
+content chunk (TTFT; for a non-streamed reply, to the response headers) and total time, p50 and
+p99, the proxy's ADDED time, requests per second, the server's CPU time per streamed request
+(from /proc/<pid>/stat) and whether every proxied stream carried the same chunks in the same
+order as its direct twin. Each row has a target, a ratio to DIRECT and PASS or FAIL.
+It is a report, run by hand: it exits 0 whatever the figures (1 only if it could not run).
+The file name keeps it out of pytest's collection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from jupyter_chat_ext.testing.upstream import UpstreamProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "bench-proxy-token"
+CHUNKS = 200
+STREAM_MODEL = f"fake-chat+chunks-{CHUNKS}"
+PLAIN_MODEL = "fake-chat"
+# (concurrency, requests) per batch; the counts bound the run time, not the precision.
+LEVELS = ((1, 200), (10, 200), (50, 300))
+CHAT_API_REQUESTS = 100
+WARMUP = 20
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process, in seconds."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name may hold spaces; the fields after its closing parenthesis do not.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile, in milliseconds (values are seconds)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1] * 1000
+
+
+@dataclass
+class Sample:
+    ttft: float
+    total: float
+    pieces: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Batch:
+    samples: dict[int, Sample]
+    wall: float
+    errors: list[str]
+
+    def ttft(self) -> list[float]:
+        return [s.ttft for s in self.samples.values()]
+
+    def total(self) -> list[float]:
+        return [s.total for s in self.samples.values()]
+
+    @property
+    def rps(self) -> float:
+        return len(self.samples) / self.wall if self.wall else float("nan")
+
+
+def openai_body(model: str, text: str, stream: bool) -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": text}], "stream": stream}
+
+
+async def openai_stream(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Sample:
+    """A streamed chat completion: every content delta, in order, and when the first came."""
+    pieces: list[str] = []
+    started = time.perf_counter()
+    first = 0.0
+    async with client.stream("POST", url, json=body) as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {(await response.aread())[:200]!r}")
+        async for line in response.aiter_lines():
+            if not line.startswith("data:"):
+                continue
+            data = line[5:].strip()
+            if data == "[DONE]":
+                break
+            for choice in json.loads(data).get("choices", ()):
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    if not pieces:
+                        first = time.perf_counter()
+                    pieces.append(content)
+    return Sample(
+        first - started if pieces else float("nan"), time.perf_counter() - started, pieces
+    )
+
+
+async def openai_plain(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Sample:
+    """A non-streamed chat completion; its "first chunk" is the response headers."""
+    started = time.perf_counter()
+    async with client.stream("POST", url, json=body) as response:
+        headers_at = time.perf_counter()
+        raw = await response.aread()
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}: {raw[:200]!r}")
+    content = json.loads(raw)["choices"][0]["message"]["content"]
+    return Sample(headers_at - started, time.perf_counter() - started, [content])
+
+
+async def chat_api_stream(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Sample:
+    """The extension's own SSE: ``start``, then ``delta`` events, then ``done``."""
+    pieces: list[str] = []
+    started = time.perf_counter()
+    first = 0.0
+    event = ""
+    async with client.stream("POST", url, json=body) as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {(await response.aread())[:200]!r}")
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                if event == "delta":
+                    if not pieces:
+                        first = time.perf_counter()
+                    pieces.append(json.loads(line[5:]).get("text", ""))
+                elif event in ("done", "error"):
+                    if event == "error":
+                        raise RuntimeError(f"error event: {line[:200]}")
+                    break
+    return Sample(
+        first - started if pieces else float("nan"), time.perf_counter() - started, pieces
+    )
+
+
+Call = Callable[[int], Awaitable[Sample]]
+
+
+async def run_batch(call: Call, count: int, concurrency: int) -> Batch:
+    """``count`` requests, ``concurrency`` at a time; request ``i`` is numbered for matching."""
+    samples: dict[int, Sample] = {}
+    errors: list[str] = []
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for i in queue:
+            try:
+                samples[i] = await call(i)
+            except Exception as exc:  # a report counts failures instead of stopping
+                errors.append(f"#{i}: {type(exc).__name__}: {exc}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Batch(samples, time.perf_counter() - started, errors)
+
+
+def start_server(workdir: Path, openai_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+        "JUPYTER_CONFIG_DIR": str(workdir / "config"),
+        "JUPYTER_DATA_DIR": str(workdir / "data"),
+        "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={TOKEN}",
+        f"--ServerApp.root_dir={workdir}",
+        "--ServerApp.jpserver_extensions={'jupyter_chat_ext': True}",
+        f"--ChatExtApp.db_url=sqlite:///{workdir / 'c.db'}",
+        "--ChatExtApp.local_model=",
+        f"--ChatExtApp.openai_api_base_urls={openai_url}",
+        "--log-level=WARN",
+    ]
+    if os.geteuid() == 0:
+        args.append("--allow-root")
+    log = (workdir / "server.log").open("wb")
+    proc = subprocess.Popen(args, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            r = httpx.get(
+                f"{base}/chat-ext/api/users/me",
+                headers={"Authorization": f"token {TOKEN}"},
+                timeout=1,
+            )
+            if r.status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    proc.terminate()
+    proc.wait(10)
+    tail = (workdir / "server.log").read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"jupyter server did not become ready in 60 s:\n{tail}")
+
+
+@dataclass
+class Row:
+    name: str
+    figure: str
+    target: str
+    ratio: str
+    verdict: str
+
+
+def ratio(proxy: float, direct: float) -> str:
+    return f"x{proxy / direct:.2f}" if direct and not math.isnan(direct) else "-"
+
+
+def verdict(ok: bool | None) -> str:
+    return "info" if ok is None else ("PASS" if ok else "FAIL")
+
+
+async def bench(args: argparse.Namespace, up_url: str, base: str, pid: int) -> list[Row]:
+    direct_url = f"{up_url}/chat/completions"
+    proxy_url = f"{base}/chat-ext/openai/v1/chat/completions"
+    chat_url = f"{base}/chat-ext/api/chat/completions"
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    timeout = httpx.Timeout(60.0)
+    rows: list[Row] = []
+    lost = reordered = compared = 0
+    failures: list[str] = []
+    async with (
+        httpx.AsyncClient(limits=limits, timeout=timeout) as direct,
+        httpx.AsyncClient(
+            limits=limits, timeout=timeout, headers={"Authorization": f"token {TOKEN}"}
+        ) as proxy,
+    ):
+        for kind, model, stream in (
+            ("stream", STREAM_MODEL, True),
+            ("plain", PLAIN_MODEL, False),
+        ):
+            fetch = openai_stream if stream else openai_plain
+
+            def caller(
+                client: httpx.AsyncClient,
+                url: str,
+                tag: str,
+                fetch: Callable[..., Awaitable[Sample]] = fetch,
+                model: str = model,
+                stream: bool = stream,
+            ) -> Call:
+                # Each request says something different, so a swapped or mixed-up stream
+                # would not match its direct twin.
+                return lambda n: fetch(client, url, openai_body(model, f"{tag} {n}", stream))
+
+            # Warm-up: connections, the server's model list and its code paths.
+            await run_batch(caller(direct, direct_url, "warm"), WARMUP, 5)
+            await run_batch(caller(proxy, proxy_url, "warm"), WARMUP, 5)
+            for concurrency, count in LEVELS:
+                count = max(concurrency, int(count * args.scale))
+                tag = f"{kind} c{concurrency}"
+                d = await run_batch(caller(direct, direct_url, tag), count, concurrency)
+                cpu0 = cpu_seconds(pid)
+                p = await run_batch(caller(proxy, proxy_url, tag), count, concurrency)
+                cpu = cpu_seconds(pid) - cpu0
+                failures += [f"direct {tag} {e}" for e in d.errors]
+                failures += [f"proxy {tag} {e}" for e in p.errors]
+                lost += len(d.samples) - len(p.samples)
+                for i, sample in p.samples.items():
+                    twin = d.samples.get(i)
+                    if twin is None:
+                        continue
+                    compared += 1
+                    if stream and len(twin.pieces) != CHUNKS:
+                        failures.append(f"direct {tag} #{i}: {len(twin.pieces)} chunks")
+                    if sample.pieces != twin.pieces:
+                        if sorted(sample.pieces) == sorted(twin.pieces):
+                            reordered += 1
+                        else:
+                            lost += 1
+                added_ttft50 = pct(p.ttft(), 50) - pct(d.ttft(), 50)
+                added_ttft99 = pct(p.ttft(), 99) - pct(d.ttft(), 99)
+                added_tot50 = pct(p.total(), 50) - pct(d.total(), 50)
+                added_tot99 = pct(p.total(), 99) - pct(d.total(), 99)
+                first = "TTFT" if stream else "headers"
+                for label, b in (("DIRECT", d), ("PROXY", p)):
+                    rows.append(
+                        Row(
+                            f"{tag} {label} {first} p50/p99, total p50/p99 (ms)",
+                            f"{pct(b.ttft(), 50):.1f}/{pct(b.ttft(), 99):.1f}, "
+                            f"{pct(b.total(), 50):.1f}/{pct(b.total(), 99):.1f}",
+                            "-",
+                            "-"
+                            if label == "DIRECT"
+                            else ratio(pct(p.total(), 50), pct(d.total(), 50)),
+                            "info",
+                        )
+                    )
+                ttft_target = "-"
+                ttft_ok: bool | None = None
+                if stream and concurrency == 1:
+                    ttft_target = "<=2 / <=5"
+                    ttft_ok = added_ttft50 <= 2 and added_ttft99 <= 5
+                rows.append(
+                    Row(
+                        f"{tag} ADDED {first} p50/p99 (ms)",
+                        f"{added_ttft50:+.1f}/{added_ttft99:+.1f}",
+                        ttft_target,
+                        ratio(pct(p.ttft(), 50), pct(d.ttft(), 50)),
+                        verdict(ttft_ok),
+                    )
+                )
+                tot_ok = added_tot99 <= 15 if concurrency == 50 else None
+                rows.append(
+                    Row(
+                        f"{tag} ADDED total p50/p99 (ms)",
+                        f"{added_tot50:+.1f}/{added_tot99:+.1f}",
+                        "p99 <=15" if concurrency == 50 else "-",
+                        ratio(pct(p.total(), 99), pct(d.total(), 99)),
+                        verdict(tot_ok),
+                    )
+                )
+                rps_ok = p.rps >= 0.6 * d.rps if stream and concurrency == 50 else None
+                rows.append(
+                    Row(
+                        f"{tag} req/s DIRECT / PROXY",
+                        f"{d.rps:.0f} / {p.rps:.0f}",
+                        ">=60% direct" if rps_ok is not None else "-",
+                        ratio(p.rps, d.rps),
+                        verdict(rps_ok),
+                    )
+                )
+                if stream and concurrency == 1:
+                    # Sequential requests, so the server's CPU time is all theirs.
+                    per = cpu / max(1, len(p.samples)) * 1000
+                    rows.append(
+                        Row(
+                            f"server CPU per {CHUNKS}-chunk proxied request",
+                            f"{per:.2f} ms",
+                            "<=5 ms",
+                            "-",
+                            verdict(per <= 5),
+                        )
+                    )
+        # The extension's own API: a chat and two messages stored per request.
+        chat = lambda i: chat_api_stream(  # noqa: E731
+            proxy, chat_url, {"model": STREAM_MODEL, "content": f"chat api {i}"}
+        )
+        await run_batch(chat, WARMUP // 2, 1)
+        count = max(1, int(CHAT_API_REQUESTS * args.scale))
+        d = await run_batch(
+            lambda i: openai_stream(
+                direct, direct_url, openai_body(STREAM_MODEL, f"chat api {i}", True)
+            ),
+            count,
+            1,
+        )
+        c = await run_batch(chat, count, 1)
+        chat_failures = [f"chat api {e}" for e in c.errors]
+        for i, sample in c.samples.items():
+            twin = d.samples.get(i)
+            if twin is not None and "".join(sample.pieces) != "".join(twin.pieces):
+                chat_failures.append(f"chat api #{i}: text differs from direct")
+        failures += chat_failures
+        added = pct(c.ttft(), 50) - pct(d.ttft(), 50)
+        rows.append(
+            Row(
+                "chat API c1 DIRECT / CHAT TTFT p50/p99 (ms)",
+                f"{pct(d.ttft(), 50):.1f}/{pct(d.ttft(), 99):.1f} / "
+                f"{pct(c.ttft(), 50):.1f}/{pct(c.ttft(), 99):.1f}",
+                "-",
+                "-",
+                "info",
+            )
+        )
+        rows.append(
+            Row(
+                "chat API c1 ADDED TTFT p50 (ms)",
+                f"{added:+.1f}",
+                "<=10",
+                ratio(pct(c.ttft(), 50), pct(d.ttft(), 50)),
+                verdict(added <= 10),
+            )
+        )
+        rows.append(
+            Row(
+                "chat API answers failed or unlike direct (of sent)",
+                f"{len(chat_failures)} ({count})",
+                "0",
+                "-",
+                verdict(not chat_failures),
+            )
+        )
+        rows.append(
+            Row(
+                "chat API c1 total p50/p99 (ms)",
+                f"{pct(c.total(), 50):.1f}/{pct(c.total(), 99):.1f}",
+                "-",
+                ratio(pct(c.total(), 50), pct(d.total(), 50)),
+                "info",
+            )
+        )
+    rows.append(
+        Row(
+            "proxied streams lost / reordered (of compared)",
+            f"{lost} / {reordered} ({compared})",
+            "0 / 0",
+            "-",
+            verdict(lost == 0 and reordered == 0 and len(failures) == len(chat_failures)),
+        )
+    )
+    for line in failures[:10]:
+        print(f"  failure: {line}")
+    if len(failures) > 10:
+        print(f"  ... {len(failures) - 10} more failures")
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply every request count (0.2: quick look)"
+    )
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with (
+        tempfile.TemporaryDirectory(prefix="chat-ext-proxy-") as tmp,
+        UpstreamProcess("--model", PLAIN_MODEL, "--model", STREAM_MODEL) as up,
+    ):
+        proc, base = start_server(Path(tmp), up.openai_url)
+        try:
+            rows = asyncio.run(bench(args, up.openai_url, base, proc.pid))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {os.cpu_count()} CPUs, load {load:.1f}; client, fake upstream and server "
+        f"share them; run time {time.perf_counter() - started:.0f} s"
+    )
+    for row in rows:
+        print(f"{row.name:<58} {row.figure:>26} {row.target:>13} {row.ratio:>7}  {row.verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
