@@ -77,6 +77,17 @@ def format_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def error_message(status_code: int, exc_info: Any) -> str:
+    """What tornado's write_error should tell a person: the HTTPError's own message, never a
+    traceback."""
+    error = exc_info[1] if exc_info else None
+    if isinstance(error, web.HTTPError) and error.log_message:
+        return error.log_message % error.args if error.args else error.log_message
+    if status_code >= 500:
+        return "Internal server error; the server log has the details."
+    return responses.get(status_code, "Error")
+
+
 def endpoint(
     summary: str,
     *,
@@ -184,14 +195,7 @@ class ApiHandler(APIHandler):
         self.finish(json.dumps({"message": message, "reason": reason, "code": code}))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc_info = kwargs.get("exc_info")
-        error = exc_info[1] if exc_info else None
-        if isinstance(error, web.HTTPError) and error.log_message:
-            message = error.log_message % error.args if error.args else error.log_message
-        elif status_code >= 500:
-            message = "Internal server error; the server log has the details."
-        else:
-            message = responses.get(status_code, "Error")
+        message = error_message(status_code, kwargs.get("exc_info"))
         code = _STATUS_CODES.get(status_code, "internal" if status_code >= 500 else "error")
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         reason = responses.get(status_code, "Error")

@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Coroutine
-from http.client import responses
 from typing import Any, TypeVar
 
-from tornado import iostream, web
+from tornado import iostream
 
 from ..apikeys.service import ApiKeyService
 from ..core.errors import ApiError
-from ..core.handlers import HandlerContext
+from ..core.handlers import HandlerContext, error_message
 from ..providers.base import UpstreamError
 from .auth import KeyAuthHandler
 from .errors import Failure, failure
@@ -119,13 +118,6 @@ class ProxyHandler(KeyAuthHandler):
         self.send_failure(Failure(status, message, code))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc_info = kwargs.get("exc_info")
-        error = exc_info[1] if exc_info else None
-        if isinstance(error, web.HTTPError) and error.log_message:
-            message = error.log_message % error.args if error.args else error.log_message
-        elif status_code >= 500:
-            message = "Internal server error; the server log has the details."
-        else:
-            message = responses.get(status_code, "Error")
+        message = error_message(status_code, kwargs.get("exc_info"))
         code = {401: "invalid_api_key", 403: "forbidden"}.get(status_code)
         self.finish(json.dumps(self.error_body(Failure(status_code, message, code))))
