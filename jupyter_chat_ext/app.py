@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
-import httpx
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.auth.identity import (
     IdentityProvider,
@@ -17,61 +16,46 @@ from jupyter_server.auth.identity import (
 )
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
+from tornado.ioloop import IOLoop
 from traitlets import Bool, Float, Int, List, Set, Unicode, default
 
 from ._version import __version__
 from .apikeys import handlers as apikeys_handlers
-from .apikeys.service import ApiKeyService
-from .apikeys.store import ApiKeyStore
 from .chats import handlers as chats_handlers
-from .chats.service import ChatService
-from .chats.store import ChatStore
 from .completions import handlers as completions_handlers
-from .completions.service import CompletionService
-from .core.db import Database, async_url, create_engine
 from .core.handlers import HandlerContext, UnknownRouteHandler
 from .core.openapi import OpenApiHandler, build_document
 from .events import handlers as events_handlers
-from .events.service import EventBus
 from .folders import handlers as folders_handlers
-from .folders.service import FolderService
-from .folders.store import FolderStore
-from .migrations import DatabaseTooNew, migrate
 from .models import handlers as models_handlers
-from .models.service import ModelService
 from .presets import handlers as presets_handlers
-from .presets.service import PresetService
-from .presets.store import PresetStore
 from .providers import handlers as providers_handlers
-from .providers import seeds
-from .providers.service import ConnectionService
-from .providers.store import ConnectionStore
 from .proxy import openapi as proxy_openapi
 from .proxy.mounts import MOUNTS as PROXY_MOUNTS
-from .proxy.ollama_api import OllamaApi
-from .proxy.openai_api import OpenAIApi
 from .users import handlers as users_handlers
-from .users.service import UserService
-from .users.store import UserStore
 
 API_ROOT = "chat-ext/api"
 
 
+# The REST API's routes (path under API_ROOT, handler); each handler names its services.
+API_ROUTES: list[tuple[str, type]] = [
+    *users_handlers.routes,
+    *apikeys_handlers.routes,
+    *chats_handlers.routes,
+    *folders_handlers.routes,
+    *events_handlers.routes,
+    *providers_handlers.routes,
+    *models_handlers.routes,
+    *completions_handlers.routes,
+    *presets_handlers.routes,
+    ("/openapi.json", OpenApiHandler),
+]
+
+
+@functools.cache
 def openapi_document() -> dict[str, Any]:
     """The REST API's OpenAPI document, built from the handler classes alone."""
-    pairs = [
-        *users_handlers.routes,
-        *apikeys_handlers.routes,
-        *chats_handlers.routes,
-        *folders_handlers.routes,
-        *events_handlers.routes,
-        *providers_handlers.routes,
-        *models_handlers.routes,
-        *completions_handlers.routes,
-        *presets_handlers.routes,
-        ("/openapi.json", OpenApiHandler),
-    ]
-    document = build_document(pairs, title="jupyter-chat-ext", version=__version__)
+    document = build_document(API_ROUTES, title="jupyter-chat-ext", version=__version__)
     return proxy_openapi.extend(document)
 
 
@@ -196,152 +180,59 @@ class ChatExtApp(ExtensionApp):
         return f"sqlite:///{folder / 'chat-ext.db'}"
 
     def initialize_settings(self) -> None:
-        url = self.resolved_db_url()
-        try:
-            async_url(url)
-            configured = seeds.from_config(
-                list(self.openai_api_base_urls),
-                list(self.openai_api_keys),
-                list(self.ollama_base_urls),
-                self.local_model,
-            )
-            usable, refused = seeds.valid(configured + seeds.from_environment())
-            for seed in refused:
-                self.log.warning(
-                    "jupyter-chat-ext: ignoring the %s connection %r: not an http(s) URL",
-                    seed.origin,
-                    seed.base_url[:200],
-                )
-            _run_in_thread(_prepare(url, usable))
-        except DatabaseTooNew as error:
-            self.log.critical("jupyter-chat-ext: %s", error)
-            raise SystemExit(1) from None
-        except Exception as error:
-            self.log.critical("jupyter-chat-ext: cannot open the database: %s", error)
-            raise SystemExit(1) from None
-        self.db = Database(url, echo=self.db_echo)
-
+        self.ctx = HandlerContext(max_body_size=self.max_body_size)
+        self.services: Any = None
         shared = self.shared_identity
         if shared is None:
             shared = type(self.serverapp.identity_provider) in _OWNER_LOGINS
-        self.bus = EventBus()
-        self.users = UserService(
-            UserStore(self.db),
-            shared_identity=shared,
-            admin_users=set(self.admin_users),
-            owner=self.owner,
-            owner_is_admin=self.owner_is_admin,
-        )
-        self.folders = FolderService(FolderStore(self.db), self.bus)
-        self.chats = ChatService(ChatStore(self.db), self.folders, self.bus)
-        # One client for all outbound HTTP; upstream requests never carry the user's cookies
-        # or tokens, since nothing from the incoming request is copied onto them.
-        self.http = httpx.AsyncClient(
-            timeout=self.upstream_timeout, trust_env=False, follow_redirects=False
-        )
-        self.connections = ConnectionService(
-            ConnectionStore(self.db),
-            self.http,
-            timeout=self.upstream_timeout,
-            local_idle_timeout=self.local_model_idle_timeout,
-            read_timeout=self.upstream_read_timeout,
-        )
-        self.presets = PresetService(PresetStore(self.db))
-        self.models = ModelService(
-            self.connections, ttl=self.models_cache_ttl, presets=self.presets
-        )
-        self.completions = CompletionService(
-            self.chats, self.models, self.bus, title_model=self.task_model
-        )
-        self.keys = ApiKeyService(ApiKeyStore(self.db))
-        self.proxy_apis = {"openai": OpenAIApi(self.models), "ollama": OllamaApi(self.models)}
+        # Runs once the loop does, which is once the server listens.
+        IOLoop.current().add_callback(self._load, self.resolved_db_url(), shared)
+
+    async def _load(self, url: str, shared: bool) -> None:
+        """Import the services and migrate the database in a worker thread, then build the
+        services here. A database that cannot be used stops the server."""
+        loop = asyncio.get_running_loop()
+        try:
+            wiring = await loop.run_in_executor(None, _prepare_in_thread, self, url)
+            self.services = wiring.build(self, url, shared)
+        except Exception as error:
+            from .migrations import DatabaseTooNew
+
+            if isinstance(error, DatabaseTooNew):
+                self.log.critical("jupyter-chat-ext: %s", error)
+            else:
+                self.log.critical("jupyter-chat-ext: cannot open the database: %s", error)
+            self.ctx.fail(str(error))
+            raise SystemExit(1) from None
+        self.ctx.provide(self.services)
         self.log.info(
             "jupyter-chat-ext %s: database %s, %s",
             __version__,
-            self.db.engine.url.render_as_string(hide_password=True),
+            self.services.db.engine.url.render_as_string(hide_password=True),
             "single owner" if shared else "multi-user",
         )
 
-    def api_routes(self) -> list[tuple[str, type, dict[str, Any]]]:
-        """(path under the API root, handler, initialize kwargs) for every route."""
-        ctx = HandlerContext(identify=self.users.identify, max_body_size=self.max_body_size)
-        routes: list[tuple[str, type, dict[str, Any]]] = []
-
-        def mount(pairs: list[tuple[str, type]], **deps: Any) -> None:
-            routes.extend((path, cls, {"ctx": ctx, **deps}) for path, cls in pairs)
-
-        mount(users_handlers.routes)
-        mount(apikeys_handlers.routes, keys=self.keys)
-        mount(chats_handlers.routes, chats=self.chats)
-        mount(folders_handlers.routes, folders=self.folders)
-        mount(events_handlers.routes, bus=self.bus)
-        mount(providers_handlers.routes, connections=self.connections)
-        mount(models_handlers.routes, models=self.models)
-        mount(completions_handlers.routes, completions=self.completions)
-        mount(presets_handlers.routes, presets=self.presets, models=self.models)
-        mount([("/openapi.json", OpenApiHandler)], document=openapi_document())
-        return routes
+    async def ready(self) -> Any:
+        """The services, once built (for tests and tools that need them directly)."""
+        return await self.ctx.services()
 
     def initialize_handlers(self) -> None:
-        routes = self.api_routes()
-        self.handlers.extend(
-            (url_path_join(API_ROOT, path), cls, kwargs) for path, cls, kwargs in routes
-        )
-        ctx = routes[0][2]["ctx"]
-        self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, {"ctx": ctx}))
+        ctx = {"ctx": self.ctx}
+        for path, cls in API_ROUTES:
+            kwargs = {**ctx, "document": openapi_document} if cls is OpenApiHandler else ctx
+            self.handlers.append((url_path_join(API_ROOT, path), cls, kwargs))
+        self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, ctx))
         # The OpenAI- and Ollama-compatible APIs, beside the REST API; they also take API keys.
-        for root, pairs, kind in PROXY_MOUNTS:
-            deps = {"ctx": ctx, "keys": self.keys, "api": self.proxy_apis[kind]}
-            self.handlers.extend((root + path, cls, deps) for path, cls in pairs)
+        for root, pairs in PROXY_MOUNTS:
+            self.handlers.extend((root + path, cls, ctx) for path, cls in pairs)
 
     async def stop_extension(self) -> None:
-        completions = getattr(self, "completions", None)
-        if completions is not None:
-            # Answers in progress are saved, marked as stopped, before the database closes.
-            await completions.running.stop_all()
-        connections = getattr(self, "connections", None)
-        if connections is not None:
-            await connections.close()
-        http = getattr(self, "http", None)
-        if http is not None:
-            await http.aclose()
-        db = getattr(self, "db", None)
-        if db is not None:
-            await db.dispose()
+        if self.services is not None:
+            await self.services.close()
 
 
-async def _prepare(url: str, connection_seeds: list[seeds.Seed]) -> None:
-    """Migrate, then write the configured connections, before the first request."""
-    engine = create_engine(url)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
-    db = Database(url)
-    try:
-        service = ConnectionService(ConnectionStore(db), http=None, timeout=0)  # type: ignore[arg-type]
-        await service.apply_seeds(connection_seeds)
-    finally:
-        await db.dispose()
+def _prepare_in_thread(app: ChatExtApp, url: str) -> Any:
+    from . import wiring
 
-
-def _run_in_thread(coro: Any) -> Any:
-    """Run a coroutine to completion on a private event loop. Used at start-up, before or
-    outside the server's loop, so that migrations finish before the first request."""
-    result: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            result["value"] = asyncio.run(coro)
-        except BaseException as error:
-            result["error"] = error
-
-    thread = threading.Thread(target=target, name="chat-ext-migrate")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
-
-
-main = launch_new_instance = ChatExtApp.launch_instance
+    wiring.prepare(app, url)
+    return wiring

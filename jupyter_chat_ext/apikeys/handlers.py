@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..core.handlers import ApiHandler, HandlerContext, endpoint
+from ..core.handlers import ApiHandler, endpoint
 from .schemas import KeyCreate, KeyCreated, KeyList
-from .service import ApiKeyService
+
+if TYPE_CHECKING:
+    from .service import ApiKeyService
 
 
 class _KeyHandler(ApiHandler):
     auth_resource = "chat-ext:keys"
 
-    def initialize(self, ctx: HandlerContext, keys: ApiKeyService) -> None:
-        super().initialize(ctx)
-        self.keys = keys
+    uses = ("keys",)
+    keys: ApiKeyService
 
 
 class KeysHandler(_KeyHandler):

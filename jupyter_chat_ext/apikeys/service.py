@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 from dataclasses import dataclass
@@ -12,21 +11,13 @@ from ..core.errors import Conflict, NotFound
 from ..core.identity import Identity
 from .orm import ApiKeyRow
 from .schemas import KeyCreate, KeyCreated, KeyList, KeyOut
+from .secret import KEY_PREFIX, digest, looks_like_key
 from .store import ApiKeyStore
 
-KEY_PREFIX = "cx-"
 MAX_KEYS_PER_USER = 50
 # last_used_at is a hint for people tidying their keys; writing it on every request would
 # cost a database write per API call.
 TOUCH_EVERY_MS = 60_000
-
-
-def looks_like_key(secret: str) -> bool:
-    return secret.startswith(KEY_PREFIX)
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def to_out(row: ApiKeyRow) -> KeyOut:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..core.handlers import ApiHandler, HandlerContext, endpoint
+from ..core.handlers import ApiHandler, endpoint
 from .schemas import (
     ChatCreate,
     ChatDetail,
@@ -26,15 +26,16 @@ from .schemas import (
     TagAdd,
     TagList,
 )
-from .service import ChatService
+
+if TYPE_CHECKING:
+    from .service import ChatService
 
 
 class _ChatHandler(ApiHandler):
     auth_resource = "chat-ext:chats"
 
-    def initialize(self, ctx: HandlerContext, chats: ChatService) -> None:
-        super().initialize(ctx)
-        self.chats = chats
+    uses = ("chats",)
+    chats: ChatService
 
     def attachment(self, title: str, extension: str) -> None:
         stem = re.sub(r"[^\w\- ]+", "", title).strip().replace(" ", "-")[:80] or "chat"

@@ -31,7 +31,7 @@ from .schemas import (
     TagList,
     TagOut,
 )
-from .store import ChatFilter, ChatStore
+from .store import ChatFilter, ChatStore, Turn
 from .transfer import parse_import, to_markdown
 from .tree import Node, Tree
 
@@ -161,18 +161,7 @@ class ChatService:
         if body.folder_id is not None:
             await self.folders.require(me, body.folder_id)
         now = now_ms()
-        chat = ChatRow(
-            id=new_id(),
-            user_id=me.id,
-            title=body.title.strip() or "New Chat",
-            folder_id=body.folder_id,
-            pinned=body.pinned,
-            archived=False,
-            current_message_id=None,
-            created_at=now,
-            updated_at=now,
-            meta={},
-        )
+        chat = self._new_chat(me, body, now)
         messages = []
         parent = None
         for m in body.messages:
@@ -271,13 +260,7 @@ class ChatService:
     async def add_message(self, me: Identity, chat_id: str, body: MessageCreate) -> MessageOut:
         chat = await self._require(me, chat_id)
         tree = Tree(await self.store.skeleton(chat.id))
-        if "parent_id" in body.model_fields_set:
-            parent = body.parent_id
-            if parent is not None and parent not in tree:
-                raise NotFound(f"No message {parent!r} in this chat to reply to.")
-        else:
-            current = chat.current_message_id
-            parent = current if current in tree else tree.newest_leaf()
+        parent = _parent(chat, tree, body)
         now = now_ms()
         mid = new_id()
         row = MessageRow(**self._message_values(me, chat.id, mid, parent, body, now))
@@ -289,6 +272,64 @@ class ChatService:
             Event(type="message.added", data={"chat_id": chat.id, **out.model_dump(mode="json")}),
         )
         return out
+
+    async def add_turn(
+        self,
+        me: Identity,
+        chat_id: str | None,
+        answer: MessageCreate,
+        *,
+        question: MessageCreate | None = None,
+        redo: str | None = None,
+    ) -> Turn:
+        """A ``question`` and the ``answer`` replying to it, or an answer that redoes the
+        answer ``redo`` (as its sibling), written at once to the chat (a new chat when
+        ``chat_id`` is None). The turn's ``context`` is the conversation the answer continues."""
+        now = now_ms()
+        new_chat = None
+        if chat_id is None:
+            new_chat = self._new_chat(me, ChatCreate(), now)
+
+        def place(chat: Any, tree: Tree, lookup: Any) -> list[MessageRow]:
+            added = []
+            if question is not None:
+                parent = _parent(chat, tree, question)
+                added.append(
+                    MessageRow(**self._message_values(me, chat.id, new_id(), parent, question, now))
+                )
+                parent = added[0].id
+            else:
+                target = lookup(redo)
+                if target is None:
+                    raise NotFound(f"No message {redo!r} in this chat.")
+                if target.role != "assistant":
+                    raise ValidationFailed(
+                        "'regenerate' must name an answer (an assistant message)."
+                    )
+                parent = target.parent_id
+            added.append(
+                MessageRow(**self._message_values(me, chat.id, new_id(), parent, answer, now))
+            )
+            return added
+
+        turn = await self.store.add_turn(me.id, chat_id or "", new_chat, place, at=now)
+        if turn is None:
+            raise NotFound(f"No chat with id {chat_id!r}.")
+        if new_chat is not None:
+            self.bus.publish(
+                me.id,
+                Event(type="chat.created", data=_summary(new_chat, []).model_dump(mode="json")),
+            )
+        for row in turn.added:
+            out = _message(row, turn.tree.siblings(row.id))
+            self.bus.publish(
+                me.id,
+                Event(
+                    type="message.added",
+                    data={"chat_id": row.chat_id, **out.model_dump(mode="json")},
+                ),
+            )
+        return turn
 
     async def update_message(
         self, me: Identity, chat_id: str, message_id: str, body: MessageUpdate
@@ -383,6 +424,20 @@ class ChatService:
             raise NotFound(f"No chat with id {chat_id!r}.")
         return chat
 
+    def _new_chat(self, me: Identity, body: ChatCreate, at: int) -> ChatRow:
+        return ChatRow(
+            id=new_id(),
+            user_id=me.id,
+            title=body.title.strip() or "New Chat",
+            folder_id=body.folder_id,
+            pinned=body.pinned,
+            archived=False,
+            current_message_id=None,
+            created_at=at,
+            updated_at=at,
+            meta={},
+        )
+
     def _tag_pairs(self, names: Sequence[str]) -> list[tuple[str, str]]:
         pairs: dict[str, str] = {}
         for name in names:
@@ -472,6 +527,17 @@ class ChatService:
     def _publish(self, me: Identity, kind: str, detail: ChatDetail) -> None:
         summary = ChatSummary(**detail.model_dump()).model_dump(mode="json")
         self.bus.publish(me.id, Event(type=kind, data=summary))  # type: ignore[arg-type]
+
+
+def _parent(chat: Any, tree: Tree, body: MessageCreate) -> str | None:
+    """What a new message replies to: the parent it names, else the chat's current leaf."""
+    if "parent_id" in body.model_fields_set:
+        parent = body.parent_id
+        if parent is not None and parent not in tree:
+            raise NotFound(f"No message {parent!r} in this chat to reply to.")
+        return parent
+    current = chat.current_message_id
+    return current if current in tree else tree.newest_leaf()
 
 
 def _nodes(messages: list[dict[str, Any]], chat_id: str) -> list[Node]:

@@ -4,16 +4,19 @@ only what is new, then ``done`` or ``error``."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 from tornado.iostream import StreamClosedError
 
-from ..core.handlers import ApiHandler, HandlerContext, endpoint
+from ..core.handlers import ApiHandler, endpoint
 from .schemas import CompletionRequest, CompletionResult, Running, RunningList
-from .service import CompletionService
 from .tasks import Generation
+
+if TYPE_CHECKING:
+    from .service import CompletionService
+
 
 EVENT_STREAM = "text/event-stream"
 
@@ -21,9 +24,8 @@ EVENT_STREAM = "text/event-stream"
 class _CompletionHandler(ApiHandler):
     auth_resource = "chat-ext:completions"
 
-    def initialize(self, ctx: HandlerContext, completions: CompletionService) -> None:
-        super().initialize(ctx)
-        self.completions = completions
+    uses = ("completions",)
+    completions: CompletionService
 
     async def follow(self, gen: Generation, start: dict[str, Any]) -> None:
         """Stream a generation from now on. Leaving early stops the stream, not the answer."""

@@ -13,9 +13,9 @@ import logging
 import time
 from typing import Any
 
-from ..chats.schemas import ChatCreate, ChatUpdate, MessageCreate
+from ..chats.schemas import ChatUpdate, MessageCreate
 from ..chats.service import ChatService
-from ..core.errors import NotFound, ValidationFailed
+from ..core.errors import NotFound
 from ..core.identity import Identity
 from ..events.schemas import Event
 from ..events.service import EventBus
@@ -25,6 +25,8 @@ from .schemas import CompletionRequest, CompletionResult
 from .tasks import Generation, Registry
 
 log = logging.getLogger(__name__)
+
+_STREAMING = {"status": "streaming"}
 
 TITLE_PROMPT = (
     "Write a short title (3 to 6 words, no quotes, no final punctuation) for a conversation "
@@ -52,49 +54,36 @@ class CompletionService:
     async def start(self, me: Identity, req: CompletionRequest) -> tuple[Generation, str | None]:
         """Store the question and an empty answer, and start writing the answer."""
         route = await self.models.route(req.model, me)  # an unknown model stores nothing
-        new_chat = req.chat_id is None
-        if new_chat:
-            chat_id = (await self.chats.create(me, ChatCreate())).id
-        else:
-            chat_id = req.chat_id  # type: ignore[assignment]
-            await self.chats.require(me, chat_id)
-        user_message_id: str | None = None
+        question = None
         if req.content is not None:
-            body = MessageCreate(role="user", content=req.content)
+            question = MessageCreate(role="user", content=req.content)
             if "parent_id" in req.model_fields_set:
-                body = MessageCreate(role="user", content=req.content, parent_id=req.parent_id)
-            user_message_id = (await self.chats.add_message(me, chat_id, body)).id
-            parent = user_message_id
-        else:
-            target = await self.chats.message(me, chat_id, req.regenerate)  # type: ignore[arg-type]
-            if target.role != "assistant":
-                raise ValidationFailed("'regenerate' must name an answer (an assistant message).")
-            parent = target.parent_id
-        answer = await self.chats.add_message(
-            me,
-            chat_id,
-            MessageCreate(
-                role="assistant",
-                content="",
-                model=req.model,
-                parent_id=parent,
-                meta={"status": "streaming"},
-            ),
+                question = MessageCreate(role="user", content=req.content, parent_id=req.parent_id)
+        answer = MessageCreate(role="assistant", content="", model=req.model, meta=_STREAMING)
+        # One transaction for the question, the answer and the context: the upstream is
+        # called as soon as the question is safe.
+        turn = await self.chats.add_turn(
+            me, req.chat_id, answer, question=question, redo=req.regenerate
         )
-        detail = await self.chats.get(me, chat_id)
-        messages = [{"role": m.role, "content": m.content} for m in detail.messages[:-1]]
+        messages = [{"role": role, "content": content} for role, content in turn.context]
         system = req.system or (route.preset.system_prompt if route.preset else "")
         if system:
             messages.insert(0, {"role": "system", "content": system})
-        generation = Generation(me.id, chat_id, answer.id, req.model)
+        chat_id, answer_id = turn.chat.id, turn.added[-1].id
+        generation = Generation(me.id, chat_id, answer_id, req.model)
         self.running.add(generation)
         generation.task = asyncio.create_task(
             self._run(
-                me, generation, route, messages, route.params(req.params.upstream()), new_chat
+                me,
+                generation,
+                route,
+                messages,
+                route.params(req.params.upstream()),
+                req.chat_id is None,
             ),
-            name=f"chat-ext generation {answer.id}",
+            name=f"chat-ext generation {answer_id}",
         )
-        return generation, user_message_id
+        return generation, turn.added[0].id if question is not None else None
 
     async def stop(self, me: Identity, message_id: str) -> Generation:
         generation = self.running.get(me.id, message_id)

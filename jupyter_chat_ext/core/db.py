@@ -70,13 +70,16 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sync_engine = None
         self._readers: ThreadPoolExecutor | None = None
+        self._writer: ThreadPoolExecutor | None = None
         if self.engine.dialect.name == "sqlite":
-            # aiosqlite hops between the loop and its thread 3-4 times per statement; reads
-            # that run several statements go to a worker thread whole, one hop in all.
+            # aiosqlite hops between the loop and its thread 3-4 times per statement; work
+            # that runs several statements goes to a worker thread whole, one hop in all.
             sync_url = self.engine.url.set(drivername="sqlite")
             self._sync_engine = create_sync_engine(sync_url)
             event.listen(self._sync_engine, "connect", _sqlite_pragmas)
             self._readers = ThreadPoolExecutor(4, thread_name_prefix="chat-ext-db")
+            # SQLite has one writer at a time: writes queue here rather than in busy waits.
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="chat-ext-db-write")
 
     async def read(self, work: Callable[[Session], T]) -> T:
         """Run ``work(session)`` in one read transaction, off the event loop."""
@@ -89,6 +92,23 @@ class Database:
                 return work(session)
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, run)
+
+    async def write(self, work: Callable[[Session], T]) -> T:
+        """Run ``work(session)`` in one transaction, committed if it returns, rolled back if
+        it raises; off the event loop."""
+        if self._writer is None:
+            async with self.session() as session:
+                result = await session.run_sync(work)
+                await session.commit()
+                return result
+
+        def run() -> T:
+            with Session(self._sync_engine, expire_on_commit=False) as session:
+                result = work(session)
+                session.commit()
+                return result
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
 
     @property
     def dialect(self) -> str:
@@ -109,4 +129,7 @@ class Database:
         await self.engine.dispose()
         if self._readers is not None:
             self._readers.shutdown()
+        if self._writer is not None:
+            self._writer.shutdown()
+        if self._sync_engine is not None:
             self._sync_engine.dispose()

@@ -7,12 +7,13 @@ and records what it did so that the OpenAPI document is generated from the same 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.client import responses
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
@@ -22,7 +23,7 @@ from tornado import web
 from tornado.websocket import WebSocketHandler
 
 from .errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed
-from .identity import Identify, Identity
+from .identity import Identity
 
 # Query arguments that Jupyter Server itself consumes; they are not part of any endpoint's query.
 _TRANSPORT_ARGS = frozenset({"token", "_xsrf"})
@@ -39,12 +40,34 @@ _STATUS_CODES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class HandlerContext:
-    """What every handler needs besides its own services; built once in app.py."""
+    """What every handler needs: the services, which are built once the server is up (their
+    imports and the database check stay off the start-up path); a request that comes sooner
+    waits for them."""
 
-    identify: Identify
-    max_body_size: int
+    def __init__(self, max_body_size: int):
+        self.max_body_size = max_body_size
+        self._services: Any = None
+        self._failure: str | None = None
+        self._settled = asyncio.Event()
+
+    def provide(self, services: Any) -> None:
+        self._services = services
+        self._settled.set()
+
+    def fail(self, reason: str) -> None:
+        self._failure = reason
+        self._settled.set()
+
+    async def services(self) -> Any:
+        if self._services is None:
+            await self._settled.wait()
+            if self._failure is not None:
+                raise web.HTTPError(503, "jupyter-chat-ext could not start: %s", self._failure)
+        return self._services
+
+    async def identify(self, user: Any) -> Identity:
+        return await (await self.services()).users.identify(user)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +162,19 @@ class ApiHandler(APIHandler):
 
     auth_resource = "chat-ext"
     identity: Identity
+    # The services a handler works with, set as attributes of the same names before it runs.
+    uses: ClassVar[tuple[str, ...]] = ()
 
     def initialize(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
 
     async def prepare(self) -> None:
         await super().prepare()
+        services = await self.ctx.services()
+        for name in self.uses:
+            setattr(self, name, getattr(services, name))
         if self.current_user:
-            self.identity = await self.ctx.identify(self.current_user)
+            self.identity = await services.users.identify(self.current_user)
 
     def compute_etag(self) -> str | None:
         # Tornado would SHA-1 every GET body for an ETag that no client of this API sends
@@ -210,6 +238,7 @@ class WsHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
     identity: Identity
     # What each message the server sends looks like, for the OpenAPI document.
     message_model: type[BaseModel] | None = None
+    uses: ClassVar[tuple[str, ...]] = ()
 
     def initialize(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
@@ -223,7 +252,10 @@ class WsHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         )
         if not allowed:
             raise web.HTTPError(403, f"Not authorized to {action} {self.auth_resource}.")
-        self.identity = await self.ctx.identify(self.current_user)
+        services = await self.ctx.services()
+        for name in self.uses:
+            setattr(self, name, getattr(services, name))
+        self.identity = await services.users.identify(self.current_user)
 
 
 class UnknownRouteHandler(ApiHandler):

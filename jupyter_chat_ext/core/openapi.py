@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -148,7 +149,7 @@ def _websocket(handler: type[WsHandler], params: list, refs: dict) -> dict[str, 
 class OpenApiHandler(ApiHandler):
     auth_resource = "chat-ext:api"
 
-    def initialize(self, ctx: HandlerContext, document: dict[str, Any]) -> None:
+    def initialize(self, ctx: HandlerContext, document: Callable[[], dict[str, Any]]) -> None:
         super().initialize(ctx)
         self.document = document
 
@@ -156,4 +157,4 @@ class OpenApiHandler(ApiHandler):
     @authorized
     @endpoint("This OpenAPI document")
     async def get(self) -> None:
-        self.finish(self.document)
+        self.finish(self.document())

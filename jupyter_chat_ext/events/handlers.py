@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import ws_authenticated
 from tornado.websocket import WebSocketClosedError
 
-from ..core.handlers import HandlerContext, WsHandler
+from ..core.handlers import WsHandler
 from .schemas import Event
-from .service import EventBus
+
+if TYPE_CHECKING:
+    from .service import EventBus
 
 
 class EventsHandler(WsHandler):
@@ -17,9 +20,8 @@ class EventsHandler(WsHandler):
     message_model = Event
     _unsubscribe: Callable[[], None] | None = None
 
-    def initialize(self, ctx: HandlerContext, bus: EventBus) -> None:
-        super().initialize(ctx)
-        self.bus = bus
+    uses = ("bus",)
+    bus: EventBus
 
     @ws_authenticated
     async def get(self, *args, **kwargs):

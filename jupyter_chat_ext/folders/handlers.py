@@ -1,19 +1,22 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..core.handlers import ApiHandler, HandlerContext, endpoint
+from ..core.handlers import ApiHandler, endpoint
 from .schemas import FolderCreate, FolderList, FolderOut, FolderUpdate
-from .service import FolderService
+
+if TYPE_CHECKING:
+    from .service import FolderService
 
 
 class _FolderHandler(ApiHandler):
     auth_resource = "chat-ext:folders"
 
-    def initialize(self, ctx: HandlerContext, folders: FolderService) -> None:
-        super().initialize(ctx)
-        self.folders = folders
+    uses = ("folders",)
+    folders: FolderService
 
 
 class FoldersHandler(_FolderHandler):

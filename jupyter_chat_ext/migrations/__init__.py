@@ -6,6 +6,7 @@ Alembic, which keeps server start-up fast.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 HEAD = "0006"
 
 _HERE = Path(__file__).parent
+_ALEMBIC = threading.Lock()
 # Any fixed number: held while migrating so two servers sharing one PostgreSQL don't race.
 _PG_LOCK = 7_245_113
 
@@ -55,7 +57,10 @@ def _upgrade(sync_conn, revision: str) -> None:
 
     cfg = alembic_config()
     cfg.attributes["connection"] = sync_conn
-    command.upgrade(cfg, revision)
+    # Alembic keeps the running migration in module globals (``alembic.op``): one at a time
+    # per process, whatever thread or database asks.
+    with _ALEMBIC:
+        command.upgrade(cfg, revision)
 
 
 def _known(revision: str) -> bool:

@@ -1,19 +1,22 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..core.handlers import ApiHandler, HandlerContext, endpoint
+from ..core.handlers import ApiHandler, endpoint
 from .schemas import ModelList
-from .service import ModelService
+
+if TYPE_CHECKING:
+    from .service import ModelService
 
 
 class ModelsHandler(ApiHandler):
     auth_resource = "chat-ext:models"
 
-    def initialize(self, ctx: HandlerContext, models: ModelService) -> None:
-        super().initialize(ctx)
-        self.models = models
+    uses = ("models",)
+    models: ModelService
 
     @web.authenticated
     @authorized

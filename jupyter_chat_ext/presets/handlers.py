@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..core.handlers import ApiHandler, HandlerContext, endpoint
-from ..models.service import ModelService
+from ..core.handlers import ApiHandler, endpoint
 from .schemas import PresetCreate, PresetList, PresetOut, PresetUpdate
-from .service import PresetService
+
+if TYPE_CHECKING:
+    from ..models.service import ModelService
+    from .service import PresetService
 
 
 class _PresetHandler(ApiHandler):
     auth_resource = "chat-ext:presets"
 
-    def initialize(self, ctx: HandlerContext, presets: PresetService, models: ModelService) -> None:
-        super().initialize(ctx)
-        self.presets = presets
-        self.models = models
+    uses = ("presets", "models")
+    presets: PresetService
+    models: ModelService
 
 
 class PresetsHandler(_PresetHandler):

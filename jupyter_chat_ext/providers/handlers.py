@@ -1,19 +1,22 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..core.handlers import ApiHandler, HandlerContext, endpoint
+from ..core.handlers import ApiHandler, endpoint
 from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, ConnectionUpdate, VerifyResult
-from .service import ConnectionService
+
+if TYPE_CHECKING:
+    from .service import ConnectionService
 
 
 class _ConnectionHandler(ApiHandler):
     auth_resource = "chat-ext:connections"
 
-    def initialize(self, ctx: HandlerContext, connections: ConnectionService) -> None:
-        super().initialize(ctx)
-        self.connections = connections
+    uses = ("connections",)
+    connections: ConnectionService
 
 
 class ConnectionsHandler(_ConnectionHandler):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from jupyter_server.auth.identity import User
 from tornado import web
 
-from ..apikeys.service import ApiKeyService, looks_like_key
-from ..core.handlers import ApiHandler, HandlerContext
+from ..apikeys.secret import looks_like_key
+from ..core.handlers import ApiHandler
 
 
 def bearer(authorization: str) -> str | None:
@@ -25,10 +25,6 @@ class KeyAuthHandler(ApiHandler):
 
     _key_authenticated = False
 
-    def initialize(self, ctx: HandlerContext, keys: ApiKeyService) -> None:
-        super().initialize(ctx)
-        self.keys = keys
-
     async def prepare(self) -> None:
         secret = bearer(self.request.headers.get("Authorization", ""))
         if secret is None or not looks_like_key(secret):
@@ -38,7 +34,7 @@ class KeyAuthHandler(ApiHandler):
         self.current_user = self._jupyter_current_user = None
         if not self.check_host():
             raise web.HTTPError(403)
-        identity = await self.keys.authenticate(secret)
+        identity = await (await self.ctx.services()).keys.authenticate(secret)
         if identity is None:
             # Never handed on to Jupyter's identity provider: a cx- key is not a Jupyter token.
             raise web.HTTPError(401, "Invalid or revoked API key.")

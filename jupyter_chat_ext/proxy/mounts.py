@@ -7,8 +7,8 @@ from . import ollama_handlers, openai_handlers
 OPENAI_ROOT = "/chat-ext/openai/v1"
 OLLAMA_ROOT = "/chat-ext/ollama/api"
 
-# (root, (path, handler) pairs, which API object the handlers take as ``api``)
-MOUNTS: list[tuple[str, list[tuple[str, type]], str]] = [
-    (OPENAI_ROOT, openai_handlers.routes, "openai"),
-    (OLLAMA_ROOT, ollama_handlers.routes, "ollama"),
+# (root, (path, handler) pairs)
+MOUNTS: list[tuple[str, list[tuple[str, type]]]] = [
+    (OPENAI_ROOT, openai_handlers.routes),
+    (OLLAMA_ROOT, ollama_handlers.routes),
 ]

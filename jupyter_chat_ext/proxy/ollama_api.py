@@ -23,32 +23,6 @@ VERSION = "0.9.0"
 _PATHS = {"message": "/api/chat", "response": "/api/generate"}
 
 
-def check(body: Any, kind: str) -> dict[str, Any]:
-    """``kind`` is "chat", "generate" or "embed"."""
-    if not isinstance(body, dict):
-        raise ProxyError("The request body must be a JSON object.")
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        raise ProxyError("model is required", param="model")
-    if kind == "chat":
-        messages = body.get("messages") or []
-        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
-            raise ProxyError("messages must be a list of objects", param="messages")
-    elif kind == "generate":
-        if not isinstance(body.get("prompt") or "", str):
-            raise ProxyError("prompt must be a string", param="prompt")
-    else:
-        value = body.get("input")
-        inputs = [value] if isinstance(value, str) else value
-        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
-            raise ProxyError("input must be a string or a list of strings", param="input")
-    return body
-
-
-def streams(body: dict[str, Any]) -> bool:
-    # Ollama streams unless told not to.
-    return body.get("stream", True) is not False
-
-
 def _messages(body: dict[str, Any], field: str) -> list[dict[str, Any]]:
     return (body.get("messages") or []) if field == "message" else generate_messages(body)
 

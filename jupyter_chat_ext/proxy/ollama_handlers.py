@@ -4,23 +4,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..core.handlers import endpoint
-from . import ollama_api
+from . import checks
 from .errors import Failure
 from .relay import ProxyHandler
 from .schemas import OllamaTags, OllamaVersion
+
+if TYPE_CHECKING:
+    from .ollama_api import OllamaApi
 
 NDJSON = "application/x-ndjson"
 
 
 class OllamaHandler(ProxyHandler):
     auth_resource = "chat-ext:ollama"
-    api: ollama_api.OllamaApi
+    api_name = "ollama_api"
+    api: OllamaApi
 
     def error_body(self, failure: Failure) -> dict[str, Any]:
         return {"error": failure.message}
@@ -30,8 +34,8 @@ class OllamaHandler(ProxyHandler):
         return json.dumps(self.error_body(failure)).encode() + b"\n"
 
     async def _answer(self, body: Any, kind: str, field: str) -> None:
-        body = ollama_api.check(body, kind)
-        if ollama_api.streams(body):
+        body = checks.check_ollama(body, kind)
+        if checks.ollama_streams(body):
             await self.relay(self.api.answer_stream(self.identity, body, field), NDJSON)
         else:
             self.send_json(await self.api.answer(self.identity, body, field))
@@ -79,7 +83,7 @@ class OllamaEmbedHandler(OllamaHandler):
         await self.guard(self._embed(body))
 
     async def _embed(self, body: Any) -> None:
-        self.send_json(await self.api.embed(self.identity, ollama_api.check(body, "embed")))
+        self.send_json(await self.api.embed(self.identity, checks.check_ollama(body, "embed")))
 
 
 routes = [

@@ -27,36 +27,6 @@ LISTING = "GET chat-ext/openai/v1/models lists the models you can use."
 _ENVELOPE = {"model", "messages", "stream", "stream_options"}
 
 
-def check_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ProxyError("The request body must be a JSON object.")
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise ProxyError("You must provide a model parameter.", param="model")
-    return body
-
-
-def check_chat(body: Any) -> dict[str, Any]:
-    body = check_object(body)
-    messages = body.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise ProxyError(
-            "'messages' must be a non-empty array of messages.",
-            param="messages",
-            code="missing_required_parameter" if messages is None else "invalid_value",
-        )
-    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
-        raise ProxyError("Each message must be an object with a 'role'.", param="messages")
-    return body
-
-
-def check_embeddings(body: Any) -> dict[str, Any]:
-    body = check_object(body)
-    if body.get("input") in (None, "", []):
-        raise ProxyError("You must provide an 'input' to embed.", param="input")
-    return body
-
-
 def _params(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in _ENVELOPE}
 

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..core.handlers import endpoint
-from . import openai_api
+from . import checks
 from .errors import Failure
 from .relay import ProxyHandler
 from .schemas import OpenAIModelList
+
+if TYPE_CHECKING:
+    from .openai_api import OpenAIApi
 
 SSE = "text/event-stream; charset=utf-8"
 
 
 class OpenAIHandler(ProxyHandler):
     auth_resource = "chat-ext:openai"
-    api: openai_api.OpenAIApi
+    api_name = "openai_api"
+    api: OpenAIApi
 
     def error_body(self, failure: Failure) -> dict[str, Any]:
         return {
@@ -55,7 +59,7 @@ class OpenAIChatHandler(OpenAIHandler):
         await self.guard(self._answer(body))
 
     async def _answer(self, body: Any) -> None:
-        body = openai_api.check_chat(body)
+        body = checks.check_chat(body)
         if body.get("stream"):
             await self.relay(self.api.chat_stream(self.identity, body), SSE)
         else:
@@ -70,7 +74,7 @@ class OpenAIEmbeddingsHandler(OpenAIHandler):
         await self.guard(self._answer(body))
 
     async def _answer(self, body: Any) -> None:
-        body = openai_api.check_embeddings(body)
+        body = checks.check_embeddings(body)
         self.send_json(await self.api.embeddings(self.identity, body))
 
 

@@ -12,11 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..core.openapi import build_document
-from .mounts import MOUNTS
+from .mounts import MOUNTS, OLLAMA_ROOT, OPENAI_ROOT
 from .schemas import OllamaError, OpenAIError
 
-_ERRORS: dict[str, type[BaseModel]] = {"openai": OpenAIError, "ollama": OllamaError}
-_STREAMS = {"openai": "text/event-stream", "ollama": "application/x-ndjson"}
+_ERRORS: dict[str, type[BaseModel]] = {OPENAI_ROOT: OpenAIError, OLLAMA_ROOT: OllamaError}
+_STREAMS = {OPENAI_ROOT: "text/event-stream", OLLAMA_ROOT: "application/x-ndjson"}
 _STREAMING = {"post_OpenAIChatHandler", "post_OllamaChatHandler", "post_OllamaGenerateHandler"}
 
 
@@ -34,10 +34,10 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
         "scheme": "bearer",
         "description": "A chat-ext API key (cx-...), from POST users/me/keys",
     }
-    for root, pairs, kind in MOUNTS:
+    for root, pairs in MOUNTS:
         part = build_document([(root + p, h) for p, h in pairs], title="", version="")
         components["schemas"].update(part["components"]["schemas"])
-        error = {"application/json": {"schema": _add_schema(components["schemas"], _ERRORS[kind])}}
+        error = {"application/json": {"schema": _add_schema(components["schemas"], _ERRORS[root])}}
         for path, item in part["paths"].items():
             for op in item.values():
                 op["responses"]["4XX"]["content"] = error
@@ -49,7 +49,7 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
                 # Per operation (not per path), so that a path item holds only its methods.
                 op["servers"] = [{"url": "../.."}]
                 if op["operationId"] in _STREAMING:
-                    op["responses"]["200"]["content"][_STREAMS[kind]] = {
+                    op["responses"]["200"]["content"][_STREAMS[root]] = {
                         "schema": {"type": "string"}
                     }
             document["paths"][path] = item

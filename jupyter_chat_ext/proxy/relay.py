@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 
 from tornado import iostream
 
-from ..apikeys.service import ApiKeyService
 from ..core.errors import ApiError
-from ..core.handlers import HandlerContext, error_message
+from ..core.handlers import error_message
 from ..providers.base import UpstreamError
 from .auth import KeyAuthHandler
 from .errors import Failure, failure
@@ -24,10 +23,13 @@ T = TypeVar("T")
 class ProxyHandler(KeyAuthHandler):
     _work: asyncio.Future | None = None
     _gone = False
+    # Which of the services answers: each compatible API has its own.
+    api_name: str
+    api: Any
 
-    def initialize(self, ctx: HandlerContext, keys: ApiKeyService, api: Any) -> None:
-        super().initialize(ctx, keys)
-        self.api = api
+    async def prepare(self) -> None:
+        await super().prepare()
+        self.api = getattr(await self.ctx.services(), self.api_name)
 
     # -- the API's error shape (subclasses) -------------------------------------------------
 

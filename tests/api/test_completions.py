@@ -194,7 +194,7 @@ async def test_upstream_failures_keep_what_was_said(
     api, jp_fetch, jp_serverapp, upstream, model, fragment
 ):
     ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
-    ext.connections.read_timeout = 1.0
+    (await ext.ready()).connections.read_timeout = 1.0
     await connect(api, upstream)
     r, events = await complete(jp_fetch, {"model": model, "content": "will it break"})
     assert r.code == 200

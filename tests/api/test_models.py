@@ -37,7 +37,7 @@ async def test_models_from_every_connection(api):
 
 async def test_a_slow_server_is_bounded_by_its_timeout(api, jp_serverapp):
     ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
-    ext.connections.timeout = 0.5
+    (await ext.ready()).connections.timeout = 0.5
     async with FakeUpstream(models=("quick",)) as fast, FakeUpstream(models=("slow",)) as slow:
         slow.set_faults(Faults(hang=True))
         await connect(api, kind="openai", base_url=fast.openai_url)
