@@ -223,8 +223,9 @@ class ChatExtApp(ExtensionApp):
             self.handlers.append((url_path_join(API_ROOT, path), cls, kwargs))
         self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, ctx))
         # The OpenAI- and Ollama-compatible APIs, beside the REST API; they also take API keys.
-        for root, pairs in PROXY_MOUNTS:
+        for root, pairs, unknown in PROXY_MOUNTS:
             self.handlers.extend((root + path, cls, ctx) for path, cls in pairs)
+            self.handlers.append((root + "/.*", unknown, ctx))
 
     async def stop_extension(self) -> None:
         if self.services is not None:

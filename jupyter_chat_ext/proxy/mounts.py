@@ -7,8 +7,8 @@ from . import ollama_handlers, openai_handlers
 OPENAI_ROOT = "/chat-ext/openai/v1"
 OLLAMA_ROOT = "/chat-ext/ollama/api"
 
-# (root, (path, handler) pairs)
-MOUNTS: list[tuple[str, list[tuple[str, type]]]] = [
-    (OPENAI_ROOT, openai_handlers.routes),
-    (OLLAMA_ROOT, ollama_handlers.routes),
+# (root, (path, handler) pairs, the handler for any other path under the root)
+MOUNTS: list[tuple[str, list[tuple[str, type]], type]] = [
+    (OPENAI_ROOT, openai_handlers.routes, openai_handlers.unknown),
+    (OLLAMA_ROOT, ollama_handlers.routes, ollama_handlers.unknown),
 ]

@@ -12,7 +12,7 @@ from tornado import web
 from ..core.handlers import endpoint
 from . import checks
 from .errors import Failure
-from .relay import ProxyHandler
+from .relay import ProxyHandler, UnknownPath
 from .schemas import OllamaTags, OllamaVersion
 
 if TYPE_CHECKING:
@@ -86,6 +86,10 @@ class OllamaEmbedHandler(OllamaHandler):
         self.send_json(await self.api.embed(self.identity, checks.check_ollama(body, "embed")))
 
 
+class OllamaUnknownHandler(UnknownPath, OllamaHandler):
+    pass
+
+
 routes = [
     (r"/tags", OllamaTagsHandler),
     (r"/version", OllamaVersionHandler),
@@ -93,3 +97,4 @@ routes = [
     (r"/generate", OllamaGenerateHandler),
     (r"/embed", OllamaEmbedHandler),
 ]
+unknown = OllamaUnknownHandler

@@ -11,7 +11,7 @@ from tornado import web
 from ..core.handlers import endpoint
 from . import checks
 from .errors import Failure
-from .relay import ProxyHandler
+from .relay import ProxyHandler, UnknownPath
 from .schemas import OpenAIModelList
 
 if TYPE_CHECKING:
@@ -78,8 +78,13 @@ class OpenAIEmbeddingsHandler(OpenAIHandler):
         self.send_json(await self.api.embeddings(self.identity, body))
 
 
+class OpenAIUnknownHandler(UnknownPath, OpenAIHandler):
+    pass
+
+
 routes = [
     (r"/models", OpenAIModelsHandler),
     (r"/chat/completions", OpenAIChatHandler),
     (r"/embeddings", OpenAIEmbeddingsHandler),
 ]
+unknown = OpenAIUnknownHandler

@@ -34,7 +34,7 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
         "scheme": "bearer",
         "description": "A chat-ext API key (cx-...), from POST users/me/keys",
     }
-    for root, pairs in MOUNTS:
+    for root, pairs, _ in MOUNTS:
         part = build_document([(root + p, h) for p, h in pairs], title="", version="")
         components["schemas"].update(part["components"]["schemas"])
         error = {"application/json": {"schema": _add_schema(components["schemas"], _ERRORS[root])}}

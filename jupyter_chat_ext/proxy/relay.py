@@ -8,7 +8,7 @@ import json
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
-from tornado import iostream
+from tornado import iostream, web
 
 from ..core.errors import ApiError
 from ..core.handlers import error_message
@@ -123,3 +123,16 @@ class ProxyHandler(KeyAuthHandler):
         message = error_message(status_code, kwargs.get("exc_info"))
         code = {401: "invalid_api_key", 403: "forbidden"}.get(status_code)
         self.finish(json.dumps(self.error_body(Failure(status_code, message, code))))
+
+
+class UnknownPath:
+    """Any other path under a compatible API's root: a 404 in that API's own error shape,
+    for those who are signed in (the others learn nothing about what exists)."""
+
+    request: Any
+
+    def _missing(self, *args: Any) -> None:
+        message = f"Invalid URL ({self.request.method} {self.request.path})"
+        self.send_failure(Failure(404, message, "unknown_url"))  # type: ignore[attr-defined]
+
+    get = post = put = patch = delete = web.authenticated(_missing)

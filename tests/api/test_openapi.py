@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from jupyter_chat_ext.core.handlers import UnknownRouteHandler, WsHandler
 from jupyter_chat_ext.core.openapi import METHODS, openapi_path
+from jupyter_chat_ext.proxy.relay import UnknownPath
 
 
 async def test_served_document_lists_every_registered_route(api, jp_serverapp):
@@ -16,7 +18,7 @@ async def test_served_document_lists_every_registered_route(api, jp_serverapp):
     ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
     registered = 0
     for pattern, handler, _ in ext.handlers:
-        if handler is UnknownRouteHandler:
+        if handler is UnknownRouteHandler or issubclass(handler, UnknownPath):
             continue
         path = openapi_path(re.sub(r"^.*?chat-ext/api", "", pattern))
         assert path in doc["paths"], f"{path} is served but missing from openapi.json"
@@ -48,3 +50,29 @@ async def test_served_document_lists_every_registered_route(api, jp_serverapp):
                     ref = media["schema"].get("$ref")
                     if ref:
                         assert ref.rsplit("/", 1)[-1] in doc["components"]["schemas"], ref
+
+
+async def test_unknown_paths_answer_in_each_apis_own_shape(jp_fetch):
+    cases = [
+        (
+            "chat-ext/api/nope",
+            lambda body: body["code"] == "not_found" and "openapi" in body["message"],
+        ),
+        ("chat-ext/openai/v1/nope", lambda body: body["error"]["code"] == "unknown_url"),
+        ("chat-ext/ollama/api/nope", lambda body: "Invalid URL (GET" in body["error"]),
+    ]
+    for path, shaped in cases:
+        r = await jp_fetch(
+            *path.split("/"),
+            method="GET",
+            raise_error=False,
+            headers={"Authorization": "token alice-token"},
+        )
+        assert r.code == 404, path
+        assert r.headers["Content-Type"].startswith("application/json"), path
+        assert shaped(json.loads(r.body)), (path, r.body)
+        # Without credentials nothing is said about what exists.
+        r = await jp_fetch(
+            *path.split("/"), method="GET", raise_error=False, headers={"Authorization": ""}
+        )
+        assert r.code == 403, path
