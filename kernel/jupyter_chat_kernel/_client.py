@@ -15,7 +15,18 @@ import httpx
 
 from ._connection import API_PATH, Connection, discover, from_url
 from ._errors import ChatError
-from ._types import ChatDetail, ChatPage, ChatSummary, MessageOut, UserOut
+from ._stream import AsyncCompletionStream, CompletionStream
+from ._types import (
+    ChatDetail,
+    ChatPage,
+    ChatSummary,
+    CompletionResult,
+    MessageOut,
+    ModelList,
+    Running,
+    RunningList,
+    UserOut,
+)
 from ._version import __version__
 
 T = TypeVar("T")
@@ -50,6 +61,9 @@ class _Call(Generic[T]):
     read: Callable[[Any], T]
     params: Mapping[str, str] | None = None
     body: Any = None
+    # Waits for a model's answer, which may go quiet for as long as the model thinks; the
+    # server bounds that silence itself, so only connecting is timed.
+    waits: bool = False
 
 
 def _chat_path(chat_id: str, *rest: str) -> str:
@@ -102,8 +116,13 @@ def _chats(
     return _Call("GET", "chats", ChatPage.from_json, params=params)
 
 
-def _chat(chat_id: str) -> _Call[ChatDetail]:
-    return _Call("GET", _chat_path(chat_id), ChatDetail.from_json)
+def _chat(chat_id: str, tail: int | None, before: str | None) -> _Call[ChatDetail]:
+    params = {}
+    if tail is not None:
+        params["tail"] = str(tail)
+    if before is not None:
+        params["before"] = before
+    return _Call("GET", _chat_path(chat_id), ChatDetail.from_json, params=params or None)
 
 
 def _create_chat(
@@ -144,6 +163,55 @@ def _add_message(
 
 def _delete_chat(chat_id: str) -> _Call[None]:
     return _Call("DELETE", _chat_path(chat_id), lambda _: None)
+
+
+def _models() -> _Call[ModelList]:
+    return _Call("GET", "models", ModelList.from_json)
+
+
+def _completion(
+    content: str | None,
+    model: str,
+    chat_id: str | None,
+    regenerate: str | None,
+    parent_id: Any,
+    system: str | None,
+    params: Mapping[str, Any] | None,
+    stream: bool,
+) -> _Call[CompletionResult]:
+    """``POST chat/completions``; see CompletionRequest in the server's OpenAPI document."""
+    if (content is None) == (regenerate is None):
+        raise ValueError("give exactly one of content and regenerate")
+    body: dict[str, Any] = {"model": model, "stream": stream}
+    optional = {
+        "chat_id": chat_id,
+        "content": content,
+        "regenerate": regenerate,
+        "system": system,
+        "params": dict(params) if params else None,
+    }
+    body.update({k: v for k, v in optional.items() if v is not None})
+    if parent_id is not CURRENT_LEAF:
+        body["parent_id"] = parent_id
+    return _Call("POST", "chat/completions", CompletionResult.from_json, body=body, waits=True)
+
+
+def _completion_path(message_id: str, action: str) -> str:
+    if not isinstance(message_id, str) or not message_id:
+        raise ValueError(f"message id must be a non-empty string, not {message_id!r}")
+    return f"chat/completions/{quote(message_id, safe='')}/{action}"
+
+
+def _stop_completion(message_id: str) -> _Call[CompletionResult]:
+    return _Call("POST", _completion_path(message_id, "stop"), CompletionResult.from_json)
+
+
+def _attach(message_id: str) -> _Call[None]:
+    return _Call("GET", _completion_path(message_id, "stream"), lambda _: None, waits=True)
+
+
+def _running() -> _Call[tuple[Running, ...]]:
+    return _Call("GET", "chat/completions", lambda data: RunningList.from_json(data).items)
 
 
 class _Base:
@@ -195,6 +263,24 @@ class _Base:
             # (httpx does not exempt loopback addresses), so local servers skip it.
             "trust_env": not self.connection.is_local,
         }
+
+    def _request(
+        self, http: httpx.Client | httpx.AsyncClient, call: _Call[Any], *, stream: bool = False
+    ) -> httpx.Request:
+        return http.build_request(
+            call.method,
+            call.path,
+            params=call.params,
+            json=call.body,
+            headers={"Accept": "text/event-stream"} if stream else None,
+            timeout=httpx.Timeout(self.timeout, read=None)
+            if call.waits
+            else httpx.USE_CLIENT_DEFAULT,
+        )
+
+    @property
+    def _where(self) -> str:
+        return f"the Jupyter server at {self.connection.url}"
 
     def _transport_error(self, error: httpx.TransportError) -> ChatError:
         where = f"the Jupyter server at {self.connection.url} (from {self.connection.source})"
@@ -308,9 +394,7 @@ class Client(_Base):
 
     def _send(self, call: _Call[T]) -> T:
         try:
-            response = self._http.request(
-                call.method, call.path, params=call.params, json=call.body
-            )
+            response = self._http.send(self._request(self._http, call))
         except httpx.TransportError as error:
             raise self._transport_error(error) from None
         return self._read(call, response)
@@ -360,9 +444,12 @@ class Client(_Base):
             if cursor is None:
                 return
 
-    def chat(self, chat_id: str) -> ChatDetail:
-        """A chat with the messages of its current branch."""
-        return self._send(_chat(chat_id))
+    def chat(
+        self, chat_id: str, *, tail: int | None = None, before: str | None = None
+    ) -> ChatDetail:
+        """A chat with the messages of its current branch; ``tail=N`` only the last N of them
+        (``before``: the N before that message)."""
+        return self._send(_chat(chat_id, tail, before))
 
     def create_chat(
         self,
@@ -394,6 +481,80 @@ class Client(_Base):
         """Delete a chat and all its messages."""
         self._send(_delete_chat(chat_id))
 
+    def models(self) -> ModelList:
+        """Every model and preset the user can use."""
+        return self._send(_models())
+
+    def complete(
+        self,
+        content: str | None = None,
+        *,
+        model: str,
+        chat_id: str | None = None,
+        regenerate: str | None = None,
+        parent_id: str | None = CURRENT_LEAF,
+        system: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> CompletionResult:
+        """Ask ``model`` and wait for the whole answer.
+
+        ``content`` is the new user message (after ``parent_id``, else the current leaf) and
+        ``regenerate`` an answer to write again; give one. Without ``chat_id`` a new chat is
+        made. ``system`` replaces the system prompt for this answer; ``params`` are sampling
+        parameters (``temperature``, ``max_tokens``, ...). A failed model is ``status="error"``.
+        """
+        return self._send(
+            _completion(content, model, chat_id, regenerate, parent_id, system, params, False)
+        )
+
+    def stream(
+        self,
+        content: str | None = None,
+        *,
+        model: str,
+        chat_id: str | None = None,
+        regenerate: str | None = None,
+        parent_id: str | None = CURRENT_LEAF,
+        system: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> CompletionStream:
+        """Like ``complete()``, but the answer streams: iterate over the returned
+        CompletionStream for its events (``TextDelta`` carries new text only)."""
+        call = _completion(content, model, chat_id, regenerate, parent_id, system, params, True)
+        return self._open_stream(call)
+
+    def attach(self, message_id: str) -> CompletionStream:
+        """Follow an answer being written (for example by another tab): its start event
+        holds the text so far, and deltas follow."""
+        return self._open_stream(_attach(message_id))
+
+    def stop_completion(self, message_id: str) -> CompletionResult:
+        """Stop an answer being written; what was written is kept and returned."""
+        return self._send(_stop_completion(message_id))
+
+    def running(self) -> tuple[Running, ...]:
+        """The user's answers being written now."""
+        return self._send(_running())
+
+    def _open_stream(self, call: _Call[Any]) -> CompletionStream:
+        request = self._request(self._http, call, stream=True)
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise self._transport_error(error) from None
+        if response.status_code >= 300:
+            try:
+                response.read()
+            except httpx.TransportError as error:
+                raise self._transport_error(error) from None
+            finally:
+                response.close()
+            self._read(call, response)
+        stream = CompletionStream(
+            response, self._where, self.stop_completion, self._transport_error
+        )
+        return stream._open()
+
 
 class AsyncClient(_Base):
     """The same API as Client, with coroutines; use ``async with`` or ``await aclose()``."""
@@ -423,9 +584,7 @@ class AsyncClient(_Base):
 
     async def _send(self, call: _Call[T]) -> T:
         try:
-            response = await self._http.request(
-                call.method, call.path, params=call.params, json=call.body
-            )
+            response = await self._http.send(self._request(self._http, call))
         except httpx.TransportError as error:
             raise self._transport_error(error) from None
         return self._read(call, response)
@@ -476,9 +635,12 @@ class AsyncClient(_Base):
             if cursor is None:
                 return
 
-    async def chat(self, chat_id: str) -> ChatDetail:
-        """A chat with the messages of its current branch."""
-        return await self._send(_chat(chat_id))
+    async def chat(
+        self, chat_id: str, *, tail: int | None = None, before: str | None = None
+    ) -> ChatDetail:
+        """A chat with the messages of its current branch; ``tail=N`` only the last N of them
+        (``before``: the N before that message)."""
+        return await self._send(_chat(chat_id, tail, before))
 
     async def create_chat(
         self,
@@ -509,6 +671,72 @@ class AsyncClient(_Base):
     async def delete_chat(self, chat_id: str) -> None:
         """Delete a chat and all its messages."""
         await self._send(_delete_chat(chat_id))
+
+    async def models(self) -> ModelList:
+        """Every model and preset the user can use."""
+        return await self._send(_models())
+
+    async def complete(
+        self,
+        content: str | None = None,
+        *,
+        model: str,
+        chat_id: str | None = None,
+        regenerate: str | None = None,
+        parent_id: str | None = CURRENT_LEAF,
+        system: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> CompletionResult:
+        """Ask ``model`` and wait for the whole answer (see Client.complete)."""
+        return await self._send(
+            _completion(content, model, chat_id, regenerate, parent_id, system, params, False)
+        )
+
+    async def stream(
+        self,
+        content: str | None = None,
+        *,
+        model: str,
+        chat_id: str | None = None,
+        regenerate: str | None = None,
+        parent_id: str | None = CURRENT_LEAF,
+        system: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> AsyncCompletionStream:
+        """The answer as it streams: ``async for event in await chat.stream(...)``."""
+        call = _completion(content, model, chat_id, regenerate, parent_id, system, params, True)
+        return await self._open_stream(call)
+
+    async def attach(self, message_id: str) -> AsyncCompletionStream:
+        """Follow an answer being written: the text so far, then what follows."""
+        return await self._open_stream(_attach(message_id))
+
+    async def stop_completion(self, message_id: str) -> CompletionResult:
+        """Stop an answer being written; what was written is kept and returned."""
+        return await self._send(_stop_completion(message_id))
+
+    async def running(self) -> tuple[Running, ...]:
+        """The user's answers being written now."""
+        return await self._send(_running())
+
+    async def _open_stream(self, call: _Call[Any]) -> AsyncCompletionStream:
+        request = self._request(self._http, call, stream=True)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise self._transport_error(error) from None
+        if response.status_code >= 300:
+            try:
+                await response.aread()
+            except httpx.TransportError as error:
+                raise self._transport_error(error) from None
+            finally:
+                await response.aclose()
+            self._read(call, response)
+        stream = AsyncCompletionStream(
+            response, self._where, self.stop_completion, self._transport_error
+        )
+        return await stream._open()
 
 
 def _next_cursor(previous: str | None, page: ChatPage) -> str | None:

@@ -131,3 +131,190 @@ def _summary_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": _time(data["created_at"]),
         "updated_at": _time(data["updated_at"]),
     }
+
+
+@dataclass(frozen=True)
+class PresetInfo:
+    """What makes a model a preset: the model it wraps and who can see it."""
+
+    base_model: str
+    description: str
+    capabilities: tuple[str, ...]
+    visibility: Literal["private", "public"]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PresetInfo:
+        return cls(
+            base_model=data["base_model"],
+            description=data["description"],
+            capabilities=tuple(data["capabilities"]),
+            visibility=data["visibility"],
+        )
+
+
+@dataclass(frozen=True)
+class ModelOut:
+    """A model the user can ask; pass ``id`` as ``model``."""
+
+    id: str
+    name: str
+    owned_by: str
+    connection_id: str | None
+    connection_name: str | None
+    kind: Literal["openai", "ollama", "local"] | None
+    preset: PresetInfo | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ModelOut:
+        preset = data.get("preset")
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            owned_by=data["owned_by"],
+            connection_id=data["connection_id"],
+            connection_name=data["connection_name"],
+            kind=data["kind"],
+            preset=PresetInfo.from_json(preset) if preset else None,
+        )
+
+
+@dataclass(frozen=True)
+class ModelList:
+    """Every model and preset the user can use; ``errors`` names connections that failed."""
+
+    items: tuple[ModelOut, ...]
+    errors: Mapping[str, str]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ModelList:
+        return cls(
+            items=tuple(ModelOut.from_json(item) for item in data["items"]),
+            errors=dict(data.get("errors") or {}),
+        )
+
+
+Status = Literal["done", "stopped", "error"]
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    """A whole answer: what ``complete()`` and ``stop_completion()`` return."""
+
+    chat_id: str
+    user_message_id: str | None
+    message_id: str
+    content: str
+    status: Status
+    finish_reason: str | None
+    usage: Mapping[str, int] | None
+    error: str | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CompletionResult:
+        usage = data.get("usage")
+        return cls(
+            chat_id=data["chat_id"],
+            user_message_id=data["user_message_id"],
+            message_id=data["message_id"],
+            content=data["content"],
+            status=data["status"],
+            finish_reason=data.get("finish_reason"),
+            usage=dict(usage) if usage is not None else None,
+            error=data.get("error"),
+        )
+
+
+@dataclass(frozen=True)
+class Running:
+    """An answer being written now."""
+
+    message_id: str
+    chat_id: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Running:
+        return cls(message_id=data["message_id"], chat_id=data["chat_id"])
+
+
+@dataclass(frozen=True)
+class RunningList:
+    items: tuple[Running, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunningList:
+        return cls(items=tuple(Running.from_json(item) for item in data["items"]))
+
+
+# The events of a streamed answer (Server-Sent Events: start, delta, usage, then done or error).
+
+
+@dataclass(frozen=True)
+class CompletionStart:
+    """The first event: where the answer is stored. ``content`` is the text already written
+    (non-empty when re-attaching); ``user_message_id`` is None when re-attaching or
+    regenerating."""
+
+    chat_id: str
+    message_id: str
+    model: str
+    user_message_id: str | None
+    content: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CompletionStart:
+        return cls(
+            chat_id=data["chat_id"],
+            message_id=data["message_id"],
+            model=data["model"],
+            user_message_id=data.get("user_message_id"),
+            content=data.get("content") or "",
+        )
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """New text of the answer, to append to what came before."""
+
+    text: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TextDelta:
+        return cls(text=data["text"])
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts, as the model reported them."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    total_tokens: int | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Usage:
+        return cls(
+            prompt_tokens=data.get("prompt_tokens"),
+            completion_tokens=data.get("completion_tokens"),
+            total_tokens=data.get("total_tokens"),
+        )
+
+
+@dataclass(frozen=True)
+class CompletionDone:
+    """The last event of an answer that ended well or was stopped (``status``)."""
+
+    status: Literal["done", "stopped"]
+    finish_reason: str | None
+    usage: Usage | None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CompletionDone:
+        usage = data.get("usage")
+        return cls(
+            status=data["status"],
+            finish_reason=data.get("finish_reason"),
+            usage=Usage.from_json(usage) if usage else None,
+        )
+
+
+CompletionEvent = CompletionStart | TextDelta | Usage | CompletionDone

@@ -234,3 +234,55 @@ def fake_server() -> Iterator[Callable[[Respond], str]]:
     for httpd in servers:
         httpd.shutdown()
         httpd.server_close()
+
+
+# Models the test upstream serves; the suffixes are its fault switches (see its faults module).
+MODEL = "fake-chat"
+SLOW_MODEL = "fake-chat+delay-chunk-0.05+chunks-200"  # 200 pieces over 10 s: time to interrupt
+STEADY_MODEL = "fake-chat+delay-chunk-0.02+chunks-40"  # under a second, in visible steps
+DOWN_MODEL = "fake-chat+error-503"
+
+
+def api_client(server: RunningServer) -> httpx.Client:
+    """The chat API of the TCP server, with its token."""
+    return httpx.Client(
+        base_url=f"{server.url}chat-ext/api/",
+        headers={"Authorization": f"token {server.token}"},
+        timeout=30,
+        trust_env=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def api(server) -> Iterator[httpx.Client]:
+    with api_client(server) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def upstream(server):
+    """A fake OpenAI-compatible model server, connected to the TCP server for the session."""
+    from jupyter_chat_ext.testing.upstream import UpstreamThread
+
+    with (
+        UpstreamThread(models=(MODEL, SLOW_MODEL, STEADY_MODEL, DOWN_MODEL)) as up,
+        api_client(server) as api,
+    ):
+        created = api.post(
+            "connections", json={"kind": "openai", "base_url": up.openai_url, "name": "Fake"}
+        )
+        assert created.status_code == 201, created.text
+        try:
+            yield up
+        finally:
+            api.delete(f"connections/{created.json()['id']}")
+
+
+def sent_for(upstream, question: str) -> dict:
+    """The body of the last request the model server got whose last message is ``question``
+    (chats the server names in the background send requests of their own)."""
+    for request in reversed(upstream.requests):
+        messages = (request.body or {}).get("messages") or []
+        if messages and messages[-1].get("content") == question:
+            return request.body
+    raise AssertionError(f"the model server never got {question!r}")

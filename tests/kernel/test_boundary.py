@@ -16,7 +16,19 @@ from pathlib import Path
 
 import jupyter_chat_kernel
 import pytest
-from jupyter_chat_kernel import ChatDetail, ChatPage, ChatSummary, MessageOut, UserOut
+from jupyter_chat_kernel import (
+    ChatDetail,
+    ChatPage,
+    ChatSummary,
+    CompletionResult,
+    MessageOut,
+    ModelList,
+    ModelOut,
+    UserOut,
+)
+from jupyter_chat_kernel._client import _completion
+from jupyter_chat_kernel._options import PARAMS
+from jupyter_chat_kernel._types import PresetInfo, Running, RunningList
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "kernel" / "jupyter_chat_kernel"
@@ -57,11 +69,15 @@ from jupyter_chat_kernel import AsyncClient, Client, discover
 Client("http://127.0.0.1:9/", "t").close()
 AsyncClient("http://127.0.0.1:9/", "t")
 discover()
+# The magics and the widget are imported only by those who use them.
+lazy = sorted(m for m in sys.modules if m.split(".")[0] in ("IPython", "anywidget", "ipywidgets"))
+from jupyter_chat_kernel import ChatWidget
+import jupyter_chat_kernel._magics
 forbidden = {FORBIDDEN!r}
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in forbidden)))
+print(json.dumps([lazy, sorted(m for m in sys.modules if m.split(".")[0] in forbidden)]))
 """
     out = run_python(code, child_env(JUPYTER_CHAT_URL="http://127.0.0.1:9/"), tmp_path)
-    assert json.loads(out) == []
+    assert json.loads(out) == [[], []]
 
 
 def test_works_where_server_packages_are_not_installed(server, tmp_path):
@@ -129,14 +145,24 @@ def test_public_names():
     assert sorted(jupyter_chat_kernel.__all__) == sorted(
         [
             "AsyncClient",
+            "AsyncCompletionStream",
             "ChatDetail",
             "ChatError",
             "ChatPage",
             "ChatSummary",
+            "ChatWidget",
             "Client",
+            "CompletionDone",
+            "CompletionResult",
+            "CompletionStart",
+            "CompletionStream",
             "Connection",
             "ConnectionNotFound",
             "MessageOut",
+            "ModelList",
+            "ModelOut",
+            "TextDelta",
+            "Usage",
             "UserOut",
             "__version__",
             "discover",
@@ -153,7 +179,40 @@ def schemas() -> dict[str, dict]:
     return openapi_document()["components"]["schemas"]
 
 
-@pytest.mark.parametrize("cls", [UserOut, ChatSummary, ChatPage, MessageOut, ChatDetail])
+def enum_values(prop: dict) -> set | None:
+    """The values an enum property allows (through anyOf for nullable ones); None if not one."""
+    for option in [prop, *prop.get("anyOf", [])]:
+        if "enum" in option:
+            nullable = any(o.get("type") == "null" for o in prop.get("anyOf", []))
+            return set(option["enum"]) | ({None} if nullable else set())
+    return None
+
+
+def literal_values(hint: object) -> set:
+    """The values a Literal type (or an optional one) allows."""
+    if hint is type(None):
+        return {None}
+    if typing.get_origin(hint) is typing.Literal:
+        return set(typing.get_args(hint))
+    return set().union(*(literal_values(arg) for arg in typing.get_args(hint)))
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        UserOut,
+        ChatSummary,
+        ChatPage,
+        MessageOut,
+        ChatDetail,
+        ModelOut,
+        ModelList,
+        PresetInfo,
+        CompletionResult,
+        Running,
+        RunningList,
+    ],
+)
 def test_types_match_the_openapi_document(schemas, cls):
     schema = schemas[cls.__name__]
     fields = {f.name for f in dataclasses.fields(cls)}
@@ -163,5 +222,16 @@ def test_types_match_the_openapi_document(schemas, cls):
     )
     hints = typing.get_type_hints(cls)
     for name, prop in schema["properties"].items():
-        if "enum" in prop:
-            assert set(typing.get_args(hints[name])) == set(prop["enum"]), name
+        allowed = enum_values(prop)
+        if allowed is not None:
+            assert literal_values(hints[name]) == allowed, name
+
+
+def test_completion_requests_match_the_openapi_document(schemas):
+    request = schemas["CompletionRequest"]["properties"]
+    body = _completion("hi", "m", "c", None, "p", "s", {"temperature": 0.5}, True).body
+    assert set(body) <= set(request)
+    assert set(body) == set(request) - {"regenerate"}
+    regenerate = _completion(None, "m", "c", "a", None, None, None, False).body
+    assert set(regenerate) == {"model", "chat_id", "regenerate", "parent_id", "stream"}
+    assert set(PARAMS) == set(schemas["Params"]["properties"])

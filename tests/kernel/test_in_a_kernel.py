@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
-import httpx
 import pytest
 
+from .kernel_session import KernelSession
+
 pytest.importorskip("ipykernel")
-jupyter_client = pytest.importorskip("jupyter_client")
+pytest.importorskip("jupyter_client")
 
 CODE = """
 from jupyter_chat_kernel import AsyncClient, Client
@@ -39,41 +39,14 @@ def test_a_kernel_started_by_the_server_finds_it(server):
             }
         )
     )
-    api = httpx.Client(
-        base_url=server.url,
-        headers={"Authorization": f"token {server.token}"},
-        timeout=30,
-        trust_env=False,
-    )
-    started = api.post("api/kernels", json={"name": "python3"})
-    assert started.status_code == 201, started.text
-    kernel_id = started.json()["id"]
-    client = None
+    kernel = None
     try:
-        connection_file = server.runtime_dir / f"kernel-{kernel_id}.json"
-        deadline = time.monotonic() + 30
-        while not connection_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        client = jupyter_client.BlockingKernelClient(connection_file=str(connection_file))
-        client.load_connection_file()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        output: list[str] = []
-
-        def collect(msg):
-            if msg["msg_type"] == "stream":
-                output.append(msg["content"]["text"])
-            elif msg["msg_type"] == "error":
-                output.append("\n".join(msg["content"]["traceback"]))
-
-        reply = client.execute_interactive(CODE, timeout=60, output_hook=collect)
-        text = "".join(output)
-        assert reply["content"]["status"] == "ok", text
+        kernel = KernelSession(server, None)
+        run = kernel.execute(CODE)
+        assert run.status == "ok", run.errors
         server_file = server.runtime_dir / f"jpserver-{server.pid}.json"
-        assert text.splitlines() == [f"sync runtime file {server_file} admin", "async admin"]
+        assert run.stdout.splitlines() == [f"sync runtime file {server_file} admin", "async admin"]
     finally:
-        if client is not None:
-            client.stop_channels()
-        api.delete(f"api/kernels/{kernel_id}")
-        api.close()
+        if kernel is not None:
+            kernel.close()
         decoy.unlink()

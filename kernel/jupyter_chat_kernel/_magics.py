@@ -1,0 +1,215 @@
+"""``%chat``, ``%%chat`` and ``%chat_models``: the notebook's conversation with a model.
+
+Every failure is one line on stderr (no traceback); the chat on the server keeps what was said.
+Options can be set for a whole profile in IPython's configuration (``c.ChatMagics.model``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from traitlets import Float, Int, Unicode
+
+from ._client import Client
+from ._display import LiveOutput, code_of, error_line, json_of, models_bundle
+from ._errors import ChatError
+from ._interpolate import InterpolationError, interpolate
+from ._options import OptionError, Options, parse, usage
+from ._session import MODEL_ENV, Session
+from ._stream import CompletionStream
+from ._types import CompletionResult, TextDelta
+
+FORMAT_SYSTEM = {
+    "code": (
+        "Answer with code only, in one fenced code block, in the notebook's language (Python "
+        "unless said otherwise); put any explanation in comments."
+    ),
+    "json": "Answer with one JSON value only: no prose and no code fences.",
+}
+KEPT = "what was written is kept in the chat"
+_LINE_MAGIC = re.compile(r"^([ \t]*)%chat(?:[ \t]+(.*?))?[ \t]*$")
+
+
+def keep_question_marks(lines: list[str]) -> list[str]:
+    """An input transform: ``%chat why?`` is a question, not IPython's ``thing?`` help.
+
+    IPython reads a line ending in ``?`` as a request for help on what precedes it; this runs
+    before that and turns ``%chat`` lines into the call IPython would have made.
+    """
+    out = []
+    for line in lines:
+        match = _LINE_MAGIC.match(line.rstrip("\r\n"))
+        if match is None:
+            out.append(line)
+        else:
+            indent, rest = match.group(1), match.group(2) or ""
+            out.append(f"{indent}get_ipython().run_line_magic('chat', {rest!r})\n")
+    return out
+
+
+@magics_class
+class ChatMagics(Magics):
+    """Ask a model from a notebook; see ``%chat -h``."""
+
+    model = Unicode(
+        "",
+        help=f"Model for %chat when -m is not given (else ${MODEL_ENV}, then the chat's last "
+        "model, then the first the server lists).",
+    ).tag(config=True)
+    update_interval = Float(
+        0.1, help="Seconds between updates of a streaming answer's output."
+    ).tag(config=True)
+    value_budget = Int(
+        4000, help="Characters each {expr} in a prompt may take before it is truncated."
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.session = Session()
+
+    @no_var_expand
+    @line_cell_magic
+    def chat(self, line: str, cell: str | None = None) -> None:
+        """Ask a model; the answer streams into the output as Markdown.
+
+        %chat [options] prompt
+        %%chat [options]  (the prompt is the rest of the cell)
+
+        Options: -m/--model ID, --chat ID|new|last, --system TEXT, -f/--format
+        markdown|code|text|json, --no-stream, --temperature, --top-p, --top-k, --max-tokens,
+        --seed, --stop, -p/--param NAME=VALUE. {expr} puts a Python value in the prompt,
+        {In[3]} and {Out[3]} the notebook's history, {Err} the last error; {{ and }} are
+        braces. One chat per notebook unless --chat says otherwise. See %chat -h.
+        """
+        try:
+            options = parse(line, cell)
+            if options is None:
+                print(usage())
+                return
+            if not options.prompt:
+                raise OptionError("no prompt: %chat <prompt>, or the prompt in a %%chat cell")
+            prompt = interpolate(options.prompt, self.shell.user_ns, self.value_budget)
+            self._ask(options, prompt)
+        except (ChatError, InterpolationError) as error:
+            error_line(f"%chat: {error}")
+        except OptionError as error:
+            error_line(f"%chat: {error} (%chat -h lists the options)")
+
+    @line_magic
+    def chat_models(self, line: str = "") -> None:
+        """List the models and presets %chat -m can use."""
+        from IPython.display import display
+
+        try:
+            models = self.session.client.models()
+        except ChatError as error:
+            error_line(f"%chat_models: {error}")
+            return
+        display(models_bundle(models), raw=True)
+
+    def _ask(self, options: Options, prompt: str) -> None:
+        session = self.session
+        client = session.client
+        chat_id = session.chat_for(options.chat)
+        model = session.model_for(options.model, self.model, chat_id)
+        system = "\n\n".join(filter(None, [options.system, FORMAT_SYSTEM.get(options.format)]))
+        params = dict(options.params)
+        if options.format == "json":
+            params.setdefault("response_format", {"type": "json_object"})
+        request = {
+            "model": model,
+            "chat_id": chat_id,
+            "system": system or None,
+            "params": params or None,
+        }
+        live = LiveOutput(options.format, self.update_interval)
+        interrupted = False
+        try:
+            if options.stream:
+                result, interrupted = self._stream(client, live, prompt, request)
+            else:
+                live.show("")
+                result = client.complete(prompt, **request)
+                session.used(result.chat_id, model)
+        except KeyboardInterrupt:
+            result, interrupted = _stop_running(client, chat_id), True
+        except ChatError:
+            live.clear()
+            raise
+        if interrupted or result is None or result.status == "error":
+            if result is not None and result.content:
+                live.show(result.content)
+            else:
+                live.clear()
+            if interrupted or result is None:
+                error_line(f"%chat: interrupted; the answer was stopped and {KEPT}.")
+            else:
+                error_line(f"%chat: {result.error}" + (f" ({KEPT})" if result.content else ""))
+            return
+        self._finish(live, options.format, result, model)
+
+    def _stream(
+        self, client: Client, live: LiveOutput, prompt: str, request: dict[str, Any]
+    ) -> tuple[CompletionResult, bool]:
+        """The streamed answer, shown as it grows, and whether Ctrl-C stopped it."""
+        stream: CompletionStream | None = None
+        try:
+            stream = client.stream(prompt, **request)
+            self.session.used(stream.chat_id or "", request["model"])
+            live.show(stream.text)
+            for event in stream:
+                if isinstance(event, TextDelta):
+                    live.update(stream.text)
+            return stream.result(), False
+        except KeyboardInterrupt:
+            if stream is None or stream.message_id is None:
+                raise
+            try:
+                return stream.stop(), True
+            except ChatError:  # it ended meanwhile
+                return stream.result(), True
+        except ChatError as error:
+            if stream is None or error.code not in ("upstream_error", "transport"):
+                raise
+            return stream.result(), False
+        finally:
+            if stream is not None:
+                stream.close()
+
+    def _finish(self, live: LiveOutput, format: str, result: CompletionResult, model: str) -> None:
+        text = result.content
+        if format == "code":
+            code = code_of(text)
+            self.shell.set_next_input(code, replace=False)
+            lines = len(code.splitlines())
+            note = (
+                f"{model} wrote {lines} line{'s' if lines != 1 else ''} of code: see the next cell."
+            )
+            live.replace({"text/markdown": f"*{note}*", "text/plain": note})
+        elif format == "json":
+            live.show(text)
+            try:
+                value = json_of(text)
+            except ValueError as error:
+                error_line(f"%chat: the answer is not JSON ({error}).")
+                return
+            live.replace({"application/json": value, "text/plain": json.dumps(value, indent=2)})
+        else:
+            live.show(text)
+
+
+def _stop_running(client: Client, chat_id: str | None) -> CompletionResult | None:
+    """After Ctrl-C before an answer's id was known: stop what is being written in the chat."""
+    if chat_id is None:
+        return None
+    result = None
+    try:
+        for running in client.running():
+            if running.chat_id == chat_id:
+                result = client.stop_completion(running.message_id)
+    except ChatError:
+        pass
+    return result

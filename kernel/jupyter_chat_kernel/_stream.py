@@ -1,0 +1,270 @@
+"""A streamed answer: Server-Sent Events read into typed events, blocking or async.
+
+The server sends ``start`` (where the answer is stored), then ``delta`` and ``usage`` events
+carrying only what is new, then ``done`` or ``error``. Both stream classes read the same events
+through ``_Answer``, which also keeps the answer so far, so a stream that ends badly still says
+what was written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import httpx
+
+from ._errors import ChatError
+from ._types import CompletionDone, CompletionEvent, CompletionResult, CompletionStart, TextDelta
+from ._types import Usage as UsageEvent
+
+
+class _EventReader:
+    """Turns the lines of an event stream into (event name, data) pairs."""
+
+    def __init__(self) -> None:
+        self._name = "message"
+        self._data: list[str] = []
+
+    def feed(self, line: str) -> tuple[str, str] | None:
+        if not line:
+            name, data = self._name, self._data
+            self._name, self._data = "message", []
+            return (name, "\n".join(data)) if data else None
+        if line.startswith(":"):
+            return None
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "event":
+            self._name = value
+        elif field == "data":
+            self._data.append(value)
+        return None
+
+
+class _Answer:
+    """What the events said so far: ids, text, status, usage; and how to stop the answer."""
+
+    _async = False
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        where: str,
+        stop: Callable[[str], Any],
+        on_transport_error: Callable[[httpx.TransportError], ChatError],
+    ) -> None:
+        self._response = response
+        self._where = where
+        self._stop = stop
+        self._transport_error = on_transport_error
+        self._pending: list[CompletionEvent] = []
+        self._lines: Any = response.aiter_lines() if self._async else response.iter_lines()
+        self._reader = _EventReader()
+        self._parts: list[str] = []
+        self.start: CompletionStart | None = None
+        self.status: str = "running"
+        self.finish_reason: str | None = None
+        self.usage: UsageEvent | None = None
+        self.error: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The answer so far."""
+        return "".join(self._parts)
+
+    @property
+    def chat_id(self) -> str | None:
+        return self.start.chat_id if self.start else None
+
+    @property
+    def message_id(self) -> str | None:
+        return self.start.message_id if self.start else None
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "running"
+
+    def _line(self, line: str) -> CompletionEvent | None:
+        pair = self._reader.feed(line)
+        if pair is None:
+            return None
+        name, raw = pair
+        try:
+            data = json.loads(raw)
+            return self._event(name, data)
+        except ChatError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ChatError(
+                None, "bad_response", f"{self._where} sent an event that cannot be read: {name}."
+            ) from None
+
+    def _event(self, name: str, data: Any) -> CompletionEvent | None:
+        if name == "start":
+            event = CompletionStart.from_json(data)
+            self.start = event
+            self._parts = [event.content] if event.content else []
+            return event
+        if name == "delta":
+            delta = TextDelta.from_json(data)
+            self._parts.append(delta.text)
+            return delta
+        if name == "usage":
+            self.usage = UsageEvent.from_json(data)
+            return self.usage
+        if name == "done":
+            done = CompletionDone.from_json(data)
+            self.status, self.finish_reason = done.status, done.finish_reason
+            self.usage = done.usage or self.usage
+            return done
+        if name == "error":
+            self.status = "error"
+            self.error = str(data.get("message") or "The model failed.")
+            self._parts = [str(data.get("content") or self.text)]
+            raise ChatError(None, "upstream_error", self.error)
+        return None  # an event of a newer server: ignored
+
+    def _message_to_stop(self) -> str:
+        if self.message_id is None:
+            raise ChatError(None, "not_started", "The answer had not started.")
+        return self.message_id
+
+    def _stopped(self, result: CompletionResult) -> CompletionResult:
+        self.status, self._parts = result.status, [result.content]
+        return result
+
+    def _ended_early(self) -> ChatError:
+        self.status = "error"
+        self.error = (
+            f"The answer's stream from {self._where} ended early; what was written is kept "
+            "in the chat."
+        )
+        return ChatError(None, "transport", self.error)
+
+    def result(self) -> CompletionResult:
+        """The answer as a CompletionResult (status ``running`` while it is not finished)."""
+        usage = self.usage
+        return CompletionResult(
+            chat_id=self.chat_id or "",
+            user_message_id=self.start.user_message_id if self.start else None,
+            message_id=self.message_id or "",
+            content=self.text,
+            status=self.status,  # type: ignore[arg-type]
+            finish_reason=self.finish_reason,
+            usage=None
+            if usage is None
+            else {k: v for k, v in vars(usage).items() if isinstance(v, int)},
+            error=self.error,
+        )
+
+
+class CompletionStream(_Answer):
+    """An answer being written, as a blocking iterator of events.
+
+    Iterating yields ``CompletionStart``, ``TextDelta`` (new text only), ``Usage`` and finally
+    ``CompletionDone``; a model failure raises ChatError (code ``upstream_error``) after the
+    partial answer, which stays in ``text`` and in the chat. ``chat_id`` and ``message_id``
+    are known as soon as the stream is returned. ``stop()`` ends the answer on the server.
+    Use it as a context manager, or call ``close()``.
+    """
+
+    def _open(self) -> CompletionStream:
+        try:
+            # The start event comes at once: read it now, so that the ids are known.
+            while self.start is None:
+                event = self._next()
+                if event is not None:
+                    self._pending.append(event)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _next(self) -> CompletionEvent | None:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            raise self._ended_early() from None
+        except httpx.TransportError as error:
+            raise self._transport_error(error) from None
+        return self._line(line)
+
+    def __iter__(self) -> Iterator[CompletionEvent]:
+        try:
+            while self._pending:
+                yield self._pending.pop(0)
+            while not self.finished:
+                event = self._next()
+                if event is not None:
+                    yield event
+        finally:
+            if self.finished:
+                self.close()
+
+    def __enter__(self) -> CompletionStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop reading; the answer goes on being written on the server unless stopped."""
+        self._response.close()
+
+    def stop(self) -> CompletionResult:
+        """Stop the answer on the server, keeping what was written; returns it."""
+        self.close()
+        return self._stopped(self._stop(self._message_to_stop()))
+
+
+class AsyncCompletionStream(_Answer):
+    """The same as CompletionStream, for ``async for``; create it with ``await``."""
+
+    _async = True
+
+    async def _open(self) -> AsyncCompletionStream:
+        try:
+            while self.start is None:
+                event = await self._next()
+                if event is not None:
+                    self._pending.append(event)
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def _next(self) -> CompletionEvent | None:
+        try:
+            line = await self._lines.__anext__()
+        except StopAsyncIteration:
+            raise self._ended_early() from None
+        except httpx.TransportError as error:
+            raise self._transport_error(error) from None
+        return self._line(line)
+
+    async def __aiter__(self) -> AsyncIterator[CompletionEvent]:
+        try:
+            while self._pending:
+                yield self._pending.pop(0)
+            while not self.finished:
+                event = await self._next()
+                if event is not None:
+                    yield event
+        finally:
+            if self.finished:
+                await self.aclose()
+
+    async def __aenter__(self) -> AsyncCompletionStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+    async def stop(self) -> CompletionResult:
+        """Stop the answer on the server, keeping what was written; returns it."""
+        await self.aclose()
+        return self._stopped(await self._stop(self._message_to_stop()))

@@ -1,0 +1,229 @@
+"""``ChatWidget``: a chat of the server in a notebook output, as an anywidget.
+
+The front end (``static/widget.js``) shows a model selector, the messages and an input; it
+sends ``{"type": "ask" | "stop" | "new"}`` messages, and the kernel answers by changing traits.
+Answers stream in a background thread, so the kernel stays free while a model writes, and the
+``messages`` trait is replaced at most every ``update_interval`` seconds as text arrives.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ._client import Client
+from ._errors import ChatError
+from ._session import MODEL_ENV
+from ._types import MessageOut, TextDelta
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _message(message: MessageOut) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "role": message.role,
+        "content": message.content,
+        "model": message.model,
+        "status": str(message.meta.get("status") or "done"),
+    }
+
+
+def _last_model(messages: list[dict[str, Any]]) -> str | None:
+    for message in reversed(messages):
+        if message["role"] == "assistant" and message.get("model"):
+            return message["model"]
+    return None
+
+
+class ChatWidget(anywidget.AnyWidget):
+    """A chat with a model, in a notebook output; works on the server's chats.
+
+    ``ChatWidget()`` starts a new chat on the first question; ``ChatWidget(chat_id=...)``
+    continues one (the Chats panel's, for example). ``chat_id``, ``model``, ``messages`` and
+    ``busy`` are observable traits, so ``observe`` and ``ipywidgets.link`` work with them.
+    """
+
+    _esm = STATIC / "widget.js"
+    _css = STATIC / "widget.css"
+
+    chat_id = traitlets.Unicode(None, allow_none=True, help="The chat shown").tag(sync=True)
+    model = traitlets.Unicode("", help="The model that answers next").tag(sync=True)
+    models = traitlets.List(traitlets.Unicode(), help="Models to choose from").tag(sync=True)
+    messages = traitlets.List(
+        traitlets.Dict(), help="The chat's messages: id, role, content, model, status"
+    ).tag(sync=True)
+    busy = traitlets.Bool(False, help="True while an answer is being written").tag(sync=True)
+    error = traitlets.Unicode("", help="The last problem, in one line").tag(sync=True)
+    title = traitlets.Unicode("", help="The chat's title").tag(sync=True)
+
+    def __init__(
+        self,
+        chat_id: str | None = None,
+        model: str | None = None,
+        *,
+        client: Client | None = None,
+        tail: int = 100,
+        update_interval: float = 0.1,
+        **kwargs: Any,
+    ) -> None:
+        self.tail = tail
+        self.update_interval = update_interval
+        self._thread: threading.Thread | None = None
+        self._answer_id: str | None = None
+        self._stop_asked = False
+        self._own_chat: str | None = None
+        self._owns_client = client is None
+        self._client = client
+        # Everything is read before the widget exists, so that its first state is whole.
+        state: dict[str, Any] = {"chat_id": chat_id}
+        try:
+            if self._client is None:
+                self._client = Client()
+            state["models"] = [m.id for m in self._client.models().items]
+            if chat_id:
+                detail = self._client.chat(chat_id, tail=tail)
+                state["title"] = detail.title
+                state["messages"] = [_message(m) for m in detail.messages]
+            state["model"] = (
+                model
+                or os.environ.get(MODEL_ENV)
+                or _last_model(state.get("messages", []))
+                or next(iter(state["models"]), "")
+            )
+        except ChatError as error:
+            state["error"] = str(error)
+        super().__init__(**state, **kwargs)
+        self.on_msg(self._on_front_end)
+        self.observe(self._chat_changed, names="chat_id")
+
+    # -- what Python code calls ------------------------------------------------------------
+
+    def ask(self, content: str) -> None:
+        """Send ``content`` and stream the answer in the background (see ``wait``)."""
+        if self.busy:
+            self.error = "An answer is being written: wait for it, or stop it."
+            return
+        if not content.strip():
+            return
+        if self._client is None or not self.model:
+            self.error = self.error or "No model to ask: the server lists none."
+            return
+        self.error = ""
+        self._stop_asked = False
+        self.busy = True
+        question = {"id": None, "role": "user", "content": content, "model": None}
+        self.messages = [*self.messages, {**question, "status": "done"}]
+        self._thread = threading.Thread(
+            target=self._answer, args=(content, self.model), name="chat-widget", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the answer being written; what was written is kept."""
+        self._stop_asked = self.busy  # honoured as soon as the answer has an id
+        answer = self._answer_id
+        if answer is not None and self._client is not None:
+            try:
+                self._client.stop_completion(answer)
+            except ChatError as error:
+                if error.status != 404:  # 404: it had just ended
+                    self.error = str(error)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the answer being written; False if it is still going after ``timeout``."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return not self.busy
+
+    def new_chat(self) -> None:
+        """Start over: the next question makes a new chat."""
+        self.chat_id = None
+
+    def close(self) -> None:
+        self.stop()
+        super().close()
+        if self._owns_client and self._client is not None:
+            self._client.close()
+
+    # -- the rest ----------------------------------------------------------------------------
+
+    def _on_front_end(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ask":
+            self.ask(str(content.get("content") or ""))
+        elif kind == "stop":
+            self.stop()
+        elif kind == "new":
+            self.new_chat()
+
+    def _chat_changed(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None and change["new"] == self._own_chat:
+            return  # the chat an answer just made: its messages are here already
+        self._load(change["new"])
+
+    def _load(self, chat_id: str | None) -> None:
+        if chat_id is None or self._client is None:
+            self.messages, self.title = [], ""
+            return
+        try:
+            detail = self._client.chat(chat_id, tail=self.tail)
+        except ChatError as error:
+            self.error = str(error)
+            return
+        self.title = detail.title
+        self.messages = [_message(m) for m in detail.messages]
+
+    def _answer(self, content: str, model: str) -> None:
+        assert self._client is not None
+        shown = 0.0
+        answer: dict[str, Any] | None = None
+        stream = None
+        try:
+            stream = self._client.stream(content, model=model, chat_id=self.chat_id)
+            start = stream.start
+            assert start is not None
+            self._answer_id = start.message_id
+            if self.chat_id != start.chat_id:
+                self._own_chat = start.chat_id
+                self.chat_id = start.chat_id
+            question = {**self.messages[-1], "id": start.user_message_id}
+            answer = {
+                "id": start.message_id,
+                "role": "assistant",
+                "content": stream.text,
+                "model": start.model,
+                "status": "streaming",
+            }
+            self.messages = [*self.messages[:-1], question, answer]
+            if self._stop_asked:
+                self.stop()
+            for event in stream:
+                if (
+                    isinstance(event, TextDelta)
+                    and time.monotonic() - shown >= self.update_interval
+                ):
+                    shown = time.monotonic()
+                    self._show(start.chat_id, answer, stream.text, "streaming")
+            self._show(start.chat_id, answer, stream.text, stream.status)
+        except ChatError as error:
+            self.error = str(error)
+            if answer is not None and stream is not None and stream.start is not None:
+                self._show(stream.start.chat_id, answer, stream.text, "error")
+        finally:
+            if stream is not None:
+                stream.close()
+            self._answer_id = None
+            self.busy = False
+
+    def _show(self, chat_id: str, answer: dict[str, Any], text: str, status: str) -> None:
+        answer.update(content=text, status=status)
+        if self.chat_id == chat_id:  # not if another chat is shown meanwhile
+            self.messages = [*self.messages[:-1], dict(answer)]

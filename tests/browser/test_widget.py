@@ -1,0 +1,154 @@
+"""ChatWidget's front end in a real JupyterLab: a notebook shows the widget, a question typed
+into it streams its answer into the page, and the kernel's ``messages`` trait follows."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from chats_ui import open_lab
+from lab_process import LabServer
+from page_console import ConsoleErrors
+from playwright.sync_api import Page, expect
+
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+
+# 60 pieces, 20 ms apart: a bit over a second of visible streaming.
+MODEL = "fake-chat+delay-chunk-0.02+chunks-60"
+WIDGET = ".jck-chat"
+ANSWER = f"{WIDGET} .jck-message[data-role='assistant']"
+
+RECORD_ANSWERS = """() => {
+  window.__jckAnswers = [];
+  const list = document.querySelector('.jck-chat .jck-messages');
+  new MutationObserver(() => {
+    const answers = list.querySelectorAll(".jck-message[data-role='assistant'] .jck-content");
+    if (answers.length) window.__jckAnswers.push(answers[answers.length - 1].textContent);
+  }).observe(list, { subtree: true, childList: true, characterData: true });
+}"""
+
+RUN_IN_KERNEL = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code });
+  let out = '';
+  future.onIOPub = (msg) => {
+    if (msg.header.msg_type === 'stream') out += msg.content.text;
+    if (msg.header.msg_type === 'error') out += msg.content.traceback.join('\\n');
+  };
+  await future.done;
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def connected(lab_server: LabServer) -> Iterator[None]:
+    """The fake model server, connected to the shared lab for this module only."""
+    with UpstreamThread(models=(MODEL,)) as upstream:
+        status, created = lab_server.api(
+            "POST", "connections", {"kind": "openai", "base_url": upstream.openai_url}
+        )
+        assert status == 201, created
+        try:
+            yield
+        finally:
+            lab_server.api("DELETE", f"connections/{created['id']}")
+
+
+@pytest.fixture
+def notebook(lab_server: LabServer, connected: None) -> Iterator[str]:
+    path = f"widget-{uuid.uuid4().hex[:8]}.ipynb"
+    source = f"from jupyter_chat_kernel import ChatWidget\nw = ChatWidget(model={MODEL!r})\nw"
+    content = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "widget",
+                "metadata": {},
+                "source": source,
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
+    }
+    status, body = lab_server.request(
+        "PUT", f"api/contents/{path}", {"type": "notebook", "content": content}
+    )
+    assert status == 201, body
+    yield path
+    status, sessions = lab_server.request("GET", "api/sessions")
+    for session in json.loads(sessions):
+        if session["path"] == path:
+            lab_server.request("DELETE", f"api/sessions/{session['id']}")
+
+
+def test_the_widget_renders_streams_and_updates_its_messages_trait(
+    page: Page, lab_server: LabServer, notebook: str, console_errors: ConsoleErrors, artifacts
+):
+    errors_before = len(console_errors.messages)
+    open_lab(page, lab_server)
+    page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})", notebook)
+    page.wait_for_function(
+        """path => {
+          const widget = window.jupyterapp.shell.currentWidget;
+          const session = widget && widget.sessionContext && widget.sessionContext.session;
+          return widget.context.path === path && session && session.kernel
+            && session.kernel.connectionStatus === 'connected';
+        }""",
+        arg=notebook,
+        timeout=60_000,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    widget = page.locator(WIDGET)
+    expect(widget).to_be_visible(timeout=60_000)
+    expect(widget.locator(".jck-model")).to_have_value(MODEL)
+    expect(widget.locator(".jck-title")).to_have_text("New chat")
+    page.evaluate(RECORD_ANSWERS)
+
+    prompt = widget.locator(".jck-prompt")
+    prompt.fill("hello from the page")
+    prompt.press("Enter")
+
+    expect(widget.locator(".jck-message[data-role='user'] .jck-content")).to_have_text(
+        "hello from the page"
+    )
+    expect(widget.locator(".jck-send")).to_have_text("Stop")  # busy while it streams
+    answer = page.locator(f"{ANSWER}[data-status='done'] .jck-content")
+    expect(answer).to_have_text(re.compile(r"^You said: hello from the page\.*$"), timeout=30_000)
+    expect(widget.locator(".jck-send")).to_have_text("Send")
+    whole = answer.text_content()
+    seen = page.evaluate("() => window.__jckAnswers")
+    partial = {text for text in seen if text != whole}
+    assert len(partial) >= 2, f"the answer did not stream into the page: {seen}"
+    assert all(whole.startswith(text) for text in partial)
+    assert page.locator(f"{WIDGET} .jck-error").is_hidden()
+    widget.screenshot(path=artifacts / "widget.png")
+
+    # The kernel's side of the same widget: its traits, and the chat on the server.
+    out = page.evaluate(
+        RUN_IN_KERNEL,
+        "import json; print(json.dumps({'chat_id': w.chat_id, 'busy': w.busy, "
+        "'messages': [(m['role'], m['content'], m['status']) for m in w.messages]}))",
+    )
+    state = json.loads(out)
+    assert state["busy"] is False
+    assert state["messages"] == [
+        ["user", "hello from the page", "done"],
+        ["assistant", whole, "done"],
+    ]
+    status, chat = lab_server.api("GET", f"chats/{state['chat_id']}")
+    assert status == 200, chat
+    assert [m["content"] for m in chat["messages"]] == ["hello from the page", whole]
+
+    # A change made in Python shows in the page.
+    page.evaluate(RUN_IN_KERNEL, "w.new_chat()")
+    expect(widget.locator(".jck-message")).to_have_count(0)
+    assert console_errors.messages[errors_before:] == []
+    # Leave the page before its kernel is shut down, which the shared tab would log.
+    page.goto("about:blank")

@@ -1,0 +1,213 @@
+"""Models and completions through Client and AsyncClient, against the real server and the fake
+model server (which answers "You said: <the last user message>")."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from jupyter_chat_kernel import (
+    AsyncClient,
+    ChatError,
+    Client,
+    CompletionDone,
+    CompletionResult,
+    CompletionStart,
+    ModelList,
+    TextDelta,
+    Usage,
+)
+
+from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, STEADY_MODEL, sent_for
+
+
+@pytest.fixture
+def client(server, upstream):
+    with Client(server.url, server.token) as client:
+        yield client
+
+
+def test_models_lists_every_model_of_the_connection(client):
+    models = client.models()
+    assert isinstance(models, ModelList)
+    mine = {m.id: m for m in models.items if m.connection_name == "Fake"}
+    assert {MODEL, SLOW_MODEL, DOWN_MODEL} <= set(mine)
+    assert mine[MODEL].kind == "openai" and mine[MODEL].preset is None
+
+
+def test_a_streamed_answer_is_typed_deltas_and_is_stored(client):
+    with client.stream("hello stream", model=MODEL) as stream:
+        assert stream.chat_id and stream.message_id  # known before the first delta
+        events = list(stream)
+    assert isinstance(events[0], CompletionStart)
+    assert isinstance(events[-1], CompletionDone) and events[-1].status == "done"
+    deltas = [e.text for e in events if isinstance(e, TextDelta)]
+    assert len(deltas) > 1 and "".join(deltas) == "You said: hello stream"
+    assert any(isinstance(e, Usage) for e in events)
+    assert stream.text == "You said: hello stream" and stream.status == "done"
+    result = stream.result()
+    assert (result.chat_id, result.message_id, result.status) == (
+        stream.chat_id,
+        stream.message_id,
+        "done",
+    )
+    assert result.usage and result.usage["completion_tokens"] == 4  # words
+    stored = client.chat(stream.chat_id).messages
+    assert [(m.role, m.content) for m in stored] == [
+        ("user", "hello stream"),
+        ("assistant", "You said: hello stream"),
+    ]
+    assert stored[1].id == stream.message_id and stored[1].meta["status"] == "done"
+
+
+def test_complete_continues_a_chat_with_system_and_params(client, upstream):
+    first = client.complete("first", model=MODEL)
+    assert isinstance(first, CompletionResult)
+    assert (first.status, first.content) == ("done", "You said: first")
+    second = client.complete(
+        "second",
+        model=MODEL,
+        chat_id=first.chat_id,
+        system="Be brief.",
+        params={"temperature": 0.1, "max_tokens": 20},
+    )
+    assert second.chat_id == first.chat_id
+    body = sent_for(upstream, "second")
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert [m["content"] for m in body["messages"][1:]] == [
+        "first",
+        "You said: first",
+        "second",
+    ]
+    assert (body["temperature"], body["max_tokens"]) == (0.1, 20)
+    again = client.complete(model=MODEL, chat_id=first.chat_id, regenerate=second.message_id)
+    assert again.user_message_id is None
+    siblings = client.chat(first.chat_id).messages[-1].sibling_ids
+    assert siblings == (second.message_id, again.message_id)
+
+
+def test_an_upstream_failure_raises_after_the_partial_answer(client):
+    stream = client.stream("anyone?", model=DOWN_MODEL)
+    with pytest.raises(ChatError) as caught:
+        list(stream)
+    assert caught.value.code == "upstream_error" and "503" in str(caught.value)
+    assert stream.status == "error" and stream.error == caught.value.message
+    result = client.complete("anyone?", model=DOWN_MODEL)
+    assert result.status == "error" and "503" in (result.error or "")
+
+
+def test_unknown_model_fails_at_once(client):
+    with pytest.raises(ChatError) as caught:
+        client.stream("hi", model="no-such-model")
+    assert caught.value.status == 404
+    assert "no-such-model" in caught.value.message
+    with pytest.raises(ValueError):
+        client.complete(model=MODEL)  # neither content nor regenerate
+
+
+def test_stop_keeps_what_was_written_and_attach_follows(client, server):
+    stream = client.stream("slowly", model=SLOW_MODEL)
+    running = client.running()
+    assert (stream.message_id, stream.chat_id) in [(r.message_id, r.chat_id) for r in running]
+    texts = iter(stream)
+    while len(stream.text) < 12:
+        next(texts)
+    with Client(server.url, server.token) as other:
+        follower = other.attach(stream.message_id)
+        first = next(iter(follower))
+        assert isinstance(first, CompletionStart)
+        assert first.content and "You said: slowly".startswith(first.content[:16])
+        result = stream.stop()
+        assert result.status == "stopped" and result.content.startswith("You said: sl")
+        assert len(result.content) < 200
+        rest = list(follower)
+    assert isinstance(rest[-1], CompletionDone) and rest[-1].status == "stopped"
+    assert follower.text == result.content
+    stored = client.chat(stream.chat_id).messages[-1]
+    assert (stored.content, stored.meta["status"]) == (result.content, "stopped")
+    assert client.running() == ()
+    with pytest.raises(ChatError) as caught:
+        client.attach(stream.message_id)
+    assert caught.value.status == 404
+
+
+def test_a_stream_can_be_stopped_from_another_thread(client):
+    stream = client.stream("from elsewhere", model=SLOW_MODEL)
+    timer = threading.Timer(0.3, client.stop_completion, args=(stream.message_id,))
+    timer.start()
+    events = list(stream)
+    timer.join()
+    assert isinstance(events[-1], CompletionDone) and events[-1].status == "stopped"
+    assert 0 < len(stream.text) < 200
+
+
+@pytest.mark.asyncio
+async def test_async_client_streams_completes_and_stops(server, upstream):
+    async with AsyncClient(server.url, server.token) as client:
+        models = await client.models()
+        assert MODEL in {m.id for m in models.items}
+        stream = await client.stream("async hello", model=MODEL)
+        events = [event async for event in stream]
+        assert isinstance(events[0], CompletionStart) and isinstance(events[-1], CompletionDone)
+        assert stream.text == "You said: async hello"
+        result = await client.complete("more", model=MODEL, chat_id=stream.chat_id)
+        assert (result.chat_id, result.content) == (stream.chat_id, "You said: more")
+
+        slow = await client.stream("slowly", model=SLOW_MODEL)
+        follower = await client.attach(slow.message_id)
+        async for _ in slow:
+            if len(slow.text) >= 12:
+                break
+        stopped = await slow.stop()
+        assert stopped.status == "stopped"
+        rest = [event async for event in follower]
+        assert isinstance(rest[-1], CompletionDone) and rest[-1].status == "stopped"
+        assert follower.text == stopped.content
+        assert await client.running() == ()
+        await asyncio.sleep(0)
+
+
+SSE = {"Content-Type": "text/event-stream"}
+START = b'event: start\ndata: {"chat_id": "c", "message_id": "m", "model": "x"}\n\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        # comments, multi-line data, an event of a newer server: all read or skipped
+        (
+            START + b': keep-alive\n\nevent: delta\ndata: {"text":\ndata: "a"}\n\n'
+            b'event: novel\ndata: {}\n\nevent: done\ndata: {"status": "done"}\n\n',
+            None,
+        ),
+        (START + b"event: delta\ndata: not json\n\n", "bad_response"),
+        (START + b'event: delta\ndata: {"text": "cut"}\n\n', "transport"),
+        (b"", "transport"),
+    ],
+    ids=["tolerant", "garbage", "ended-early", "empty"],
+)
+def test_reading_the_event_stream(fake_server, body, code):
+    url = fake_server(lambda method, path, headers: (200, SSE, body))
+    with Client(url, "t") as client:
+        if code is None:
+            stream = client.stream("q", model="x")
+            assert [type(e).__name__ for e in stream] == [
+                "CompletionStart",
+                "TextDelta",
+                "CompletionDone",
+            ]
+            assert stream.text == "a"
+            return
+        with pytest.raises(ChatError) as caught:
+            list(client.stream("q", model="x"))
+        assert caught.value.code == code
+
+
+def test_answers_may_take_longer_than_the_clients_timeout(server, upstream):
+    # STEADY_MODEL takes about 0.8 s; the timeout still bounds everything else.
+    with Client(server.url, server.token, timeout=0.3) as client:
+        result = client.complete("patience", model=STEADY_MODEL)
+        assert result.status == "done" and result.content.startswith("You said: patience")
+        with client.stream("more patience", model=STEADY_MODEL) as stream:
+            assert list(stream)[-1].status == "done"

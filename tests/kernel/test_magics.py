@@ -1,0 +1,395 @@
+"""%chat, %%chat and %chat_models in a real IPython kernel, against the real server and a fake
+model server that echoes the last user message ("You said: ...")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, STEADY_MODEL, sent_for
+from .kernel_session import KernelSession, Run
+
+pytest.importorskip("ipykernel")
+pytest.importorskip("jupyter_client")
+
+NOTEBOOK = "project/analysis.ipynb"
+
+
+@pytest.fixture(scope="module")
+def kernel(server, upstream) -> Iterator[KernelSession]:
+    session = KernelSession(server, NOTEBOOK)
+    try:
+        loaded = session.execute("%load_ext jupyter_chat_kernel")
+        assert loaded.status == "ok", loaded.errors
+        yield session
+    finally:
+        session.close()
+
+
+def chat(kernel: KernelSession, code: str) -> Run:
+    run = kernel.execute(code)
+    assert run.status == "ok", run.errors
+    assert not run.errors
+    return run
+
+
+def one_line(run: Run) -> str:
+    """The single stderr line a failure gives, with no traceback anywhere."""
+    assert run.status == "ok" and not run.errors, run.errors
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    return lines[0]
+
+
+def markdown(run: Run) -> str:
+    data = run.final()
+    assert "text/markdown" in data, data
+    return data["text/markdown"]
+
+
+def chat_detail(api: httpx.Client, chat_id: str) -> dict:
+    answer = api.get(f"chats/{chat_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def notebook_chats(api: httpx.Client) -> list[dict]:
+    """The chats tagged for the test notebook, newest first."""
+    return [
+        item
+        for item in api.get("chats", params={"limit": 200}).json()["items"]
+        if any(tag.startswith("notebook:analysis.ipynb#") for tag in item["tags"])
+    ]
+
+
+def notebook_chat(api: httpx.Client) -> dict:
+    """The newest chat tagged for the test notebook."""
+    tagged = notebook_chats(api)
+    assert tagged, "no chat is tagged for the notebook"
+    return chat_detail(api, tagged[0]["id"])
+
+
+def test_line_magic_streams_markdown_updated_in_place(kernel):
+    run = chat(kernel, f"%chat -m {STEADY_MODEL} hello there")
+    shown = run.displays()
+    assert shown[0]["type"] == "display_data"
+    display_id = shown[0]["transient"]["display_id"]
+    updates = [d for d in shown[1:] if d["type"] == "update_display_data"]
+    assert len(updates) >= 2, "the answer was not shown as it streamed"
+    assert all(d["transient"]["display_id"] == display_id for d in updates)
+    texts = [d["data"]["text/markdown"] for d in updates]
+    assert texts[-1].startswith("You said: hello there")
+    # Each update shows more of the answer, each a prefix of the last.
+    assert all(texts[-1].startswith(text) for text in texts)
+    assert len(set(texts)) >= 2
+    assert run.stderr == ""
+
+
+def test_cells_continue_the_notebooks_chat_which_the_server_shows(kernel, api, upstream):
+    first = chat(kernel, f"%chat -m {MODEL} remember the number seven")
+    assert markdown(first) == "You said: remember the number seven"
+    second = chat(kernel, "%%chat\nwhat number was it?")  # the model sticks
+    assert markdown(second) == "You said: what number was it?"
+
+    detail = notebook_chat(api)
+    assert detail["title"] == "analysis.ipynb"
+    contents = [(m["role"], m["content"]) for m in detail["messages"]]
+    assert contents[-4:] == [
+        ("user", "remember the number seven"),
+        ("assistant", "You said: remember the number seven"),
+        ("user", "what number was it?"),
+        ("assistant", "You said: what number was it?"),
+    ]
+    assert detail["messages"][-1]["model"] == MODEL
+    # The model was sent the whole conversation.
+    sent = sent_for(upstream, "what number was it?")["messages"]
+    assert [m["content"] for m in sent[-3:]] == [
+        "remember the number seven",
+        "You said: remember the number seven",
+        "what number was it?",
+    ]
+
+    # The panel continues the same chat, and the notebook sees what it said.
+    answer = api.post(
+        "chat/completions",
+        json={
+            "model": MODEL,
+            "chat_id": detail["id"],
+            "content": "from the panel",
+            "stream": False,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    chat(kernel, "%chat and from the notebook")
+    sent = [m["content"] for m in sent_for(upstream, "and from the notebook")["messages"]]
+    assert sent[-3:] == ["from the panel", "You said: from the panel", "and from the notebook"]
+
+
+def test_chat_option_new_last_and_id(kernel, api):
+    new = chat(kernel, f"%chat -m {MODEL} --chat new a fresh start")
+    assert markdown(new) == "You said: a fresh start"
+    fresh = notebook_chat(api)  # the newest chat of the notebook is the one just made
+    assert [m["content"] for m in fresh["messages"]] == ["a fresh start", "You said: a fresh start"]
+    chat(kernel, "%chat and then")
+    assert len(chat_detail(api, fresh["id"])["messages"]) == 4
+
+    other = api.post("chats", json={"title": "made in the panel", "messages": []}).json()
+    chat(kernel, f"%chat --chat {other['id']} over here")
+    assert [m["content"] for m in chat_detail(api, other["id"])["messages"]] == [
+        "over here",
+        "You said: over here",
+    ]
+    newest = api.post("chats", json={"title": "newest", "messages": []}).json()
+    chat(kernel, "%chat --chat last on the newest")
+    assert len(chat_detail(api, newest["id"])["messages"]) == 2
+    chat(kernel, "%chat still there")  # --chat sticks for the cells that follow
+    assert len(chat_detail(api, newest["id"])["messages"]) == 4
+
+    line = one_line(chat(kernel, "%chat --chat no-such-chat hello"))
+    assert line.startswith("%chat: No chat with id 'no-such-chat'")
+    chat(kernel, f"%chat --chat {fresh['id']} back home")
+    assert len(chat_detail(api, fresh["id"])["messages"]) == 6
+
+
+def test_system_prompt_and_parameters_reach_the_model(kernel, upstream):
+    run = chat(
+        kernel,
+        f'%chat -m {MODEL} --system "Be brief." --temperature 0.3 --top-p 0.9 --max-tokens 50 '
+        '--seed 7 --stop END -p presence_penalty=0.5 -p mirostat=2 what\'s up, "doc"?',
+    )
+    assert markdown(run) == 'You said: what\'s up, "doc"?'
+    body = sent_for(upstream, 'what\'s up, "doc"?')
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert body["messages"][-1]["content"] == 'what\'s up, "doc"?'
+    for name, value in {
+        "temperature": 0.3,
+        "top_p": 0.9,
+        "max_tokens": 50,
+        "seed": 7,
+        "stop": ["END"],
+        "presence_penalty": 0.5,
+        "mirostat": 2,
+    }.items():
+        assert body[name] == value, name
+
+
+def test_interpolation_of_values_history_and_truncation(kernel):
+    chat(kernel, "x = 41 + 1\nbig = 'z' * 10_000\nx")
+    history = kernel.execute("print(len(In) - 1)").stdout.strip()
+    cell = int(history) - 1  # the cell that set x
+    answer = markdown(
+        chat(
+            kernel,
+            "%%chat\nx is {x}, the cell was {In["
+            + str(cell)
+            + "]} and gave {Out["
+            + str(cell)
+            + "]}; long: {big}; literal {{x}}, unknown {nothing_here}, a dict {'a': 1}",
+        )
+    )
+    assert answer.startswith("You said: x is 42, the cell was \n```python\nx = 41 + 1\n")
+    assert "and gave 42;" in answer
+    assert "z" * 4000 + "… [truncated: 6,000 more characters]" in answer
+    assert "literal {x}, unknown {nothing_here}, a dict {'a': 1}" in answer
+
+
+def test_a_dataframe_becomes_its_shape_dtypes_and_head(kernel):
+    ready = kernel.execute(
+        "import pandas as pd\n"
+        "df = pd.DataFrame({'city': ['Oslo', 'Lima'] * 50, 'temp': range(100)})"
+    )
+    if "ModuleNotFoundError" in "".join(ready.errors):
+        pytest.skip("pandas is not installed in the kernel")
+    answer = markdown(chat(kernel, "%chat -m fake-chat describe {df}"))
+    assert "pandas DataFrame, shape (100, 2)" in answer
+    assert "dtypes:" in answer and "temp" in answer and "int64" in answer
+    assert "head():" in answer and "Oslo" in answer
+    assert "99" not in answer.split("head():")[1], "only the head is sent"
+
+
+def test_err_is_the_last_exception_with_its_traceback(kernel):
+    failed = kernel.execute("def broken():\n    return 1 / 0\nbroken()")
+    assert failed.status == "error"
+    answer = markdown(chat(kernel, "%chat why does this fail? {Err}"))
+    assert "Traceback (most recent call last)" in answer
+    assert "return 1 / 0" in answer
+    assert answer.rstrip().rstrip("`").rstrip().endswith("ZeroDivisionError: division by zero")
+
+
+def test_format_code_puts_the_code_into_the_next_cell(kernel):
+    run = chat(kernel, "%%chat -f code\nHere:\n```python\nprint('{x}')\n```")
+    [payload] = [p for p in run.payloads if p["source"] == "set_next_input"]
+    assert payload["text"] == "print('{x}')"  # nothing in code fences is interpolated
+    assert payload["replace"] is False
+    final = run.final()
+    assert "next cell" in final["text/markdown"] and "print(" not in final["text/markdown"]
+
+
+def test_format_json_text_and_no_stream(kernel):
+    data = chat(kernel, "%chat -f json three colours").final()
+    assert data["application/json"] == {"reply": "You said: three colours"}
+
+    text = chat(kernel, "%chat -f text plain please").final()
+    assert text == {"text/plain": "You said: plain please"}
+
+    run = chat(kernel, f"%chat --no-stream -m {STEADY_MODEL} all at once")
+    shown = run.displays()
+    assert [d["type"] for d in shown] == ["display_data", "update_display_data"]
+    assert shown[-1]["data"]["text/markdown"].startswith("You said: all at once")
+
+
+def test_chat_models_lists_the_servers_models(kernel):
+    run = chat(kernel, "%chat_models")
+    [shown] = run.displays()
+    table = shown["data"]["text/markdown"]
+    for model in (MODEL, SLOW_MODEL, DOWN_MODEL):
+        assert f"| {model} |" in table.replace("\\|", "|")
+    assert "Fake" in shown["data"]["text/plain"]
+
+
+def test_help_and_bad_options(kernel):
+    assert "--format" in chat(kernel, "%chat -h").stdout
+    assert "invalid choice: 'yaml'" in one_line(chat(kernel, "%chat -f yaml hi"))
+    assert "no prompt" in one_line(chat(kernel, "%chat -m fake-chat"))
+    assert "{x.nope}" in one_line(chat(kernel, "%chat tell me {x.nope}"))
+
+
+def test_unknown_model_is_one_line(kernel, upstream):
+    run = chat(kernel, "%chat -m no-such-model hello")
+    assert "Unknown model 'no-such-model'" in one_line(run)
+    assert run.displays() == [], "nothing but the line"
+    chat(kernel, f"%chat -m {MODEL} ok")
+    assert one_line(chat(kernel, "%chat -m no-such-model hello")).startswith("%chat: Unknown")
+    assert markdown(chat(kernel, "%chat still ok")) == "You said: still ok"
+    assert sent_for(upstream, "still ok")["model"] == MODEL, "a model that failed does not stick"
+
+
+def test_upstream_down_is_one_line_and_the_chat_keeps_the_question(kernel, api):
+    run = chat(kernel, f"%chat -m {DOWN_MODEL} are you there?")
+    line = one_line(run)
+    assert line.startswith("%chat: ") and "503" in line
+    assert run.final() == {"text/plain": ""}, "the waiting mark is gone"
+    messages = notebook_chat(api)["messages"]
+    assert messages[-2]["content"] == "are you there?"
+    assert messages[-1]["meta"]["status"] == "error"
+    chat(kernel, f"%chat -m {MODEL} back to normal")
+
+
+def test_interrupt_stops_the_answer_and_keeps_what_was_written(kernel, api):
+    msg_id = kernel.start(f"%chat -m {SLOW_MODEL} take your time")
+
+    def partial_shown(messages):
+        return any(
+            m["msg_type"] == "update_display_data"
+            and m["content"]["data"].get("text/markdown", "").startswith("You said")
+            for m in messages
+        )
+
+    messages = kernel.collect(msg_id, until=partial_shown, timeout=30)
+    kernel.interrupt()
+    messages += kernel.collect(msg_id, timeout=30)
+    reply = kernel.reply(msg_id)
+    run = Run(reply, messages)
+    line = one_line(run)
+    assert "interrupted" in line and "kept" in line
+    shown = run.final()["text/markdown"]
+    stored = notebook_chat(api)["messages"][-1]
+    assert stored["meta"]["status"] == "stopped"
+    assert stored["content"] == shown
+    whole = "You said: take your time".ljust(200, ".")  # 200 one-character pieces
+    assert whole.startswith(shown) and len(shown) >= len("You said")
+    assert len(shown) < len(whole), "the answer was stopped before its end"
+    assert api.get("chat/completions").json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"JUPYTER_RUNTIME_DIR": "/nonexistent/runtime"}, "No Jupyter server found"),
+        ({"JUPYTER_CHAT_URL": "http://127.0.0.1:9/"}, "Cannot reach the Jupyter server"),
+        ({"JUPYTER_CHAT_TOKEN": "wrong"}, "refused the token"),
+    ],
+    ids=["no-server", "unreachable", "bad-token"],
+)
+def test_connection_problems_are_one_line(kernel, env, expected):
+    setup = "import os\n" + "".join(f"os.environ[{k!r}] = {v!r}\n" for k, v in env.items())
+    undo = "".join(f"os.environ.pop({k!r}, None)\n" for k in env)
+    saved = "_saved = dict(os.environ)\n"
+    try:
+        chat(kernel, "import os\n" + saved + setup + "%reload_ext jupyter_chat_kernel")
+        line = one_line(chat(kernel, f"%chat -m {MODEL} hello"))
+        assert expected in line, line
+        assert one_line(chat(kernel, "%chat_models")).startswith("%chat_models: ")
+    finally:
+        chat(
+            kernel,
+            undo + "os.environ.update(_saved)\n%reload_ext jupyter_chat_kernel",
+        )
+    assert markdown(chat(kernel, f"%chat -m {MODEL} hello again")) == "You said: hello again"
+
+
+def test_a_kernel_without_a_notebook_keeps_one_chat(server, upstream, api):
+    bare = KernelSession(server, None)
+    try:
+        chat(bare, "%load_ext jupyter_chat_kernel")
+        chat(bare, f"%chat -m {MODEL} first")
+        chat(bare, "%chat second")
+        found = [c for c in api.get("chats", params={"q": "first", "limit": 50}).json()["items"]]
+        contents = [[m["content"] for m in chat_detail(api, c["id"])["messages"]] for c in found]
+        assert ["first", "You said: first", "second", "You said: second"] in contents
+    finally:
+        bare.close()
+
+
+def test_json_output_is_valid_json(kernel):
+    data = chat(kernel, "%chat -f json more colours").final()
+    assert json.loads(data["text/plain"]) == data["application/json"]
+
+
+def test_a_question_mark_ends_a_question_not_a_help_request(kernel):
+    assert markdown(chat(kernel, f"%chat -m {MODEL} is it?")) == "You said: is it?"
+    assert markdown(chat(kernel, "x = 1\nif x:\n    %chat and this?")) == "You said: and this?"
+
+
+def test_a_chat_deleted_in_the_panel_is_started_again(kernel, api):
+    chat(kernel, f"%chat -m {MODEL} before")
+    tagged = notebook_chats(api)
+    for gone in tagged:
+        assert api.delete(f"chats/{gone['id']}").status_code == 204
+    assert markdown(chat(kernel, "%chat after")) == "You said: after"
+    [again] = notebook_chats(api)
+    assert again["id"] not in {gone["id"] for gone in tagged}
+    assert again["title"] == "analysis.ipynb"
+    detail = chat_detail(api, again["id"])
+    assert [m["content"] for m in detail["messages"]] == ["after", "You said: after"]
+
+
+def test_the_notebooks_chat_survives_a_kernel_restart(kernel, api):
+    chat(kernel, f"%chat -m {MODEL} before the restart")
+    before = notebook_chat(api)
+    kernel.restart()
+    chat(kernel, "%load_ext jupyter_chat_kernel")
+    chat(kernel, f"%chat -m {MODEL} after the restart")
+    after = notebook_chat(api)
+    assert after["id"] == before["id"]
+    assert [m["content"] for m in after["messages"][-4:]] == [
+        "before the restart",
+        "You said: before the restart",
+        "after the restart",
+        "You said: after the restart",
+    ]
+
+
+def test_the_default_model_comes_from_ipython_config(kernel, upstream):
+    try:
+        chat(
+            kernel, f"%reload_ext jupyter_chat_kernel\n%config ChatMagics.model = {STEADY_MODEL!r}"
+        )
+        assert markdown(chat(kernel, "%chat configured")).startswith("You said: configured")
+        assert sent_for(upstream, "configured")["model"] == STEADY_MODEL
+    finally:
+        chat(kernel, "%config ChatMagics.model = ''\n%reload_ext jupyter_chat_kernel")

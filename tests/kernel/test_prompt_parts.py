@@ -1,0 +1,143 @@
+"""The pure parts of the magics: options, {expr} interpolation, reading code and JSON out of an
+answer, the notebook's tag. No server needed."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from jupyter_chat_kernel._display import code_of, json_of
+from jupyter_chat_kernel._interpolate import InterpolationError, interpolate
+from jupyter_chat_kernel._options import OptionError, parse
+from jupyter_chat_kernel._session import notebook_tag
+
+
+def test_options_come_first_and_the_prompt_is_kept_as_written():
+    options = parse("""-m gpt-x --system "Be brief." -f code --no-stream what's "this"?  """)
+    assert (options.model, options.system, options.format, options.stream) == (
+        "gpt-x",
+        "Be brief.",
+        "code",
+        False,
+    )
+    assert options.prompt == 'what\'s "this"?'
+    assert parse("--model=a -mb -- -f is part of it").prompt == "-f is part of it"
+    assert parse("--model=a -mb x").model == "b"
+    assert parse("-1 is a number").prompt == "-1 is a number"
+
+
+def test_parameters_and_other_options():
+    options = parse(
+        "--temperature 0.5 --top-p 0.9 --top-k 40 --max-tokens 9 --seed 3 --stop a --stop b "
+        "-p num_ctx=4096 -p mirostat=2 -p 'tag=\"x y\"' hi"
+    )
+    assert options.params == {
+        "temperature": 0.5,
+        "top_p": 0.9,
+        "top_k": 40,
+        "max_tokens": 9,
+        "seed": 3,
+        "stop": ["a", "b"],
+        "num_ctx": 4096,
+        "options": {"mirostat": 2, "tag": "x y"},
+    }
+
+
+def test_a_cell_magic_prompt_is_the_line_rest_and_the_cell():
+    options = parse("--chat new", "line one\nline two\n")
+    assert (options.chat, options.prompt) == ("new", "line one\nline two")
+    assert parse("-h") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("-f yaml hi", "invalid choice"),
+        ("--temperature hot hi", "invalid float value"),
+        ("--nope hi", "unrecognized arguments: --nope"),
+        ("-p novalue hi", "NAME=VALUE"),
+    ],
+)
+def test_bad_options_are_one_line_errors(line, message):
+    with pytest.raises(OptionError) as caught:
+        parse(line)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+NAMESPACE = {"x": 42, "word": "hi", "rows": list(range(1000)), "In": ["", "x = 42"]}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("x={x} {word}", "x=42 hi"),
+        ("{{x}} {{ and }}", "{x} { and }"),
+        ("{missing} {a: 1} {1, 2} {x + 1}", "{missing} {a: 1} {1, 2} {x + 1}"),
+        ("{len(rows)} {rows[2]}", "1000 2"),
+        ("```\n{x}\n```\n{x}", "```\n{x}\n```\n42"),
+        ("~~~py\n{x}\n~~~\n{x}\n```\n{x}", "~~~py\n{x}\n~~~\n42\n```\n{x}"),
+        ("{In[1]}", "\n```python\nx = 42\n```\n"),
+    ],
+)
+def test_interpolation(prompt, expected):
+    assert interpolate(prompt, NAMESPACE, 4000) == expected
+
+
+def test_interpolation_budget_and_failures():
+    big = interpolate("{rows}", NAMESPACE, 100)
+    assert big.startswith("[0, 1, 2") and "… [truncated: " in big
+    with pytest.raises(InterpolationError) as caught:
+        interpolate("{rows[5000]}", NAMESPACE, 100)
+    assert (
+        str(caught.value)
+        == "{rows[5000]} in the prompt failed: IndexError: list index out of range"
+    )
+
+
+def test_err_keeps_the_end_of_a_long_traceback(monkeypatch):
+    def deep(n):
+        return deep(n - 1) if n else 1 / 0
+
+    try:
+        deep(50)
+    except ZeroDivisionError as error:
+        monkeypatch.setattr(sys, "last_exc", error, raising=False)
+        monkeypatch.setattr(sys, "last_value", error, raising=False)
+    text = interpolate("{Err}", {}, 300)
+    assert "… [truncated: " in text
+    assert (
+        text.rstrip().removesuffix("```").rstrip().endswith("ZeroDivisionError: division by zero")
+    )
+    monkeypatch.setattr(sys, "last_exc", None, raising=False)
+    monkeypatch.setattr(sys, "last_value", None, raising=False)
+    with pytest.raises(InterpolationError):
+        interpolate("{Err}", {}, 300)
+
+
+def test_reading_code_and_json_out_of_answers():
+    answer = "Try this:\n```python\nimport os\n```\nand\n```\nprint(1)\n```\nDone."
+    assert code_of(answer) == "import os\n\nprint(1)"
+    assert code_of("  x = 1\n") == "x = 1"
+    assert json_of('```json\n{"a": [1]}\n```') == {"a": [1]}
+    assert json_of(" [1, 2] ") == [1, 2]
+    with pytest.raises(ValueError):
+        json_of("no json here")
+
+
+def test_notebook_tags_are_distinct_and_fit():
+    a = notebook_tag("/home/u/a/analysis.ipynb")
+    b = notebook_tag("/home/u/b/analysis.ipynb")
+    assert a != b and a.startswith("notebook:analysis.ipynb#")
+    assert len(notebook_tag("/x/" + "n" * 300 + ".ipynb")) <= 100
+
+
+def test_the_models_table_says_which_connections_failed():
+    from jupyter_chat_kernel import ModelList, ModelOut
+    from jupyter_chat_kernel._display import models_bundle
+
+    model = ModelOut("a|b", "A", "me", "c1", "Box", "ollama", None)
+    shown = models_bundle(ModelList(items=(model,), errors={"Down": "refused"}))
+    assert "| a\\|b | A | Box | ollama |" in shown["text/markdown"]
+    assert shown["text/plain"].splitlines()[-1] == "Down could not be listed: refused"
+    empty = models_bundle(ModelList(items=(), errors={"Down": "refused"}))
+    assert empty["text/plain"].startswith("No models") and "Down" in empty["text/plain"]

@@ -1,0 +1,202 @@
+"""ChatWidget's Python side in a real kernel, driven the way its front end drives it: through
+the widget's comm (custom messages in, trait updates out)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .conftest import MODEL, SLOW_MODEL, STEADY_MODEL
+from .kernel_session import KernelSession
+
+pytest.importorskip("anywidget")
+pytest.importorskip("ipykernel")
+
+
+@pytest.fixture(scope="module")
+def kernel(server, upstream) -> Iterator[KernelSession]:
+    session = KernelSession(server, "project/widget.ipynb")
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+class Front:
+    """What a front end would know of the widget: its comm and the state it was sent."""
+
+    def __init__(self, kernel: KernelSession, opened: dict[str, Any]) -> None:
+        self.kernel = kernel
+        self.comm_id = opened["content"]["comm_id"]
+        self.state = dict(opened["content"]["data"]["state"])
+        self.updates: list[dict[str, Any]] = []
+
+    def send(self, content: dict[str, Any]) -> None:
+        self.kernel.send_comm(self.comm_id, {"method": "custom", "content": content})
+
+    def set(self, **state: Any) -> None:
+        self.kernel.send_comm(
+            self.comm_id, {"method": "update", "state": state, "buffer_paths": []}
+        )
+        self.state.update(state)
+
+    def follow(
+        self, until: Any, already: list[dict[str, Any]] = (), timeout: float = 30
+    ) -> list[dict[str, Any]]:
+        """Apply the kernel's updates until ``until(state)``; returns the updates seen."""
+        seen: list[dict[str, Any]] = []
+        pending = list(already)
+
+        def done(messages: list[dict[str, Any]]) -> bool:
+            while messages:
+                message = messages.pop(0)
+                content = message["content"]
+                if message["msg_type"] == "comm_msg" and content["comm_id"] == self.comm_id:
+                    data = content["data"]
+                    if data.get("method") in ("update", "echo_update"):
+                        self.state.update(data["state"])
+                        seen.append(data["state"])
+            return until(self.state)
+
+        done(pending)
+        if not until(self.state):
+            self.kernel.iopub(done, timeout)
+        self.updates += seen
+        return seen
+
+
+def open_widget(kernel: KernelSession, code: str) -> Front:
+    msg_id = kernel.start(code)
+    messages = kernel.collect(msg_id, timeout=60)
+    errors = [m for m in messages if m["msg_type"] == "error"]
+    assert not errors, errors[0]["content"]["traceback"]
+    opened = [
+        m
+        for m in messages
+        if m["msg_type"] == "comm_open"
+        and m["content"]["data"]["state"].get("_model_name") == "AnyModel"
+    ]
+    assert opened, [m["msg_type"] for m in messages]
+    shown = [m for m in messages if m["msg_type"] in ("execute_result", "display_data")]
+    view = shown[-1]["content"]["data"]["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == opened[-1]["content"]["comm_id"]
+    kernel.reply(msg_id)
+    front = Front(kernel, opened[-1])
+    front.follow(lambda state: True, messages)  # updates sent while the cell ran
+    return front
+
+
+def answers(updates: list[dict[str, Any]]) -> list[str]:
+    """The last message's content in each update of ``messages``."""
+    return [u["messages"][-1]["content"] for u in updates if u.get("messages")]
+
+
+def test_the_widget_opens_with_the_servers_models(kernel):
+    front = open_widget(
+        kernel, f"from jupyter_chat_kernel import ChatWidget\nw = ChatWidget(model={MODEL!r})\nw"
+    )
+    state = front.state
+    assert state["model"] == MODEL
+    assert {MODEL, SLOW_MODEL, STEADY_MODEL} <= set(state["models"])
+    assert (state["chat_id"], state["messages"], state["busy"], state["error"]) == (
+        None,
+        [],
+        False,
+        "",
+    )
+    assert "export default" in state["_esm"] and "--jp-" in state["_css"]
+
+
+def test_asking_streams_into_messages_and_makes_a_chat(kernel, api):
+    front = open_widget(kernel, f"w = ChatWidget(model={STEADY_MODEL!r})\nw")
+    front.send({"type": "ask", "content": "hi widget"})
+    updates = front.follow(lambda s: s.get("chat_id") and s["busy"] is False and s["messages"])
+    assert any(u.get("busy") is True for u in updates), "busy was never set"
+    texts = [t for t in answers(updates) if t != "hi widget"]  # the question comes first
+    assert len(set(texts)) >= 3, f"messages did not stream: {texts}"
+    assert all(texts[-1].startswith(t) for t in texts)
+    final = front.state["messages"]
+    assert [(m["role"], m["status"]) for m in final] == [("user", "done"), ("assistant", "done")]
+    assert final[1]["content"].startswith("You said: hi widget")
+    assert final[1]["model"] == STEADY_MODEL
+
+    stored = api.get(f"chats/{front.state['chat_id']}").json()["messages"]
+    assert [m["id"] for m in stored] == [m["id"] for m in final]
+    assert [m["content"] for m in stored] == [m["content"] for m in final]
+
+
+def test_the_kernel_stays_free_and_stop_keeps_the_partial_answer(kernel, api):
+    front = open_widget(kernel, f"w = ChatWidget(model={MODEL!r})\nw")
+    front.set(model=SLOW_MODEL)
+    front.send({"type": "ask", "content": "a long one"})
+    front.follow(lambda s: s["busy"] and len(s["messages"]) == 2 and s["messages"][1]["content"])
+
+    # The kernel runs other cells while the answer streams.
+    run = kernel.execute("print(w.busy, w.model)", timeout=10)
+    assert run.stdout.split() == ["True", SLOW_MODEL]
+
+    front.send({"type": "stop"})
+    front.follow(lambda s: s["busy"] is False)
+    answer = front.state["messages"][-1]
+    assert answer["status"] == "stopped"
+    whole = "You said: a long one".ljust(200, ".")  # 200 one-character pieces
+    assert whole.startswith(answer["content"]) and answer["content"]
+    assert len(answer["content"]) < len(whole)
+    stored = api.get(f"chats/{front.state['chat_id']}").json()["messages"][-1]
+    assert (stored["content"], stored["meta"]["status"]) == (answer["content"], "stopped")
+
+
+def test_traits_work_from_python(kernel, api):
+    chat = api.post(
+        "chats",
+        json={
+            "title": "from the panel",
+            "messages": [
+                {"role": "user", "content": "earlier question"},
+                {"role": "assistant", "content": "earlier answer", "model": MODEL},
+            ],
+        },
+    ).json()
+    code = f"""
+import ipywidgets
+seen = []
+w = ChatWidget()
+w.observe(lambda change: seen.append(change["name"]), names=["chat_id", "messages", "busy"])
+box = ipywidgets.Text()
+ipywidgets.link((w, "model"), (box, "value"))
+w.chat_id = {chat["id"]!r}
+box.value = {MODEL!r}
+w.ask("and now?")
+assert w.wait(30)
+print(json.dumps({{"seen": sorted(set(seen)), "model": w.model, "title": w.title,
+    "messages": [(m["role"], m["content"]) for m in w.messages]}}))
+"""
+    run = kernel.execute("import json\n" + code)
+    assert run.status == "ok", run.errors
+    result = json.loads(run.stdout)
+    assert result["seen"] == ["busy", "chat_id", "messages"]
+    assert (result["model"], result["title"]) == (MODEL, "from the panel")
+    assert result["messages"] == [
+        ["user", "earlier question"],
+        ["assistant", "earlier answer"],
+        ["user", "and now?"],
+        ["assistant", "You said: and now?"],
+    ]
+    stored = api.get(f"chats/{chat['id']}").json()["messages"]
+    assert [m["content"] for m in stored][-1] == "You said: and now?"
+
+
+def test_errors_land_in_the_error_trait(kernel):
+    run = kernel.execute(
+        "w = ChatWidget(model='no-such-model')\nw.ask('hello')\nw.wait(30)\n"
+        "print(w.error)\nprint(w.busy, len(w.messages))\n"
+        "bad = ChatWidget(chat_id='no-such-chat')\nprint(bad.error)"
+    )
+    assert run.status == "ok", run.errors
+    unknown_model, state, unknown_chat = run.stdout.splitlines()
+    assert "Unknown model 'no-such-model'" in unknown_model
+    assert state == "False 1"
+    assert "No chat with id 'no-such-chat'" in unknown_chat
