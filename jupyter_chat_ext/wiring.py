@@ -114,7 +114,12 @@ def build(app: ChatExtApp, url: str, shared_identity: bool) -> Services:
     chats = ChatService(ChatStore(db), folders, bus)
     # One client for all outbound HTTP; upstream requests never carry the user's cookies
     # or tokens, since nothing from the incoming request is copied onto them.
-    http = httpx.AsyncClient(timeout=app.upstream_timeout, trust_env=False, follow_redirects=False)
+    http = httpx.AsyncClient(
+        timeout=app.upstream_timeout,
+        trust_env=False,
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+    )
     connections = ConnectionService(
         ConnectionStore(db),
         http,
