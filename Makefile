@@ -22,7 +22,8 @@ test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	cd labextension && ( [ -d node_modules ] || npm ci ) && npx tsc --noEmit -p . \
-		&& PYTHON="$(abspath $(BIN))/python" npm run --silent check:api
+		&& PYTHON="$(abspath $(BIN))/python" npm run --silent check:api \
+		&& npm run --silent test
 	CHAT_EXT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/api tests/unit tests/kernel
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 

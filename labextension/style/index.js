@@ -1,1 +1,4 @@
 import './base.css';
+import './chat-list.css';
+import './screens.css';
+import './chat-view.css';

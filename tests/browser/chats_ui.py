@@ -13,6 +13,7 @@ CHAT_TITLES = f"{PANEL} .jp-ChatExt-chatItem-title"
 SCROLLER = f"{PANEL} .jp-ChatExt-chatList-scroller"
 EMPTY_STATE = f"{PANEL} .jp-ChatExt-empty"
 NEW_CHAT = f"{PANEL} .jp-ChatExt-newChat"
+BACK_TO_LIST = f'{PANEL} button[title="Back to the list of chats"]'
 
 
 def unique(prefix: str) -> str:
@@ -33,6 +34,11 @@ def open_chats_panel(page: Page, lab: LabServer) -> None:
     if not page.locator(PANEL).is_visible():
         page.locator(PANEL_TAB).click()
     expect(page.locator(PANEL)).to_be_visible()
+    # The panel comes back showing the chat it last showed, which other tests may have left.
+    back = page.locator(BACK_TO_LIST)
+    if back.count():
+        back.click()
+    expect(page.locator(SCROLLER)).to_be_visible()
 
 
 def title_in_panel(page: Page, title: str) -> Locator:

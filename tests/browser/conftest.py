@@ -14,6 +14,9 @@ from lab_process import ARTIFACTS, LabProcess, LabServer, running_lab
 from page_console import ConsoleErrors
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+# The chat view's own lab, page and fake model server (used by its test modules).
+pytest_plugins = ["chat_view_ui"]
+
 CHROMIUM = os.environ.get("CHAT_EXT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -88,6 +91,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def screenshot_on_failure(request: pytest.FixtureRequest, artifacts: Path) -> Iterator[None]:
     yield
     report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed and "page" in request.fixturenames:
-        tab: Page = request.getfixturevalue("page")
-        tab.screenshot(path=artifacts / f"failed-{request.node.name}.png")
+    if report is None or not report.failed:
+        return
+    # The session's tab, or the page of a module with a lab of its own (chat_view_ui).
+    for name in ("page", "chat_page"):
+        if name in request.fixturenames:
+            tab: Page = request.getfixturevalue(name)
+            tab.screenshot(path=artifacts / f"failed-{request.node.name}.png")

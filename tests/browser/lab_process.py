@@ -99,8 +99,9 @@ class LabProcess:
     """A ``jupyter lab`` subprocess that can be stopped and started again on the same port,
     token, settings and database, as a server restart would."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.extra_args = extra_args
         for name in ("config", "data", "runtime", "notebooks"):
             (root / name).mkdir(exist_ok=True)
         _write_json(
@@ -136,7 +137,7 @@ class LabProcess:
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
-        return command
+        return [*command, *self.extra_args]
 
     def env(self) -> dict[str, str]:
         return {
@@ -200,8 +201,10 @@ class LabProcess:
 
 
 @contextmanager
-def running_lab(root: Path, log_name: str) -> Iterator[LabProcess]:
-    lab = LabProcess(root)
+def running_lab(
+    root: Path, log_name: str, extra_args: tuple[str, ...] = ()
+) -> Iterator[LabProcess]:
+    lab = LabProcess(root, extra_args)
     try:
         lab.start()
         yield lab

@@ -52,18 +52,19 @@ def test_a_chat_created_elsewhere_appears_live(page: Page, lab_server: LabServer
     expect(page.locator(CHAT_TITLES).first).to_have_text(title)
 
 
-def test_new_chat_button_adds_a_chat(page: Page, lab_server: LabServer):
+def test_new_chat_button_opens_a_new_chat(page: Page, lab_server: LabServer):
     open_chats_panel(page, lab_server)
-    untitled = title_in_panel(page, "New Chat")
     expect(page.locator(CHAT_TITLES).first).to_be_visible()
-    shown_before = untitled.count()
     stored_before = len(lab_server.all_chats())
 
     page.locator(NEW_CHAT).click()
 
-    expect(untitled).to_have_count(shown_before + 1)
-    expect(page.locator(CHAT_TITLES).first).to_have_text("New Chat")
-    assert len(lab_server.all_chats()) == stored_before + 1
+    # The panel shows the new chat in place of the list; it is stored with its first message.
+    view = page.locator(f"{PANEL} .jp-ChatExt-chatView")
+    expect(view.locator(".jp-ChatExt-chatTitle")).to_have_text("New Chat")
+    assert len(lab_server.all_chats()) == stored_before
+    view.locator('button[title="Back to the list of chats"]').click()
+    expect(page.locator(CHAT_TITLES).first).to_be_visible()
 
 
 def test_screenshots_in_light_and_dark_themes(page: Page, lab_server: LabServer, artifacts):

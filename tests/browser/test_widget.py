@@ -97,7 +97,9 @@ def test_the_widget_renders_streams_and_updates_its_messages_trait(
         """path => {
           const widget = window.jupyterapp.shell.currentWidget;
           const session = widget && widget.sessionContext && widget.sessionContext.session;
-          return widget.context.path === path && session && session.kernel
+          // Until the notebook is current, the current widget may be a restored chat tab.
+          return widget && widget.context && widget.context.path === path
+            && session && session.kernel
             && session.kernel.connectionStatus === 'connected';
         }""",
         arg=notebook,

@@ -5,56 +5,108 @@ import {
   ChatApiClient,
   ChatDetail,
   ChatEvent,
-  ChatPage,
-  ChatSummary
+  ChatListQuery,
+  ChatSummary,
+  ChatUpdate,
+  ExportFormat,
+  Folder,
+  IDownload,
+  TagCount
 } from '../api/client';
 import { ChatEventStream } from '../api/events';
+import { descendantIds } from './grouping';
+import { ChatChange, ChatPager } from './pager';
 
-const PAGE_SIZE = 50;
+/** What narrows the list: a search, a tag, the archived chats. */
+export interface IChatFilter {
+  q: string;
+  tag: string;
+  archived: boolean;
+}
+
+const NO_FILTER: IChatFilter = { q: '', tag: '', archived: false };
 
 /**
- * The current user's unarchived chats, newest first, as far as they have been paged in,
- * kept up to date by the event stream.
+ * The current user's chats as the list shows them, kept live by the event stream.
+ *
+ * Browsing, it holds three kinds of list: the pinned chats, the unpinned chats at the top
+ * level, and each open folder's chats. With a search, a tag or the archived view, one list
+ * answers that filter instead. Folders and tags are loaded whole (they are few).
  */
 export class ChatListModel implements IDisposable {
   constructor(options: ChatListModel.IOptions) {
-    this._client = options.client;
+    this.client = options.client;
     this._events = options.events;
     this._events.received.connect(this._onEvent, this);
     this._events.reconnected.connect(this._onReconnected, this);
+    this.pinned = this._pager({ pinned: true });
+    this.recent = this._pager({ folder_id: 'none', pinned: false });
+    // Pinned chats are few and shown whole, above the paged list: load every page.
+    this.pinned.changed.connect(pager => {
+      if (pager.loaded && pager.hasMore && !pager.loading && !pager.error) {
+        void pager.loadMore();
+      }
+    });
   }
 
+  readonly client: ChatApiClient;
+
+  /** Pinned chats, wherever they are filed. */
+  readonly pinned: ChatPager;
+
+  /** Unpinned chats outside any folder. */
+  readonly recent: ChatPager;
+
+  /** Emitted on any change to what the list shows. */
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
-  get items(): readonly ChatSummary[] {
-    return this._items;
+  get filter(): IChatFilter {
+    return this._filter;
   }
 
-  /** Whether the first page has arrived, so "no items" means "no chats". */
-  get loaded(): boolean {
-    return this._loaded;
+  /** Whether a filter is on, so that `results` is what to show. */
+  get filtering(): boolean {
+    const { q, tag, archived } = this._filter;
+    return q !== '' || tag !== '' || archived;
   }
 
-  get loading(): boolean {
-    return this._inFlight > 0;
+  /** The chats matching the filter, while one is on. */
+  get results(): ChatPager | null {
+    return this._results;
   }
 
-  get hasMore(): boolean {
-    return this._cursor !== null;
+  get folders(): readonly Folder[] {
+    return this._folders;
   }
 
-  /** Why the last load failed, until the next one succeeds. */
+  get tags(): readonly TagCount[] {
+    return this._tags;
+  }
+
+  /** Why folders or tags could not be loaded, until they are. */
   get error(): Error | null {
     return this._error;
+  }
+
+  /** The chat to show as selected (the one open in the panel), if any. */
+  get activeChatId(): string | null {
+    return this._activeChatId;
+  }
+
+  set activeChatId(id: string | null) {
+    if (id !== this._activeChatId) {
+      this._activeChatId = id;
+      this._changed.emit();
+    }
   }
 
   get isDisposed(): boolean {
     return this._isDisposed;
   }
 
-  /** Loads the first page and starts listening, once; later calls do nothing. */
+  /** Loads the first pages and starts listening, once; later calls do nothing. */
   start(): void {
     if (this._started) {
       return;
@@ -64,34 +116,161 @@ export class ChatListModel implements IDisposable {
     void this.reload();
   }
 
-  /** Replaces what is shown with the first page. */
-  reload(): Promise<void> {
-    this._generation += 1;
-    return this._load(undefined, page => {
-      this._byId.clear();
-      this._merge(page.items);
-      this._loaded = true;
-    });
-  }
-
-  /** Appends the next page, if there is one and no load is running. */
-  loadMore(): Promise<void> {
-    const cursor = this._cursor;
-    if (cursor === null || this.loading || this._error) {
-      return Promise.resolve();
+  /** Reloads everything shown. */
+  async reload(): Promise<void> {
+    const pagers = [this.pinned, this.recent, ...this._folderPagers.values()];
+    if (this._results) {
+      pagers.push(this._results);
     }
-    return this._load(cursor, page => {
-      this._merge(page.items);
-    });
+    await Promise.all([
+      ...pagers.map(pager => pager.reload()),
+      this._loadFolders(),
+      this._loadTags()
+    ]);
   }
 
-  /** Creates an untitled chat and shows it at once, without waiting for its event. */
-  async createChat(): Promise<ChatSummary> {
-    const detail = await this._client.createChat({});
-    const summary = toSummary(detail);
-    this._merge([summary]);
-    this._update();
-    return summary;
+  setFilter(change: Partial<IChatFilter>): void {
+    const next = { ...this._filter, ...change };
+    next.q = next.q.trim();
+    const { q, tag, archived } = next;
+    if (
+      q === this._filter.q &&
+      tag === this._filter.tag &&
+      archived === this._filter.archived
+    ) {
+      return;
+    }
+    this._filter = next;
+    this._results?.dispose();
+    this._results = null;
+    if (this.filtering) {
+      this._results = this._pager({
+        q: q || undefined,
+        tag: tag || undefined,
+        archived
+      });
+      void this._results.reload();
+    }
+    this._changed.emit();
+  }
+
+  clearFilter(): void {
+    this.setFilter(NO_FILTER);
+  }
+
+  /** The chats of an open folder (loaded when it was opened). */
+  folderChats(folderId: string): ChatPager | undefined {
+    return this._folderPagers.get(folderId);
+  }
+
+  isExpanded(folderId: string): boolean {
+    return this._expanded.has(folderId);
+  }
+
+  setExpanded(folderId: string, expanded: boolean): void {
+    if (expanded === this._expanded.has(folderId)) {
+      return;
+    }
+    if (expanded) {
+      this._expanded.add(folderId);
+      if (!this._folderPagers.has(folderId)) {
+        const pager = this._pager({ folder_id: folderId });
+        this._folderPagers.set(folderId, pager);
+        void pager.reload();
+      }
+    } else {
+      this._expanded.delete(folderId);
+    }
+    this._changed.emit();
+  }
+
+  /** Any chat some list holds, by id. */
+  findChat(id: string): ChatSummary | undefined {
+    for (const pager of this._allPagers()) {
+      const chat = pager.get(id);
+      if (chat) {
+        return chat;
+      }
+    }
+    return undefined;
+  }
+
+  // ---- Chat actions: each shows its result at once, without waiting for the event ----
+
+  /** Creates an untitled chat, optionally in a folder. */
+  async createChat(folderId: string | null = null): Promise<ChatSummary> {
+    return this._applyDetail(
+      await this.client.createChat({ folder_id: folderId })
+    );
+  }
+
+  updateChat(id: string, change: ChatUpdate): Promise<ChatSummary> {
+    return this._run(this.client.updateChat(id, change));
+  }
+
+  rename(id: string, title: string): Promise<ChatSummary> {
+    return this.updateChat(id, { title });
+  }
+
+  moveToFolder(id: string, folderId: string | null): Promise<ChatSummary> {
+    return this.updateChat(id, { folder_id: folderId });
+  }
+
+  async addTag(id: string, name: string): Promise<ChatSummary> {
+    const chat = await this._run(this.client.addTag(id, name));
+    void this._loadTags();
+    return chat;
+  }
+
+  async removeTag(id: string, name: string): Promise<ChatSummary> {
+    const chat = await this._run(this.client.removeTag(id, name));
+    void this._loadTags();
+    return chat;
+  }
+
+  clone(id: string): Promise<ChatSummary> {
+    return this._run(this.client.cloneChat(id));
+  }
+
+  exportChat(id: string, format: ExportFormat): Promise<IDownload> {
+    return this.client.exportChat(id, format);
+  }
+
+  async deleteChat(id: string): Promise<void> {
+    await this.client.deleteChat(id);
+    this._broadcast({ kind: 'remove', id });
+    void this._loadTags();
+  }
+
+  // ---- Folders ----
+
+  async createFolder(name: string, parentId: string | null): Promise<Folder> {
+    const folder = await this.client.createFolder({
+      name,
+      parent_id: parentId
+    });
+    this._upsertFolder(folder);
+    if (parentId) {
+      this.setExpanded(parentId, true);
+    }
+    return folder;
+  }
+
+  async renameFolder(id: string, name: string): Promise<Folder> {
+    const folder = await this.client.updateFolder(id, { name });
+    this._upsertFolder(folder);
+    return folder;
+  }
+
+  async moveFolder(id: string, parentId: string | null): Promise<Folder> {
+    const folder = await this.client.updateFolder(id, { parent_id: parentId });
+    this._upsertFolder(folder);
+    return folder;
+  }
+
+  async deleteFolder(id: string): Promise<void> {
+    await this.client.deleteFolder(id);
+    this._removeFolder(id);
   }
 
   dispose(): void {
@@ -99,49 +278,134 @@ export class ChatListModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    for (const pager of this._allPagers()) {
+      pager.dispose();
+    }
     Signal.clearData(this);
   }
 
-  private async _load(
-    cursor: string | undefined,
-    apply: (page: ChatPage) => void
-  ): Promise<void> {
-    const generation = this._generation;
-    // A page is a snapshot taken when the server answered; events that arrive while
-    // it is on its way may be newer, so they are kept and applied again on top of it.
-    this._missed ??= [];
-    this._inFlight += 1;
-    this._error = null;
-    this._changed.emit();
-    let page: ChatPage | undefined;
+  private _pager(query: ChatListQuery): ChatPager {
+    const pager = new ChatPager(this.client, query);
+    pager.changed.connect(() => this._changed.emit());
+    return pager;
+  }
+
+  private *_allPagers(): IterableIterator<ChatPager> {
+    yield this.pinned;
+    yield this.recent;
+    yield* this._folderPagers.values();
+    if (this._results) {
+      yield this._results;
+    }
+  }
+
+  private async _run(request: Promise<ChatDetail>): Promise<ChatSummary> {
+    return this._applyDetail(await request);
+  }
+
+  private _applyDetail(detail: ChatDetail): ChatSummary {
+    const chat = toSummary(detail);
+    this._broadcast({ kind: 'upsert', chat });
+    return chat;
+  }
+
+  private _broadcast(change: ChatChange): void {
+    for (const pager of this._allPagers()) {
+      pager.apply(change);
+    }
+  }
+
+  private async _loadFolders(): Promise<void> {
     try {
-      page = await this._client.listChats({ limit: PAGE_SIZE, cursor });
+      this._folders = await this.client.listFolders();
+      this._error = null;
     } catch (error) {
       this._error = error instanceof Error ? error : new Error(String(error));
-    } finally {
-      this._inFlight -= 1;
     }
-    if (this._isDisposed) {
+    this._changed.emit();
+  }
+
+  private async _loadTags(): Promise<void> {
+    try {
+      this._tags = await this.client.listTags();
+    } catch (error) {
+      this._error = error instanceof Error ? error : new Error(String(error));
+    }
+    this._changed.emit();
+  }
+
+  private _upsertFolder(folder: Folder): void {
+    this._folders = [
+      ...this._folders.filter(known => known.id !== folder.id),
+      folder
+    ];
+    this._changed.emit();
+  }
+
+  private _removeFolder(id: string): void {
+    const gone = descendantIds(this._folders, id);
+    if (!this._folders.some(folder => gone.has(folder.id))) {
       return;
     }
-    // A reload started since this request makes its answer stale.
-    if (page && generation === this._generation) {
-      apply(page);
-      this._cursor = page.next_cursor;
+    this._folders = this._folders.filter(folder => !gone.has(folder.id));
+    for (const folderId of gone) {
+      this._folderPagers.get(folderId)?.dispose();
+      this._folderPagers.delete(folderId);
+      this._expanded.delete(folderId);
     }
-    if (this._inFlight === 0) {
-      const missed = this._missed ?? [];
-      this._missed = null;
-      missed.forEach(event => this._apply(event));
-    }
-    this._update();
+    // Their chats moved to the top level without an event of their own.
+    void this.recent.reload();
+    void this.pinned.reload();
+    void this._results?.reload();
+    this._changed.emit();
   }
 
   private _onEvent(_: ChatEventStream, event: ChatEvent): void {
-    this._missed?.push(event);
-    if (this._apply(event)) {
-      this._update();
+    const data = event.data;
+    switch (event.type) {
+      case 'chat.created':
+      case 'chat.updated': {
+        const id = typeof data.id === 'string' ? data.id : null;
+        const known = id === null ? undefined : this.findChat(id);
+        // Bulk changes (archive all) send only the fields that changed.
+        const chat = known ? { ...known, ...data } : data;
+        if (isChatSummary(chat)) {
+          this._broadcast({ kind: 'upsert', chat: stripDetail(chat) });
+        } else if (id !== null && data.archived === true) {
+          this._broadcast({ kind: 'remove', id });
+          void this._results?.reload();
+        }
+        this._scheduleTags();
+        break;
+      }
+      case 'chat.deleted':
+        if (data.all === true) {
+          this._broadcast({ kind: 'clear' });
+        } else if (typeof data.id === 'string') {
+          this._broadcast({ kind: 'remove', id: data.id });
+        }
+        this._scheduleTags();
+        break;
+      case 'folder.created':
+      case 'folder.updated':
+        if (isFolder(data)) {
+          this._upsertFolder(data);
+        }
+        break;
+      case 'folder.deleted':
+        if (typeof data.id === 'string') {
+          this._removeFolder(data.id);
+        }
+        break;
+      default:
+        break;
     }
+  }
+
+  /** Tag counts follow chat changes; a burst of events reloads them once. */
+  private _scheduleTags(): void {
+    window.clearTimeout(this._tagsTimer);
+    this._tagsTimer = window.setTimeout(() => void this._loadTags(), 300);
   }
 
   private _onReconnected(): void {
@@ -150,70 +414,19 @@ export class ChatListModel implements IDisposable {
     }
   }
 
-  /** Applies one event; returns whether the list changed. Safe to apply twice. */
-  private _apply(event: ChatEvent): boolean {
-    const data = event.data;
-    switch (event.type) {
-      case 'chat.created':
-        return isChatSummary(data) && !data.archived && this._merge([data]);
-      case 'chat.updated': {
-        const id = typeof data.id === 'string' ? data.id : null;
-        const known = id === null ? undefined : this._byId.get(id);
-        // Bulk changes (archive all) send only the fields that changed.
-        const next = known ? { ...known, ...data } : data;
-        if (!isChatSummary(next)) {
-          return false;
-        }
-        if (next.archived) {
-          return this._byId.delete(next.id);
-        }
-        return this._merge([next]);
-      }
-      case 'chat.deleted':
-        if (data.all === true) {
-          const hadItems = this._byId.size > 0 || this._cursor !== null;
-          this._byId.clear();
-          this._cursor = null;
-          return hadItems;
-        }
-        return typeof data.id === 'string' && this._byId.delete(data.id);
-      default:
-        return false;
-    }
-  }
-
-  /** Keeps the newer copy of each chat; returns whether anything changed. */
-  private _merge(chats: readonly ChatSummary[]): boolean {
-    let changed = false;
-    for (const chat of chats) {
-      const known = this._byId.get(chat.id);
-      if (known && compareRecency(known, chat) < 0) {
-        continue;
-      }
-      this._byId.set(chat.id, chat);
-      changed = true;
-    }
-    return changed;
-  }
-
-  private _update(): void {
-    this._items = [...this._byId.values()].sort(compareRecency);
-    this._changed.emit();
-  }
-
-  private _byId = new Map<string, ChatSummary>();
+  private _activeChatId: string | null = null;
   private _changed = new Signal<this, void>(this);
-  private _client: ChatApiClient;
-  private _cursor: string | null = null;
   private _error: Error | null = null;
   private _events: ChatEventStream;
-  private _generation = 0;
-  private _inFlight = 0;
+  private _expanded = new Set<string>();
+  private _filter: IChatFilter = NO_FILTER;
+  private _folderPagers = new Map<string, ChatPager>();
+  private _folders: readonly Folder[] = [];
   private _isDisposed = false;
-  private _items: readonly ChatSummary[] = [];
-  private _loaded = false;
-  private _missed: ChatEvent[] | null = null;
+  private _results: ChatPager | null = null;
   private _started = false;
+  private _tags: readonly TagCount[] = [];
+  private _tagsTimer = 0;
 }
 
 export namespace ChatListModel {
@@ -221,15 +434,6 @@ export namespace ChatListModel {
     client: ChatApiClient;
     events: ChatEventStream;
   }
-}
-
-/** The server's order: most recently updated first, ties broken by id, descending. */
-function compareRecency(a: ChatSummary, b: ChatSummary): number {
-  const byTime = Date.parse(b.updated_at) - Date.parse(a.updated_at);
-  if (byTime !== 0) {
-    return byTime;
-  }
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 function isChatSummary(value: unknown): value is ChatSummary {
@@ -240,12 +444,37 @@ function isChatSummary(value: unknown): value is ChatSummary {
     typeof chat.id === 'string' &&
     typeof chat.title === 'string' &&
     typeof chat.updated_at === 'string' &&
-    typeof chat.archived === 'boolean'
+    typeof chat.archived === 'boolean' &&
+    typeof chat.pinned === 'boolean' &&
+    Array.isArray(chat.tags)
   );
 }
 
+function isFolder(value: unknown): value is Folder {
+  const folder = value as Partial<Folder> | null;
+  return (
+    typeof folder === 'object' &&
+    folder !== null &&
+    typeof folder.id === 'string' &&
+    typeof folder.name === 'string'
+  );
+}
+
+/** The summary fields of an event's chat; details such as messages are dropped. */
+function stripDetail(chat: ChatSummary): ChatSummary {
+  const { id, title, pinned, archived, folder_id, tags } = chat;
+  return {
+    id,
+    title,
+    pinned,
+    archived,
+    folder_id: folder_id ?? null,
+    tags,
+    created_at: chat.created_at,
+    updated_at: chat.updated_at
+  };
+}
+
 function toSummary(detail: ChatDetail): ChatSummary {
-  // The list keeps summaries only, not a whole branch of messages per chat.
-  const { current_message_id, meta, messages, ...summary } = detail;
-  return summary;
+  return stripDetail(detail);
 }

@@ -1,0 +1,90 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import React, { useState } from 'react';
+
+import { ChatApiClient } from '../api/client';
+import { ConnectionsTab } from './connections';
+import { PresetsTab } from './presets';
+import { ErrorNote, useLoad } from './screen';
+
+type Tab = 'connections' | 'presets';
+
+/** Connections and presets for admins; a user's own presets for everyone else. */
+export function AdminScreen({
+  client,
+  trans
+}: {
+  client: ChatApiClient;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const me = useLoad(() => client.currentUser());
+  const [tab, setTab] = useState<Tab>('connections');
+
+  if (me.error) {
+    return <ErrorNote error={me.error} />;
+  }
+  if (!me.value) {
+    return <p className="jp-ChatExt-status">{trans.__('Loading…')}</p>;
+  }
+  const isAdmin = me.value.role === 'admin';
+  const tabs: { id: Tab; label: string }[] = isAdmin
+    ? [
+        { id: 'connections', label: trans.__('Connections') },
+        { id: 'presets', label: trans.__('Presets') }
+      ]
+    : [{ id: 'presets', label: trans.__('My presets') }];
+  const current = isAdmin ? tab : 'presets';
+
+  return (
+    <div className="jp-ChatExt-admin">
+      <header className="jp-ChatExt-screen-header">
+        <h1>{trans.__('Chat Models')}</h1>
+        {!isAdmin && (
+          <p>
+            {trans.__(
+              'Connections to model servers are managed by admins. Here you keep presets of your own.'
+            )}
+          </p>
+        )}
+      </header>
+      <div
+        className="jp-ChatExt-tabs"
+        role="tablist"
+        aria-label={trans.__('Chat models')}
+      >
+        {tabs.map(({ id, label }) => (
+          <button
+            key={id}
+            role="tab"
+            id={`jp-ChatExt-tab-${id}`}
+            aria-selected={current === id}
+            aria-controls={`jp-ChatExt-tabpanel-${id}`}
+            className={`jp-ChatExt-tab${current === id ? ' jp-mod-active' : ''}`}
+            onClick={() => setTab(id)}
+            onKeyDown={event => {
+              if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') {
+                const index = tabs.findIndex(item => item.id === id);
+                const step = event.key === 'ArrowRight' ? 1 : -1;
+                const next = tabs[(index + step + tabs.length) % tabs.length];
+                setTab(next.id);
+                document.getElementById(`jp-ChatExt-tab-${next.id}`)?.focus();
+              }
+            }}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div
+        role="tabpanel"
+        id={`jp-ChatExt-tabpanel-${current}`}
+        aria-labelledby={`jp-ChatExt-tab-${current}`}
+      >
+        {current === 'connections' ? (
+          <ConnectionsTab client={client} trans={trans} />
+        ) : (
+          <PresetsTab client={client} trans={trans} isAdmin={isAdmin} />
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,433 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
+import React, { useState } from 'react';
+
+import { ChatApiClient, Preset, PresetCreate } from '../api/client';
+import {
+  ConfirmButton,
+  errorMessage,
+  ErrorNote,
+  Field,
+  FormButtons,
+  ListSection,
+  TableHead,
+  TextField,
+  useLoad
+} from './screen';
+
+type Params = NonNullable<PresetCreate['params']>;
+
+/** The parameters with a field of their own; any other goes in "Other options". */
+const NUMERIC_PARAMS = [
+  'temperature',
+  'top_p',
+  'top_k',
+  'max_tokens',
+  'seed'
+] as const;
+type NumericParam = (typeof NUMERIC_PARAMS)[number];
+
+/**
+ * Presets: a model id wrapping a base model with a system prompt and parameters.
+ * Admins see and make public ones too; everyone else sees only their own private ones.
+ */
+export function PresetsTab({
+  client,
+  trans,
+  isAdmin
+}: {
+  client: ChatApiClient;
+  trans: TranslationBundle;
+  isAdmin: boolean;
+}): JSX.Element {
+  const presets = useLoad(() => client.listPresets());
+  const models = useLoad(() => client.listModelsAndErrors());
+  const [editing, setEditing] = useState<Preset | 'new' | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  const shown = (presets.value ?? []).filter(
+    preset => isAdmin || (preset.mine && preset.visibility === 'private')
+  );
+  const baseModels = (models.value?.items ?? [])
+    .filter(model => !model.preset)
+    .map(model => ({
+      id: model.id,
+      label: model.connection_name
+        ? `${model.name} — ${model.connection_name}`
+        : model.name
+    }));
+
+  return (
+    <ListSection
+      id="jp-ChatExt-pre-h"
+      title={isAdmin ? trans.__('Presets') : trans.__('My presets')}
+      intro={trans.__(
+        'A preset is a model of its own: a base model with a system prompt and parameters, picked like any other model.'
+      )}
+      addLabel={trans.__('New preset')}
+      addClass="jp-ChatExt-addPreset"
+      onAdd={() => setEditing('new')}
+      adding={editing === 'new'}
+    >
+      {editing !== null && (
+        <PresetForm
+          preset={editing === 'new' ? null : editing}
+          baseModels={baseModels}
+          isAdmin={isAdmin}
+          trans={trans}
+          onCancel={() => setEditing(null)}
+          onSave={async body => {
+            if (editing === 'new') {
+              await client.createPreset(body);
+            } else {
+              const { id: _, ...change } = body;
+              await client.updatePreset(editing.id, change);
+            }
+            setEditing(null);
+            presets.reload();
+            models.reload();
+          }}
+        />
+      )}
+      <ErrorNote error={presets.error ?? actionError} />
+      {presets.value && shown.length === 0 && (
+        <p className="jp-ChatExt-empty">{trans.__('No presets yet.')}</p>
+      )}
+      {shown.length > 0 && (
+        <table className="jp-ChatExt-table jp-ChatExt-presets">
+          <TableHead
+            columns={[
+              trans.__('Name'),
+              trans.__('Model id'),
+              trans.__('Base model'),
+              trans.__('Visibility'),
+              trans.__('Description')
+            ]}
+            trans={trans}
+          />
+          <tbody>
+            {shown.map(preset => (
+              <tr key={preset.id} data-preset-id={preset.id}>
+                <td className="jp-ChatExt-preset-name">{preset.name}</td>
+                <td className="jp-ChatExt-mono">{preset.id}</td>
+                <td className="jp-ChatExt-mono">{preset.base_model}</td>
+                <td>
+                  {preset.visibility === 'public'
+                    ? trans.__('Everyone')
+                    : trans.__('Only me')}
+                </td>
+                <td className="jp-ChatExt-preset-description">
+                  {preset.description}
+                </td>
+                <td className="jp-ChatExt-rowActions">
+                  <Button
+                    small
+                    minimal
+                    className="jp-ChatExt-edit"
+                    onClick={() => setEditing(preset)}
+                  >
+                    {trans.__('Edit')}
+                  </Button>
+                  <ConfirmButton
+                    label={trans.__('Delete')}
+                    className="jp-ChatExt-remove"
+                    title={trans.__('Delete Preset')}
+                    question={trans.__('Delete the preset “%1”?', preset.name)}
+                    action={async () => {
+                      await client.deletePreset(preset.id);
+                      presets.reload();
+                    }}
+                    onError={setActionError}
+                    trans={trans}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </ListSection>
+  );
+}
+
+function PresetForm({
+  preset,
+  baseModels,
+  isAdmin,
+  trans,
+  onSave,
+  onCancel
+}: {
+  preset: Preset | null;
+  baseModels: { id: string; label: string }[];
+  isAdmin: boolean;
+  trans: TranslationBundle;
+  onSave: (body: PresetCreate) => Promise<void>;
+  onCancel: () => void;
+}): JSX.Element {
+  const stored = (preset?.params ?? {}) as Record<string, unknown>;
+  const [name, setName] = useState(preset?.name ?? '');
+  const [id, setId] = useState(preset?.id ?? '');
+  const [idTouched, setIdTouched] = useState(preset !== null);
+  const [baseModel, setBaseModel] = useState(
+    preset?.base_model ?? baseModels[0]?.id ?? ''
+  );
+  const [description, setDescription] = useState(preset?.description ?? '');
+  const [systemPrompt, setSystemPrompt] = useState(preset?.system_prompt ?? '');
+  const [numbers, setNumbers] = useState<Record<NumericParam, string>>(
+    () =>
+      Object.fromEntries(
+        NUMERIC_PARAMS.map(key => [
+          key,
+          stored[key] === undefined ? '' : String(stored[key])
+        ])
+      ) as Record<NumericParam, string>
+  );
+  const [stop, setStop] = useState(
+    Array.isArray(stored.stop)
+      ? (stored.stop as string[]).join(', ')
+      : ((stored.stop as string) ?? '')
+  );
+  const [other, setOther] = useState(() => {
+    const rest = Object.fromEntries(
+      Object.entries(stored).filter(
+        ([key]) =>
+          key !== 'stop' && !(NUMERIC_PARAMS as readonly string[]).includes(key)
+      )
+    );
+    return Object.keys(rest).length ? JSON.stringify(rest, null, 2) : '';
+  });
+  const [visibility, setVisibility] = useState(
+    preset?.visibility ?? (isAdmin ? 'public' : 'private')
+  );
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const choices = baseModels.some(model => model.id === baseModel)
+    ? baseModels
+    : [...baseModels, { id: baseModel, label: baseModel }].filter(m => m.id);
+
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    let params: Params;
+    try {
+      params = buildParams(numbers, stop, other, trans);
+    } catch (reason) {
+      setError(errorMessage(reason));
+      return;
+    }
+    setSaving(true);
+    try {
+      await onSave({
+        id: id.trim(),
+        name: name.trim(),
+        base_model: baseModel,
+        description,
+        system_prompt: systemPrompt,
+        params,
+        visibility
+      });
+    } catch (reason) {
+      setError(errorMessage(reason));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <form
+      className="jp-ChatExt-form jp-ChatExt-presetForm"
+      onSubmit={submit}
+      aria-label={preset ? trans.__('Edit preset') : trans.__('New preset')}
+    >
+      <h3>
+        {preset ? trans.__('Edit “%1”', preset.name) : trans.__('New preset')}
+      </h3>
+      <div className="jp-ChatExt-form-grid">
+        <Field label={trans.__('Name')}>
+          <input
+            className="jp-mod-styled jp-ChatExt-presetName"
+            value={name}
+            required
+            onChange={event => {
+              const value = event.currentTarget.value;
+              setName(value);
+              if (!idTouched) {
+                setId(slug(value));
+              }
+            }}
+          />
+        </Field>
+        <Field
+          label={trans.__('Model id')}
+          hint={trans.__(
+            'What chats and the APIs ask for; cannot change later.'
+          )}
+        >
+          <input
+            className="jp-mod-styled jp-ChatExt-presetId"
+            value={id}
+            required
+            disabled={preset !== null}
+            pattern={'[A-Za-z0-9][A-Za-z0-9._:\\/\\-]{0,63}'}
+            onChange={event => {
+              setIdTouched(true);
+              setId(event.currentTarget.value);
+            }}
+          />
+        </Field>
+        <Field label={trans.__('Base model')}>
+          <select
+            className="jp-mod-styled jp-ChatExt-baseModel"
+            value={baseModel}
+            required
+            onChange={event => setBaseModel(event.currentTarget.value)}
+          >
+            {choices.length === 0 && (
+              <option value="">{trans.__('No models available')}</option>
+            )}
+            {choices.map(model => (
+              <option key={model.id} value={model.id}>
+                {model.label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={trans.__('Visibility')}>
+          <select
+            className="jp-mod-styled jp-ChatExt-visibility"
+            value={visibility}
+            onChange={event =>
+              setVisibility(event.currentTarget.value as 'public' | 'private')
+            }
+          >
+            <option value="private">{trans.__('Only me')}</option>
+            {isAdmin && <option value="public">{trans.__('Everyone')}</option>}
+          </select>
+        </Field>
+        <TextField
+          label={trans.__('Description')}
+          className="jp-ChatExt-description"
+          value={description}
+          onChange={setDescription}
+        />
+        <Field label={trans.__('System prompt')}>
+          <textarea
+            className="jp-mod-styled jp-ChatExt-systemPrompt"
+            rows={4}
+            value={systemPrompt}
+            onChange={event => setSystemPrompt(event.currentTarget.value)}
+          />
+        </Field>
+        {NUMERIC_PARAMS.map(key => (
+          <Field key={key} label={paramLabel(key, trans)}>
+            <input
+              className={`jp-mod-styled jp-ChatExt-param-${key}`}
+              type="number"
+              step={key === 'temperature' || key === 'top_p' ? '0.05' : '1'}
+              value={numbers[key]}
+              placeholder={trans.__('Default')}
+              onChange={event => {
+                const value = event.currentTarget.value;
+                setNumbers(known => ({ ...known, [key]: value }));
+              }}
+            />
+          </Field>
+        ))}
+        <TextField
+          label={trans.__('Stop sequences')}
+          hint={trans.__('Separated by commas.')}
+          className="jp-ChatExt-param-stop"
+          value={stop}
+          onChange={setStop}
+        />
+        <Field
+          label={trans.__('Other options (JSON)')}
+          hint={trans.__('Any other upstream option, e.g. {"num_ctx": 8192}.')}
+        >
+          <textarea
+            className="jp-mod-styled jp-ChatExt-param-other"
+            rows={2}
+            value={other}
+            onChange={event => setOther(event.currentTarget.value)}
+          />
+        </Field>
+      </div>
+      <ErrorNote error={error} />
+      <FormButtons
+        submitLabel={preset ? trans.__('Save') : trans.__('Create')}
+        busy={saving}
+        onCancel={onCancel}
+        trans={trans}
+      />
+    </form>
+  );
+}
+
+function paramLabel(key: NumericParam, trans: TranslationBundle): string {
+  switch (key) {
+    case 'temperature':
+      return trans.__('Temperature');
+    case 'top_p':
+      return trans.__('Top P');
+    case 'top_k':
+      return trans.__('Top K');
+    case 'max_tokens':
+      return trans.__('Max tokens');
+    case 'seed':
+      return trans.__('Seed');
+  }
+}
+
+function buildParams(
+  numbers: Record<NumericParam, string>,
+  stop: string,
+  other: string,
+  trans: TranslationBundle
+): Params {
+  let options: Record<string, unknown> = {};
+  if (other.trim()) {
+    try {
+      options = JSON.parse(other);
+    } catch {
+      throw new Error(trans.__('Other options must be a JSON object.'));
+    }
+    if (
+      typeof options !== 'object' ||
+      options === null ||
+      Array.isArray(options)
+    ) {
+      throw new Error(trans.__('Other options must be a JSON object.'));
+    }
+  }
+  const params: Record<string, unknown> = { options };
+  for (const key of NUMERIC_PARAMS) {
+    const text = numbers[key].trim();
+    if (text) {
+      const value = Number(text);
+      if (!Number.isFinite(value)) {
+        throw new Error(
+          trans.__('%1 must be a number.', paramLabel(key, trans))
+        );
+      }
+      params[key] = value;
+    }
+  }
+  const stops = stop
+    .split(',')
+    .map(item => item.trim())
+    .filter(Boolean);
+  if (stops.length) {
+    params.stop = stops;
+  }
+  return params as Params;
+}
+
+/** A model id made from a name: "Code Helper" → "code-helper". */
+function slug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9._:-]+/g, '-')
+    .replace(/^[^a-z0-9]+|-+$/g, '')
+    .slice(0, 64);
+}

@@ -1,0 +1,279 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { Cell, ICodeCellModel } from '@jupyterlab/cells';
+import { ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
+import * as nbformat from '@jupyterlab/nbformat';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { fenceFor } from './chat/blocks';
+import type { ISource } from './chat/model';
+import { CommandIDs } from './commands';
+import { IChatOpener } from './tokens';
+
+/** Tracebacks longer than this keep only their end, where the error is. */
+const MAX_TRACEBACK = 8000;
+const CELL_SELECTOR = '.jp-Notebook .jp-Cell';
+
+export interface INotebookIntegrationOptions {
+  app: JupyterFrontEnd;
+  opener: IChatOpener;
+  notebooks: INotebookTracker;
+  consoles: IConsoleTracker | null;
+  palette: ICommandPalette | null;
+  trans: TranslationBundle;
+}
+
+/**
+ * Commands between notebooks and chats: asking about a cell, explaining its error,
+ * sending a selection (palette and cell context menu), and the code block actions
+ * of answers (insert as a cell, run in a console of the notebook's kernel).
+ */
+export function addNotebookCommands(
+  options: INotebookIntegrationOptions
+): void {
+  const { app, opener, notebooks, palette, trans } = options;
+  const { commands } = app;
+  const category = trans.__('Chat');
+
+  /** A command that sends something of the active cell to a chat. */
+  const addCellCommand = (
+    id: string,
+    options: {
+      label: string;
+      caption: string;
+      kind: ISource['kind'];
+      /** The message; null when the cell has nothing to send. */
+      compose: (panel: NotebookPanel, cell: Cell) => string | null;
+      send?: boolean;
+      append?: boolean;
+    }
+  ) => {
+    const compose = (found: ReturnType<typeof activeCell>) =>
+      found ? options.compose(found.panel, found.cell) : null;
+    commands.addCommand(id, {
+      label: options.label,
+      caption: options.caption,
+      isEnabled: () => compose(activeCell(notebooks)) !== null,
+      execute: async () => {
+        const found = activeCell(notebooks);
+        const text = compose(found);
+        if (!found || text === null) {
+          return;
+        }
+        await opener.ask({
+          text,
+          source: {
+            kind: options.kind,
+            notebook: found.panel.context.path,
+            cell: found.index
+          },
+          send: options.send,
+          append: options.append
+        });
+      }
+    });
+  };
+
+  addCellCommand(CommandIDs.askAboutCell, {
+    label: trans.__('Ask About This Cell'),
+    caption: trans.__('Start a chat about the active cell'),
+    kind: 'cell',
+    compose: (panel, cell) =>
+      trans.__('About this cell of `%1`:', panel.context.path) +
+      `\n\n${fenced(cell.model.sharedModel.getSource(), cellLanguage(panel, cell))}\n\n`
+  });
+
+  addCellCommand(CommandIDs.explainError, {
+    label: trans.__('Explain This Error'),
+    caption: trans.__(
+      'Send the active cell and its traceback to a new chat, asking what went wrong'
+    ),
+    kind: 'error',
+    send: true,
+    compose: (panel, cell) => {
+      const error = errorOf(cell);
+      if (!error) {
+        return null;
+      }
+      return [
+        trans.__(
+          'This cell of `%1` fails. Explain the error and how to fix it.',
+          panel.context.path
+        ),
+        fenced(cell.model.sharedModel.getSource(), cellLanguage(panel, cell)),
+        fenced(tracebackText(error), 'text')
+      ].join('\n\n');
+    }
+  });
+
+  addCellCommand(CommandIDs.sendSelection, {
+    label: trans.__('Send Selection to Chat'),
+    caption: trans.__(
+      'Add the selected text (or the selected cells) to the message being written'
+    ),
+    kind: 'selection',
+    append: true,
+    compose: (panel, cell) => {
+      const selected = selectedText(panel, cell);
+      if (!selected.trim()) {
+        return null;
+      }
+      return (
+        trans.__('From `%1`:', panel.context.path) +
+        `\n\n${fenced(selected, cellLanguage(panel, cell))}\n\n`
+      );
+    }
+  });
+
+  commands.addCommand(CommandIDs.insertCode, {
+    label: trans.__('Insert Code as a Cell'),
+    execute: args => {
+      const panel = notebooks.currentWidget;
+      if (!panel) {
+        Notification.warning(
+          trans.__('Open a notebook to insert code into it.'),
+          { autoClose: 4000 }
+        );
+        return;
+      }
+      const notebook = panel.content;
+      NotebookActions.insertBelow(notebook);
+      notebook.activeCell?.model.sharedModel.setSource(String(args.code ?? ''));
+      app.shell.activateById(panel.id);
+      notebook.activeCell?.node.scrollIntoView({ block: 'nearest' });
+    }
+  });
+
+  commands.addCommand(CommandIDs.runCode, {
+    label: trans.__('Run Code in a Console'),
+    execute: async args => {
+      const target = await consoleFor(options);
+      if (!target) {
+        return;
+      }
+      await target.sessionContext.ready;
+      await target.console.inject(String(args.code ?? ''));
+    }
+  });
+
+  for (const [command, rank] of [
+    [CommandIDs.askAboutCell, 60],
+    [CommandIDs.explainError, 61],
+    [CommandIDs.sendSelection, 62]
+  ] as const) {
+    palette?.addItem({ command, category });
+    app.contextMenu.addItem({ command, selector: CELL_SELECTOR, rank });
+  }
+}
+
+function activeCell(
+  notebooks: INotebookTracker
+): { panel: NotebookPanel; cell: Cell; index: number } | null {
+  const panel = notebooks.currentWidget;
+  const cell = panel?.content.activeCell;
+  if (!panel || !cell) {
+    return null;
+  }
+  return { panel, cell, index: panel.content.activeCellIndex };
+}
+
+function cellLanguage(panel: NotebookPanel, cell: Cell): string {
+  if (cell.model.type === 'markdown') {
+    return 'markdown';
+  }
+  if (cell.model.type === 'raw') {
+    return 'text';
+  }
+  const info = panel.context.model.metadata.language_info as
+    nbformat.ILanguageInfoMetadata | undefined;
+  return info?.name ?? panel.context.model.defaultKernelLanguage ?? '';
+}
+
+function fenced(text: string, language: string): string {
+  const fence = fenceFor(text);
+  return `${fence}${language}\n${text.replace(/\n+$/, '')}\n${fence}`;
+}
+
+function errorOf(cell: Cell): nbformat.IError | null {
+  if (cell.model.type !== 'code') {
+    return null;
+  }
+  const outputs = (cell.model as ICodeCellModel).outputs;
+  for (let i = 0; i < outputs.length; i++) {
+    const output = outputs.get(i).toJSON();
+    if (output.output_type === 'error') {
+      return output as nbformat.IError;
+    }
+  }
+  return null;
+}
+
+function tracebackText(error: nbformat.IError): string {
+  // Tracebacks come coloured with ANSI escapes, which mean nothing to a model.
+  const plain = (error.traceback ?? [])
+    .join('\n')
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+  const text = plain.trim() || `${error.ename}: ${error.evalue}`;
+  return text.length > MAX_TRACEBACK
+    ? `…\n${text.slice(text.length - MAX_TRACEBACK)}`
+    : text;
+}
+
+/** The selected text of the active cell's editor, else the selected cells' sources. */
+function selectedText(panel: NotebookPanel, active: Cell): string {
+  const editor = active.editor;
+  if (editor) {
+    const range = editor.getSelection();
+    const start = editor.getOffsetAt(range.start);
+    const end = editor.getOffsetAt(range.end);
+    if (start !== end) {
+      const source = active.model.sharedModel.getSource();
+      return source.slice(Math.min(start, end), Math.max(start, end));
+    }
+  }
+  const notebook = panel.content;
+  return notebook.widgets
+    .filter(cell => notebook.isSelectedOrActive(cell))
+    .map(cell => cell.model.sharedModel.getSource())
+    .join('\n\n');
+}
+
+/** A console on the active notebook's kernel (opened below it if need be). */
+async function consoleFor(
+  options: INotebookIntegrationOptions
+): Promise<ConsolePanel | null> {
+  const { app, notebooks, consoles } = options;
+  const panel = notebooks.currentWidget;
+  if (!panel) {
+    const current = consoles?.currentWidget;
+    if (current) {
+      app.shell.activateById(current.id);
+      return current;
+    }
+    return (await app.commands.execute('console:create', {
+      activate: true
+    })) as ConsolePanel;
+  }
+  const path = panel.context.path;
+  const existing = consoles?.find(
+    console => console.sessionContext.path === path
+  );
+  if (existing) {
+    app.shell.activateById(existing.id);
+    return existing;
+  }
+  return (await app.commands.execute('console:create', {
+    path,
+    preferredLanguage: panel.context.model.defaultKernelLanguage,
+    ref: panel.id,
+    insertMode: 'split-bottom',
+    activate: false,
+    type: 'Linked Console'
+  })) as ConsolePanel;
+}

@@ -1,0 +1,83 @@
+"""Opening and driving the "Chat Models" (admin) and "Chat API Keys" screens."""
+
+from __future__ import annotations
+
+import re
+
+from chats_ui import open_lab
+from lab_process import LabServer
+from playwright.sync_api import Locator, Page, expect
+
+ADMIN = "#jp-chat-ext-admin"
+KEYS = "#jp-chat-ext-keys"
+
+
+def ensure_lab(page: Page, lab: LabServer) -> None:
+    if not page.url.startswith(f"{lab.base_url}lab"):
+        open_lab(page, lab)
+
+
+def run_from_palette(page: Page, label: str, command: str) -> None:
+    # The palette's own command rather than its shortcut, which a key press can miss
+    # while the page is still settling.
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
+    page.locator(".lm-CommandPalette-input").fill(label)
+    item = page.locator(f'.lm-CommandPalette-item[data-command="{command}"]')
+    expect(item).to_have_class(re.compile(r"\blm-mod-active\b"))
+    page.keyboard.press("Enter")
+
+
+def open_admin(page: Page, lab: LabServer) -> Locator:
+    ensure_lab(page, lab)
+    run_from_palette(page, "Chat Models", "chat-ext:open-admin")
+    screen = page.locator(ADMIN)
+    expect(screen).to_be_visible()
+    return screen
+
+
+def open_keys(page: Page, lab: LabServer) -> Locator:
+    ensure_lab(page, lab)
+    run_from_palette(page, "Chat API Keys", "chat-ext:open-keys")
+    screen = page.locator(KEYS)
+    expect(screen).to_be_visible()
+    return screen
+
+
+def connection_row(screen: Locator, name: str) -> Locator:
+    return screen.locator(".jp-ChatExt-connections tbody tr").filter(
+        has=screen.page.locator(".jp-ChatExt-connection-name", has_text=name)
+    )
+
+
+def fill_connection_form(
+    screen: Locator,
+    *,
+    kind: str | None = None,
+    name: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    headers: str | None = None,
+) -> None:
+    form = screen.locator(".jp-ChatExt-connectionForm")
+    expect(form).to_be_visible()
+    if kind is not None:
+        form.locator("select.jp-ChatExt-kind").select_option(kind)
+    if name is not None:
+        form.locator("input.jp-ChatExt-name").fill(name)
+    if base_url is not None:
+        form.locator("input.jp-ChatExt-baseUrl").fill(base_url)
+    if api_key is not None:
+        form.locator("input.jp-ChatExt-apiKey").fill(api_key)
+    if headers is not None:
+        form.locator("textarea.jp-ChatExt-headers").fill(headers)
+    form.locator("button.jp-ChatExt-save").click()
+    expect(form).to_have_count(0)
+
+
+def verify(row: Locator) -> Locator:
+    """Presses the row's Verify button; returns the cell that shows the verdict."""
+    row.locator(".jp-ChatExt-verify").click()
+    verdict = row.locator(".jp-ChatExt-verdict")
+    expect(verdict).not_to_have_text("")
+    expect(verdict).not_to_have_text("Checking…")
+    return verdict

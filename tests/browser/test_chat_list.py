@@ -1,0 +1,313 @@
+"""The chat list in a real JupyterLab: groups, search, tags, archive, delete, folders, menus."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from chats_ui import PANEL, change_theme, open_chats_panel, open_lab, unique
+from lab_process import LabServer
+from list_ui import (
+    ARCHIVED,
+    DIALOG,
+    GROUP_LABELS,
+    NEW_FOLDER,
+    SEARCH,
+    TAG_FILTER,
+    answer_dialog,
+    chat_item,
+    chat_menu,
+    choose,
+    folder_menu,
+    folder_row,
+    group_holding,
+    widen_left_area,
+)
+from own_lab import module_lab
+from page_console import ConsoleErrors
+from playwright.sync_api import Page, expect
+
+lab_server = module_lab("lab-chat-list.log")
+
+
+def import_chat(lab: LabServer, title: str, days_ago: float, text: str = "Hello") -> dict:
+    """A chat last changed `days_ago` days ago, through the import route that keeps times."""
+    when = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+    message = {
+        "id": "m1",
+        "parent_id": None,
+        "role": "user",
+        "content": text,
+        "created_at": when,
+        "updated_at": when,
+    }
+    chat = {
+        "id": "c1",
+        "title": title,
+        "created_at": when,
+        "updated_at": when,
+        "current_message_id": "m1",
+        "messages": [message],
+    }
+    status, body = lab.api(
+        "POST", "chats/import", {"format": "jupyter-chat-ext", "version": 1, "chats": [chat]}
+    )
+    assert status == 201, body
+    return body["items"][0]
+
+
+def stored(lab: LabServer, chat_id: str) -> dict:
+    status, chat = lab.api("GET", f"chats/{chat_id}")
+    assert status == 200, chat
+    return chat
+
+
+def test_chats_are_grouped_by_date_with_pinned_first(
+    page: Page, lab_server: LabServer, artifacts: Path
+):
+    # Runs first, on the module's fresh server: these chats are also the screenshots'.
+    titles = {
+        "today": "Fourier series intuition",
+        "week": "Regex for ISO dates",
+        "month": "Summarise the paper draft",
+        "old": "Setting up conda environments",
+    }
+    import_chat(lab_server, titles["week"], 3)
+    import_chat(lab_server, titles["month"], 20)
+    old = import_chat(lab_server, titles["old"], 120)
+    lab_server.create_chat("Fix the pandas groupby warning")
+    lab_server.api("POST", "chats", {"title": titles["today"], "tags": ["math"]})
+    pinned = lab_server.create_chat("Project plan")
+    assert lab_server.api("PATCH", f"chats/{pinned['id']}", {"pinned": True})[0] == 200
+    _, research = lab_server.api("POST", "folders", {"name": "Research"})
+    lab_server.api("POST", "folders", {"name": "Papers", "parent_id": research["id"]})
+    lab_server.api("POST", "chats", {"title": "Related work notes", "folder_id": research["id"]})
+
+    open_lab(page, lab_server)
+    open_chats_panel(page, lab_server)
+
+    month = datetime.fromisoformat(old["updated_at"]).astimezone()
+    labels = page.locator(GROUP_LABELS)
+    expect(labels).to_have_count(5)
+    shown = [label.upper() for label in labels.all_inner_texts()]
+    assert shown[:4] == ["PINNED", "TODAY", "PREVIOUS 7 DAYS", "PREVIOUS 30 DAYS"]
+    assert month.strftime("%B").upper() in shown[4]
+    for key, title in titles.items():
+        group = group_holding(page, title)
+        expect(group).to_have_count(1)
+        if key != "old":
+            expect(group).to_have_attribute("data-group", key)
+    expect(group_holding(page, "Project plan")).to_have_attribute("data-group", "pinned")
+
+    folder_row(page, "Research").locator(".jp-ChatExt-folder-toggle").click()
+    expect(chat_item(page, "Related work notes")).to_be_visible()
+    widen_left_area(page, 90)
+    page.locator(PANEL).screenshot(path=artifacts / "chat-list-light.png")
+    try:
+        change_theme(page, "JupyterLab Dark", light=False)
+        page.locator(PANEL).screenshot(path=artifacts / "chat-list-dark.png")
+    finally:
+        change_theme(page, "JupyterLab Light", light=True)
+
+
+def test_rename_from_the_menu(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("Before rename"))
+    open_chats_panel(page, lab_server)
+
+    chat_menu(page, chat["title"], "Rename…")
+    renamed = unique("After rename")
+    answer_dialog(page, renamed)
+
+    expect(chat_item(page, renamed)).to_have_count(1)
+    expect(chat_item(page, chat["title"])).to_have_count(0)
+    assert stored(lab_server, chat["id"])["title"] == renamed
+
+
+def test_search_finds_message_text_on_the_server(page: Page, lab_server: LabServer):
+    word = unique("zebracorn").replace(" ", "")
+    found = import_chat(lab_server, unique("Plain title"), 1, text=f"notes about {word} here")
+    other = lab_server.create_chat(unique("Unrelated"))
+    open_chats_panel(page, lab_server)
+
+    page.locator(SEARCH).fill(word)
+    expect(chat_item(page, found["title"])).to_have_count(1)
+    expect(chat_item(page, other["title"])).to_have_count(0)
+
+    page.locator(SEARCH).fill(unique("nothing-matches-this"))
+    expect(page.locator(f"{PANEL} .jp-ChatExt-empty")).to_have_text("No chats match.")
+
+    page.locator(SEARCH).fill("")
+    expect(chat_item(page, other["title"])).to_have_count(1)
+
+
+def test_tag_filter_by_tag_and_untag(page: Page, lab_server: LabServer):
+    tagged = lab_server.create_chat(unique("Physics notes"))
+    untagged = lab_server.create_chat(unique("Cooking notes"))
+    open_chats_panel(page, lab_server)
+
+    chat_menu(page, tagged["title"], "Tags", "Add Tag…")
+    answer_dialog(page, "physics")
+    expect(chat_item(page, tagged["title"]).locator(".jp-ChatExt-tag")).to_have_text("physics")
+    assert stored(lab_server, tagged["id"])["tags"] == ["physics"]
+
+    expect(page.locator(f"{TAG_FILTER} option[value='physics']")).to_have_count(1)
+    page.locator(TAG_FILTER).select_option("physics")
+    expect(chat_item(page, tagged["title"])).to_have_count(1)
+    expect(chat_item(page, untagged["title"])).to_have_count(0)
+    page.locator(TAG_FILTER).select_option("")
+    expect(chat_item(page, untagged["title"])).to_have_count(1)
+
+    chat_menu(page, tagged["title"], "Tags", "Remove Tag “physics”")
+    expect(chat_item(page, tagged["title"]).locator(".jp-ChatExt-tag")).to_have_count(0)
+    assert stored(lab_server, tagged["id"])["tags"] == []
+
+
+def test_archive_shows_in_the_archived_view_and_unarchive(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("To archive"))
+    open_chats_panel(page, lab_server)
+
+    chat_menu(page, chat["title"], "Archive")
+    expect(chat_item(page, chat["title"])).to_have_count(0)
+    assert stored(lab_server, chat["id"])["archived"] is True
+
+    page.locator(ARCHIVED).click()
+    expect(page.locator(ARCHIVED)).to_have_attribute("aria-pressed", "true")
+    expect(chat_item(page, chat["title"])).to_have_count(1)
+    chat_menu(page, chat["title"], "Unarchive")
+    expect(chat_item(page, chat["title"])).to_have_count(0)
+
+    page.locator(ARCHIVED).click()
+    expect(chat_item(page, chat["title"])).to_have_count(1)
+    assert stored(lab_server, chat["id"])["archived"] is False
+
+
+def test_pin_and_unpin(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("To pin"))
+    open_chats_panel(page, lab_server)
+    group = group_holding(page, chat["title"])
+
+    chat_menu(page, chat["title"], "Pin")
+    expect(group).to_have_attribute("data-group", "pinned")
+    chat_menu(page, chat["title"], "Unpin")
+    expect(group).to_have_attribute("data-group", "today")
+
+
+def test_delete_asks_first(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("To delete"))
+    open_chats_panel(page, lab_server)
+
+    chat_menu(page, chat["title"], "Delete…")
+    expect(page.locator(DIALOG)).to_contain_text(chat["title"])
+    answer_dialog(page, accept=False)
+    expect(chat_item(page, chat["title"])).to_have_count(1)
+
+    chat_menu(page, chat["title"], "Delete…")
+    answer_dialog(page)
+    expect(chat_item(page, chat["title"])).to_have_count(0)
+    assert lab_server.api("GET", f"chats/{chat['id']}")[0] == 404
+
+
+def test_clone_and_export(page: Page, lab_server: LabServer, tmp_path: Path):
+    chat = import_chat(lab_server, unique("Exported"), 0.01, text="An exported line")
+    open_chats_panel(page, lab_server)
+
+    chat_menu(page, chat["title"], "Clone")
+    expect(chat_item(page, f"Clone of {chat['title']}")).to_have_count(1)
+
+    with page.expect_download() as info:
+        chat_menu(page, chat["title"], "Export", "JSON (.json)")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.suffix == ".json"
+    document = json.loads(path.read_text())
+    assert document["chats"][0]["messages"][0]["content"] == "An exported line"
+
+    with page.expect_download() as info:
+        chat_menu(page, chat["title"], "Export", "Markdown (.md)")
+    assert info.value.suggested_filename.endswith(".md")
+    info.value.save_as(tmp_path / "chat.md")
+    assert "An exported line" in (tmp_path / "chat.md").read_text()
+
+
+def test_folders_create_nest_drag_rename_delete(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("Filed chat"))
+    open_chats_panel(page, lab_server)
+    name = unique("Project")
+
+    page.locator(NEW_FOLDER).click()
+    answer_dialog(page, name)
+    expect(folder_row(page, name)).to_have_count(1)
+    folder = next(f for f in lab_server.api("GET", "folders")[1]["items"] if f["name"] == name)
+
+    # Drag the chat onto the folder: it leaves the top level and shows inside the folder.
+    chat_item(page, chat["title"]).drag_to(folder_row(page, name))
+    folder_node = page.locator(f"{PANEL} .jp-ChatExt-folder[data-folder-id='{folder['id']}']")
+    expect(folder_node.locator(".jp-ChatExt-chatItem-title")).to_have_text([chat["title"]])
+    assert stored(lab_server, chat["id"])["folder_id"] == folder["id"]
+    outside = group_holding(page, chat["title"])
+    expect(outside).to_have_count(0)
+
+    # A subfolder, made from the folder's menu, then renamed.
+    child = unique("Subfolder")
+    folder_menu(page, name, "New Subfolder…")
+    answer_dialog(page, child)
+    child_node = folder_node.locator(".jp-ChatExt-folder", has_text=child)
+    expect(child_node).to_have_count(1)
+    renamed = unique("Renamed subfolder")
+    folder_menu(page, child, "Rename…")
+    answer_dialog(page, renamed)
+    expect(folder_row(page, renamed)).to_have_count(1)
+    folders = {f["name"]: f for f in lab_server.api("GET", "folders")[1]["items"]}
+    assert folders[renamed]["parent_id"] == folder["id"]
+
+    # Deleting the folder keeps its chat, back at the top level.
+    folder_menu(page, name, "Delete…")
+    answer_dialog(page)
+    expect(folder_row(page, name)).to_have_count(0)
+    expect(folder_row(page, renamed)).to_have_count(0)
+    expect(outside).to_have_count(1)
+    assert stored(lab_server, chat["id"])["folder_id"] is None
+
+
+def test_move_to_folder_from_the_menu(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("Moved by menu"))
+    status, folder = lab_server.api("POST", "folders", {"name": unique("Inbox")})
+    assert status == 201
+    open_chats_panel(page, lab_server)
+    expect(folder_row(page, folder["name"])).to_have_count(1)
+
+    chat_menu(page, chat["title"], "Move to Folder", folder["name"])
+    expect(
+        page.locator(f"{PANEL} .jp-ChatExt-folder[data-folder-id='{folder['id']}']").locator(
+            ".jp-ChatExt-chatItem-title", has_text=chat["title"]
+        )
+    ).to_have_count(1)
+    assert stored(lab_server, chat["id"])["folder_id"] == folder["id"]
+
+
+def test_menu_opens_from_the_keyboard(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("Keyboard"))
+    open_chats_panel(page, lab_server)
+
+    opener = chat_item(page, chat["title"]).locator(".jp-ChatExt-chatItem-open")
+    opener.focus()
+    page.keyboard.press("Shift+F10")
+    expect(page.locator(".lm-Menu")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator(".lm-Menu")).to_have_count(0)
+    expect(opener).to_be_focused()
+
+    page.keyboard.press("Tab")
+    expect(chat_item(page, chat["title"]).locator(".jp-ChatExt-chatItem-menu")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".lm-Menu")).to_be_visible()
+    choose(page, "Rename…")
+    answer_dialog(page, accept=False)
+
+
+def test_no_console_errors_in_the_list(
+    page: Page, lab_server: LabServer, console_errors: ConsoleErrors
+):
+    open_chats_panel(page, lab_server)
+    assert console_errors.messages == []

@@ -1,0 +1,306 @@
+"""The chat view in a real JupyterLab against a fake model server: choosing a model,
+streaming and rendering answers, stopping, regenerating, editing into branches, errors,
+re-attaching after a reload, live updates from another tab, tabs, first run, themes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from chat_view_ui import (
+    ANSWER,
+    FAILING,
+    FAST,
+    INPUT,
+    PANEL,
+    PANEL_VIEW,
+    QUESTION,
+    REPLY,
+    SLOW,
+    answer_with_status,
+    chat_id_of,
+    new_chat_in_panel,
+    pick_model,
+    reload_lab,
+    run_command,
+    send,
+    stored_branch,
+    wait_answered,
+)
+from chats_ui import change_theme
+from lab_process import LabServer
+from page_console import ConsoleErrors
+from playwright.sync_api import Browser, Page, expect
+
+# Long enough to stream for a few seconds with the slow model (one word every 50 ms).
+LONG_QUESTION = " ".join(f"word{n}" for n in range(150))
+
+
+def test_pick_a_model_send_and_see_the_streamed_answer_rendered(
+    chat_page: Page, chat_lab: LabServer
+):
+    page = chat_page
+    # The default shortcut for a new chat (Accel Alt N).
+    page.keyboard.press("Control+Alt+N")
+    view = page.locator(PANEL_VIEW)
+    expect(view).to_be_visible()
+    expect(view.locator(INPUT)).to_be_focused()
+
+    pick_model(view, SLOW)
+    send(view, "What is 6 times 7?")
+
+    # The question shows at once; the answer streams (with a stop button) ...
+    expect(view.locator(QUESTION)).to_have_count(1)
+    expect(answer_with_status(view, "streaming")).to_have_count(1)
+    expect(view.locator(".jp-ChatExt-stop")).to_be_visible()
+    expect(view.locator(ANSWER)).to_contain_text("You said: What is 6 times 7?")
+    # ... and is rendered: highlighted code with its toolbar, typeset math, a list.
+    answer = wait_answered(view)
+    expect(answer.locator(".jp-ChatExt-code pre")).to_have_text("print(6 * 7)")
+    expect(answer.locator('.jp-ChatExt-code [data-action="insert"]')).to_be_visible()
+    expect(answer.locator("mjx-container").first).to_be_visible()
+    expect(answer.locator("li")).to_have_count(2)
+    expect(answer.locator(".jp-ChatExt-messageAuthor")).to_have_text(SLOW)
+    expect(answer.locator(".jp-ChatExt-usage")).to_contain_text("tokens")
+    expect(view.locator(".jp-ChatExt-send")).to_be_visible()
+
+    messages = stored_branch(chat_lab, chat_id_of(view))
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert messages[1]["content"] == f"You said: What is 6 times 7? {REPLY}"
+    assert messages[1]["meta"]["status"] == "done"
+    # The view shows exactly the stored text: no delta lost or repeated.
+    shown = answer.locator(".jp-ChatExt-messageBody").inner_text()
+    assert shown.count("You said:") == 1
+
+
+def test_stop_keeps_what_was_written(chat_page: Page, chat_lab: LabServer):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, SLOW)
+    send(view, LONG_QUESTION)
+    expect(view.locator(ANSWER)).to_contain_text("word5")
+
+    view.locator(".jp-ChatExt-stop").click()
+
+    stopped = answer_with_status(view, "stopped")
+    expect(stopped).to_have_count(1)
+    expect(stopped.locator(".jp-ChatExt-messageNote")).to_have_text("Stopped.")
+    answer = stored_branch(chat_lab, chat_id_of(view))[-1]
+    assert answer["meta"]["status"] == "stopped"
+    assert answer["content"].startswith("You said: word0")
+    assert "Euler" not in answer["content"]
+
+
+def test_regenerate_edit_and_switch_branches(chat_page: Page, chat_lab: LabServer):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    send(view, "first question")
+    wait_answered(view)
+
+    # Regenerate: a second version of the answer, shown as 2/2.
+    view.locator(ANSWER).last.locator('button[title^="Answer again"]').click()
+    answer = view.locator(ANSWER).last
+    expect(answer.locator(".jp-ChatExt-siblingPosition")).to_have_text("2/2")
+    wait_answered(view)
+    answer.locator('button[title="Previous version"]').click()
+    expect(view.locator(ANSWER).last.locator(".jp-ChatExt-siblingPosition")).to_have_text("1/2")
+
+    # Edit the question: a new branch with its own answer.
+    question = view.locator(".jp-ChatExt-message-user").first
+    question.locator('button[title^="Edit"]').click()
+    editor = question.locator(".jp-ChatExt-editBox textarea")
+    editor.fill("second question")
+    question.locator(".jp-ChatExt-editBox .jp-ChatExt-primaryButton").click()
+    expect(view.locator(QUESTION).first).to_contain_text("second question")
+    expect(view.locator(QUESTION).first.locator(".jp-ChatExt-siblingPosition")).to_have_text("2/2")
+    expect(wait_answered(view)).to_contain_text("You said: second question")
+
+    # Back to the first branch, with the answer that was shown there.
+    view.locator(QUESTION).first.locator('button[title="Previous version"]').click()
+    expect(view.locator(QUESTION).first).to_contain_text("first question")
+    expect(view.locator(ANSWER).last).to_contain_text("You said: first question")
+    branch = stored_branch(chat_lab, chat_id_of(view))
+    assert branch[0]["content"] == "first question"
+    assert len(branch[0]["sibling_ids"]) == 2
+
+
+def test_errors_show_in_place_with_retry(chat_page: Page, chat_lab: LabServer):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAILING)
+    send(view, "this will fail")
+
+    failed = answer_with_status(view, "error")
+    expect(failed).to_have_count(1)
+    expect(failed.locator(".jp-ChatExt-messageError")).to_contain_text("503")
+
+    pick_model(view, FAST)
+    failed.locator(".jp-ChatExt-messageError button").click()
+    expect(wait_answered(view)).to_contain_text("You said: this will fail")
+    assert stored_branch(chat_lab, chat_id_of(view))[-1]["meta"]["status"] == "done"
+
+
+def test_input_keys_history_and_default_model(chat_page: Page, chat_lab: LabServer):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    box = view.locator(INPUT)
+    box.fill("line one")
+    box.press("Shift+Enter")
+    box.type("line two")
+    assert box.input_value() == "line one\nline two"
+    box.press("Enter")
+    wait_answered(view)
+    assert stored_branch(chat_lab, chat_id_of(view))[0]["content"] == "line one\nline two"
+
+    # Up-arrow brings back the prompt sent; down-arrow returns to what was typed.
+    box.fill("")
+    box.press("ArrowUp")
+    assert box.input_value() == "line one\nline two"
+    box.press("ArrowDown")
+    assert box.input_value() == ""
+
+    # "Use ... for new chats" writes the default-model setting.
+    view.locator(".jp-ChatExt-modelButton").click()
+    view.locator(".jp-ChatExt-makeDefault").click()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        _, raw = chat_lab.request("GET", "lab/api/settings/jupyter-chat-ext:chats-panel")
+        if json.loads(raw)["settings"].get("defaultModel") == FAST:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the default model was not saved")
+    view.locator(".jp-ChatExt-modelSearch").press("Escape")
+
+
+def test_reload_during_streaming_reattaches(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    view = new_chat_in_panel(page)
+    pick_model(view, SLOW)
+    send(view, LONG_QUESTION)
+    expect(view.locator(ANSWER)).to_contain_text("word3")
+    chat_id = chat_id_of(view)
+    # JupyterLab writes its saved state (which chat the panel shows) a moment later.
+    page.wait_for_timeout(1500)
+
+    reload_lab(page)
+    view = page.locator(PANEL_VIEW)
+    # The panel comes back on the same chat, following the answer still being written.
+    expect(view.locator(".jp-ChatExt-chatViewBody")).to_have_attribute("data-chat-id", chat_id)
+    expect(answer_with_status(view, "streaming")).to_have_count(1)
+    answer = wait_answered(view)
+    stored = stored_branch(chat_lab, chat_id)[-1]
+    assert stored["meta"]["status"] == "done"
+    shown = answer.locator(".jp-ChatExt-messageBody").inner_text()
+    assert shown.count("word149") == 1 and shown.count("You said:") == 1
+    expect(answer.locator(".jp-ChatExt-code pre")).to_have_text("print(6 * 7)")
+
+
+def test_live_updates_from_another_tab_and_chats_in_tabs(
+    browser: Browser, chat_page: Page, chat_lab: LabServer
+):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    send(view, "hello from the first tab")
+    wait_answered(view)
+    chat_id = chat_id_of(view)
+
+    other = chat_page.context.new_page()
+    try:
+        # A workspace of its own: two tabs on one workspace make JupyterLab redirect one.
+        other.goto(f"{chat_lab.base_url}lab/workspaces/other?token={chat_lab.token}")
+        other.wait_for_function("() => window.jupyterapp !== undefined")
+        other.evaluate("() => window.jupyterapp.restored.then(() => null)")
+        run_command(other, "chat-ext:open-chat", {"chatId": chat_id, "where": "tab"})
+        tab_view = other.locator(f'.jp-ChatExt-chatViewBody[data-chat-id="{chat_id}"]')
+        expect(tab_view.locator(ANSWER)).to_have_count(1)
+        # A second chat in a second tab, at the same time.
+        run_command(other, "chat-ext:new-chat", {"where": "tab"})
+        expect(other.locator(".jp-ChatExt-chatView")).to_have_count(2)
+
+        pick_model(view, SLOW)
+        send(view, "streamed to the other tab too")
+        # The other tab follows the answer through the events socket.
+        expect(tab_view.locator(ANSWER)).to_have_count(2)
+        expect(tab_view.locator(ANSWER).last).to_contain_text("You said: streamed")
+        expect(tab_view.locator(f'{ANSWER}[data-status="done"]')).to_have_count(2)
+        shown = tab_view.locator(ANSWER).last.locator(".jp-ChatExt-messageBody").inner_text()
+        assert shown.count("You said:") == 1
+        # The tab is named after the chat.
+        expect(
+            other.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
+        ).not_to_have_text("Launcher")
+    finally:
+        other.close()
+
+    # The panel's "open in a new tab" button moves the chat to the main area.
+    view.locator('button[title="Open in a new tab"]').click()
+    tab = chat_page.locator(f'.jp-ChatExt-chatViewBody[data-chat-id="{chat_id}"]')
+    expect(tab).to_be_visible()
+    expect(chat_page.locator(f"{PANEL} .jp-ChatExt-chatListWidget")).to_be_visible()
+
+
+def test_first_run_without_models(chat_page: Page, chat_lab: LabServer, upstream):
+    status, connections = chat_lab.api("GET", "connections")
+    assert status == 200, connections
+    items = connections["items"] if isinstance(connections, dict) else connections
+    ids = [c["id"] for c in items]
+    for connection_id in ids:
+        chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": False})
+    page = chat_page
+    try:
+        reload_lab(page)
+        view = new_chat_in_panel(page)
+        first_run = view.locator(".jp-ChatExt-firstRun")
+        expect(first_run).to_contain_text("No model is available yet")
+        expect(view.locator(INPUT)).to_be_disabled()
+        expect(view.locator(INPUT)).to_have_attribute("placeholder", "No model is available yet.")
+        page.screenshot(path=_artifact("chat-first-run.png"))
+        # The owner is an admin: the button opens the admin screen.
+        first_run.locator("button").click()
+        expect(page.locator("#jp-chat-ext-admin")).to_be_visible()
+    finally:
+        for connection_id in ids:
+            chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": True})
+        reload_lab(page)
+
+
+def test_screenshots_in_light_and_dark_themes(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    run_command(page, "chat-ext:new-chat", {"where": "tab"})
+    view = page.locator(".jp-ChatExt-chatView:visible").last
+    pick_model(view, FAST)
+    send(view, "Show me some Python and a formula")
+    wait_answered(view)
+    send(view, "And the list again, please")
+    wait_answered(view, 2)
+    # Once the server has named the chat (after its first answer), name it for the picture.
+    expect(view.locator(".jp-ChatExt-chatTitle")).not_to_have_text("New Chat")
+    chat_lab.api("PATCH", f"chats/{chat_id_of(view)}", {"title": "Python and a formula"})
+    expect(view.locator(".jp-ChatExt-chatTitle")).to_have_text("Python and a formula")
+    view.locator(ANSWER).first.hover()
+    page.screenshot(path=_artifact("chat-tab-light.png"))
+    panel = new_chat_in_panel(page)
+    pick_model(panel, FAST)
+    send(panel, "Print the answer to everything")
+    wait_answered(panel)
+    expect(panel.locator(".jp-ChatExt-chatTitle")).not_to_have_text("New Chat")
+    chat_lab.api("PATCH", f"chats/{chat_id_of(panel)}", {"title": "The answer to everything"})
+    expect(panel.locator(".jp-ChatExt-chatTitle")).to_have_text("The answer to everything")
+    page.locator(PANEL).screenshot(path=_artifact("chat-panel-light.png"))
+    try:
+        change_theme(page, "JupyterLab Dark", light=False)
+        page.screenshot(path=_artifact("chat-tab-dark.png"))
+        page.locator(PANEL).screenshot(path=_artifact("chat-panel-dark.png"))
+    finally:
+        change_theme(page, "JupyterLab Light", light=True)
+
+
+def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
+    # Runs last: by now every test above has driven the module's page.
+    assert module_console.messages == []
+
+
+def _artifact(name: str) -> str:
+    from lab_process import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return str(ARTIFACTS / name)
