@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncClient, Client
+from ._async_client import AsyncClient
+from ._client import Client
 from ._connection import Connection, ConnectionNotFound, discover
 from ._errors import ChatError
 from ._stream import AsyncCompletionStream, CompletionStream

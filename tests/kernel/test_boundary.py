@@ -26,7 +26,7 @@ from jupyter_chat_kernel import (
     ModelOut,
     UserOut,
 )
-from jupyter_chat_kernel._client import _completion
+from jupyter_chat_kernel._calls import _completion
 from jupyter_chat_kernel._options import PARAMS
 from jupyter_chat_kernel._types import PresetInfo, Running, RunningList
 
