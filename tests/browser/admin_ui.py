@@ -20,7 +20,10 @@ def ensure_lab(page: Page, lab: LabServer) -> None:
 def run_from_palette(page: Page, label: str, command: str) -> None:
     # The palette's own command rather than its shortcut, which a key press can miss
     # while the page is still settling.
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:activate-command-palette')"
+        ".then(() => null)"
+    )
     page.locator(".lm-CommandPalette-input").fill(label)
     item = page.locator(f'.lm-CommandPalette-item[data-command="{command}"]')
     expect(item).to_have_class(re.compile(r"\blm-mod-active\b"))

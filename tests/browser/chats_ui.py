@@ -47,7 +47,9 @@ def title_in_panel(page: Page, title: str) -> Locator:
 
 def change_theme(page: Page, theme: str, *, light: bool) -> None:
     page.evaluate(
-        "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme
+        "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})"
+        ".then(() => null)",
+        theme,
     )
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", str(light).lower())
     # A splash screen covers the UI while the theme's CSS loads.

@@ -92,7 +92,10 @@ def test_the_widget_renders_streams_and_updates_its_messages_trait(
 ):
     errors_before = len(console_errors.messages)
     open_lab(page, lab_server)
-    page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})", notebook)
+    page.evaluate(
+        "path => window.jupyterapp.commands.execute('docmanager:open', {path}).then(() => null)",
+        notebook,
+    )
     page.wait_for_function(
         """path => {
           const widget = window.jupyterapp.shell.currentWidget;
@@ -105,7 +108,9 @@ def test_the_widget_renders_streams_and_updates_its_messages_trait(
         arg=notebook,
         timeout=60_000,
     )
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => null)"
+    )
 
     widget = page.locator(WIDGET)
     expect(widget).to_be_visible(timeout=60_000)
