@@ -2,7 +2,7 @@
 that stands on them.
 
 Kept apart from ``app.py`` so that loading the extension imports none of it (SQLAlchemy,
-httpx, the ORM and the services take most of a second to import): the server starts, then
+the ORM and the services take most of a second to import): the server starts, then
 this module is imported and the database migrated in a worker thread, and the services are
 built on the server's loop. Requests that arrive sooner wait for them.
 """
@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-import httpx
 
 from .apikeys.service import ApiKeyService
 from .apikeys.store import ApiKeyStore
@@ -31,6 +29,7 @@ from .presets.store import PresetStore
 from .providers import seeds
 from .providers.service import ConnectionService
 from .providers.store import ConnectionStore
+from .providers.transport import UpstreamTransport
 from .proxy.ollama_api import OllamaApi
 from .proxy.openai_api import OpenAIApi
 from .users.service import UserService
@@ -45,7 +44,7 @@ class Services:
     """Everything the handlers use, by the names they declare in ``uses``."""
 
     db: Database
-    http: httpx.AsyncClient
+    http: UpstreamTransport
     bus: EventBus
     users: UserService
     keys: ApiKeyService
@@ -112,14 +111,9 @@ def build(app: ChatExtApp, url: str, shared_identity: bool) -> Services:
     )
     folders = FolderService(FolderStore(db), bus)
     chats = ChatService(ChatStore(db), folders, bus)
-    # One client for all outbound HTTP; upstream requests never carry the user's cookies
+    # One connection pool for all outbound HTTP; upstream requests never carry the user's cookies
     # or tokens, since nothing from the incoming request is copied onto them.
-    http = httpx.AsyncClient(
-        timeout=app.upstream_timeout,
-        trust_env=False,
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
-    )
+    http = UpstreamTransport(max_idle=100)
     connections = ConnectionService(
         ConnectionStore(db),
         http,

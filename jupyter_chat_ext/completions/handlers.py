@@ -34,25 +34,32 @@ class _CompletionHandler(ApiHandler):
             self.set_header("Content-Type", EVENT_STREAM)
             self.set_header("Cache-Control", "no-cache")
             self.set_header("X-Accel-Buffering", "no")  # proxies must not hold the stream back
+            # Each event leaves when written; with Nagle the first delta would wait for the
+            # client to acknowledge ``start``.
+            self.request.connection.stream.set_nodelay(True)  # type: ignore[attr-defined]
             # Taken together with listen(): nothing is missed or repeated between the two.
-            await self._send("start", {**start, "content": gen.text})
+            await self._send([("start", {**start, "content": gen.text})])
             # The generation emits its last event and sets ``finished`` with no await in
             # between, so a listener either receives that event or sees ``finished`` set.
             while not (gen.finished.is_set() and queue.empty()):
-                name, data = await queue.get()
-                await self._send(name, data)
-                if name in ("done", "error"):
+                # Whatever piled up while the last write went out leaves in one write.
+                events = [await queue.get()]
+                while not queue.empty():
+                    events.append(queue.get_nowait())
+                await self._send(events)
+                if events[-1][0] in ("done", "error"):
                     break
             else:
-                await self._send(*_last_event(gen))
+                await self._send([_last_event(gen)])
         except StreamClosedError:
             pass
         finally:
             gen.unlisten(queue)
         self.finish()
 
-    async def _send(self, name: str, data: dict[str, Any]) -> None:
-        self.write(f"event: {name}\ndata: {json.dumps(data)}\n\n")
+    async def _send(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        for name, data in events:
+            self.write(f"event: {name}\ndata: {json.dumps(data)}\n\n")
         await self.flush()
 
 

@@ -1,59 +1,80 @@
-"""Turning httpx failures into UpstreamError, with the upstream's own words where it gave any."""
+"""Upstream requests, their failures turned into UpstreamError with the upstream's own words
+where it gave any."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import httpx
+from json import dumps, loads
+from typing import Any
+from urllib.parse import urlsplit
 
 from .base import UpstreamError
+from .transport import TransportError, UpstreamResponse, UpstreamTransport
 
 
 def describe_error_body(body: bytes) -> str:
     """OpenAI puts the message in error.message, Ollama in error; anything else is shown short."""
     try:
-        data = json.loads(body)
+        data = loads(body)
     except (ValueError, UnicodeDecodeError):
         return body[:300].decode("utf-8", "replace").strip() or "no details"
     if isinstance(data, dict):
         error = data.get("error", data.get("detail", data.get("message")))
         if isinstance(error, dict):
-            error = error.get("message") or json.dumps(error)[:300]
+            error = error.get("message") or dumps(error)[:300]
         if error:
             return str(error)
-    return json.dumps(data)[:300]
+    return dumps(data)[:300]
 
 
 @asynccontextmanager
 async def upstream_stream(
-    client: httpx.AsyncClient, method: str, url: str, **kwargs
-) -> AsyncIterator[httpx.Response]:
-    """Open a streamed request; an error status or a transport failure raises UpstreamError."""
+    transport: UpstreamTransport,
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    connect_timeout: float,
+    read_timeout: float | None = None,
+    json: Any = None,
+) -> AsyncIterator[UpstreamResponse]:
+    """Open a request (``json`` as its body); an error status or a failed exchange raises
+    UpstreamError. ``connect_timeout`` bounds the connect, ``read_timeout`` (default the
+    same) each wait for the upstream's next bytes."""
+    body = b""
+    if json is not None:
+        body = dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {**headers, "Content-Type": "application/json"}
+    read = connect_timeout if read_timeout is None else read_timeout
     try:
-        async with client.stream(method, url, **kwargs) as response:
-            if response.status_code >= 400:
-                body = await response.aread()
-                raise UpstreamError(
-                    "http",
-                    f"{response.status_code} from {_where(url)}: {describe_error_body(body)}",
-                    response.status_code,
-                )
-            yield response
-    except httpx.ConnectError as error:
-        raise UpstreamError("refused", f"Cannot connect to {_where(url)}: {error}") from None
-    except httpx.TimeoutException:
-        raise UpstreamError("timeout", f"{_where(url)} did not answer in time") from None
-    except (httpx.RemoteProtocolError, httpx.ReadError) as error:
-        raise UpstreamError("cut", f"{_where(url)} closed the connection: {error}") from None
-    except httpx.HTTPError as error:  # anything else httpx refuses, e.g. a malformed URL
-        raise UpstreamError("refused", f"Cannot reach {_where(url)}: {error}") from None
+        response = await transport.open(method, url, headers, body, connect_timeout, read)
+    except TransportError as error:
+        raise _upstream_error(error, url) from None
+    try:
+        if response.status_code >= 400:
+            raw = await response.aread()
+            raise UpstreamError(
+                "http",
+                f"{response.status_code} from {_where(url)}: {describe_error_body(raw)}",
+                response.status_code,
+            )
+        yield response
+    except TransportError as error:
+        raise _upstream_error(error, url) from None
+    finally:
+        await response.aclose()
+
+
+def _upstream_error(error: TransportError, url: str) -> UpstreamError:
+    where = _where(url)
+    if error.kind == "refused":
+        return UpstreamError("refused", f"Cannot connect to {where}: {error}")
+    if error.kind == "timeout":
+        return UpstreamError("timeout", f"{where} did not answer in time")
+    return UpstreamError("cut", f"{where} closed the connection: {error}")
 
 
 def _where(url: str) -> str:
-    try:
-        parsed = httpx.URL(url)
-        return f"{parsed.scheme}://{parsed.netloc.decode()}"
-    except httpx.InvalidURL:
-        return repr(url[:100])
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else repr(url[:100])

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .base import Delta, Finish, TextDelta, ToolCallDelta, UpstreamError, UpstreamModel, Usage
 from .http import upstream_stream
+
+if TYPE_CHECKING:
+    from .transport import UpstreamTransport
 
 # OpenAI parameter -> Ollama option.
 _OPTIONS = {
@@ -78,7 +79,7 @@ def _json_object(arguments: Any) -> Any:
 class OllamaClient:
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: UpstreamTransport,
         base_url: str,
         headers: dict[str, str] | None = None,
         timeout: float = 30.0,
@@ -97,7 +98,7 @@ class OllamaClient:
             "GET",
             f"{self.base_url}/api/tags",
             headers=self.headers,
-            timeout=self.timeout,
+            connect_timeout=self.timeout,
         ) as response:
             body = await response.aread()
         try:
@@ -123,7 +124,8 @@ class OllamaClient:
             f"{self.base_url}/api/chat",
             json=body,
             headers=self.headers,
-            timeout=httpx.Timeout(self.timeout, read=self.read_timeout),
+            connect_timeout=self.timeout,
+            read_timeout=self.read_timeout,
         ) as response:
             calls = 0
             async for line in response.aiter_lines():
@@ -168,7 +170,7 @@ class OllamaClient:
             f"{self.base_url}/api/embed",
             json={"model": model, "input": inputs},
             headers=self.headers,
-            timeout=self.timeout,
+            connect_timeout=self.timeout,
         ) as response:
             raw = await response.aread()
         try:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .base import (
     Delta,
@@ -19,11 +17,14 @@ from .base import (
 )
 from .http import upstream_stream
 
+if TYPE_CHECKING:
+    from .transport import UpstreamTransport
+
 
 class OpenAIClient:
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: UpstreamTransport,
         base_url: str,
         api_key: str = "",
         headers: dict[str, str] | None = None,
@@ -41,7 +42,11 @@ class OpenAIClient:
 
     async def models(self) -> list[UpstreamModel]:
         async with upstream_stream(
-            self.http, "GET", f"{self.base_url}/models", headers=self.headers, timeout=self.timeout
+            self.http,
+            "GET",
+            f"{self.base_url}/models",
+            headers=self.headers,
+            connect_timeout=self.timeout,
         ) as response:
             body = await response.aread()
         try:
@@ -71,7 +76,8 @@ class OpenAIClient:
             f"{self.base_url}/chat/completions",
             json=body,
             headers=self.headers,
-            timeout=httpx.Timeout(self.timeout, read=self.read_timeout),
+            connect_timeout=self.timeout,
+            read_timeout=self.read_timeout,
         )
 
     async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +87,8 @@ class OpenAIClient:
             f"{self.base_url}/chat/completions",
             json={**body, "stream": False},
             headers=self.headers,
-            timeout=httpx.Timeout(self.timeout, read=self.read_timeout),
+            connect_timeout=self.timeout,
+            read_timeout=self.read_timeout,
         ) as response:
             raw = await response.aread()
         try:
@@ -96,7 +103,7 @@ class OpenAIClient:
             f"{self.base_url}/embeddings",
             json=body,
             headers=self.headers,
-            timeout=self.timeout,
+            connect_timeout=self.timeout,
         ) as response:
             raw = await response.aread()
         try:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from urllib.parse import urlparse
 
-import httpx
-
 from ..core.clock import from_ms, new_id, now_ms
 from ..core.errors import Forbidden, NotFound
 from ..core.identity import Identity
@@ -18,6 +16,7 @@ from .orm import ConnectionRow
 from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, ConnectionUpdate, VerifyResult
 from .seeds import Seed
 from .store import ConnectionStore
+from .transport import UpstreamTransport
 
 # Seconds a list of enabled connections is reused when nothing changed in this process.
 _ENABLED_TTL = 5.0
@@ -60,7 +59,7 @@ class ConnectionService:
     def __init__(
         self,
         store: ConnectionStore,
-        http: httpx.AsyncClient,
+        http: UpstreamTransport,
         timeout: float,
         local_idle_timeout: float = 600.0,
         read_timeout: float = 300.0,

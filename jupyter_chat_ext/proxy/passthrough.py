@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..providers.base import UpstreamError
 from ..providers.http import upstream_stream
 from ..providers.ollama_client import OllamaClient
+
+if TYPE_CHECKING:
+    from ..providers.transport import UpstreamResponse
 
 
 class Renamer:
@@ -48,9 +49,8 @@ class Renamer:
         return self.rename(data)
 
 
-async def relay_bytes(response: httpx.Response, rename: Renamer | None) -> AsyncIterator[bytes]:
-    # aiter_bytes undoes any Content-Encoding the upstream applied; each piece is what one
-    # socket read brought, so nothing waits for a buffer to fill.
+async def relay_bytes(response: UpstreamResponse, rename: Renamer | None) -> AsyncIterator[bytes]:
+    # Each piece is what one socket read brought, so nothing waits for a buffer to fill.
     async for data in response.aiter_bytes():
         if rename is not None:
             data = rename.feed(data)
@@ -63,7 +63,7 @@ async def relay_bytes(response: httpx.Response, rename: Renamer | None) -> Async
 @asynccontextmanager
 async def ollama_request(
     client: OllamaClient, path: str, body: dict[str, Any]
-) -> AsyncIterator[httpx.Response]:
+) -> AsyncIterator[UpstreamResponse]:
     """A raw request to an Ollama connection (``path`` like ``/api/chat``), with the
     connection's own headers and nothing of the incoming request's."""
     async with upstream_stream(
@@ -72,12 +72,13 @@ async def ollama_request(
         f"{client.base_url}{path}",
         json=body,
         headers=client.headers,
-        timeout=httpx.Timeout(client.timeout, read=client.read_timeout),
+        connect_timeout=client.timeout,
+        read_timeout=client.read_timeout,
     ) as response:
         yield response
 
 
-async def read_json(response: httpx.Response) -> Any:
+async def read_json(response: UpstreamResponse) -> Any:
     raw = await response.aread()
     try:
         return json.loads(raw)

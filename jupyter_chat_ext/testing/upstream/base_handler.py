@@ -208,6 +208,10 @@ class UpstreamHandler(web.RequestHandler):
         """
         self.set_header("Content-Type", content_type)
         self.set_header("Cache-Control", "no-cache")
+        # Each event leaves when written, as from uvicorn and the other servers that models
+        # run behind (they all set TCP_NODELAY); Nagle would hold the second event until the
+        # client's delayed ACK of the first.
+        self.request.connection.stream.set_nodelay(True)  # type: ignore[attr-defined]
         half = max(1, len(payloads) // 2)
         for i, payload in enumerate(payloads):
             if i == half:
