@@ -34,7 +34,7 @@ def config_reference() -> str:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["openapi"]:
-        from .app import openapi_document
+        from .routes import openapi_document
 
         json.dump(openapi_document(), sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")

@@ -16,47 +16,16 @@ from jupyter_server.auth.identity import (
 )
 from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
+from tornado import web
 from tornado.ioloop import IOLoop
 from traitlets import Bool, Float, Int, List, Set, Unicode, default
 
 from ._version import __version__
-from .apikeys import handlers as apikeys_handlers
-from .chats import handlers as chats_handlers
-from .completions import handlers as completions_handlers
-from .core.handlers import HandlerContext, UnknownRouteHandler
-from .core.openapi import OpenApiHandler, build_document
-from .events import handlers as events_handlers
-from .folders import handlers as folders_handlers
-from .models import handlers as models_handlers
-from .presets import handlers as presets_handlers
-from .providers import handlers as providers_handlers
-from .proxy import openapi as proxy_openapi
-from .proxy.mounts import MOUNTS as PROXY_MOUNTS
-from .users import handlers as users_handlers
+from .core.context import HandlerContext
+from .core.deferred_routes import DeferredRoutes
 
-API_ROOT = "chat-ext/api"
-
-
-# The REST API's routes (path under API_ROOT, handler); each handler names its services.
-API_ROUTES: list[tuple[str, type]] = [
-    *users_handlers.routes,
-    *apikeys_handlers.routes,
-    *chats_handlers.routes,
-    *folders_handlers.routes,
-    *events_handlers.routes,
-    *providers_handlers.routes,
-    *models_handlers.routes,
-    *completions_handlers.routes,
-    *presets_handlers.routes,
-    ("/openapi.json", OpenApiHandler),
-]
-
-
-@functools.cache
-def openapi_document() -> dict[str, Any]:
-    """The REST API's OpenAPI document, built from the handler classes alone."""
-    document = build_document(API_ROUTES, title="jupyter-chat-ext", version=__version__)
-    return proxy_openapi.extend(document)
+# The URL prefixes the extension serves: its REST API and the compatible APIs beside it.
+_PREFIXES = "chat-ext/(?:api|openai|ollama)(?:/.*)?"
 
 
 # Jupyter Server's own logins: anyone holding the token or password is the server's owner.
@@ -194,6 +163,7 @@ class ChatExtApp(ExtensionApp):
         loop = asyncio.get_running_loop()
         try:
             wiring = await loop.run_in_executor(None, _prepare_in_thread, self, url)
+            self._routes.register()
             self.services = wiring.build(self, url, shared)
         except Exception as error:
             from .migrations import DatabaseTooNew
@@ -217,23 +187,29 @@ class ChatExtApp(ExtensionApp):
         return await self.ctx.services()
 
     def initialize_handlers(self) -> None:
-        ctx = {"ctx": self.ctx}
-        for path, cls in API_ROUTES:
-            kwargs = {**ctx, "document": openapi_document} if cls is OpenApiHandler else ctx
-            self.handlers.append((url_path_join(API_ROOT, path), cls, kwargs))
-        self.handlers.append((url_path_join(API_ROOT, "/.*"), UnknownRouteHandler, ctx))
-        # The OpenAI- and Ollama-compatible APIs, beside the REST API; they also take API keys.
-        for root, pairs, unknown in PROXY_MOUNTS:
-            self.handlers.extend((root + path, cls, ctx) for path, cls in pairs)
-            self.handlers.append((root + "/.*", unknown, ctx))
+        web_app = self.serverapp.web_app
+        base_url = web_app.settings["base_url"]
+        self._routes = DeferredRoutes(web_app, functools.partial(_rules, base_url, self.ctx))
+        # The router is no handler, so it skips Jupyter's add_handlers (which checks that
+        # handlers authenticate); the handlers it registers later go through it.
+        web.Application.add_handlers(
+            web_app, ".*$", [(url_path_join(base_url, _PREFIXES), self._routes)]
+        )
 
     async def stop_extension(self) -> None:
         if self.services is not None:
             await self.services.close()
 
 
+def _rules(base_url: str, ctx: HandlerContext) -> list[tuple[str, type, dict[str, Any]]]:
+    from . import routes
+
+    return routes.rules(base_url, ctx)
+
+
 def _prepare_in_thread(app: ChatExtApp, url: str) -> Any:
-    from . import wiring
+    # The handlers too, so that the first request finds them imported.
+    from . import routes, wiring  # noqa: F401
 
     wiring.prepare(app, url)
     return wiring

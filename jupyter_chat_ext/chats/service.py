@@ -31,9 +31,10 @@ from .schemas import (
     TagList,
     TagOut,
 )
-from .store import ChatFilter, ChatStore, Turn
+from .store import ChatFilter, ChatStore
 from .transfer import parse_import, to_markdown
 from .tree import Node, Tree
+from .turns import ChatView, Turn
 
 
 def tag_key(name: str) -> str:
@@ -290,16 +291,16 @@ class ChatService:
         if chat_id is None:
             new_chat = self._new_chat(me, ChatCreate(), now)
 
-        def place(chat: Any, tree: Tree, lookup: Any) -> list[MessageRow]:
+        def place(chat: Any, view: ChatView) -> list[MessageRow]:
             added = []
             if question is not None:
-                parent = _parent(chat, tree, question)
+                parent = _reply_to(chat, view, question)
                 added.append(
                     MessageRow(**self._message_values(me, chat.id, new_id(), parent, question, now))
                 )
                 parent = added[0].id
             else:
-                target = lookup(redo)
+                target = view.message(redo)
                 if target is None:
                     raise NotFound(f"No message {redo!r} in this chat.")
                 if target.role != "assistant":
@@ -321,7 +322,7 @@ class ChatService:
                 Event(type="chat.created", data=_summary(new_chat, []).model_dump(mode="json")),
             )
         for row in turn.added:
-            out = _message(row, turn.tree.siblings(row.id))
+            out = _message(row, turn.siblings[row.id])
             self.bus.publish(
                 me.id,
                 Event(
@@ -538,6 +539,17 @@ def _parent(chat: Any, tree: Tree, body: MessageCreate) -> str | None:
         return parent
     current = chat.current_message_id
     return current if current in tree else tree.newest_leaf()
+
+
+def _reply_to(chat: Any, view: ChatView, body: MessageCreate) -> str | None:
+    """As ``_parent``, asking the database for just the messages it needs."""
+    if "parent_id" in body.model_fields_set:
+        parent = body.parent_id
+        if parent is not None and not view.has(parent):
+            raise NotFound(f"No message {parent!r} in this chat to reply to.")
+        return parent
+    current = chat.current_message_id
+    return current if view.has(current) else view.newest_leaf()
 
 
 def _nodes(messages: list[dict[str, Any]], chat_id: str) -> list[Node]:

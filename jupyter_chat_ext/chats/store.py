@@ -15,6 +15,7 @@ from ..core.clock import new_id
 from ..core.db import Database
 from .orm import ChatRow, ChatTagRow, MessageRow, TagRow
 from .tree import Node, Tree
+from .turns import Placer, Turn, write_turn
 
 # Ids per IN (...) list, well under SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 1000
@@ -57,21 +58,6 @@ class Branch:
     window: list[str]  # the part of it whose messages were loaded
     rows: dict[str, Any]
     tags: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """A question and its answer, or an answer redone, as written in one transaction."""
-
-    chat: Any
-    added: list[MessageRow]  # in order; the last is the new current leaf
-    tree: Tree  # the chat's tree with them
-    context: list[tuple[str, str]]  # (role, content) from the root to the last one's parent
-
-
-# Places new messages in a chat: gets the chat, its tree and a lookup of one message's role
-# and parent; returns the messages to add, parents first.
-Placer = Callable[[Any, Tree, Callable[[str], Any]], list[MessageRow]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,44 +318,13 @@ class ChatStore:
             if new_chat is not None:
                 session.add(new_chat)
                 session.flush()
-                chat: Any = new_chat
-                tree = Tree(())
-            else:
-                chat = session.execute(
-                    select(*_DETAIL).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
-                ).first()
-                if chat is None:
-                    return None
-                skeleton = session.execute(select(*_SKELETON).where(MessageRow.chat_id == chat_id))
-                tree = Tree(Node(r.id, r.parent_id, r.created_at) for r in skeleton)
-
-            def lookup(message_id: str) -> Any:
-                return session.execute(
-                    select(MessageRow.role, MessageRow.parent_id).where(
-                        MessageRow.id == message_id, MessageRow.chat_id == chat.id
-                    )
-                ).first()
-
-            added = place(chat, tree, lookup)
-            session.add_all(added)
-            session.execute(
-                update(ChatRow)
-                .where(ChatRow.id == chat.id)
-                .values(current_message_id=added[-1].id, updated_at=at)
-            )
-            tree = Tree([*tree.nodes.values(), *(Node(m.id, m.parent_id, at) for m in added)])
-            path = tree.path_to(added[-1].parent_id)
-            contents: dict[str, tuple[str, str]] = {m.id: (m.role, m.content) for m in added}
-            wanted = [i for i in path if i not in contents]
-            for start in range(0, len(wanted), _CHUNK):
-                rows = session.execute(
-                    select(MessageRow.id, MessageRow.role, MessageRow.content).where(
-                        MessageRow.chat_id == chat.id,
-                        MessageRow.id.in_(wanted[start : start + _CHUNK]),
-                    )
-                )
-                contents.update((r.id, (r.role, r.content)) for r in rows)
-            return Turn(chat, added, tree, [contents[i] for i in path])
+                return write_turn(session, new_chat, True, place, at)
+            chat = session.execute(
+                select(*_DETAIL).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
+            ).first()
+            if chat is None:
+                return None
+            return write_turn(session, chat, False, place, at)
 
         return await self.db.write(work)
 

@@ -7,7 +7,6 @@ and records what it did so that the OpenAPI document is generated from the same 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
+from .context import HandlerContext
 from .errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed
 from .identity import Identity
 
@@ -38,36 +38,6 @@ _STATUS_CODES = {
     413: "too_large",
     422: "invalid",
 }
-
-
-class HandlerContext:
-    """What every handler needs: the services, which are built once the server is up (their
-    imports and the database check stay off the start-up path); a request that comes sooner
-    waits for them."""
-
-    def __init__(self, max_body_size: int):
-        self.max_body_size = max_body_size
-        self._services: Any = None
-        self._failure: str | None = None
-        self._settled = asyncio.Event()
-
-    def provide(self, services: Any) -> None:
-        self._services = services
-        self._settled.set()
-
-    def fail(self, reason: str) -> None:
-        self._failure = reason
-        self._settled.set()
-
-    async def services(self) -> Any:
-        if self._services is None:
-            await self._settled.wait()
-            if self._failure is not None:
-                raise web.HTTPError(503, "jupyter-chat-ext could not start: %s", self._failure)
-        return self._services
-
-    async def identify(self, user: Any) -> Identity:
-        return await (await self.services()).users.identify(user)
 
 
 @dataclass(frozen=True, slots=True)

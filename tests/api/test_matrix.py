@@ -11,7 +11,7 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_chat_ext.app import openapi_document
+from jupyter_chat_ext.routes import openapi_document
 from jupyter_chat_ext.testing.upstream import FakeUpstream
 from tests.support.identity import header
 

@@ -8,6 +8,7 @@ import re
 from jupyter_chat_ext.core.handlers import UnknownRouteHandler, WsHandler
 from jupyter_chat_ext.core.openapi import METHODS, openapi_path
 from jupyter_chat_ext.proxy.relay import UnknownPath
+from jupyter_chat_ext.routes import rules
 
 
 async def test_served_document_lists_every_registered_route(api, jp_serverapp):
@@ -17,7 +18,8 @@ async def test_served_document_lists_every_registered_route(api, jp_serverapp):
     assert doc["openapi"].startswith("3.1")
     ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
     registered = 0
-    for pattern, handler, _ in ext.handlers:
+    # What the extension registers with the web app, here without the base URL.
+    for pattern, handler, _ in rules("/", ext.ctx):
         if handler is UnknownRouteHandler or issubclass(handler, UnknownPath):
             continue
         path = openapi_path(re.sub(r"^.*?chat-ext/api", "", pattern))

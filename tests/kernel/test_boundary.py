@@ -174,7 +174,7 @@ def test_public_names():
 
 @pytest.fixture(scope="module")
 def schemas() -> dict[str, dict]:
-    from jupyter_chat_ext.app import openapi_document
+    from jupyter_chat_ext.routes import openapi_document
 
     return openapi_document()["components"]["schemas"]
 

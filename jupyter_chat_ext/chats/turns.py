@@ -1,0 +1,137 @@
+"""Writing a turn (a question and the answer to it, or an answer redone) in one transaction.
+
+This is the step between a user pressing Enter and the model being asked, so it touches only
+what it needs: a few single-row lookups and one recursive query for the branch the answer
+continues. A chat's whole skeleton is loaded only in the rare case that needs it (no current
+message to reply to). Its cost stays nearly flat as a chat grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.orm import Session
+
+from .orm import ChatRow, MessageRow
+from .tree import Node, Tree
+
+# A branch deeper than this is a corrupt cycle, not a conversation.
+_MAX_DEPTH = 100_000
+
+# Written out rather than built with select().cte(): SQLAlchemy's statement caching and row
+# processing cost several times what SQLite spends answering it, and this query runs before
+# every answer. Plain SQL, the same for SQLite and PostgreSQL.
+_BRANCH = text(
+    f"""
+    WITH RECURSIVE branch(id, parent_id, role, content, depth) AS (
+        SELECT id, parent_id, role, content, 0 FROM {MessageRow.__tablename__}
+        WHERE id = :leaf AND chat_id = :chat
+        UNION ALL
+        SELECT m.id, m.parent_id, m.role, m.content, b.depth + 1
+        FROM {MessageRow.__tablename__} m JOIN branch b ON m.id = b.parent_id
+        WHERE m.chat_id = :chat AND b.depth < :limit
+    )
+    SELECT role, content FROM branch ORDER BY depth DESC
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A question and its answer, or an answer redone, as written in one transaction."""
+
+    chat: Any
+    added: list[MessageRow]  # in order; the last is the new current leaf
+    siblings: dict[str, list[str]]  # each added message's siblings, itself included, in order
+    context: list[tuple[str, str]]  # (role, content) from the root to the last one's parent
+
+
+class ChatView:
+    """What placing new messages may ask about the chat they go into."""
+
+    def __init__(self, session: Session, chat_id: str, empty: bool):
+        self._session = session
+        self._chat_id = chat_id
+        self._empty = empty
+
+    def message(self, message_id: str) -> Any:
+        """(role, parent_id) of a message of this chat, or None."""
+        if self._empty:
+            return None
+        return self._session.execute(
+            select(MessageRow.role, MessageRow.parent_id).where(
+                MessageRow.id == message_id, MessageRow.chat_id == self._chat_id
+            )
+        ).first()
+
+    def has(self, message_id: str | None) -> bool:
+        return message_id is not None and self.message(message_id) is not None
+
+    def newest_leaf(self) -> str | None:
+        if self._empty:
+            return None
+        skeleton = self._session.execute(
+            select(MessageRow.id, MessageRow.parent_id, MessageRow.created_at).where(
+                MessageRow.chat_id == self._chat_id
+            )
+        )
+        return Tree(Node(r.id, r.parent_id, r.created_at) for r in skeleton).newest_leaf()
+
+
+# Places new messages in a chat: gets the chat and a view of it; returns the messages to
+# add, parents first.
+Placer = Callable[[Any, ChatView], list[MessageRow]]
+
+
+def write_turn(session: Session, chat: Any, new_chat: bool, place: Placer, at: int) -> Turn:
+    """Add what ``place`` decides to ``chat`` (already in the session when ``new_chat``)."""
+    added = place(chat, ChatView(session, chat.id, empty=new_chat))
+    # Core inserts: the rows are complete already, so the unit of work has nothing to add
+    # but its cost. The objects stay as they are, for the caller to read.
+    columns = [c.key for c in MessageRow.__table__.columns]
+    session.execute(insert(MessageRow), [{k: getattr(m, k) for k in columns} for m in added])
+    session.execute(
+        update(ChatRow)
+        .where(ChatRow.id == chat.id)
+        .values(current_message_id=added[-1].id, updated_at=at)
+    )
+    new = {m.id for m in added}
+    # The answer continues what it replies to; the parts of that written now are in memory.
+    start = added[-1].parent_id
+    ours: list[tuple[str, str]] = []
+    while start in new:
+        row = next(m for m in added if m.id == start)
+        ours.append((row.role, row.content))
+        start = row.parent_id
+    ours.reverse()
+    context = [*_branch(session, chat.id, start), *ours]
+    siblings = {}
+    for parent in {m.parent_id for m in added}:
+        kids = _children(session, chat.id, parent) if parent not in new else None
+        for m in added:
+            if m.parent_id == parent:
+                siblings[m.id] = kids if kids is not None else [m.id]
+    return Turn(chat, added, siblings, context)
+
+
+def _branch(session: Session, chat_id: str, leaf: str | None) -> list[tuple[str, str]]:
+    """(role, content) from the root down to ``leaf``, in one recursive query."""
+    if leaf is None:
+        return []
+    rows = session.execute(_BRANCH, {"leaf": leaf, "chat": chat_id, "limit": _MAX_DEPTH})
+    return [(role, content) for role, content in rows]
+
+
+def _children(session: Session, chat_id: str, parent: str | None) -> list[str]:
+    """A parent's children (the roots when None), oldest first, as the tree orders them."""
+    where = MessageRow.parent_id.is_(None) if parent is None else MessageRow.parent_id == parent
+    return list(
+        session.scalars(
+            select(MessageRow.id)
+            .where(MessageRow.chat_id == chat_id, where)
+            .order_by(MessageRow.created_at, MessageRow.id)
+        )
+    )
