@@ -1,9 +1,10 @@
 """Writing a turn (a question and the answer to it, or an answer redone) in one transaction.
 
 This is the step between a user pressing Enter and the model being asked, so it touches only
-what it needs: a few single-row lookups and one recursive query for the branch the answer
-continues. A chat's whole skeleton is loaded only in the rare case that needs it (no current
-message to reply to). Its cost stays nearly flat as a chat grows.
+what it needs: one recursive query for the branch the answer continues (which also tells
+that the message replied to exists), the inserts, and a lookup of the new messages'
+siblings. A chat's whole skeleton is loaded only in the rare case that needs it (no current
+message to reply to). Only the branch's own length makes it cost more.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class ChatView:
         self._session = session
         self._chat_id = chat_id
         self._empty = empty
+        self._branches: dict[str, list[tuple[str, str]]] = {}
 
     def message(self, message_id: str) -> Any:
         """(role, parent_id) of a message of this chat, or None."""
@@ -68,7 +70,17 @@ class ChatView:
         ).first()
 
     def has(self, message_id: str | None) -> bool:
-        return message_id is not None and self.message(message_id) is not None
+        # Asked of the message a question replies to, whose branch is the answer's context:
+        # reading that branch answers both at once.
+        return bool(self.branch(message_id))
+
+    def branch(self, leaf: str | None) -> list[tuple[str, str]]:
+        """(role, content) from the root down to ``leaf``; empty if there is no such message."""
+        if leaf is None or self._empty:
+            return []
+        if leaf not in self._branches:
+            self._branches[leaf] = _branch(self._session, self._chat_id, leaf)
+        return self._branches[leaf]
 
     def newest_leaf(self) -> str | None:
         if self._empty:
@@ -88,7 +100,8 @@ Placer = Callable[[Any, ChatView], list[MessageRow]]
 
 def write_turn(session: Session, chat: Any, new_chat: bool, place: Placer, at: int) -> Turn:
     """Add what ``place`` decides to ``chat`` (already in the session when ``new_chat``)."""
-    added = place(chat, ChatView(session, chat.id, empty=new_chat))
+    view = ChatView(session, chat.id, empty=new_chat)
+    added = place(chat, view)
     # Core inserts: the rows are complete already, so the unit of work has nothing to add
     # but its cost. The objects stay as they are, for the caller to read.
     columns = [c.key for c in MessageRow.__table__.columns]
@@ -107,7 +120,7 @@ def write_turn(session: Session, chat: Any, new_chat: bool, place: Placer, at: i
         ours.append((row.role, row.content))
         start = row.parent_id
     ours.reverse()
-    context = [*_branch(session, chat.id, start), *ours]
+    context = [*view.branch(start), *ours]
     siblings = {}
     for parent in {m.parent_id for m in added}:
         kids = _children(session, chat.id, parent) if parent not in new else None
@@ -117,10 +130,8 @@ def write_turn(session: Session, chat: Any, new_chat: bool, place: Placer, at: i
     return Turn(chat, added, siblings, context)
 
 
-def _branch(session: Session, chat_id: str, leaf: str | None) -> list[tuple[str, str]]:
+def _branch(session: Session, chat_id: str, leaf: str) -> list[tuple[str, str]]:
     """(role, content) from the root down to ``leaf``, in one recursive query."""
-    if leaf is None:
-        return []
     rows = session.execute(_BRANCH, {"leaf": leaf, "chat": chat_id, "limit": _MAX_DEPTH})
     return [(role, content) for role, content in rows]
 

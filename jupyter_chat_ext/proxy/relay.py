@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Coroutine
+from contextlib import aclosing
 from typing import Any, TypeVar
 
 from tornado import iostream, web
@@ -15,9 +16,12 @@ from ..core.handlers import error_message
 from ..providers.base import UpstreamError
 from .auth import KeyAuthHandler
 from .errors import Failure, failure
-from .pump import Pump
 
 T = TypeVar("T")
+
+# Pieces relayed as they come, then the pause that lets a burst gather (see ``relay``).
+EAGER = 3
+GATHER = 0.002
 
 
 class ProxyHandler(KeyAuthHandler):
@@ -73,31 +77,33 @@ class ProxyHandler(KeyAuthHandler):
 
     async def relay(self, chunks: AsyncIterator[bytes], content_type: str) -> None:
         """Write what arrives and flush it at once. Nothing is sent before the first chunk,
-        so an upstream that refuses the request still gets a real error status."""
-        pump = Pump(chunks)
-        started = False
+        so an upstream that refuses the request still gets a real error status.
+
+        Each piece is what one read of the upstream socket brought, and that socket is read
+        only when asked (see providers/transport.py). The first ``EAGER`` pieces go out as
+        they come, so the first token (OpenAI sends a role-only chunk before it) never
+        waits. After them the loop rests ``GATHER`` seconds before asking again, so a burst
+        of tokens arrives in one read and leaves in one write; a token that comes later than
+        that goes out the moment it arrives, so a model's usual pace (a token every 10 ms or
+        more) is not delayed at all. A slow client holds the reading back in the same way.
+        """
+        count = 0
         try:
-            while (data := await pump.take()) is not None:
-                if not started:
-                    started = True
-                    self._start_stream(content_type)
-                self.write(data)
-                sent = self.flush()
-                # Usually the socket takes the bytes at once and the future is already done;
-                # awaiting only a pending one spares an event-loop turn, while a slow client
-                # still holds the writing back.
-                if sent.done():
-                    sent.result()
-                else:
-                    await sent
+            async with aclosing(chunks) as stream:  # type: ignore[type-var]
+                async for data in stream:
+                    if not count:
+                        self._start_stream(content_type)
+                    count += 1
+                    self.write(data)
+                    await self.flush()
+                    if count >= EAGER:
+                        await asyncio.sleep(GATHER)
         except iostream.StreamClosedError:
             return
         except (ApiError, UpstreamError) as error:
-            if not started:
+            if not count:
                 raise
             self.write(self.error_frame(failure(error)))
-        finally:
-            pump.close()
         self.finish(set_content_type=content_type)
 
     def _start_stream(self, content_type: str) -> None:

@@ -28,13 +28,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from json import dumps, loads
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from jupyter_chat_ext.providers.transport import UpstreamResponse, UpstreamTransport
 from jupyter_chat_ext.testing.upstream import UpstreamProcess
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,11 +99,40 @@ class Batch:
         return len(self.samples) / self.wall if self.wall else float("nan")
 
 
+class LoadClient:
+    """The load generator's HTTP client, the same for both columns. It is the server's own
+    upstream transport: with httpx, the client process itself spent 99% of a core at c=50
+    (its connection pool's bookkeeping), and its queueing, not the server's, set the tails."""
+
+    def __init__(self, headers: dict[str, str] | None = None):
+        self.pool = UpstreamTransport(max_idle=200)
+        self.headers = headers or {}
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, url: str, json: Any = None
+    ) -> AsyncIterator[UpstreamResponse]:
+        body = b"" if json is None else dumps(json).encode()
+        headers = {**self.headers, "Content-Type": "application/json"}
+        response = await self.pool.open(method, url, headers, body, 60, 60)
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def post_json(self, url: str, body: Any) -> Any:
+        async with self.stream("POST", url, json=body) as response:
+            return loads(await response.aread())
+
+    async def aclose(self) -> None:
+        await self.pool.aclose()
+
+
 def openai_body(model: str, text: str, stream: bool) -> dict[str, Any]:
     return {"model": model, "messages": [{"role": "user", "content": text}], "stream": stream}
 
 
-async def openai_stream(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Sample:
+async def openai_stream(client: LoadClient, url: str, body: dict[str, Any]) -> Sample:
     """A streamed chat completion: every content delta, in order, and when the first came."""
     pieces: list[str] = []
     started = time.perf_counter()
@@ -125,7 +157,7 @@ async def openai_stream(client: httpx.AsyncClient, url: str, body: dict[str, Any
     )
 
 
-async def openai_plain(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Sample:
+async def openai_plain(client: LoadClient, url: str, body: dict[str, Any]) -> Sample:
     """A non-streamed chat completion; its "first chunk" is the response headers."""
     started = time.perf_counter()
     async with client.stream("POST", url, json=body) as response:
@@ -137,7 +169,7 @@ async def openai_plain(client: httpx.AsyncClient, url: str, body: dict[str, Any]
     return Sample(headers_at - started, time.perf_counter() - started, [content])
 
 
-async def chat_api_stream(client: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Sample:
+async def chat_api_stream(client: LoadClient, url: str, body: dict[str, Any]) -> Sample:
     """The extension's own SSE: ``start``, then ``delta`` events, then ``done``."""
     pieces: list[str] = []
     started = time.perf_counter()
@@ -255,17 +287,12 @@ async def bench(args: argparse.Namespace, up_url: str, base: str, pid: int) -> l
     direct_url = f"{up_url}/chat/completions"
     proxy_url = f"{base}/chat-ext/openai/v1/chat/completions"
     chat_url = f"{base}/chat-ext/api/chat/completions"
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    timeout = httpx.Timeout(60.0)
     rows: list[Row] = []
     lost = reordered = compared = 0
     failures: list[str] = []
-    async with (
-        httpx.AsyncClient(limits=limits, timeout=timeout) as direct,
-        httpx.AsyncClient(
-            limits=limits, timeout=timeout, headers={"Authorization": f"token {TOKEN}"}
-        ) as proxy,
-    ):
+    direct = LoadClient()
+    proxy = LoadClient({"Authorization": f"token {TOKEN}"})
+    try:
         for kind, model, stream in (
             ("stream", STREAM_MODEL, True),
             ("plain", PLAIN_MODEL, False),
@@ -273,7 +300,7 @@ async def bench(args: argparse.Namespace, up_url: str, base: str, pid: int) -> l
             fetch = openai_stream if stream else openai_plain
 
             def caller(
-                client: httpx.AsyncClient,
+                client: LoadClient,
                 url: str,
                 tag: str,
                 fetch: Callable[..., Awaitable[Sample]] = fetch,
@@ -388,7 +415,7 @@ async def bench(args: argparse.Namespace, up_url: str, base: str, pid: int) -> l
             1,
         )
         c = await run_batch(chat, count, 1)
-        chat_id = (await proxy.post(f"{base}/chat-ext/api/chats", json={})).json()["id"]
+        chat_id = (await proxy.post_json(f"{base}/chat-ext/api/chats", {}))["id"]
         follow = await run_batch(
             lambda i: chat_api_stream(
                 proxy,
@@ -444,6 +471,9 @@ async def bench(args: argparse.Namespace, up_url: str, base: str, pid: int) -> l
                 "info",
             )
         )
+    finally:
+        await direct.aclose()
+        await proxy.aclose()
     rows.append(
         Row(
             "proxied streams lost / reordered (of compared)",
