@@ -140,12 +140,16 @@ async def openai_stream(client: LoadClient, url: str, body: dict[str, Any]) -> S
     async with client.stream("POST", url, json=body) as response:
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}: {(await response.aread())[:200]!r}")
+        done = False
+        # Read to the end after [DONE], as OpenAI's own client does, so that the connection
+        # is kept for the next request.
         async for line in response.aiter_lines():
-            if not line.startswith("data:"):
+            if done or not line.startswith("data:"):
                 continue
             data = line[5:].strip()
             if data == "[DONE]":
-                break
+                done = True
+                continue
             for choice in json.loads(data).get("choices", ()):
                 content = (choice.get("delta") or {}).get("content")
                 if content:
@@ -178,6 +182,7 @@ async def chat_api_stream(client: LoadClient, url: str, body: dict[str, Any]) ->
     async with client.stream("POST", url, json=body) as response:
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}: {(await response.aread())[:200]!r}")
+        # Read to the end (``done`` is the last event), so the connection is kept.
         async for line in response.aiter_lines():
             if line.startswith("event:"):
                 event = line[6:].strip()
@@ -186,10 +191,8 @@ async def chat_api_stream(client: LoadClient, url: str, body: dict[str, Any]) ->
                     if not pieces:
                         first = time.perf_counter()
                     pieces.append(json.loads(line[5:]).get("text", ""))
-                elif event in ("done", "error"):
-                    if event == "error":
-                        raise RuntimeError(f"error event: {line[:200]}")
-                    break
+                elif event == "error":
+                    raise RuntimeError(f"error event: {line[:200]}")
     return Sample(
         first - started if pieces else float("nan"), time.perf_counter() - started, pieces
     )
