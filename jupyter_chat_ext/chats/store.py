@@ -319,9 +319,16 @@ class ChatStore:
                 session.add(new_chat)
                 session.flush()
                 return write_turn(session, new_chat, True, place, at)
-            chat = session.execute(
-                select(*_DETAIL).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
-            ).first()
+            c = ChatRow.__table__.c
+            chat = (
+                session.connection()
+                .execute(
+                    select(*(c[column.key] for column in _DETAIL)).where(
+                        c.id == chat_id, c.user_id == user_id
+                    )
+                )
+                .first()
+            )
             if chat is None:
                 return None
             return write_turn(session, chat, False, place, at)

@@ -13,11 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from .orm import ChatRow, MessageRow
 from .tree import Node, Tree
+
+# Tables, not ORM classes: every statement here is plain Core, which costs a fraction of an
+# ORM-enabled one to prepare, and this all runs between Enter and the model being asked.
+_MESSAGES = MessageRow.__table__
+_CHATS = ChatRow.__table__
+_COLUMNS = [column.key for column in _MESSAGES.columns]
 
 # A branch deeper than this is a corrupt cycle, not a conversation.
 _MAX_DEPTH = 100_000
@@ -63,11 +69,14 @@ class ChatView:
         """(role, parent_id) of a message of this chat, or None."""
         if self._empty:
             return None
-        return self._session.execute(
-            select(MessageRow.role, MessageRow.parent_id).where(
-                MessageRow.id == message_id, MessageRow.chat_id == self._chat_id
+        m = _MESSAGES.c
+        return (
+            self._session.connection()
+            .execute(
+                select(m.role, m.parent_id).where(m.id == message_id, m.chat_id == self._chat_id)
             )
-        ).first()
+            .first()
+        )
 
     def has(self, message_id: str | None) -> bool:
         # Asked of the message a question replies to, whose branch is the answer's context:
@@ -85,10 +94,9 @@ class ChatView:
     def newest_leaf(self) -> str | None:
         if self._empty:
             return None
-        skeleton = self._session.execute(
-            select(MessageRow.id, MessageRow.parent_id, MessageRow.created_at).where(
-                MessageRow.chat_id == self._chat_id
-            )
+        m = _MESSAGES.c
+        skeleton = self._session.connection().execute(
+            select(m.id, m.parent_id, m.created_at).where(m.chat_id == self._chat_id)
         )
         return Tree(Node(r.id, r.parent_id, r.created_at) for r in skeleton).newest_leaf()
 
@@ -102,13 +110,13 @@ def write_turn(session: Session, chat: Any, new_chat: bool, place: Placer, at: i
     """Add what ``place`` decides to ``chat`` (already in the session when ``new_chat``)."""
     view = ChatView(session, chat.id, empty=new_chat)
     added = place(chat, view)
-    # Core inserts: the rows are complete already, so the unit of work has nothing to add
-    # but its cost. The objects stay as they are, for the caller to read.
-    columns = [c.key for c in MessageRow.__table__.columns]
-    session.execute(insert(MessageRow), [{k: getattr(m, k) for k in columns} for m in added])
-    session.execute(
-        update(ChatRow)
-        .where(ChatRow.id == chat.id)
+    # The rows are complete already, so the unit of work would add nothing but its cost;
+    # the objects stay as they are, for the caller to read.
+    connection = session.connection()
+    connection.execute(_MESSAGES.insert(), [{k: getattr(m, k) for k in _COLUMNS} for m in added])
+    connection.execute(
+        _CHATS.update()
+        .where(_CHATS.c.id == chat.id)
         .values(current_message_id=added[-1].id, updated_at=at)
     )
     new = {m.id for m in added}
@@ -132,17 +140,17 @@ def write_turn(session: Session, chat: Any, new_chat: bool, place: Placer, at: i
 
 def _branch(session: Session, chat_id: str, leaf: str) -> list[tuple[str, str]]:
     """(role, content) from the root down to ``leaf``, in one recursive query."""
-    rows = session.execute(_BRANCH, {"leaf": leaf, "chat": chat_id, "limit": _MAX_DEPTH})
+    rows = session.connection().execute(
+        _BRANCH, {"leaf": leaf, "chat": chat_id, "limit": _MAX_DEPTH}
+    )
     return [(role, content) for role, content in rows]
 
 
 def _children(session: Session, chat_id: str, parent: str | None) -> list[str]:
     """A parent's children (the roots when None), oldest first, as the tree orders them."""
-    where = MessageRow.parent_id.is_(None) if parent is None else MessageRow.parent_id == parent
-    return list(
-        session.scalars(
-            select(MessageRow.id)
-            .where(MessageRow.chat_id == chat_id, where)
-            .order_by(MessageRow.created_at, MessageRow.id)
-        )
+    m = _MESSAGES.c
+    where = m.parent_id.is_(None) if parent is None else m.parent_id == parent
+    rows = session.connection().execute(
+        select(m.id).where(m.chat_id == chat_id, where).order_by(m.created_at, m.id)
     )
+    return list(rows.scalars())
