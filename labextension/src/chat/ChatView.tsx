@@ -105,6 +105,7 @@ export class ChatView extends ReactWidget {
       'textarea.jp-ChatExt-input'
     );
     if (input && !input.disabled) {
+      this.draft.takeFocusRequest(); // an earlier request is answered too
       input.focus();
     } else {
       // Not ready yet (models loading): the input takes it when it can.

@@ -55,17 +55,21 @@ export class Draft {
     this._changed.emit();
   }
 
-  /** Asks for the input to take the focus as soon as it can (it may be disabled now). */
+  /**
+   * Asks for the input to take the focus as soon as it can (it may be disabled now).
+   * The request holds only while the focus stays where it was when it was made: once
+   * someone puts it elsewhere (the model search, another panel), it is theirs.
+   */
   requestFocus(): void {
-    this._focusRequested = true;
+    this._focusRequest = { from: document.activeElement };
     this._changed.emit();
   }
 
-  /** Whether focus was requested; the request is consumed. */
+  /** Whether a request still holds; any request is consumed. */
   takeFocusRequest(): boolean {
-    const requested = this._focusRequested;
-    this._focusRequested = false;
-    return requested;
+    const request = this._focusRequest;
+    this._focusRequest = null;
+    return request !== null && document.activeElement === request.from;
   }
 
   clearSource(): void {
@@ -74,7 +78,7 @@ export class Draft {
   }
 
   private _changed = new Signal<this, void>(this);
-  private _focusRequested = false;
+  private _focusRequest: { from: Element | null } | null = null;
   private _sendRequested = false;
   private _source: ISource | null = null;
   private _text = '';
