@@ -11,7 +11,7 @@ import {
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { fenceFor } from './chat/blocks';
-import type { ISource } from './chat/model';
+import type { ISource } from './chat/messages';
 import { CommandIDs } from './commands';
 import { IChatOpener } from './tokens';
 

@@ -1,7 +1,7 @@
 import { Token } from '@lumino/coreutils';
 
 import type { ChatView } from './chat/ChatView';
-import type { ISource } from './chat/model';
+import type { ISource } from './chat/messages';
 
 /** Where a chat is shown: in the Chats side panel or in a main-area tab. */
 export type ChatPlace = 'panel' | 'tab';

@@ -21,7 +21,8 @@ import { warmUp } from './markdown';
 import { backIcon } from './icons';
 import { IconButton } from './Message';
 import { MessageList } from './MessageList';
-import { ChatViewModel, ISource } from './model';
+import { ISource } from './messages';
+import { ChatViewModel } from './model';
 import { ModelSelector } from './ModelSelector';
 
 /**

@@ -15,7 +15,7 @@ import { IUsage } from '../api/sse';
 import { IChatViewContext } from './context';
 import { codeOf, releaseImage } from './decorate';
 import { MarkdownView } from './markdown';
-import { isPending, ISource, IViewMessage } from './model';
+import { isPending, ISource, IViewMessage } from './messages';
 
 export interface IMessageProps {
   message: IViewMessage;

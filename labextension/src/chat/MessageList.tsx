@@ -3,7 +3,7 @@ import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import { IChatViewContext } from './context';
 import { MessageItem } from './Message';
-import { IViewMessage } from './model';
+import { IViewMessage } from './messages';
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const BOTTOM_SLACK = 40;

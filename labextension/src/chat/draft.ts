@@ -1,6 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { ISource } from './model';
+import { ISource } from './messages';
 
 /**
  * What is typed in a chat view's input, and where it came from. Commands outside

@@ -5,34 +5,23 @@ import {
   ChatApiClient,
   ChatDetail,
   ChatEvent,
-  ChatMessage,
   CompletionRequest
 } from '../api/client';
 import { ChatEventStream } from '../api/events';
 import { CompletionEvent } from '../api/sse';
+import {
+  IFailure,
+  ISource,
+  IViewMessage,
+  isNotFound,
+  isPending,
+  messageOf,
+  pendingMessage,
+  toMessage
+} from './messages';
 
 /** Messages fetched at a time: the latest when a chat opens, more on scrolling up. */
 export const PAGE_SIZE = 40;
-
-/** A message of the branch shown; `streaming` while its answer is being written. */
-export interface IViewMessage extends ChatMessage {
-  streaming?: boolean;
-}
-
-/** Where a message came from, kept in the user message's `meta.source`. */
-export interface ISource {
-  kind: 'cell' | 'error' | 'selection';
-  /** The notebook's path, relative to the server's root. */
-  notebook: string;
-  /** The cell's position (0-based) in the notebook. */
-  cell?: number;
-}
-
-/** Something that failed outside any message, with a way to try again. */
-export interface IFailure {
-  message: string;
-  retry: (() => void) | null;
-}
 
 /** How a completion's messages take their place in the branch when it starts. */
 type Plan =
@@ -40,8 +29,6 @@ type Plan =
   | { kind: 'regenerate'; target: IViewMessage; pendingAnswer: IViewMessage }
   | { kind: 'edit'; pendingUser: IViewMessage }
   | { kind: 'attach'; messageId: string };
-
-let pendingCount = 0;
 
 /**
  * One chat as a chat view shows it: its current branch (or the latest part of a long
@@ -697,54 +684,4 @@ export namespace ChatViewModel {
     /** The chat to show; null for a new chat, created by its first message. */
     chatId: string | null;
   }
-}
-
-function pendingMessage(
-  role: 'user' | 'assistant',
-  content: string,
-  parentId: string | null
-): IViewMessage {
-  const id = `pending-${++pendingCount}`;
-  const now = new Date().toISOString();
-  return {
-    id,
-    parent_id: parentId,
-    role,
-    content,
-    model: null,
-    created_at: now,
-    updated_at: now,
-    meta: {},
-    sibling_ids: [id]
-  };
-}
-
-export function isPending(id: string): boolean {
-  return id.startsWith('pending-');
-}
-
-function toMessage(data: Record<string, unknown>): IViewMessage | null {
-  if (
-    typeof data.id !== 'string' ||
-    typeof data.role !== 'string' ||
-    typeof data.content !== 'string' ||
-    !Array.isArray(data.sibling_ids)
-  ) {
-    return null;
-  }
-  const { chat_id: _, ...message } = data;
-  const meta = (message.meta ?? {}) as Record<string, unknown>;
-  return {
-    ...(message as unknown as ChatMessage),
-    meta,
-    streaming: meta.status === 'streaming'
-  };
-}
-
-function isNotFound(error: unknown): boolean {
-  return (error as { response?: Response })?.response?.status === 404;
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
