@@ -76,5 +76,13 @@ def _upstream_error(error: TransportError, url: str) -> UpstreamError:
 
 
 def _where(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else repr(url[:100])
+    """Scheme, host and port: never the path, query or any user:password in the URL."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "the upstream"
+    if not host:
+        return "the upstream"
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"

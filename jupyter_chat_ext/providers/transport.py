@@ -21,8 +21,9 @@ import asyncio
 import codecs
 import functools
 import ssl
+from base64 import b64encode
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httptools
 
@@ -262,7 +263,10 @@ class UpstreamTransport:
         read_s: float | None = None,
     ) -> UpstreamResponse:
         """Send a request; returns once the response's status and headers are in."""
-        key, host, target = _split(url)
+        key, host, target, basic = _split(url)
+        if basic is not None and not any(name.lower() == "authorization" for name in headers):
+            # user:password in the URL, as curl and httpx read it.
+            headers = {**headers, "Authorization": basic}
         head = _request_head(method, host, target, headers, body)
         connection = self._take_idle(key)
         if connection is not None:
@@ -341,9 +345,9 @@ class UpstreamTransport:
 
 
 @functools.lru_cache(maxsize=256)
-def _split(url: str) -> tuple[_Key, bytes, bytes]:
-    """(pool key, Host header, request target) of a URL; the same few URLs come again and
-    again, so each is worked out once."""
+def _split(url: str) -> tuple[_Key, bytes, bytes, str | None]:
+    """(pool key, Host header, request target, Basic credentials from the URL or None) of a
+    URL; the same few URLs come again and again, so each is worked out once."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
@@ -358,7 +362,16 @@ def _split(url: str) -> tuple[_Key, bytes, bytes]:
     if port != default:
         host_header += f":{port}"
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return (scheme, host, port), host_header.encode("idna"), target.encode("ascii", "strict")
+    basic = None
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        basic = "Basic " + b64encode(pair.encode()).decode()
+    return (
+        (scheme, host, port),
+        host_header.encode("idna"),
+        target.encode("ascii", "strict"),
+        basic,
+    )
 
 
 def _request_head(

@@ -158,6 +158,27 @@ async def test_post_body_and_headers_are_sent_as_given(transport):
         assert request.endswith(b'\r\n\r\n{"a":1}')
 
 
+async def test_credentials_in_the_url_become_basic_auth_and_stay_out_of_errors(transport):
+    async with RawServer(fixed(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) as server:
+        url = server.url.replace("http://", "http://ann:s%40cret@") + "/v1"
+        response = await transport.open("GET", url, {})
+        await response.aclose()
+        # ann:s@cret, base64-encoded
+        assert b"Authorization: Basic YW5uOnNAY3JldA==\r\n" in server.requests[0]
+        # A header the caller sets wins over the URL's.
+        response = await transport.open("GET", url, {"Authorization": "Bearer k"})
+        await response.aclose()
+        assert b"Basic" not in server.requests[1]
+    with RefusedPort() as refused:
+        url = refused.url.replace("http://", "http://someone:hunter2x@")
+        with pytest.raises(UpstreamError) as caught:
+            async with upstream_stream(transport, "GET", url, headers={}, connect_timeout=5):
+                pass
+        assert caught.value.kind == "refused"
+        assert "hunter2x" not in str(caught.value) and "someone" not in str(caught.value)
+        assert f"127.0.0.1:{refused.port}" in str(caught.value)
+
+
 async def test_header_with_a_line_break_is_refused_before_sending(transport):
     async with RawServer(fixed(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) as server:
         with pytest.raises(TransportError) as caught:
