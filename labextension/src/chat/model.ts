@@ -19,16 +19,19 @@ import {
   pendingMessage,
   toMessage
 } from './messages';
+import {
+  branchWindow,
+  findMessage,
+  leafOf,
+  placeAnswer,
+  Plan,
+  replaceMessage,
+  withEventMessage,
+  withStored
+} from './branch';
 
 /** Messages fetched at a time: the latest when a chat opens, more on scrolling up. */
 export const PAGE_SIZE = 40;
-
-/** How a completion's messages take their place in the branch when it starts. */
-type Plan =
-  | { kind: 'send'; pendingUser: IViewMessage; source?: ISource }
-  | { kind: 'regenerate'; target: IViewMessage; pendingAnswer: IViewMessage }
-  | { kind: 'edit'; pendingUser: IViewMessage }
-  | { kind: 'attach'; messageId: string };
 
 /**
  * One chat as a chat view shows it: its current branch (or the latest part of a long
@@ -388,33 +391,11 @@ export class ChatViewModel implements IDisposable {
       this._chatIdChanged.emit(data.chat_id);
     }
     this._live.set(answerId, data.content ?? '');
-    let parentId: string | null = null;
-    if (plan.kind === 'send' || plan.kind === 'edit') {
-      const userId = data.user_message_id ?? plan.pendingUser.id;
-      this._rename(plan.pendingUser.id, userId);
-      parentId = userId;
-      if (plan.kind === 'send' && plan.source) {
-        const user = this._find(userId);
-        if (user) {
-          void this.setSource(user, plan.source).catch(() => undefined);
-        }
-      }
-    } else if (plan.kind === 'regenerate') {
-      this._rename(plan.pendingAnswer.id, answerId);
-      parentId = plan.target.parent_id;
-    }
-    const existing = this._find(answerId);
-    if (existing) {
-      this._replace(answerId, { streaming: true, model: data.model });
-    } else if (plan.kind !== 'attach') {
-      const answer: IViewMessage = {
-        ...pendingMessage('assistant', '', parentId),
-        id: answerId,
-        model: data.model,
-        sibling_ids: [answerId],
-        streaming: true
-      };
-      this._messages = [...this._messages, answer];
+    const placed = placeAnswer(this._messages, plan, data);
+    this._messages = placed.messages;
+    const user = placed.userId ? this._find(placed.userId) : undefined;
+    if (plan.kind === 'send' && plan.source && user) {
+      void this.setSource(user, plan.source).catch(() => undefined);
     }
     if (this._plan === plan) {
       this._plan = null;
@@ -473,16 +454,8 @@ export class ChatViewModel implements IDisposable {
         }
       }
       const detail = await this._client.getChat(chatId, { tail: 3 });
-      for (const stored of detail.messages) {
-        const shown = this._find(stored.id);
-        if (shown) {
-          this._live.delete(stored.id);
-          // A source being stored (setSource) may not be in this copy yet.
-          const source = shown.meta?.source;
-          const meta = source ? { source, ...stored.meta } : stored.meta;
-          this._replace(stored.id, { ...stored, meta, streaming: false });
-        }
-      }
+      this._messages = withStored(this._messages, detail.messages);
+      detail.messages.forEach(stored => this._live.delete(stored.id));
     } catch {
       // The text streamed is shown; a later reload will have the stored copy.
     }
@@ -538,20 +511,21 @@ export class ChatViewModel implements IDisposable {
         if (!message) {
           return;
         }
-        if (this._find(id)) {
-          this._live.delete(id);
-          this._replace(id, message);
-        } else if (
-          event.type === 'message.added' &&
-          message.parent_id === this._leafId()
-        ) {
-          this._messages = [...this._messages, message];
-          if (message.streaming) {
-            this._live.set(message.id, message.content);
-          }
-        } else {
+        const known = this._find(id) !== undefined;
+        const next = withEventMessage(
+          this._messages,
+          message,
+          event.type === 'message.added'
+        );
+        if (next === null) {
           this._scheduleBranchCheck();
           return;
+        }
+        this._messages = next;
+        if (known) {
+          this._live.delete(id);
+        } else if (message.streaming) {
+          this._live.set(id, message.content);
         }
         this._changed.emit();
         return;
@@ -600,29 +574,23 @@ export class ChatViewModel implements IDisposable {
   }
 
   private _setBranch(detail: ChatDetail, keep = PAGE_SIZE): void {
-    const messages = detail.messages.slice(-keep);
-    this._firstIndex =
-      detail.first_index + (detail.messages.length - messages.length);
+    const shown = branchWindow(detail, keep);
+    this._firstIndex = shown.firstIndex;
+    this._messages = shown.messages;
     this._title = detail.title;
     this._live.clear();
-    this._messages = messages.map(message => ({
-      ...message,
-      streaming: message.meta?.status === 'streaming'
-    }));
   }
 
   private _leafId(): string | null {
-    return this._messages[this._messages.length - 1]?.id ?? null;
+    return leafOf(this._messages);
   }
 
   private _find(id: string): IViewMessage | undefined {
-    return this._messages.find(message => message.id === id);
+    return findMessage(this._messages, id);
   }
 
   private _replace(id: string, changes: Partial<IViewMessage>): void {
-    this._messages = this._messages.map(message =>
-      message.id === id ? { ...message, ...changes } : message
-    );
+    this._messages = replaceMessage(this._messages, id, changes);
   }
 
   private _patchMeta(
@@ -638,21 +606,6 @@ export class ChatViewModel implements IDisposable {
       });
       this._changed.emit();
     }
-  }
-
-  /** A pending message got its stored id. */
-  private _rename(from: string, to: string): void {
-    this._messages = this._messages.map(message => {
-      if (message.id !== from && !message.sibling_ids.includes(from)) {
-        return message;
-      }
-      return {
-        ...message,
-        id: message.id === from ? to : message.id,
-        sibling_ids: message.sibling_ids.map(id => (id === from ? to : id)),
-        parent_id: message.parent_id === from ? to : message.parent_id
-      };
-    });
   }
 
   private _abort = new AbortController();
