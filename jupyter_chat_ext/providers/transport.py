@@ -272,10 +272,12 @@ class UpstreamTransport:
         if connection is not None:
             try:
                 return await self._exchange(connection, head + body, read_s)
-            except TransportError:
-                # A kept-alive socket the server closed meanwhile fails before any answer;
-                # the server never saw that request, so it goes again on a fresh connection.
-                if connection.received:
+            except TransportError as error:
+                # A kept-alive socket the server closed meanwhile is closed before any
+                # answer; the server never read that request, so it goes again on a fresh
+                # connection. A slow answer (a timeout) is not that: the server has the
+                # request, and sending it twice would start a second answer.
+                if connection.received or error.kind != "cut":
                     raise
         connection = await self._connect(key, connect_s)
         return await self._exchange(connection, head + body, read_s)

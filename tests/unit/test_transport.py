@@ -215,6 +215,22 @@ async def test_a_stale_connection_that_fails_silently_is_retried_once(transport)
         assert len(server.requests) == 3 and server.connections == 2
 
 
+async def test_a_slow_answer_on_a_kept_connection_is_not_sent_again(transport):
+    async def reply(reader, writer, request):
+        if len(server.requests) == 2:
+            await asyncio.sleep(5)  # has the request, answers late
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    async with RawServer(reply) as server:
+        assert await read_all(transport, server.url) == (200, b"ok")
+        with pytest.raises(TransportError) as caught:
+            await transport.open("POST", server.url, {}, b"{}", read_s=0.2)
+        assert caught.value.kind == "timeout"
+        await asyncio.sleep(0.1)
+        assert len(server.requests) == 2 and server.connections == 1
+
+
 async def test_cut_body_is_an_error_after_what_came(transport):
     reply = fixed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", close=True)
     async with RawServer(reply) as server:
