@@ -83,6 +83,7 @@ class CompletionService:
             ),
             name=f"chat-ext generation {answer_id}",
         )
+        self.running.track(generation.task)
         return generation, turn.added[0].id if question is not None else None
 
     async def stop(self, me: Identity, message_id: str) -> Generation:

@@ -52,6 +52,8 @@ class Registry:
 
     def __init__(self) -> None:
         self._running: dict[str, Generation] = {}
+        # A generation's task outlives its listing: it goes on to title a new chat.
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def add(self, generation: Generation) -> None:
         self._running[generation.message_id] = generation
@@ -66,9 +68,14 @@ class Registry:
     def of_user(self, user_id: str) -> list[Generation]:
         return [g for g in self._running.values() if g.user_id == user_id]
 
+    def track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def stop_all(self) -> None:
-        for generation in list(self._running.values()):
-            if generation.task is not None:
-                generation.task.cancel()
-        for generation in list(self._running.values()):
-            await generation.finished.wait()
+        """Cancel every task and wait for each to save what it wrote, so that none is left
+        holding a database connection when the database closes."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -306,3 +306,22 @@ async def test_leaving_does_not_stop_and_another_tab_reattaches(
         raise_error=False,
     )
     assert r.code == 404
+
+
+@pytest.mark.parametrize("chat_ext_config", [{"task_model": "fake-chat+hang"}])
+async def test_closing_the_server_ends_a_title_still_being_written(
+    api, jp_fetch, jp_serverapp, upstream, chat_ext_config
+):
+    await connect(api, upstream)
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "hello"})
+    assert events[-1][1]["status"] == "done"
+    name = f"chat-ext generation {events[0][1]['message_id']}"
+    # The answer is done; its task goes on, asking the (hanging) task model for a title.
+    (task,) = [t for t in asyncio.all_tasks() if t.get_name() == name]
+    await asyncio.sleep(0.2)
+    assert not task.done()
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    await asyncio.wait_for((await ext.ready()).completions.running.stop_all(), 5)
+    assert task.cancelled()
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    assert chat["title"] == "New Chat" and chat["messages"][1]["meta"]["status"] == "done"
