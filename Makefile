@@ -22,6 +22,7 @@ test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	cd labextension && ( [ -d node_modules ] || npm ci ) && npx tsc --noEmit -p . \
+		&& npm run --silent format:check \
 		&& PYTHON="$(abspath $(BIN))/python" npm run --silent check:api \
 		&& npm run --silent test
 	CHAT_EXT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/api tests/unit tests/kernel

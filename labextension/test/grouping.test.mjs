@@ -10,7 +10,10 @@ const { descendantIds, flattenTree, folderTree, groupChats, groupKey } =
 const NOW = new Date(2026, 10, 26, 15, 0, 0);
 
 function at(year, month, day, hour = 12) {
-  return { pinned: false, updated_at: new Date(year, month, day, hour).toISOString() };
+  return {
+    pinned: false,
+    updated_at: new Date(year, month, day, hour).toISOString()
+  };
 }
 
 test('today, the previous 7 days and the previous 30 days go by calendar day', () => {
@@ -68,7 +71,10 @@ const folders = [
 ];
 
 test('the folder tree nests by parent and sorts each level by name', () => {
-  const flat = flattenTree(folderTree(folders)).map(node => [node.folder.id, node.depth]);
+  const flat = flattenTree(folderTree(folders)).map(node => [
+    node.folder.id,
+    node.depth
+  ]);
   assert.deepEqual(flat, [
     ['r1', 0],
     ['c1', 1],
@@ -88,6 +94,10 @@ test('a cycle in stored folders cannot loop forever', () => {
 });
 
 test('descendants of a folder include itself and everything below', () => {
-  assert.deepEqual([...descendantIds(folders, 'r1')].sort(), ['c1', 'g1', 'r1']);
+  assert.deepEqual([...descendantIds(folders, 'r1')].sort(), [
+    'c1',
+    'g1',
+    'r1'
+  ]);
   assert.deepEqual([...descendantIds(folders, 'r2')], ['r2']);
 });

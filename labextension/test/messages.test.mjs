@@ -3,7 +3,8 @@ import { test } from 'node:test';
 
 import { loadTs } from './load-ts.mjs';
 
-const { isPending, messageOf, pendingMessage, toMessage } = await loadTs('chat/messages.ts');
+const { isPending, messageOf, pendingMessage, toMessage } =
+  await loadTs('chat/messages.ts');
 
 test('a stand-in message is its own only sibling and reads as pending', () => {
   const first = pendingMessage('user', 'Hello', 'parent-1');
@@ -27,14 +28,22 @@ test('a message from an event loses its chat id and is streaming while its statu
   assert.equal(message.id, 'm1');
   assert.equal(message.streaming, true);
   assert.ok(!('chat_id' in message));
-  const done = toMessage({ id: 'm2', role: 'user', content: 'x', sibling_ids: ['m2'] });
+  const done = toMessage({
+    id: 'm2',
+    role: 'user',
+    content: 'x',
+    sibling_ids: ['m2']
+  });
   assert.equal(done.streaming, false);
   assert.deepEqual(done.meta, {});
 });
 
 test('anything not shaped like a message is refused', () => {
   assert.equal(toMessage({ id: 'm1', role: 'user', content: 'x' }), null);
-  assert.equal(toMessage({ id: 1, role: 'user', content: 'x', sibling_ids: [] }), null);
+  assert.equal(
+    toMessage({ id: 1, role: 'user', content: 'x', sibling_ids: [] }),
+    null
+  );
 });
 
 test('errors become one line of text', () => {
