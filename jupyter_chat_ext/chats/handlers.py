@@ -13,6 +13,7 @@ from .schemas import (
     ChatGetQuery,
     ChatListQuery,
     ChatPage,
+    ChatTailQuery,
     ChatUpdate,
     CloneBody,
     Count,
@@ -71,9 +72,14 @@ class ChatHandler(_ChatHandler):
 
     @web.authenticated
     @authorized
-    @endpoint("Rename, pin, archive, move or switch branch", body=ChatUpdate, response=ChatDetail)
-    async def patch(self, chat_id: str, body: ChatUpdate) -> ChatDetail:
-        return await self.chats.update(self.identity, chat_id, body)
+    @endpoint(
+        "Rename, pin, archive, move or switch branch; the chat comes back as GET returns it",
+        body=ChatUpdate,
+        query=ChatTailQuery,
+        response=ChatDetail,
+    )
+    async def patch(self, chat_id: str, body: ChatUpdate, query: ChatTailQuery) -> ChatDetail:
+        return await self.chats.update(self.identity, chat_id, body, query)
 
     @web.authenticated
     @authorized

@@ -101,10 +101,13 @@ class MessageOut(BaseModel):
     )
 
 
-class ChatGetQuery(StrictModel):
+class ChatTailQuery(StrictModel):
     tail: int | None = Field(
         default=None, ge=1, le=1000, description="Only the branch's last N messages"
     )
+
+
+class ChatGetQuery(ChatTailQuery):
     before: str | None = Field(
         default=None, max_length=64, description="With tail: the N messages before this one"
     )

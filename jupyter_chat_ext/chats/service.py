@@ -19,6 +19,7 @@ from .schemas import (
     ChatListQuery,
     ChatPage,
     ChatSummary,
+    ChatTailQuery,
     ChatUpdate,
     CloneBody,
     ExportChat,
@@ -46,6 +47,9 @@ def _tag_name(name: str) -> str:
     if not cleaned:
         raise ValidationFailed("A tag name must not be blank.")
     return cleaned
+
+
+_EVENT_FIELDS = {*ChatSummary.model_fields, "current_message_id"}
 
 
 def _summary(row: Any, tags: list[str]) -> ChatSummary:
@@ -176,7 +180,10 @@ class ChatService:
         self._publish(me, "chat.created", detail)
         return detail
 
-    async def update(self, me: Identity, chat_id: str, body: ChatUpdate) -> ChatDetail:
+    async def update(
+        self, me: Identity, chat_id: str, body: ChatUpdate, query: ChatTailQuery | None = None
+    ) -> ChatDetail:
+        """Apply ``body``; the chat comes back with its whole branch, or its ``tail``."""
         chat = await self._require(me, chat_id)
         fields = body.model_fields_set
         values: dict[str, Any] = {}
@@ -205,7 +212,8 @@ class ChatService:
             if {"title", "folder_id"} & values.keys():
                 values["updated_at"] = now_ms()
             await self.store.update(me.id, chat.id, values)
-        detail = await self.get(me, chat.id)
+        tail = ChatGetQuery(tail=query.tail) if query is not None else None
+        detail = await self.get(me, chat.id, tail)
         self._publish(me, "chat.updated", detail)
         return detail
 
@@ -319,7 +327,13 @@ class ChatService:
         if new_chat is not None:
             self.bus.publish(
                 me.id,
-                Event(type="chat.created", data=_summary(new_chat, []).model_dump(mode="json")),
+                Event(
+                    type="chat.created",
+                    data={
+                        **_summary(new_chat, []).model_dump(mode="json"),
+                        "current_message_id": turn.added[-1].id,
+                    },
+                ),
             )
         for row in turn.added:
             out = _message(row, turn.siblings[row.id])
@@ -526,8 +540,9 @@ class ChatService:
         return details
 
     def _publish(self, me: Identity, kind: str, detail: ChatDetail) -> None:
-        summary = ChatSummary(**detail.model_dump()).model_dump(mode="json")
-        self.bus.publish(me.id, Event(type=kind, data=summary))  # type: ignore[arg-type]
+        # The summary and the current leaf, so a view can tell whether its branch moved.
+        data = detail.model_dump(mode="json", include=_EVENT_FIELDS)
+        self.bus.publish(me.id, Event(type=kind, data=data))  # type: ignore[arg-type]
 
 
 def _parent(chat: Any, tree: Tree, body: MessageCreate) -> str | None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -19,6 +19,10 @@ class CompletionRequest(StrictModel):
     parent_id: str | None = None
     regenerate: str | None = Field(default=None, description="Id of an answer to redo")
     system: str | None = Field(default=None, max_length=100_000)
+    meta: dict[str, Any] | None = Field(
+        default=None,
+        description="Stored as the new user message's meta (e.g. the notebook cell it came from)",
+    )
     params: Params = Field(default_factory=Params)
     stream: bool = True
 
@@ -28,6 +32,8 @@ class CompletionRequest(StrictModel):
             raise ValueError("give exactly one of 'content' and 'regenerate'")
         if self.regenerate is not None and self.chat_id is None:
             raise ValueError("'regenerate' needs 'chat_id'")
+        if self.meta is not None and self.content is None:
+            raise ValueError("'meta' belongs to a new user message: give it with 'content'")
         return self
 
 

@@ -56,9 +56,9 @@ class CompletionService:
         route = await self.models.route(req.model, me)  # an unknown model stores nothing
         question = None
         if req.content is not None:
-            question = MessageCreate(role="user", content=req.content)
-            if "parent_id" in req.model_fields_set:
-                question = MessageCreate(role="user", content=req.content, parent_id=req.parent_id)
+            # parent_id is "reply to the current leaf" when absent and "a new root" when null.
+            reply = {"parent_id": req.parent_id} if "parent_id" in req.model_fields_set else {}
+            question = MessageCreate(role="user", content=req.content, meta=req.meta or {}, **reply)
         answer = MessageCreate(role="assistant", content="", model=req.model, meta=_STREAMING)
         # One transaction for the question, the answer and the context: the upstream is
         # called as soon as the question is safe.

@@ -169,10 +169,11 @@ class AsyncClient(_Base):
         parent_id: str | None = CURRENT_LEAF,
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer (see Client.complete)."""
         return await self._send(
-            _completion(content, model, chat_id, regenerate, parent_id, system, params, False)
+            _completion(content, model, chat_id, regenerate, parent_id, system, params, False, meta)
         )
 
     async def stream(
@@ -185,9 +186,12 @@ class AsyncClient(_Base):
         parent_id: str | None = CURRENT_LEAF,
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> AsyncCompletionStream:
         """The answer as it streams: ``async for event in await chat.stream(...)``."""
-        call = _completion(content, model, chat_id, regenerate, parent_id, system, params, True)
+        call = _completion(
+            content, model, chat_id, regenerate, parent_id, system, params, True, meta
+        )
         return await self._open_stream(call)
 
     async def attach(self, message_id: str) -> AsyncCompletionStream:

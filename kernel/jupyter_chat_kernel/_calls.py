@@ -158,6 +158,7 @@ def _completion(
     system: str | None,
     params: Mapping[str, Any] | None,
     stream: bool,
+    meta: Mapping[str, Any] | None = None,
 ) -> _Call[CompletionResult]:
     """``POST chat/completions``; see CompletionRequest in the server's OpenAPI document."""
     if (content is None) == (regenerate is None):
@@ -169,6 +170,7 @@ def _completion(
         "regenerate": regenerate,
         "system": system,
         "params": dict(params) if params else None,
+        "meta": dict(meta) if meta else None,
     }
     body.update({k: v for k, v in optional.items() if v is not None})
     if parent_id is not CURRENT_LEAF:

@@ -173,16 +173,18 @@ class Client(_Base):
         parent_id: str | None = CURRENT_LEAF,
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer.
 
         ``content`` is the new user message (after ``parent_id``, else the current leaf) and
         ``regenerate`` an answer to write again; give one. Without ``chat_id`` a new chat is
         made. ``system`` replaces the system prompt for this answer; ``params`` are sampling
-        parameters (``temperature``, ``max_tokens``, ...). A failed model is ``status="error"``.
+        parameters (``temperature``, ``max_tokens``, ...); ``meta`` is stored on the new user
+        message. A failed model is ``status="error"``.
         """
         return self._send(
-            _completion(content, model, chat_id, regenerate, parent_id, system, params, False)
+            _completion(content, model, chat_id, regenerate, parent_id, system, params, False, meta)
         )
 
     def stream(
@@ -195,10 +197,13 @@ class Client(_Base):
         parent_id: str | None = CURRENT_LEAF,
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> CompletionStream:
         """Like ``complete()``, but the answer streams: iterate over the returned
         CompletionStream for its events (``TextDelta`` carries new text only)."""
-        call = _completion(content, model, chat_id, regenerate, parent_id, system, params, True)
+        call = _completion(
+            content, model, chat_id, regenerate, parent_id, system, params, True, meta
+        )
         return self._open_stream(call)
 
     def attach(self, message_id: str) -> CompletionStream:

@@ -106,19 +106,25 @@ async def test_the_conversation_continues_with_its_context(api, jp_fetch, upstre
         {"model": "fake-chat", "content": "first", "params": {"temperature": 0.2, "seed": 7}},
     )
     chat_id = events[0][1]["chat_id"]
+    source = {"kind": "cell", "path": "analysis.ipynb", "cell": 3}
     _, events = await complete(
         jp_fetch,
-        {"model": "fake-chat", "chat_id": chat_id, "content": "second", "system": "Be brief."},
+        {
+            "model": "fake-chat",
+            "chat_id": chat_id,
+            "content": "second",
+            "system": "Be brief.",
+            "meta": {"source": source},
+        },
     )
     sent = next(r.body for r in reversed(upstream.requests) if r.path.endswith("/chat/completions"))
     assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "user"]
-    assert sent["messages"][-1]["content"] == "second"
-    assert [m["role"] for m in (await api("GET", f"chats/{chat_id}")).json()["messages"]] == [
-        "user",
-        "assistant",
-        "user",
-        "assistant",
-    ]
+    assert sent["messages"][-1] == {"role": "user", "content": "second"}
+    stored = (await api("GET", f"chats/{chat_id}")).json()["messages"]
+    assert [m["role"] for m in stored] == ["user", "assistant", "user", "assistant"]
+    # the user message's meta is stored with it, in the same write
+    assert stored[2]["id"] == events[0][1]["user_message_id"]
+    assert stored[2]["meta"] == {"source": source}
     first_request = next(r.body for r in upstream.requests if r.path.endswith("/chat/completions"))
     assert (first_request["temperature"], first_request["seed"]) == (0.2, 7)
 
@@ -174,6 +180,12 @@ async def test_unknown_model_and_bad_requests_store_nothing(api, jp_fetch, upstr
     assert r.code == 422 and "warp" in json.loads(r.body)["message"]
     r, _ = await complete(jp_fetch, {"model": "fake-chat"})
     assert r.code == 422 and "exactly one" in json.loads(r.body)["message"]
+    r, _ = await complete(
+        jp_fetch, {"model": "fake-chat", "chat_id": "c", "regenerate": "m", "meta": {"a": 1}}
+    )
+    assert r.code == 422 and "'meta'" in json.loads(r.body)["message"]
+    r, _ = await complete(jp_fetch, {"model": "fake-chat", "content": "hi", "meta": [1]})
+    assert r.code == 422 and "meta" in json.loads(r.body)["message"]
     r, _ = await complete(
         jp_fetch, {"model": "fake-chat", "content": "hi", "chat_id": "someone-elses"}
     )
@@ -284,10 +296,13 @@ async def test_leaving_does_not_stop_and_another_tab_reattaches(
     whole = chat["messages"][1]["content"]
     assert chat["messages"][1]["meta"]["status"] == "done"
     assert start["content"] + attached.text() == whole
-    # the events socket carried the same answer as deltas
+    # the events socket announced the new chat with its current leaf, the answer, and
+    # carried the same answer as deltas
     texts = []
     while True:
         event = json.loads(await asyncio.wait_for(ws.read_message(), 5))
+        if event["type"] == "chat.created":
+            assert event["data"]["current_message_id"] == message_id
         if event["type"] == "message.delta" and event["data"]["id"] == message_id:
             texts.append(event["data"]["text"])
         if event["type"] == "message.updated" and event["data"]["id"] == message_id:

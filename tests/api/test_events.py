@@ -42,6 +42,13 @@ async def test_changes_reach_the_users_other_tabs_only(api, jp_ws_fetch):
     event = await next_event(alice_tab)
     assert (event["type"], event["data"]["content"]) == ("message.updated", "hello")
 
+    # A chat's changes carry its current leaf, so a tab showing it knows if its branch moved.
+    await api("PATCH", f"chats/{chat['id']}", {"pinned": True})
+    event = await next_event(alice_tab)
+    assert event["type"] == "chat.updated" and event["data"]["pinned"] is True
+    assert event["data"]["current_message_id"] == message["id"]
+    assert "messages" not in event["data"]
+
     await api("DELETE", f"chats/{chat['id']}")
     assert await next_event(alice_tab) == {"type": "chat.deleted", "data": {"id": chat["id"]}}
 

@@ -80,6 +80,31 @@ async def test_reply_to_a_message_of_another_chat_is_refused(api):
     assert await branch(api, two["id"]) == []
 
 
+async def test_switching_branch_can_return_just_the_tail(api):
+    chat = (
+        await api(
+            "POST",
+            "chats",
+            {"messages": [{"role": "user", "content": f"m{i}"} for i in range(8)]},
+        )
+    ).json()
+    cid, first = chat["id"], chat["messages"][0]["id"]
+    other = await add(api, cid, "user", "other root", parent_id=None)
+    r = await api("PATCH", f"chats/{cid}", {"current_message_id": first}, params={"tail": "3"})
+    assert r.status == 200, r
+    detail = r.json()
+    assert [m["content"] for m in detail["messages"]] == ["m5", "m6", "m7"]
+    assert (detail["branch_length"], detail["first_index"]) == (8, 5)
+    # A query PATCH does not take is refused before anything changes.
+    r = await api(
+        "PATCH", f"chats/{cid}", {"current_message_id": other["id"]}, params={"before": first}
+    )
+    assert r.status == 422 and "before" in r.json()["message"]
+    assert (await api("GET", f"chats/{cid}", params={"tail": "1"})).json()["messages"][0][
+        "content"
+    ] == "m7"
+
+
 async def test_the_tail_of_a_long_branch_and_the_messages_before_it(api):
     chat = (
         await api(

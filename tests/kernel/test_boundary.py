@@ -229,7 +229,9 @@ def test_types_match_the_openapi_document(schemas, cls):
 
 def test_completion_requests_match_the_openapi_document(schemas):
     request = schemas["CompletionRequest"]["properties"]
-    body = _completion("hi", "m", "c", None, "p", "s", {"temperature": 0.5}, True).body
+    body = _completion(
+        "hi", "m", "c", None, "p", "s", {"temperature": 0.5}, True, {"source": "x"}
+    ).body
     assert set(body) <= set(request)
     assert set(body) == set(request) - {"regenerate"}
     regenerate = _completion(None, "m", "c", "a", None, None, None, False).body

@@ -71,8 +71,12 @@ def test_complete_continues_a_chat_with_system_and_params(client, upstream):
         chat_id=first.chat_id,
         system="Be brief.",
         params={"temperature": 0.1, "max_tokens": 20},
+        meta={"source": {"kind": "kernel"}},
     )
     assert second.chat_id == first.chat_id
+    question = next(m for m in client.chat(first.chat_id).messages if m.content == "second")
+    assert question.id == second.user_message_id
+    assert question.meta == {"source": {"kind": "kernel"}}
     body = sent_for(upstream, "second")
     assert body["messages"][0] == {"role": "system", "content": "Be brief."}
     assert [m["content"] for m in body["messages"][1:]] == [

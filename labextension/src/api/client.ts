@@ -17,6 +17,9 @@ export type ChatListQuery = NonNullable<
 export type ChatGetQuery = NonNullable<
   operations['get_ChatHandler']['parameters']['query']
 >;
+export type ChatTailQuery = NonNullable<
+  operations['patch_ChatHandler']['parameters']['query']
+>;
 export type ChatMessage = Schemas['MessageOut'];
 export type MessageUpdate = Schemas['MessageUpdate'];
 export type ModelInfo = Schemas['ModelOut'];
@@ -71,8 +74,13 @@ export class ChatApiClient {
 
   // ---- Chat list, folders and tags -------------------------------------------
 
-  updateChat(chatId: string, body: ChatUpdate): Promise<ChatDetail> {
-    return this._request<ChatDetail>('PATCH', chatPath(chatId), body);
+  /** Changes a chat; it comes back with its whole branch, or the branch's `tail`. */
+  updateChat(
+    chatId: string,
+    body: ChatUpdate,
+    query: ChatTailQuery = {}
+  ): Promise<ChatDetail> {
+    return this._request<ChatDetail>('PATCH', chatPath(chatId), body, query);
   }
 
   deleteChat(chatId: string): Promise<void> {

@@ -293,7 +293,7 @@ export interface paths {
         delete: operations["delete_ChatHandler"];
         options?: never;
         head?: never;
-        /** Rename, pin, archive, move or switch branch */
+        /** Rename, pin, archive, move or switch branch; the chat comes back as GET returns it */
         patch: operations["patch_ChatHandler"];
         trace?: never;
     };
@@ -813,6 +813,15 @@ export interface components {
              */
             updated_at: string;
         };
+        /** ChatTailQuery */
+        ChatTailQuery: {
+            /**
+             * Tail
+             * @description Only the branch's last N messages
+             * @default null
+             */
+            tail?: number | null;
+        };
         /**
          * ChatUpdate
          * @description Rename, pin, archive, move (``folder_id: null`` is the top level) or switch branch.
@@ -873,6 +882,14 @@ export interface components {
              * @default null
              */
             content?: string | null;
+            /**
+             * Meta
+             * @description Stored as the new user message's meta (e.g. the notebook cell it came from)
+             * @default null
+             */
+            meta?: {
+                [key: string]: unknown;
+            } | null;
             /** Model */
             model: string;
             params?: components["schemas"]["Params"];
@@ -2573,7 +2590,9 @@ export interface operations {
     };
     patch_ChatHandler: {
         parameters: {
-            query?: never;
+            query?: {
+                tail?: number | null;
+            };
             header?: never;
             path: {
                 chat_id: string;

@@ -1,6 +1,6 @@
-import type { ChatDetail, ChatMessage } from '../api/client';
+import type { ChatDetail, ChatEvent, ChatMessage } from '../api/client';
 import type { CompletionEvent } from '../api/sse';
-import { ISource, IViewMessage, pendingMessage } from './messages';
+import { IViewMessage, pendingMessage } from './messages';
 
 /*
  * The branch a chat view shows, as an immutable list of messages: each change makes a new
@@ -9,7 +9,7 @@ import { ISource, IViewMessage, pendingMessage } from './messages';
 
 /** How a completion's messages take their place in the branch when it starts. */
 export type Plan =
-  | { kind: 'send'; pendingUser: IViewMessage; source?: ISource }
+  | { kind: 'send'; pendingUser: IViewMessage }
   | { kind: 'regenerate'; target: IViewMessage; pendingAnswer: IViewMessage }
   | { kind: 'edit'; pendingUser: IViewMessage }
   | { kind: 'attach'; messageId: string };
@@ -73,19 +73,18 @@ export function branchWindow(
 
 /**
  * The branch once a completion has started: the pending messages take their stored ids
- * and the answer being written is in place. `userId` is the question's id, if it asked one.
+ * and the answer being written is in place.
  */
 export function placeAnswer(
   messages: readonly IViewMessage[],
   plan: Plan,
   data: StartData
-): { messages: IViewMessage[]; userId: string | null } {
+): IViewMessage[] {
   const answerId = data.message_id;
   let placed = [...messages];
   let parentId: string | null = null;
-  let userId: string | null = null;
   if (plan.kind === 'send' || plan.kind === 'edit') {
-    userId = data.user_message_id ?? plan.pendingUser.id;
+    const userId = data.user_message_id ?? plan.pendingUser.id;
     placed = renameMessage(placed, plan.pendingUser.id, userId);
     parentId = userId;
   } else if (plan.kind === 'regenerate') {
@@ -107,28 +106,27 @@ export function placeAnswer(
     };
     placed = [...placed, answer];
   }
-  return { messages: placed, userId };
+  return placed;
 }
 
-/** The stored copies of messages shown, in their place; a source not stored yet stays. */
+/** The stored copies of messages shown, in their place. */
 export function withStored(
   messages: readonly IViewMessage[],
   stored: readonly ChatMessage[]
 ): IViewMessage[] {
   let updated = [...messages];
   for (const copy of stored) {
-    const shown = findMessage(updated, copy.id);
-    if (shown) {
-      const source = shown.meta?.source;
-      const meta = source ? { source, ...copy.meta } : copy.meta;
-      updated = replaceMessage(updated, copy.id, {
-        ...copy,
-        meta,
-        streaming: false
-      });
+    if (findMessage(updated, copy.id)) {
+      updated = replaceMessage(updated, copy.id, { ...copy, streaming: false });
     }
   }
   return updated;
+}
+
+/** The chat an event is about: a message event names it, a chat event is it. */
+export function chatIdOf(event: ChatEvent): unknown {
+  const data = event.data as Record<string, unknown>;
+  return event.type.startsWith('message.') ? data.chat_id : data.id;
 }
 
 /**

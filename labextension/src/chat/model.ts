@@ -21,6 +21,7 @@ import {
 } from './messages';
 import {
   branchWindow,
+  chatIdOf,
   findMessage,
   leafOf,
   placeAnswer,
@@ -193,11 +194,16 @@ export class ChatViewModel implements IDisposable {
   /** Sends a user message to `model`, as a reply to the last message shown. */
   send(content: string, model: string, source?: ISource): Promise<void> {
     const leaf = this._messages[this._messages.length - 1];
-    const pendingUser = pendingMessage('user', content, leaf?.id ?? null);
+    // Where it came from is stored with the message, in the same request.
+    const meta = source ? { source } : undefined;
+    const pendingUser = {
+      ...pendingMessage('user', content, leaf?.id ?? null),
+      meta: meta ?? {}
+    };
     this._messages = [...this._messages, pendingUser];
     return this._start(
-      { model, chat_id: this._chatId, content },
-      { kind: 'send', pendingUser, source },
+      { model, chat_id: this._chatId, content, meta },
+      { kind: 'send', pendingUser },
       () => void this.send(content, model, source)
     );
   }
@@ -267,24 +273,17 @@ export class ChatViewModel implements IDisposable {
       return;
     }
     try {
-      const detail = await this._client.updateChat(this._chatId, {
-        current_message_id: siblingId
-      });
-      this._setBranch(detail, Math.max(PAGE_SIZE, this._messages.length));
+      const keep = Math.max(PAGE_SIZE, this._messages.length);
+      const detail = await this._client.updateChat(
+        this._chatId,
+        { current_message_id: siblingId },
+        { tail: keep }
+      );
+      this._setBranch(detail, keep);
     } catch (error) {
       this._failure = { message: messageOf(error), retry: null };
     }
     this._changed.emit();
-  }
-
-  /** Sets where a user message came from (a notebook cell), and stores it. */
-  async setSource(message: IViewMessage, source: ISource): Promise<void> {
-    const meta = { ...message.meta, source };
-    this._replace(message.id, { meta });
-    this._changed.emit();
-    if (this._chatId && !isPending(message.id)) {
-      await this._client.updateMessage(this._chatId, message.id, { meta });
-    }
   }
 
   dismissFailure(): void {
@@ -391,12 +390,7 @@ export class ChatViewModel implements IDisposable {
       this._chatIdChanged.emit(data.chat_id);
     }
     this._live.set(answerId, data.content ?? '');
-    const placed = placeAnswer(this._messages, plan, data);
-    this._messages = placed.messages;
-    const user = placed.userId ? this._find(placed.userId) : undefined;
-    if (plan.kind === 'send' && plan.source && user) {
-      void this.setSource(user, plan.source).catch(() => undefined);
-    }
+    this._messages = placeAnswer(this._messages, plan, data);
     if (this._plan === plan) {
       this._plan = null;
     }
@@ -471,9 +465,8 @@ export class ChatViewModel implements IDisposable {
 
   private _onEvent(_: ChatEventStream, event: ChatEvent): void {
     const data = event.data as Record<string, unknown>;
-    const chatId = event.type.startsWith('message.') ? data.chat_id : data.id;
     const mine =
-      (this._chatId !== null && chatId === this._chatId) ||
+      (this._chatId !== null && chatIdOf(event) === this._chatId) ||
       (event.type === 'chat.deleted' && data.all === true);
     if (!mine && !(this._chatId === null && this._plan)) {
       return;
@@ -488,8 +481,7 @@ export class ChatViewModel implements IDisposable {
 
   private _apply(event: ChatEvent): void {
     const data = event.data as Record<string, unknown>;
-    const chatId = event.type.startsWith('message.') ? data.chat_id : data.id;
-    if (chatId !== this._chatId && event.type !== 'chat.deleted') {
+    if (chatIdOf(event) !== this._chatId && event.type !== 'chat.deleted') {
       return;
     }
     const id = typeof data.id === 'string' ? data.id : '';
@@ -535,7 +527,10 @@ export class ChatViewModel implements IDisposable {
           this._title = data.title;
           this._changed.emit();
         }
-        this._scheduleBranchCheck();
+        // The event names the chat's current leaf: only a moved one needs the branch.
+        if (data.current_message_id !== this._leafId()) {
+          this._scheduleBranchCheck();
+        }
         return;
       case 'chat.deleted':
         if (data.id === this._chatId || data.all === true) {
