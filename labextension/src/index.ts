@@ -228,7 +228,8 @@ function addCommands(
 
 /**
  * Reopens the chat the panel showed before a reload, once the panel is in view (so a
- * hidden panel costs nothing at start-up).
+ * hidden panel costs nothing at start-up). Until then the panel is `aria-busy`: what it
+ * shows first (the list) may still give way to that chat.
  */
 function restorePanelChat(
   app: JupyterFrontEnd,
@@ -236,18 +237,27 @@ function restorePanelChat(
   opener: ChatOpener,
   labShell: ILabShell | null
 ): void {
+  panel.node.setAttribute('aria-busy', 'true');
+  const settle = () => panel.node.removeAttribute('aria-busy');
   let done = false;
   const check = () => {
     if (!done && panel.isVisible) {
       done = true;
       labShell?.layoutModified.disconnect(check);
-      void opener.restorePanel();
+      void opener.restorePanel().finally(settle);
     }
   };
   void app.restored.then(() => {
     check();
-    if (!done) {
-      labShell?.layoutModified.connect(check);
+    if (done) {
+      return;
+    }
+    if (labShell) {
+      labShell.layoutModified.connect(check);
+    } else {
+      // No shell to say when the panel shows: nothing will be restored.
+      done = true;
+      settle();
     }
   });
 }

@@ -34,7 +34,9 @@ def open_chats_panel(page: Page, lab: LabServer) -> None:
     if not page.locator(PANEL).is_visible():
         page.locator(PANEL_TAB).click()
     expect(page.locator(PANEL)).to_be_visible()
-    # The panel comes back showing the chat it last showed, which other tests may have left.
+    # The panel comes back showing the chat it last showed, which other tests may have left;
+    # it is busy until it has (the list shows first, and that chat may then replace it).
+    expect(page.locator(f"{PANEL}[aria-busy='true']")).to_have_count(0)
     back = page.locator(BACK_TO_LIST)
     if back.count():
         back.click()
