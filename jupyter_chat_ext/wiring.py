@@ -61,6 +61,7 @@ class Services:
         # Answers in progress are saved, marked as stopped, before the database closes.
         await self.completions.running.stop_all()
         await self.connections.close()
+        await self.presets.close()
         await self.http.aclose()
         await self.db.dispose()
 

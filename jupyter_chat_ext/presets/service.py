@@ -3,11 +3,10 @@ by its owner and, when public, by everyone, and changed by its owner or (when pu
 
 from __future__ import annotations
 
-import time
-
 from ..core.clock import from_ms, now_ms
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.identity import Identity
+from ..core.refreshed import Refreshed
 from .orm import PresetRow
 from .schemas import PresetCreate, PresetList, PresetOut, PresetUpdate
 
@@ -36,13 +35,14 @@ _IDS_TTL = 5.0
 class PresetService:
     def __init__(self, store):
         self.store = store
-        self._ids: tuple[float, set[str]] | None = None
+        # Every preset id, so that a plain model name (most completions) costs no query.
+        self._ids = Refreshed(store.ids, _IDS_TTL, "preset ids")
 
     async def _known_ids(self) -> set[str]:
-        """Every preset id, so that a plain model name (most completions) costs no query."""
-        if self._ids is None or time.monotonic() - self._ids[0] > _IDS_TTL:
-            self._ids = (time.monotonic(), await self.store.ids())
-        return self._ids[1]
+        return await self._ids.get()
+
+    async def close(self) -> None:
+        await self._ids.aclose()
 
     async def visible(self, me: Identity) -> list[PresetRow]:
         return await self.store.visible(me.id)
@@ -80,7 +80,7 @@ class PresetService:
             updated_at=now,
         )
         saved = await self.store.save(row)
-        self._ids = None
+        self._ids.invalidate()
         return to_out(saved, me)
 
     async def update(self, me: Identity, preset_id: str, body: PresetUpdate) -> PresetOut:
@@ -98,7 +98,7 @@ class PresetService:
     async def delete(self, me: Identity, preset_id: str) -> None:
         await self._writable(me, preset_id)
         await self.store.delete(preset_id)
-        self._ids = None
+        self._ids.invalidate()
 
     async def _writable(self, me: Identity, preset_id: str) -> PresetRow:
         row = await self.find(me, preset_id)

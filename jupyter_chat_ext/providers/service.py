@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from ..core.clock import from_ms, new_id, now_ms
 from ..core.errors import Forbidden, NotFound
 from ..core.identity import Identity
+from ..core.refreshed import Refreshed
 from .base import ModelClient, UpstreamError
 from .local_client import LocalModelClient
 from .ollama_client import OllamaClient
@@ -71,7 +72,7 @@ class ConnectionService:
         self.local_idle_timeout = local_idle_timeout
         # A local model stays loaded between answers, so its client outlives a request.
         self._local: dict[str, LocalModelClient] = {}
-        self._enabled: tuple[int, float, list[ConnectionRow]] | None = None
+        self._enabled = Refreshed(self._read_enabled, _ENABLED_TTL, "connections")
         # Bumped on every change, so that model caches know to refresh.
         self.generation = 0
 
@@ -107,7 +108,7 @@ class ConnectionService:
             updated_at=now,
         )
         row = await self.store.save(row)
-        self.generation += 1
+        self._changed()
         return to_out(row)
 
     async def update(
@@ -124,14 +125,14 @@ class ConnectionService:
             row.name = default_name(row.kind, row.base_url)
         row.updated_at = now_ms()
         row = await self.store.save(row)
-        self.generation += 1
+        self._changed()
         return to_out(row)
 
     async def delete(self, me: Identity, connection_id: str) -> None:
         self._admin(me)
         if not await self.store.delete(connection_id):
             raise NotFound(f"No connection with id {connection_id!r}.")
-        self.generation += 1
+        self._changed()
 
     async def verify(self, me: Identity, connection_id: str) -> VerifyResult:
         self._admin(me)
@@ -155,13 +156,14 @@ class ConnectionService:
     async def enabled(self) -> list[ConnectionRow]:
         """The enabled connections, re-read after any change made here and otherwise every
         few seconds (another server may share the database): every completion asks."""
-        cached = self._enabled
-        fresh = cached is not None and time.monotonic() - cached[1] < _ENABLED_TTL
-        if fresh and cached[0] == self.generation:
-            return cached[2]
-        rows = [r for r in await self.store.list() if r.enabled]
-        self._enabled = (self.generation, time.monotonic(), rows)
-        return rows
+        return await self._enabled.get()
+
+    async def _read_enabled(self) -> list[ConnectionRow]:
+        return [r for r in await self.store.list() if r.enabled]
+
+    def _changed(self) -> None:
+        self.generation += 1
+        self._enabled.invalidate()
 
     def client(self, row: ConnectionRow) -> ModelClient:
         if row.kind == "local":
@@ -189,6 +191,7 @@ class ConnectionService:
         )
 
     async def close(self) -> None:
+        await self._enabled.aclose()
         for client in self._local.values():
             await client.close()
         self._local.clear()
@@ -227,4 +230,4 @@ class ConnectionService:
                 row.api_key = seed.api_key
                 row.updated_at = now
             await self.store.save(row)
-        self.generation += 1
+        self._changed()
