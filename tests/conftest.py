@@ -56,6 +56,9 @@ def jp_server_config(db_url, chat_ext_config):
             "db_url": db_url,
             "admin_users": {"admin"},
             "local_model": "",
+            # Freezing the garbage collector's view of a test process would pin every later
+            # test's objects; tests/api/test_gc_freeze.py checks it where it is wanted.
+            "gc_freeze_delay": -1.0,
             **chat_ext_config,
         },
     }
