@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from dataclasses import dataclass
@@ -45,6 +46,10 @@ class ApiKeyService:
         self.store = store
         self.cache_ttl = cache_ttl
         self._known: dict[str, _Known] = {}
+        # One database read per key at a time: the requests a script has in flight when its
+        # key's entry expires all wait for the same read instead of queueing one each.
+        self._reading: dict[str, asyncio.Future[Identity | None]] = {}
+        self._revocations = 0
 
     async def list(self, me: Identity) -> KeyList:
         return KeyList(items=[to_out(r) for r in await self.store.list(me.id)])
@@ -72,6 +77,7 @@ class ApiKeyService:
         removed = await self.store.delete(me.id, key_id)
         if removed is None:
             raise NotFound(f"No API key with id {key_id!r}.")
+        self._revocations += 1
         self._known.pop(removed, None)
 
     async def authenticate(self, secret: str) -> Identity | None:
@@ -80,9 +86,18 @@ class ApiKeyService:
             return None
         key = digest(secret)
         known = self._known.get(key)
-        now = time.monotonic()
-        if known is not None and known.until > now:
+        if known is not None and known.until > time.monotonic():
             return known.identity
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(key))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+        # Shielded: a request that goes away does not cancel the read others wait for.
+        return await asyncio.shield(reading)
+
+    async def _read(self, key: str) -> Identity | None:
+        revocations = self._revocations
         found = await self.store.find(key)
         if found is None:
             self._known.pop(key, None)
@@ -92,6 +107,9 @@ class ApiKeyService:
         if row.last_used_at is None or at - row.last_used_at > TOUCH_EVERY_MS:
             await self.store.touch(row.id, at)
         identity = Identity(id=user.id, username=user.username, name=user.name, role=user.role)  # type: ignore[arg-type]
+        if revocations != self._revocations:
+            return identity  # a key revoked meanwhile may be this one: not trusted for later
+        now = time.monotonic()
         if len(self._known) > 10_000:
             self._known = {k: v for k, v in self._known.items() if v.until > now}
         self._known[key] = _Known(identity, now + self.cache_ttl)
