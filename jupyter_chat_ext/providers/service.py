@@ -73,8 +73,6 @@ class ConnectionService:
         # A local model stays loaded between answers, so its client outlives a request.
         self._local: dict[str, LocalModelClient] = {}
         self._enabled = Refreshed(self._read_enabled, _ENABLED_TTL, "connections")
-        # Bumped on every change, so that model caches know to refresh.
-        self.generation = 0
 
     def _admin(self, me: Identity) -> None:
         if not me.is_admin:
@@ -108,7 +106,7 @@ class ConnectionService:
             updated_at=now,
         )
         row = await self.store.save(row)
-        self._changed()
+        self._enabled.invalidate()
         return to_out(row)
 
     async def update(
@@ -125,14 +123,14 @@ class ConnectionService:
             row.name = default_name(row.kind, row.base_url)
         row.updated_at = now_ms()
         row = await self.store.save(row)
-        self._changed()
+        self._enabled.invalidate()
         return to_out(row)
 
     async def delete(self, me: Identity, connection_id: str) -> None:
         self._admin(me)
         if not await self.store.delete(connection_id):
             raise NotFound(f"No connection with id {connection_id!r}.")
-        self._changed()
+        self._enabled.invalidate()
 
     async def verify(self, me: Identity, connection_id: str) -> VerifyResult:
         self._admin(me)
@@ -160,10 +158,6 @@ class ConnectionService:
 
     async def _read_enabled(self) -> list[ConnectionRow]:
         return [r for r in await self.store.list() if r.enabled]
-
-    def _changed(self) -> None:
-        self.generation += 1
-        self._enabled.invalidate()
 
     def client(self, row: ConnectionRow) -> ModelClient:
         if row.kind == "local":
@@ -230,4 +224,4 @@ class ConnectionService:
                 row.api_key = seed.api_key
                 row.updated_at = now
             await self.store.save(row)
-        self._changed()
+        self._enabled.invalidate()
