@@ -1,0 +1,88 @@
+import { Signal } from '@lumino/signaling';
+
+import type { ChatDetail, ChatEvent } from '../api/client';
+import {
+  branchWindow,
+  findMessage,
+  leafOf,
+  Plan,
+  replaceMessage
+} from './branch';
+import type { IFailure, IViewMessage } from './messages';
+
+/**
+ * What one chat view shows and is waiting for, shared by the parts that change it: the
+ * view model's actions, the answers it follows (`AnswerFollower`) and the changes made
+ * elsewhere (`RemoteChanges`). Each change replaces `messages` with a new list.
+ */
+export class ChatState {
+  constructor(chatId: string | null) {
+    this.chatId = chatId;
+  }
+
+  /** Structure and status changes: messages added, replaced or removed, chat renamed. */
+  readonly changed = new Signal<this, void>(this);
+  /** A streaming message gained text (its id). */
+  readonly textChanged = new Signal<this, string>(this);
+  /** The chat got its id (a new chat's first message was stored). */
+  readonly chatIdChanged = new Signal<this, string>(this);
+
+  chatId: string | null;
+  title = '';
+  /** The branch shown: its latest part, from position `firstIndex` on. */
+  messages: IViewMessage[] = [];
+  firstIndex = 0;
+  failure: IFailure | null = null;
+  deleted = false;
+  disposed = false;
+  /** A request of this view not answered yet, and the events that came meanwhile. */
+  plan: Plan | null = null;
+  missed: ChatEvent[] = [];
+  /** Answers whose own stream this view reads (events about them are redundant). */
+  readonly following = new Set<string>();
+  /** The text of answers being written, ahead of their stored copies. */
+  readonly live = new Map<string, string>();
+  /** Ends every request of this view when it closes. */
+  readonly abort = new AbortController();
+
+  textOf(message: IViewMessage): string {
+    return this.live.get(message.id) ?? message.content;
+  }
+
+  find(id: string): IViewMessage | undefined {
+    return findMessage(this.messages, id);
+  }
+
+  leafId(): string | null {
+    return leafOf(this.messages);
+  }
+
+  replace(id: string, changes: Partial<IViewMessage>): void {
+    this.messages = replaceMessage(this.messages, id, changes);
+  }
+
+  /** Merges `meta` into a message's, optionally setting whether it streams; announces it. */
+  patchMeta(
+    id: string,
+    meta: Record<string, unknown>,
+    streaming?: boolean
+  ): void {
+    const message = this.find(id);
+    if (message) {
+      this.replace(id, {
+        meta: { ...message.meta, ...meta },
+        ...(streaming === undefined ? {} : { streaming })
+      });
+      this.changed.emit();
+    }
+  }
+
+  /** Shows a fetched branch: its last `keep` messages. */
+  setBranch(detail: ChatDetail, keep: number): void {
+    const shown = branchWindow(detail, keep);
+    this.firstIndex = shown.firstIndex;
+    this.messages = shown.messages;
+    this.title = detail.title;
+    this.live.clear();
+  }
+}
