@@ -9,6 +9,7 @@ import pytest
 
 from jupyter_chat_ext.apikeys.secret import digest
 from jupyter_chat_ext.apikeys.service import ApiKeyService
+from tests.support.waiting import until
 
 SECRET = "cx-" + "k" * 40
 ME = SimpleNamespace(id="u1")
@@ -39,14 +40,6 @@ class Store:
     async def delete(self, user_id: str, key_id: str) -> str | None:
         self.revoked = True
         return digest(SECRET)
-
-
-async def until(condition) -> None:
-    for _ in range(100):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("never happened")
 
 
 @pytest.mark.asyncio

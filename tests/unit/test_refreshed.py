@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from jupyter_chat_ext.core.refreshed import Refreshed
+from tests.support.waiting import until
 
 
 class Table:
@@ -27,14 +28,6 @@ class Table:
         if self.fail:
             raise RuntimeError("database gone")
         return value
-
-
-async def until(condition) -> None:
-    for _ in range(100):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("never happened")
 
 
 @pytest.mark.asyncio
