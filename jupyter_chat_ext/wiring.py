@@ -30,6 +30,7 @@ from .providers import seeds
 from .providers.service import ConnectionService
 from .providers.store import ConnectionStore
 from .providers.transport import UpstreamTransport
+from .providers.urls import redact
 from .proxy.ollama_api import OllamaApi
 from .proxy.openai_api import OpenAIApi
 from .users.service import UserService
@@ -80,7 +81,7 @@ def prepare(app: ChatExtApp, url: str) -> None:
         app.log.warning(
             "jupyter-chat-ext: ignoring the %s connection %r: not an http(s) URL",
             seed.origin,
-            seed.base_url[:200],
+            redact(seed.base_url)[:200],
         )
     asyncio.run(_migrate_and_seed(url, usable))
 

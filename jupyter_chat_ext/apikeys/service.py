@@ -79,6 +79,8 @@ class ApiKeyService:
             raise NotFound(f"No API key with id {key_id!r}.")
         self._revocations += 1
         self._known.pop(removed, None)
+        # A request from now on must not join a read begun before the key went.
+        self._reading.pop(removed, None)
 
     async def authenticate(self, secret: str) -> Identity | None:
         """The owner of a valid key, or None."""
@@ -92,7 +94,9 @@ class ApiKeyService:
         if reading is None:
             reading = asyncio.ensure_future(self._read(key))
             self._reading[key] = reading
-            reading.add_done_callback(lambda _: self._reading.pop(key, None))
+            reading.add_done_callback(
+                lambda done: self._reading.pop(key) if self._reading.get(key) is done else None
+            )
         # Shielded: a request that goes away does not cancel the read others wait for.
         return await asyncio.shield(reading)
 

@@ -15,6 +15,7 @@ from http.client import responses
 from typing import Any, ClassVar, TypeVar
 
 from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from pydantic import BaseModel, ValidationError
@@ -234,8 +235,4 @@ class UnknownRouteHandler(ApiHandler):
     def _missing(self, *args: Any) -> None:
         raise web.HTTPError(404, "No chat-ext API route %s; see openapi.json.", self.request.path)
 
-    get = web.authenticated(_missing)
-    post = web.authenticated(_missing)
-    put = web.authenticated(_missing)
-    patch = web.authenticated(_missing)
-    delete = web.authenticated(_missing)
+    get = post = put = patch = delete = web.authenticated(authorized(_missing))

@@ -142,7 +142,7 @@ class ModelService:
 
     async def _fetch(self, row: ConnectionRow) -> _Entry:
         try:
-            models = await self.connections.client(row).models()
+            models = await self.connections.list_models(row)
             entry = _Entry(time.monotonic(), models, None)
         except UpstreamError as error:
             # Keep serving what was last known, and try again soon.

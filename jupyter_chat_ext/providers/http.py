@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from json import dumps, loads
 from typing import Any
-from urllib.parse import urlsplit
 
 from .base import UpstreamError
 from .transport import TransportError, UpstreamResponse, UpstreamTransport
+from .urls import where
 
 
 def describe_error_body(body: bytes) -> str:
@@ -56,7 +56,7 @@ async def upstream_stream(
             raw = await response.aread()
             raise UpstreamError(
                 "http",
-                f"{response.status_code} from {_where(url)}: {describe_error_body(raw)}",
+                f"{response.status_code} from {where(url)}: {describe_error_body(raw)}",
                 response.status_code,
             )
         yield response
@@ -67,22 +67,9 @@ async def upstream_stream(
 
 
 def _upstream_error(error: TransportError, url: str) -> UpstreamError:
-    where = _where(url)
+    place = where(url)
     if error.kind == "refused":
-        return UpstreamError("refused", f"Cannot connect to {where}: {error}")
+        return UpstreamError("refused", f"Cannot connect to {place}: {error}")
     if error.kind == "timeout":
-        return UpstreamError("timeout", f"{where} did not answer in time")
-    return UpstreamError("cut", f"{where} closed the connection: {error}")
-
-
-def _where(url: str) -> str:
-    """Scheme, host and port: never the path, query or any user:password in the URL."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "the upstream"
-    if not host:
-        return "the upstream"
-    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
+        return UpstreamError("timeout", f"{place} did not answer in time")
+    return UpstreamError("cut", f"{place} closed the connection: {error}")

@@ -104,14 +104,14 @@ class OllamaClient:
         try:
             return [
                 UpstreamModel(
-                    id=m.get("model") or m["name"],
-                    name=m["name"],
+                    id=str(m.get("model") or m["name"]),
+                    name=str(m["name"]),
                     owned_by="ollama",
                     meta={"details": m.get("details", {}), "size": m.get("size")},
                 )
                 for m in json.loads(body)["models"]
             ]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise UpstreamError("malformed", "The model list is not Ollama's format.") from None
 
     async def stream_chat(

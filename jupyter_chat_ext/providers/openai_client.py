@@ -53,11 +53,13 @@ class OpenAIClient:
             data = json.loads(body)["data"]
             return [
                 UpstreamModel(
-                    id=m["id"], name=m.get("name") or m["id"], owned_by=m.get("owned_by", "")
+                    id=str(m["id"]),
+                    name=str(m.get("name") or m["id"]),
+                    owned_by=str(m.get("owned_by") or ""),
                 )
                 for m in data
             ]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise UpstreamError("malformed", "The model list is not OpenAI's format.") from None
 
     def request_body(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from urllib.parse import urlparse
 
 from ..core.clock import from_ms, new_id, now_ms
-from ..core.errors import Forbidden, NotFound
+from ..core.errors import Forbidden, NotFound, ValidationFailed
 from ..core.identity import Identity
 from ..core.refreshed import Refreshed
-from .base import ModelClient, UpstreamError
+from .base import ModelClient, UpstreamError, UpstreamModel
 from .local_client import LocalModelClient
 from .ollama_client import OllamaClient
 from .openai_client import OpenAIClient
@@ -18,6 +19,9 @@ from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, Connection
 from .seeds import Seed
 from .store import ConnectionStore
 from .transport import UpstreamTransport
+from .urls import host_label, origin, password, redact, restore, where
+
+log = logging.getLogger(__name__)
 
 # Seconds a list of enabled connections is reused when nothing changed in this process.
 _ENABLED_TTL = 5.0
@@ -37,7 +41,7 @@ def to_out(row: ConnectionRow) -> ConnectionOut:
         id=row.id,
         kind=row.kind,  # type: ignore[arg-type]
         name=row.name,
-        base_url=row.base_url,
+        base_url=redact(row.base_url) if row.kind != "local" else row.base_url,
         api_key=mask(row.api_key),
         prefix=row.prefix,
         model_ids=list(row.model_ids or []),
@@ -52,8 +56,36 @@ def to_out(row: ConnectionRow) -> ConnectionOut:
 def default_name(kind: str, base_url: str) -> str:
     if kind == "local":
         return f"Local ({base_url.rstrip('/').rsplit('/', 1)[-1]})"
-    host = urlparse(base_url).netloc or base_url
-    return f"{'Ollama' if kind == 'ollama' else 'OpenAI'} ({host})"
+    return f"{'Ollama' if kind == 'ollama' else 'OpenAI'} ({host_label(base_url)})"
+
+
+def _names_password(row: ConnectionRow) -> bool:
+    secret = password(row.base_url)
+    return bool(secret) and secret in row.name
+
+
+def _new_url(row: ConnectionRow, changes: dict) -> str:
+    """The URL an update moves a connection to. The connection's secrets were shown masked, so
+    they go to another server only when the same request gives them again: whoever changes
+    the URL must know them, not merely be able to redirect them."""
+    url = restore(changes["base_url"], row.base_url)
+    if url is None:
+        raise ValidationFailed(
+            "'base_url': type the URL's password again (it was shown masked) or leave the URL "
+            "as it is."
+        )
+    if origin(url) != origin(row.base_url):
+        missing = [
+            name
+            for name, held in (("api_key", row.api_key), ("headers", row.headers))
+            if held and name not in changes
+        ]
+        if missing:
+            raise ValidationFailed(
+                f"'base_url': moving the connection to {origin(url)} needs its "
+                f"{' and '.join(missing)} again in the same request (empty for none)."
+            )
+    return url
 
 
 class ConnectionService:
@@ -114,11 +146,15 @@ class ConnectionService:
     ) -> ConnectionOut:
         self._admin(me)
         row = await self._require(connection_id)
-        for name in body.model_fields_set:
-            value = getattr(body, name)
-            if value is None:
-                continue
-            setattr(row, name, value.strip() if isinstance(value, str) else value)
+        changes = {
+            name: value.strip() if isinstance(value, str) else value
+            for name in body.model_fields_set
+            if (value := getattr(body, name)) is not None
+        }
+        if "base_url" in changes:
+            changes["base_url"] = _new_url(row, changes)
+        for name, value in changes.items():
+            setattr(row, name, value)
         if not row.name:
             row.name = default_name(row.kind, row.base_url)
         row.updated_at = now_ms()
@@ -137,7 +173,7 @@ class ConnectionService:
         row = await self._require(connection_id)
         started = time.perf_counter()
         try:
-            models = await self.client(row).models()
+            models = await self.list_models(row)
         except UpstreamError as error:
             return VerifyResult(
                 ok=False,
@@ -158,6 +194,26 @@ class ConnectionService:
 
     async def _read_enabled(self) -> list[ConnectionRow]:
         return [r for r in await self.store.list() if r.enabled]
+
+    async def list_models(self, row: ConnectionRow) -> list[UpstreamModel]:
+        """A connection's models within its timeout, however slowly the server sends them;
+        whatever goes wrong is this connection's error alone."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self.client(row).models()
+        except UpstreamError:
+            raise
+        except TimeoutError:
+            raise UpstreamError(
+                "timeout", f"{where(row.base_url)} did not list its models in {self.timeout:g} s"
+            ) from None
+        except Exception as error:
+            # A server's answer is foreign data; a shape nobody foresaw must not reach the
+            # other connections' models.
+            log.warning("Listing the models of %s failed", where(row.base_url), exc_info=True)
+            raise UpstreamError(
+                "malformed", f"The model list could not be read ({type(error).__name__})."
+            ) from None
 
     def client(self, row: ConnectionRow) -> ModelClient:
         if row.kind == "local":
@@ -218,10 +274,12 @@ class ConnectionService:
                     created_at=now,
                     updated_at=now,
                 )
-            elif row.api_key == seed.api_key:
+            elif row.api_key == seed.api_key and not _names_password(row):
                 continue
             else:
                 row.api_key = seed.api_key
+                if _names_password(row):  # named by an older version
+                    row.name = default_name(row.kind, row.base_url)
                 row.updated_at = now
             await self.store.save(row)
         self._enabled.invalidate()

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 import httptools
 
 from .._version import __version__
+from .urls import redact
 
 _Key = tuple[str, str, int]
 # Status codes whose responses never have a body.
@@ -350,15 +351,19 @@ class UpstreamTransport:
 def _split(url: str) -> tuple[_Key, bytes, bytes, str | None]:
     """(pool key, Host header, request target, Basic credentials from the URL or None) of a
     URL; the same few URLs come again and again, so each is worked out once."""
+    try:
+        return _parse(url)
+    except ValueError:  # a bad port, bracket or host name, or a non-ASCII path
+        raise TransportError("refused", f"not a usable URL: {redact(url)[:100]!r}") from None
+
+
+def _parse(url: str) -> tuple[_Key, bytes, bytes, str | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
-        raise TransportError("refused", f"not an http(s) URL: {url[:100]!r}")
+        raise TransportError("refused", f"not an http(s) URL: {redact(url)[:100]!r}")
     default = 443 if scheme == "https" else 80
-    try:
-        port = parts.port or default
-    except ValueError:
-        raise TransportError("refused", f"bad port in {url[:100]!r}") from None
+    port = parts.port or default
     host = parts.hostname
     host_header = f"[{host}]" if ":" in host else host
     if port != default:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import aclosing
 from typing import Any, TypeVar
 
+from jupyter_server.auth.decorator import authorized
 from tornado import iostream, web
 
 from ..core.errors import ApiError
@@ -141,4 +142,4 @@ class UnknownPath:
         message = f"Invalid URL ({self.request.method} {self.request.path})"
         self.send_failure(Failure(404, message, "unknown_url"))  # type: ignore[attr-defined]
 
-    get = post = put = patch = delete = web.authenticated(_missing)
+    get = post = put = patch = delete = web.authenticated(authorized(_missing))

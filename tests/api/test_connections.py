@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, RefusedPort
+from tests.support.identity import header
 
 SECRET = "sk-test-0123456789abcdefSECRET"
 
@@ -87,3 +90,57 @@ async def test_configured_connections_are_seeded(api, chat_ext_config):
     assert [(c["kind"], c["base_url"], c["origin"], c["api_key"]) for c in items] == [
         ("openai", "http://127.0.0.1:9/v1", "config", "sk-****CRET")
     ]
+
+
+async def test_a_password_in_a_url_is_a_secret_too(api, jp_fetch):
+    admin = api.as_("admin")
+    async with FakeUpstream() as up:
+        url = up.ollama_url.replace("http://", "http://svc:hunter2-PASSWORD@")
+        shown = up.ollama_url.replace("http://", "http://svc:****@")
+        r = await admin("POST", "connections", {"kind": "ollama", "base_url": url})
+        assert r.status == 201, r
+        conn = r.json()
+        assert conn["base_url"] == shown and conn["name"] == f"Ollama ({up.ollama_url[7:]})"
+        assert "hunter2" not in (await admin("GET", "connections")).text
+        models = await api.as_("bob")("GET", "models")
+        tags = await jp_fetch("chat-ext", "ollama", "api", "tags", headers=header("bob"))
+        assert models.json()["items"] and json.loads(tags.body)["models"]
+        assert "hunter2" not in models.text and b"hunter2" not in tags.body
+
+        # The form sends the URL back as shown: the password it stands for is kept.
+        r = await admin("PATCH", f"connections/{conn['id']}", {"base_url": shown, "name": "Lab"})
+        assert (r.status, r.json()["base_url"]) == (200, shown)
+        assert (await admin("POST", f"connections/{conn['id']}/verify")).json()["ok"]
+        basic = "Basic " + base64.b64encode(b"svc:hunter2-PASSWORD").decode()
+        assert up.requests[-1].headers["authorization"] == basic
+
+        # A mask cannot follow the URL elsewhere.
+        moved = shown.replace("127.0.0.1", "localhost")
+        r = await admin("PATCH", f"connections/{conn['id']}", {"base_url": moved})
+        assert r.status == 422 and "password again" in r.json()["message"]
+
+
+async def test_moving_a_connection_needs_its_secrets_again(api):
+    admin = api.as_("admin")
+    created = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": SECRET}
+    conn = (await admin("POST", "connections", {**created, "headers": {"X-Team": "blue"}})).json()
+    path = f"connections/{conn['id']}"
+    async with FakeUpstream() as elsewhere:
+        r = await admin("PATCH", path, {"base_url": elsewhere.openai_url})
+        assert r.status == 422 and "api_key and headers again" in r.json()["message"]
+        r = await admin("PATCH", path, {"base_url": elsewhere.openai_url, "api_key": "sk-new"})
+        assert r.status == 422 and "headers again" in r.json()["message"]
+        await admin("POST", f"{path}/verify")
+        assert elsewhere.requests == []  # nothing stored was sent there
+
+        r = await admin(
+            "PATCH", path, {"base_url": elsewhere.openai_url, "api_key": "", "headers": {}}
+        )
+        assert r.status == 200 and (r.json()["api_key"], r.json()["headers"]) == ("", {})
+        assert (await admin("POST", f"{path}/verify")).json()["ok"]
+        assert "authorization" not in elsewhere.requests[-1].headers
+
+    # The same server under another path keeps what it has.
+    conn = (await admin("POST", "connections", created)).json()
+    r = await admin("PATCH", f"connections/{conn['id']}", {"base_url": "http://127.0.0.1:9/v2"})
+    assert r.status == 200 and r.json()["api_key"] == "sk-****CRET"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 
-from jupyter_chat_ext.testing.upstream import FakeUpstream, Faults, RefusedPort
+from jupyter_chat_ext.testing.upstream import FakeUpstream, Faults, RefusedPort, reply_for
+from tests.support.identity import header
+from tests.support.raw_server import RawServer
 
 
 async def connect(api, **body):
@@ -47,3 +50,47 @@ async def test_a_slow_server_is_bounded_by_its_timeout(api, jp_serverapp):
         assert time.monotonic() - started < 3
         assert [m["id"] for m in body["items"]] == ["quick"]
         assert "Slow" in body["errors"]
+
+
+ODD_LISTS = {
+    "openai": b'{"data": [{"id": "odd", "owned_by": null}, {"id": 7}]}',
+    "ollama": b'{"models": ["odd"]}',
+}
+
+
+async def test_one_odd_connection_never_breaks_the_others(api, jp_fetch):
+    async with (
+        FakeUpstream(models=("good",)) as good,
+        RawServer(ODD_LISTS["openai"]) as odd_openai,
+        RawServer(ODD_LISTS["ollama"]) as odd_ollama,
+    ):
+        await connect(api, kind="openai", base_url=good.openai_url)
+        await connect(api, kind="openai", base_url=odd_openai.url + "/v1", name="Odd")
+        await connect(api, kind="ollama", base_url=odd_ollama.url, name="Not Ollama")
+        typo = await connect(api, kind="openai", base_url="http://[::1/v1", name="Typo")
+        body = (await api("GET", "models")).json()
+        assert sorted(m["id"] for m in body["items"]) == ["7", "good", "odd"]
+        assert body["errors"].keys() == {"Not Ollama", "Typo"}
+        assert "not a usable URL" in body["errors"]["Typo"]
+        verified = (await api.as_("admin")("POST", f"connections/{typo['id']}/verify")).json()
+        assert verified["ok"] is False and "not a usable URL" in verified["error"]
+        r = await jp_fetch(
+            "chat-ext", "api", "chat", "completions", method="POST",
+            body=json.dumps({"model": "good", "content": "hi", "stream": False}),
+            headers=header("alice"),
+        )  # fmt: skip
+        assert json.loads(r.body)["content"] == reply_for([{"role": "user", "content": "hi"}])
+
+
+async def test_a_trickling_server_is_bounded_by_its_timeout(api, jp_serverapp):
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    (await ext.ready()).connections.timeout = 0.5
+    listing = json.dumps({"data": [{"id": "slow"}]}).encode()
+    async with FakeUpstream(models=("quick",)) as fast, RawServer(listing, pace=0.2) as slow:
+        await connect(api, kind="openai", base_url=fast.openai_url)
+        await connect(api, kind="openai", base_url=slow.url + "/v1", name="Slow")
+        started = time.monotonic()
+        body = (await api("GET", "models")).json()
+        assert time.monotonic() - started < 3
+        assert [m["id"] for m in body["items"]] == ["quick"]
+        assert "in 0.5 s" in body["errors"]["Slow"]

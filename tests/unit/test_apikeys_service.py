@@ -58,16 +58,32 @@ async def test_requests_in_flight_share_one_read_of_their_key():
     assert store.finds == 1, "trusted for cache_ttl"
 
 
-@pytest.mark.asyncio
-async def test_a_key_revoked_while_it_is_read_is_not_trusted_afterwards():
+async def revoked_while_read():
+    """A key revoked while a request's read of it waits on the database."""
     store = Store()
     store.gate.clear()
     keys = ApiKeyService(store, cache_ttl=60)  # type: ignore[arg-type]
     racing = asyncio.ensure_future(keys.authenticate(SECRET))
     await until(lambda: store.finds == 1)
     await keys.revoke(ME, "k1")  # type: ignore[arg-type]
+    return store, keys, racing
+
+
+@pytest.mark.asyncio
+async def test_a_key_revoked_while_it_is_read_is_not_trusted_afterwards():
+    store, keys, racing = await revoked_while_read()
     store.gate.set()
     # The request that raced the revocation got in; nothing after it does.
     assert (await racing).username == "alice"
     assert await keys.authenticate(SECRET) is None
     assert store.finds == 2
+
+
+@pytest.mark.asyncio
+async def test_a_request_made_after_revocation_never_joins_an_earlier_read():
+    store, keys, racing = await revoked_while_read()
+    later = asyncio.ensure_future(keys.authenticate(SECRET))
+    await until(lambda: store.finds == 2)  # a read of its own, begun after the revocation
+    store.gate.set()
+    assert (await racing).username == "alice"
+    assert await later is None

@@ -1,0 +1,50 @@
+"""A server on 127.0.0.1 that answers every request with one fixed body: the shapes and paces
+that no well-behaved upstream (nor the fake ones) would send."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class RawServer:
+    def __init__(self, body: bytes, *, pace: float = 0.0) -> None:
+        self.body = body
+        self.pace = pace  # seconds between bytes of the body; 0 sends it at once
+        self.url = ""
+        self._server: asyncio.Server | None = None
+        self._answering: set[asyncio.Task] = set()
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._answering.add(task)
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            head = (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body)
+            )
+            writer.write(head if self.pace else head + self.body)
+            for byte in self.body if self.pace else b"":
+                await asyncio.sleep(self.pace)
+                writer.write(bytes([byte]))
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+            self._answering.discard(task)
+
+    async def __aenter__(self) -> RawServer:
+        self._server = await asyncio.start_server(self._answer, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for task in list(self._answering):  # still trickling
+            task.cancel()
+        await asyncio.gather(*self._answering, return_exceptions=True)
+        await self._server.wait_closed()

@@ -1,0 +1,60 @@
+"""Connections named by configuration: what a restart changes in the rows they name."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_chat_ext.providers.orm import ConnectionRow
+from jupyter_chat_ext.providers.seeds import Seed
+from jupyter_chat_ext.providers.service import ConnectionService
+
+URL = "http://svc:pw-SECRET@127.0.0.1:9/v1"
+
+
+class Store:
+    def __init__(self, rows: list[ConnectionRow]) -> None:
+        self.rows = {row.id: row for row in rows}
+        self.saved: list[str] = []
+
+    async def list(self) -> list[ConnectionRow]:
+        return list(self.rows.values())
+
+    async def save(self, row: ConnectionRow) -> ConnectionRow:
+        self.rows[row.id] = row
+        self.saved.append(row.id)
+        return row
+
+    async def delete(self, connection_id: str) -> bool:
+        return self.rows.pop(connection_id, None) is not None
+
+
+def row(**fields) -> ConnectionRow:
+    defaults = dict(
+        id="c1", kind="openai", name="Team", base_url=URL, api_key="sk-1", prefix="",
+        model_ids=[], headers={}, enabled=False, origin="config", created_at=1, updated_at=1,
+    )  # fmt: skip
+    return ConnectionRow(**{**defaults, **fields})
+
+
+async def seeded(*rows: ConnectionRow, key: str = "sk-1") -> Store:
+    store = Store(list(rows))
+    service = ConnectionService(store, http=None, timeout=1)  # type: ignore[arg-type]
+    await service.apply_seeds([Seed("openai", URL, key, "config")])
+    return store
+
+
+@pytest.mark.asyncio
+async def test_a_seeded_connection_is_named_by_host_alone():
+    store = await seeded()
+    (made,) = store.rows.values()
+    assert (made.name, made.base_url, made.enabled) == ("OpenAI (127.0.0.1:9)", URL, True)
+
+
+@pytest.mark.asyncio
+async def test_a_name_that_shows_the_password_is_renamed_and_nothing_else_changes():
+    store = await seeded(row(name="OpenAI (svc:pw-SECRET@127.0.0.1:9)"))
+    assert (store.rows["c1"].name, store.rows["c1"].enabled) == ("OpenAI (127.0.0.1:9)", False)
+    store = await seeded(row())
+    assert store.saved == [] and store.rows["c1"].name == "Team"
+    store = await seeded(row(), key="sk-2")
+    assert (store.rows["c1"].name, store.rows["c1"].api_key) == ("Team", "sk-2")
