@@ -67,11 +67,13 @@ class ChatExtApp(ExtensionApp):
         Default: $JUPYTERHUB_USER, else the operating-system user running the server.""",
     )
     owner_is_admin = Bool(
-        True,
+        None,
+        allow_none=True,
         config=True,
-        help="""Give the server's owner the admin role. Turn it off for JupyterHub deployments
-        where every user's server shares one database, so that only hub admins and
-        admin_users manage what is global.""",
+        help="""Give the server's owner the admin role when users are distinct (shared_identity
+        off). Default (None): on, except under JupyterHub with a database other than SQLite,
+        which every user's server may share; there only hub admins and admin_users manage what
+        is global.""",
     )
     max_body_size = Int(
         32 * 1024 * 1024,
@@ -147,6 +149,12 @@ class ChatExtApp(ExtensionApp):
         import getpass
 
         return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+    def resolved_owner_is_admin(self) -> bool:
+        if self.owner_is_admin is not None:
+            return self.owner_is_admin
+        shared_database = not self.resolved_db_url().startswith("sqlite")
+        return not (os.environ.get("JUPYTERHUB_USER") and shared_database)
 
     def resolved_db_url(self) -> str:
         if self.db_url:

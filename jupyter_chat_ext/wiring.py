@@ -109,7 +109,7 @@ def build(app: ChatExtApp, url: str, shared_identity: bool) -> Services:
         shared_identity=shared_identity,
         admin_users=set(app.admin_users),
         owner=app.owner,
-        owner_is_admin=app.owner_is_admin,
+        owner_is_admin=app.resolved_owner_is_admin(),
     )
     folders = FolderService(FolderStore(db), bus)
     chats = ChatService(ChatStore(db), folders, bus)

@@ -4,6 +4,7 @@ only what is new, then ``done`` or ``error``."""
 from __future__ import annotations
 
 import json
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
@@ -29,44 +30,21 @@ class _CompletionHandler(ApiHandler):
 
     async def follow(self, gen: Generation, start: dict[str, Any]) -> None:
         """Stream a generation from now on. Leaving early stops the stream, not the answer."""
-        queue = gen.listen()
+        self.set_header("Content-Type", EVENT_STREAM)
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")  # proxies must not hold the stream back
+        # Each event leaves when written; with Nagle the first delta would wait for the
+        # client to acknowledge ``start``.
+        self.request.connection.stream.set_nodelay(True)  # type: ignore[attr-defined]
         try:
-            self.set_header("Content-Type", EVENT_STREAM)
-            self.set_header("Cache-Control", "no-cache")
-            self.set_header("X-Accel-Buffering", "no")  # proxies must not hold the stream back
-            # Each event leaves when written; with Nagle the first delta would wait for the
-            # client to acknowledge ``start``.
-            self.request.connection.stream.set_nodelay(True)  # type: ignore[attr-defined]
-            # Taken together with listen(): nothing is missed or repeated between the two.
-            await self._send([("start", {**start, "content": gen.text})])
-            # The generation emits its last event and sets ``finished`` with no await in
-            # between, so a listener either receives that event or sees ``finished`` set.
-            while not (gen.finished.is_set() and queue.empty()):
-                # Whatever piled up while the last write went out leaves in one write.
-                events = [await queue.get()]
-                while not queue.empty():
-                    events.append(queue.get_nowait())
-                await self._send(events)
-                if events[-1][0] in ("done", "error"):
-                    break
-            else:
-                await self._send([_last_event(gen)])
+            async with aclosing(gen.follow(start)) as batches:
+                async for events in batches:
+                    for name, data in events:
+                        self.write(f"event: {name}\ndata: {json.dumps(data)}\n\n")
+                    await self.flush()
         except StreamClosedError:
             pass
-        finally:
-            gen.unlisten(queue)
         self.finish()
-
-    async def _send(self, events: list[tuple[str, dict[str, Any]]]) -> None:
-        for name, data in events:
-            self.write(f"event: {name}\ndata: {json.dumps(data)}\n\n")
-        await self.flush()
-
-
-def _last_event(gen: Generation) -> tuple[str, dict[str, Any]]:
-    if gen.status == "error":
-        return "error", {"message": gen.error, "content": gen.text}
-    return "done", {"status": gen.status, "finish_reason": gen.finish_reason, "usage": gen.usage}
 
 
 class CompletionsHandler(_CompletionHandler):

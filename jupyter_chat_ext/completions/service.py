@@ -9,6 +9,7 @@ the server, not of the request: a closed tab does not stop it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any
@@ -83,6 +84,7 @@ class CompletionService:
             ),
             name=f"chat-ext generation {answer_id}",
         )
+        generation.task.add_done_callback(functools.partial(self._ended, me, generation))
         self.running.track(generation.task)
         return generation, turn.added[0].id if question is not None else None
 
@@ -175,24 +177,24 @@ class CompletionService:
             }
             if tool_calls:
                 meta["tool_calls"] = [tool_calls[i] for i in sorted(tool_calls)]
-            try:
-                await asyncio.shield(self._save(me, gen, meta, final=True))
-            finally:
-                self.running.remove(gen)
-                if gen.status == "error":
-                    gen.emit("error", {"message": gen.error, "content": gen.text})
-                else:
-                    gen.emit(
-                        "done",
-                        {
-                            "status": gen.status,
-                            "finish_reason": gen.finish_reason,
-                            "usage": gen.usage,
-                        },
-                    )
-                gen.finished.set()
+            await self._end(me, gen, meta)
         if new_chat and gen.status == "done":
             await self._title(me, gen, route, messages)
+
+    async def _end(self, me: Identity, gen: Generation, meta: dict[str, Any]) -> None:
+        try:
+            await asyncio.shield(self._save(me, gen, meta, final=True))
+        finally:
+            self.running.remove(gen)
+            gen.emit(*gen.last_event())
+            gen.finished.set()
+
+    def _ended(self, me: Identity, gen: Generation, task: asyncio.Task) -> None:
+        if gen.finished.is_set():
+            return
+        # Stopped before its first step: the coroutine never ran, nor its ``finally``.
+        gen.status = "stopped"
+        self.running.track(asyncio.ensure_future(self._end(me, gen, {"status": "stopped"})))
 
     async def _save(
         self, me: Identity, gen: Generation, meta: dict[str, Any], *, final: bool

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
-# A listener that falls this far behind is dropped rather than let memory grow without bound.
+# Events a listener may fall behind by; beyond them it catches up from ``text`` (see ``follow``)
+# rather than let memory grow without bound.
 _QUEUE_LIMIT = 10_000
+
+Batch = list[tuple[str, dict[str, Any]]]
 
 
 class Generation:
@@ -26,6 +30,7 @@ class Generation:
         self.task: asyncio.Task | None = None
         self.finished = asyncio.Event()
         self._listeners: set[asyncio.Queue] = set()
+        self._behind: set[asyncio.Queue] = set()
 
     @property
     def text(self) -> str:
@@ -38,6 +43,7 @@ class Generation:
 
     def unlisten(self, queue: asyncio.Queue) -> None:
         self._listeners.discard(queue)
+        self._behind.discard(queue)
 
     def emit(self, name: str, data: dict[str, Any]) -> None:
         for queue in list(self._listeners):
@@ -45,6 +51,48 @@ class Generation:
                 queue.put_nowait((name, data))
             except asyncio.QueueFull:
                 self._listeners.discard(queue)
+                self._behind.add(queue)
+
+    def last_event(self) -> tuple[str, dict[str, Any]]:
+        if self.status == "error":
+            return "error", {"message": self.error, "content": self.text}
+        return "done", {
+            "status": self.status,
+            "finish_reason": self.finish_reason,
+            "usage": self.usage,
+        }
+
+    async def follow(self, start: dict[str, Any]) -> AsyncIterator[Batch]:
+        """What one listener is sent, from now to the end, in batches: first ``start`` with
+        the text so far, then whatever piled up while the previous batch was being sent. A
+        listener that fell too far behind gets what it missed as one delta."""
+        queue = self.listen()
+        # Taken together with listen(): nothing is missed or repeated between the two.
+        sent = len(self.text)
+        try:
+            yield [("start", {**start, "content": self.text})]
+            while True:
+                if queue in self._behind and queue.empty():
+                    self.unlisten(queue)
+                    queue = self.listen()
+                    missed = self.text[sent:]
+                    sent += len(missed)
+                    if missed:
+                        yield [("delta", {"text": missed})]
+                # The generation emits its last event and sets ``finished`` with no await in
+                # between, so a listener either receives that event or sees ``finished`` set.
+                if self.finished.is_set() and queue.empty():
+                    yield [self.last_event()]
+                    return
+                events = [await queue.get()]
+                while not queue.empty():
+                    events.append(queue.get_nowait())
+                sent += sum(len(data["text"]) for name, data in events if name == "delta")
+                yield events
+                if events[-1][0] in ("done", "error"):
+                    return
+        finally:
+            self.unlisten(queue)
 
 
 class Registry:
@@ -79,3 +127,7 @@ class Registry:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # Generations cancelled before their first step are ended by a task of their own,
+        # which only saves: it is waited for, not cancelled.
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

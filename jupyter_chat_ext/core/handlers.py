@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.client import responses
@@ -128,6 +129,18 @@ def endpoint(
     return decorate
 
 
+# An escaped or raw UTF-16 surrogate; only a body holding one needs the full check.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def _encodable(data: Any) -> bool:
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class ApiHandler(APIHandler):
     """REST handler base: resolves the chat-ext identity and speaks the one error shape."""
 
@@ -165,6 +178,13 @@ class ApiHandler(APIHandler):
             raise BadRequest(
                 f"Request body is not valid JSON: {error}", code="malformed_json"
             ) from None
+        if _SURROGATE.search(raw) and not _encodable(data):
+            # JSON lets a string hold half a UTF-16 pair, which no database or upstream takes.
+            raise BadRequest(
+                "Request body has text that is not valid Unicode (a lone surrogate such as "
+                "\\ud800).",
+                code="malformed_json",
+            )
         if model is None:
             return data
         if not isinstance(data, dict):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..core.schemas import StrictModel
 
@@ -31,6 +31,10 @@ class ModelList(BaseModel):
     )
 
 
+# What every request upstream carries as this server wrote it.
+_SET_BY_SERVER = frozenset({"model", "messages", "stream", "stream_options", "prompt"})
+
+
 class Params(StrictModel):
     """Sampling parameters, passed upstream as they are; unknown ones are refused by name."""
 
@@ -48,6 +52,14 @@ class Params(StrictModel):
     options: dict[str, Any] = Field(
         default_factory=dict, description="Any other upstream option, passed as it is"
     )
+
+    @field_validator("options")
+    @classmethod
+    def _not_ours(cls, options: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(_SET_BY_SERVER.intersection(options))
+        if taken:
+            raise ValueError(f"{', '.join(map(repr, taken))} cannot be set: the server sets it")
+        return options
 
     def upstream(self) -> dict[str, Any]:
         values = self.model_dump(exclude_none=True, exclude={"options"})

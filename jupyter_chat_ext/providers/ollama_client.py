@@ -39,7 +39,7 @@ def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             item["tool_calls"] = [
                 {
                     "function": {
-                        "name": c["function"]["name"],
+                        "name": c["function"].get("name", ""),
                         "arguments": _json_object(c["function"].get("arguments")),
                     }
                 }
@@ -141,25 +141,16 @@ class OllamaClient:
                     raise UpstreamError("malformed", "Ollama sent a line that is not an object.")
                 if chunk.get("error"):
                     raise UpstreamError("http", f"Ollama failed mid-stream: {chunk['error']}")
-                message = chunk.get("message") or {}
-                if message.get("content"):
-                    yield TextDelta(message["content"])
-                for call in message.get("tool_calls") or []:
-                    function = call.get("function") or {}
-                    yield ToolCallDelta(
-                        index=calls,
-                        id=f"call_{calls}",
-                        name=function.get("name"),
-                        arguments=json.dumps(function.get("arguments") or {}),
-                    )
-                    calls += 1
+                try:
+                    deltas = _chunk_deltas(chunk, calls)
+                except (AttributeError, TypeError, KeyError):
+                    raise UpstreamError(
+                        "malformed", "Ollama sent a line of another shape."
+                    ) from None
+                for delta in deltas:
+                    calls += isinstance(delta, ToolCallDelta)
+                    yield delta
                 if chunk.get("done"):
-                    prompt, completion = (
-                        chunk.get("prompt_eval_count", 0),
-                        chunk.get("eval_count", 0),
-                    )
-                    yield Usage(prompt, completion, prompt + completion)
-                    yield Finish("tool_calls" if calls else chunk.get("done_reason") or "stop")
                     return
         raise UpstreamError("cut", "Ollama's stream ended before the answer was complete.")
 
@@ -177,3 +168,27 @@ class OllamaClient:
             return json.loads(raw)["embeddings"]
         except (ValueError, KeyError):
             raise UpstreamError("malformed", "Ollama's embeddings are not in its format.") from None
+
+
+def _chunk_deltas(chunk: dict[str, Any], calls: int) -> list[Delta]:
+    """The deltas of one line of Ollama's stream, ``calls`` tool calls into the answer."""
+    out: list[Delta] = []
+    message = chunk.get("message") or {}
+    if message.get("content"):
+        out.append(TextDelta(str(message["content"])))
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        out.append(
+            ToolCallDelta(
+                index=calls,
+                id=f"call_{calls}",
+                name=function.get("name"),
+                arguments=json.dumps(function.get("arguments") or {}),
+            )
+        )
+        calls += 1
+    if chunk.get("done"):
+        prompt, completion = chunk.get("prompt_eval_count", 0), chunk.get("eval_count", 0)
+        out.append(Usage(prompt, completion, prompt + completion))
+        out.append(Finish("tool_calls" if calls else chunk.get("done_reason") or "stop"))
+    return out

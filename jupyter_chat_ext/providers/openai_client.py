@@ -146,29 +146,47 @@ async def parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[Delta]:
             error = chunk["error"]
             message = error.get("message") if isinstance(error, dict) else str(error)
             raise UpstreamError("http", f"The upstream failed mid-stream: {message}")
-        for choice in chunk.get("choices") or []:
-            if choice.get("index", 0) != 0:
-                continue
-            delta = choice.get("delta") or {}
-            if delta.get("content"):
-                yield TextDelta(delta["content"])
-            for call in delta.get("tool_calls") or []:
-                function = call.get("function") or {}
-                yield ToolCallDelta(
+        try:
+            deltas = _chunk_deltas(chunk)
+        except (AttributeError, TypeError, KeyError):
+            raise UpstreamError(
+                "malformed", "The upstream sent an event of another shape."
+            ) from None
+        for delta in deltas:
+            finished = finished or isinstance(delta, Finish)
+            yield delta
+    if not finished:
+        raise UpstreamError("cut", "The upstream stream ended before the answer was complete.")
+
+
+def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
+    """The deltas of one chat.completion.chunk (its first choice only)."""
+    out: list[Delta] = []
+    for choice in chunk.get("choices") or []:
+        if choice.get("index", 0) != 0:
+            continue
+        delta = choice.get("delta") or {}
+        if delta.get("content"):
+            out.append(TextDelta(str(delta["content"])))
+        for call in delta.get("tool_calls") or []:
+            function = call.get("function") or {}
+            out.append(
+                ToolCallDelta(
                     index=call.get("index", 0),
                     id=call.get("id"),
                     name=function.get("name"),
                     arguments=function.get("arguments") or "",
                 )
-            if choice.get("finish_reason"):
-                finished = True
-                yield Finish(choice["finish_reason"])
-        usage = chunk.get("usage")
-        if isinstance(usage, dict):
-            yield Usage(
+            )
+        if choice.get("finish_reason"):
+            out.append(Finish(choice["finish_reason"]))
+    usage = chunk.get("usage")
+    if isinstance(usage, dict):
+        out.append(
+            Usage(
                 usage.get("prompt_tokens", 0),
                 usage.get("completion_tokens", 0),
                 usage.get("total_tokens", 0),
             )
-    if not finished:
-        raise UpstreamError("cut", "The upstream stream ended before the answer was complete.")
+        )
+    return out

@@ -3,11 +3,112 @@ client must send, with errors that name the parameter as each API does."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .errors import ProxyError
 
+# A check returns None for a good value, else what the value should have been.
+Check = Callable[[Any], "str | None"]
+
+
+def _of(kind: type, wanted: str) -> Check:
+    def check(value: Any) -> str | None:
+        # JSON's true is not a number, though Python's bool is an int.
+        ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+        return None if ok else wanted
+
+    return check
+
+
+def _number(low: float, high: float) -> Check:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+        return None if ok else f"a number from {low:g} to {high:g}"
+
+    return check
+
+
+def _integer(low: int) -> Check:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+        return None if ok else f"an integer of at least {low}"
+
+    return check
+
+
+def _strings(value: Any) -> str | None:
+    ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return None if ok else "an array of strings"
+
+
+def _string_or_strings(value: Any) -> str | None:
+    ok = isinstance(value, str) or _strings(value) is None
+    return None if ok else "a string or an array of strings"
+
+
+def _string_or_object(value: Any) -> str | None:
+    return None if isinstance(value, str | dict) else "a string or an object"
+
+
+def _objects_with(key: str, kind: type = dict) -> Check:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, list) and all(
+            isinstance(v, dict) and isinstance(v.get(key), kind) for v in value
+        )
+        return None if ok else f"an array of objects, each with '{key}'"
+
+    return check
+
+
+def _require(
+    body: dict[str, Any], checks: dict[str, Check], say: Callable[[str, str], str], at: str = ""
+) -> None:
+    for name, check in checks.items():
+        value = body.get(name)
+        if value is not None and (wanted := check(value)) is not None:
+            raise ProxyError(say(at + name, wanted), param=at + name)
+
+
 # OpenAI
+
+# The parameters this server reads or translates, with what each must be; any other goes to
+# OpenAI-compatible upstreams as it is, for them to judge.
+_OPENAI_PARAMS: dict[str, Check] = {
+    "stream": _of(bool, "a boolean"),
+    "stream_options": _of(dict, "an object"),
+    "n": _integer(1),
+    "temperature": _number(0, 2),
+    "top_p": _number(0, 1),
+    "max_tokens": _integer(1),
+    "max_completion_tokens": _integer(1),
+    "presence_penalty": _number(-2, 2),
+    "frequency_penalty": _number(-2, 2),
+    "seed": _integer(-(2**63)),
+    "stop": _string_or_strings,
+    "logprobs": _of(bool, "a boolean"),
+    "top_logprobs": _integer(0),
+    "response_format": _of(dict, "an object"),
+    "tools": _objects_with("function"),
+    "tool_choice": _string_or_object,
+    "user": _of(str, "a string"),
+}
+_parts = _objects_with("type", str)
+
+
+def _content(value: Any) -> str | None:
+    ok = isinstance(value, str) or _parts(value) is None
+    return None if ok else "a string or an array of content parts"
+
+
+_OPENAI_MESSAGE: dict[str, Check] = {
+    "content": _content,
+    "tool_calls": _objects_with("function"),
+}
+
+
+def _openai_says(name: str, wanted: str) -> str:
+    return f"Invalid '{name}': expected {wanted}."
 
 
 def check_object(body: Any) -> dict[str, Any]:
@@ -28,8 +129,11 @@ def check_chat(body: Any) -> dict[str, Any]:
             param="messages",
             code="missing_required_parameter" if messages is None else "invalid_value",
         )
-    if not all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages):
-        raise ProxyError("Each message must be an object with a 'role'.", param="messages")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            raise ProxyError("Each message must be an object with a 'role'.", param="messages")
+        _require(m, _OPENAI_MESSAGE, _openai_says, at=f"messages[{i}].")
+    _require(body, _OPENAI_PARAMS, _openai_says)
     return body
 
 
@@ -42,6 +146,27 @@ def check_embeddings(body: Any) -> dict[str, Any]:
 
 # Ollama
 
+_OLLAMA_REQUEST: dict[str, Check] = {
+    "stream": _of(bool, "a boolean"),
+    "options": _of(dict, "an object"),
+    "format": _string_or_object,
+    "tools": _objects_with("function"),
+}
+_OLLAMA_PROMPT: dict[str, Check] = {
+    "prompt": _of(str, "a string"),
+    "system": _of(str, "a string"),
+    "images": _strings,
+}
+_OLLAMA_MESSAGE: dict[str, Check] = {
+    "content": _of(str, "a string"),
+    "images": _strings,
+    "tool_calls": _objects_with("function"),
+}
+
+
+def _ollama_says(name: str, wanted: str) -> str:
+    return f"{name} must be {wanted}"
+
 
 def check_ollama(body: Any, kind: str) -> dict[str, Any]:
     """``kind`` is "chat", "generate" or "embed"."""
@@ -53,14 +178,17 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
         messages = body.get("messages") or []
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             raise ProxyError("messages must be a list of objects", param="messages")
+        for m in messages:
+            _require(m, _OLLAMA_MESSAGE, _ollama_says)
     elif kind == "generate":
-        if not isinstance(body.get("prompt") or "", str):
-            raise ProxyError("prompt must be a string", param="prompt")
+        _require(body, _OLLAMA_PROMPT, _ollama_says)
     else:
         value = body.get("input")
         inputs = [value] if isinstance(value, str) else value
         if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
             raise ProxyError("input must be a string or a list of strings", param="input")
+        return body
+    _require(body, _OLLAMA_REQUEST, _ollama_says)
     return body
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import aclosing
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from .auth import KeyAuthHandler
 from .errors import Failure, failure
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Pieces relayed as they come, then the pause that lets a burst gather (see ``relay``).
 EAGER = 3
@@ -105,6 +107,12 @@ class ProxyHandler(KeyAuthHandler):
             if not count:
                 raise
             self.write(self.error_frame(failure(error)))
+        except Exception:
+            if not count:
+                raise
+            # The status line is out: the stream still ends, in the API's own error shape.
+            log.exception("A %s stream failed halfway", self.api_name)
+            self.write(self.error_frame(Failure(500, "The answer failed on the server.")))
         self.finish(set_content_type=content_type)
 
     def _start_stream(self, content_type: str) -> None:

@@ -24,7 +24,13 @@ async def test_malformed_json(api):
     )
     assert_error(await api("POST", "chats", raw=b"[1, 2]"), 400, "malformed_json", "JSON object")
     assert_error(await api("POST", "chats", raw=b"\xff\xfe"), 400, "malformed_json")
-    assert await count(api) == 0
+    # Half a UTF-16 pair, escaped or raw: valid JSON, but no text anything can store.
+    for half in (b"\\ud800", b"\xed\xa0\x80"):
+        r = await api("POST", "chats", raw=b'{"title": "a ' + half + b'"}')
+        assert_error(r, 400, "malformed_json", "lone surrogate")
+    r = await api("POST", "chats", raw=b'{"title": "a \\ud83d\\ude00 pair"}')
+    assert (r.status, r.json()["title"]) == (201, "a \U0001f600 pair")
+    assert await count(api) == 1
 
 
 async def test_wrong_types_and_unknown_fields_are_named(api):

@@ -6,7 +6,9 @@ import asyncio
 import json
 
 import pytest
+from jupyter_server.auth.identity import User
 
+from jupyter_chat_ext.completions.schemas import CompletionRequest
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 from tests.support.identity import header
 from tests.support.sse import EventCollector, parse_events
@@ -178,6 +180,11 @@ async def test_unknown_model_and_bad_requests_store_nothing(api, jp_fetch, upstr
     assert r.code == 422 and "temperature" in json.loads(r.body)["message"]
     r, _ = await complete(jp_fetch, {"model": "fake-chat", "content": "hi", "params": {"warp": 1}})
     assert r.code == 422 and "warp" in json.loads(r.body)["message"]
+    r, _ = await complete(
+        jp_fetch,
+        {"model": "fake-chat", "content": "hi", "params": {"options": {"stream_options": 5}}},
+    )
+    assert r.code == 422 and "'stream_options' cannot be set" in json.loads(r.body)["message"]
     r, _ = await complete(jp_fetch, {"model": "fake-chat"})
     assert r.code == 422 and "exactly one" in json.loads(r.body)["message"]
     r, _ = await complete(
@@ -340,3 +347,24 @@ async def test_closing_the_server_ends_a_title_still_being_written(
     assert task.cancelled()
     chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
     assert chat["title"] == "New Chat" and chat["messages"][1]["meta"]["status"] == "done"
+
+
+async def test_an_answer_stopped_before_it_began_is_saved_as_stopped(api, jp_serverapp, upstream):
+    await connect(api, upstream)
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    services = await ext.ready()
+    me = await services.users.identify(User(username="alice"))
+    ask = CompletionRequest(model="fake-chat", content="hello")
+    # Nothing runs between start() and stop() or stop_all(): the task has not taken a step.
+    # (asyncio.timeout, not wait_for: a task of wait_for's own would let the generation begin.)
+    async with asyncio.timeout(5):
+        stopped, _ = await services.completions.start(me, ask)
+        await services.completions.stop(me, stopped.message_id)
+    async with asyncio.timeout(5):
+        at_shutdown, _ = await services.completions.start(me, ask)
+        await services.completions.running.stop_all()
+    for gen in (stopped, at_shutdown):
+        chat = (await api("GET", f"chats/{gen.chat_id}")).json()
+        assert [m["content"] for m in chat["messages"]] == ["hello", ""]
+        assert chat["messages"][1]["meta"]["status"] == "stopped"
+    assert services.completions.running.of_user(me.id) == []

@@ -13,6 +13,7 @@ import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reply_for
 from tests.api.test_proxy_openai import ASK_WEATHER, HELLO, WEATHER_TOOL, connect, new_key
+from tests.support.raw_server import RawServer
 
 # A 1x1 PNG, as Ollama clients send images: bare base64.
 PIXEL = base64.b64encode(
@@ -194,6 +195,52 @@ async def test_errors(api, client_for, kind, jp_http_port, jp_base_url):
         for body in (b"{", b'{"messages": []}', b'{"model": "m", "messages": 3}'):
             r = await http.post(root + "/api/chat", content=body, headers={"Authorization": key})
             assert r.status_code == 400 and set(r.json()) == {"error"}, r.text
+        wrong = [
+            ("chat", {"messages": [{"role": "user", "content": 5}]}, "content"),
+            ("chat", {"messages": [{"role": "user", "content": "", "images": 5}]}, "images"),
+            ("chat", {"messages": [{"role": "assistant", "tool_calls": [1]}]}, "tool_calls"),
+            ("chat", {"messages": HELLO, "options": [1]}, "options"),
+            ("chat", {"messages": HELLO, "stream": "no"}, "stream"),
+            ("generate", {"prompt": "hi", "images": 5}, "images"),
+            ("generate", {"prompt": "hi", "format": 5}, "format"),
+        ]
+        for path, body, name in wrong:
+            r = await http.post(
+                f"{root}/api/{path}", json={"model": "m", **body}, headers={"Authorization": key}
+            )
+            assert r.status_code == 400 and r.json()["error"].startswith(name), r.text
+
+
+ODD_STREAMS = {
+    "choice not an object": b'data: {"choices": [1]}\n\n',
+    "delta not an object": b'data: {"choices": [{"index": 0, "delta": "lo"}]}\n\n',
+}
+
+
+@pytest.mark.parametrize("stream", ODD_STREAMS.values(), ids=ODD_STREAMS.keys())
+async def test_an_upstream_of_another_shape_is_a_502_or_an_error_line(api, client_for, stream):
+    good = b'data: {"choices": [{"index": 0, "delta": {"content": "Hel"}}]}\n\n'
+    bodies = {"/v1/models": b'{"data": [{"id": "odd"}]}', "/v1/chat/completions": stream}
+    async with RawServer(bodies) as before, client_for() as client:
+        await connect_url(api, before.url + "/v1")
+        with pytest.raises(ollama.ResponseError) as error:
+            await client.chat(model="odd", messages=HELLO, stream=False)
+        assert error.value.status_code == 502 and "another shape" in error.value.error
+    bodies["/v1/chat/completions"] = good + stream
+    async with RawServer(bodies) as halfway, client_for() as client:
+        await connect_url(api, halfway.url + "/v1")
+        parts = []
+        with pytest.raises(ollama.ResponseError) as error:
+            async for part in await client.chat(model="odd", messages=HELLO, stream=True):
+                parts.append(part.message.content)
+        assert parts == ["Hel"] and "another shape" in error.value.error
+
+
+async def connect_url(api, url: str) -> None:
+    for old in (await api.as_("admin")("GET", "connections")).json()["items"]:
+        await api.as_("admin")("DELETE", f"connections/{old['id']}")
+    r = await api.as_("admin")("POST", "connections", {"kind": "openai", "base_url": url})
+    assert r.status == 201, r
 
 
 async def test_a_client_that_leaves_cancels_the_upstream(api, kind, jp_http_port, jp_base_url):

@@ -252,13 +252,34 @@ async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
         ("chat/completions", b'{"model": "m", "messages": [3]}', "messages"),
         ("embeddings", b'{"model": "m"}', "input"),
     ]
+    # Types and ranges of the parameters this server reads or translates, for any upstream.
+    wrong = [
+        ("messages", [{"role": "user", "content": [1]}]),
+        ("messages", [{"role": "assistant", "content": None, "tool_calls": [{"x": 1}]}]),
+        ("stream", "yes"),
+        ("stream_options", "x"),
+        ("n", 0),
+        ("temperature", "hot"),
+        ("top_p", 7),
+        ("max_tokens", -5),
+        ("stop", [1]),
+        ("tools", [{"type": "function"}]),
+        ("response_format", "json"),
+    ]
+    for param, value in wrong:
+        body = {"model": "m", "messages": HELLO, param: value}
+        cases.append(("chat/completions", json.dumps(body).encode(), param))
+    # Half a UTF-16 pair is valid JSON, but no text an upstream takes.
+    cases.append(("chat/completions", b'{"model": "m", "messages": [{"role": "user", '
+                  b'"content": "\\ud800"}]}', None))  # fmt: skip
     async with httpx.AsyncClient() as http:
         for path, body, param in cases:
             r = await http.post(url + path, content=body, headers=auth)
             assert r.status_code == 400, (body, r.text)
             error = r.json()["error"]
             assert set(error) == {"message", "type", "param", "code"}
-            assert error["type"] == "invalid_request_error" and error["param"] == param
+            assert error["type"] == "invalid_request_error", error
+            assert error["param"] == param or error["param"].startswith(f"{param}[0]."), error
         r = await http.post(url + "chat/completions", json={"model": "m", "messages": HELLO})
         assert r.status_code == 403 and "error" in r.json()
 

@@ -7,8 +7,10 @@ import asyncio
 
 
 class RawServer:
-    def __init__(self, body: bytes, *, pace: float = 0.0) -> None:
-        self.body = body
+    def __init__(self, body: bytes | dict[str, bytes], *, pace: float = 0.0) -> None:
+        # One body for every request, or a body for each path (the others get an empty one).
+        self.bodies = body if isinstance(body, dict) else {}
+        self.body = b"" if isinstance(body, dict) else body
         self.pace = pace  # seconds between bytes of the body; 0 sends it at once
         self.url = ""
         self._server: asyncio.Server | None = None
@@ -19,13 +21,15 @@ class RawServer:
         assert task is not None
         self._answering.add(task)
         try:
-            await reader.readuntil(b"\r\n\r\n")
+            request = await reader.readuntil(b"\r\n\r\n")
+            path = request.split(b" ", 2)[1].decode()
+            body = self.bodies.get(path, self.body)
             head = (
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body)
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
             )
-            writer.write(head if self.pace else head + self.body)
-            for byte in self.body if self.pace else b"":
+            writer.write(head if self.pace else head + body)
+            for byte in body if self.pace else b"":
                 await asyncio.sleep(self.pace)
                 writer.write(bytes([byte]))
             await writer.drain()

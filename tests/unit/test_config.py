@@ -28,3 +28,13 @@ def test_readme_carries_the_generated_reference():
     assert section == config_reference().strip(), (
         "README's configuration reference is stale: run `make docs`"
     )
+
+
+def test_owners_are_admins_unless_a_hub_shares_a_database(monkeypatch):
+    postgres = "postgresql://hub@db/chat"
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    assert ChatExtApp(db_url=postgres).resolved_owner_is_admin()
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")
+    assert ChatExtApp(db_url="sqlite:///tmp/alice.db").resolved_owner_is_admin()
+    assert not ChatExtApp(db_url=postgres).resolved_owner_is_admin()
+    assert ChatExtApp(db_url=postgres, owner_is_admin=True).resolved_owner_is_admin()
