@@ -120,8 +120,10 @@ class ModelService:
                 continue
             if any(m.id == upstream_id for m in entry.models):
                 return Route(row, self.connections.client(row), upstream_id)
+        down = [f"{r.name}: {e.error}" for r, e in zip(rows, entries, strict=True) if e.error]
         raise NotFound(
-            f"Unknown model {model_id!r}. GET chat-ext/api/models lists the models you can use.",
+            f"Unknown model {model_id!r}. GET chat-ext/api/models lists the models you can use."
+            + (f" Not listed now: {' | '.join(down[:3])}" if down else ""),
             code="model_not_found",
         )
 

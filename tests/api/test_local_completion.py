@@ -56,19 +56,14 @@ async def test_the_local_model_answers_in_a_chat(api, jp_fetch):
 
 @pytest.mark.parametrize("chat_ext_config", [{"local_model": "/nowhere/no-such-model"}])
 async def test_a_missing_local_model_says_how_to_get_it(api, jp_fetch, chat_ext_config):
+    listed = (await api("GET", "models")).json()
+    assert listed["items"] == []
+    assert "/nowhere/no-such-model does not exist" in listed["errors"]["Local (no-such-model)"]
     body = {"model": "no-such-model", "content": "hello"}
     r = await jp_fetch(
-        "chat-ext",
-        "api",
-        "chat",
-        "completions",
-        method="POST",
-        body=json.dumps(body),
-        headers=header("alice"),
-        request_timeout=60,
-    )
-    name, data = parse_events(r.body.decode())[-1]
-    assert name == "error" and "/nowhere/no-such-model" in data["message"]
-    chat = (await api("GET", "chats")).json()["items"][0]
-    kept = (await api("GET", f"chats/{chat['id']}")).json()["messages"]
-    assert kept[0]["content"] == "hello" and kept[1]["meta"]["status"] == "error"
+        "chat-ext", "api", "chat", "completions", method="POST", body=json.dumps(body),
+        headers=header("alice"), raise_error=False,
+    )  # fmt: skip
+    message = json.loads(r.body)["message"]
+    assert r.code == 404 and "/nowhere/no-such-model does not exist" in message
+    assert (await api("GET", "chats")).json()["items"] == []

@@ -100,15 +100,39 @@ def test_openai_parameters_become_generation_settings():
     )
 
 
+@needs_transformers
 @pytest.mark.asyncio
-async def test_models_lists_the_model_without_loading_it(tmp_path):
-    (tmp_path / "tiny-llama").mkdir()
-    by_path = LocalModelClient(str(tmp_path / "tiny-llama"))
-    by_id = LocalModelClient("Qwen/Qwen2.5-0.5B-Instruct")
+async def test_a_model_that_could_run_is_listed_without_loading_it(tiny, tmp_path):
+    by_path = LocalModelClient(str(tiny))
     [model] = await by_path.models()
     assert (model.id, model.owned_by, model.meta["loaded"]) == ("tiny-llama", "local", False)
-    assert [m.id for m in await by_id.models()] == ["Qwen/Qwen2.5-0.5B-Instruct"]
+    # A hub id is found in the Hugging Face cache, laid out as the hub client lays it out.
+    from huggingface_hub import constants
+
+    repo = tmp_path / "hub" / "models--acme--tiny"
+    (repo / "snapshots" / "abc123").mkdir(parents=True)
+    (repo / "snapshots" / "abc123" / "config.json").write_text("{}")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("abc123")
+    by_id = LocalModelClient("acme/tiny")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+        assert [m.id for m in await by_id.models()] == ["acme/tiny"]
     assert not by_path.loaded and not by_id.loaded
+
+
+@needs_transformers
+@pytest.mark.asyncio
+async def test_a_model_not_on_this_machine_is_not_listed_and_says_why(tmp_path):
+    (tmp_path / "empty").mkdir()
+    for source, words in [
+        (str(tmp_path / "empty"), "holds no Hugging Face model"),
+        (str(tmp_path / "nowhere"), "does not exist"),
+        ("acme/not-downloaded", "hf download acme/not-downloaded"),
+    ]:
+        with pytest.raises(UpstreamError) as error:
+            await LocalModelClient(source).models()
+        assert error.value.kind == "unavailable" and words in error.value.message
 
 
 @needs_transformers

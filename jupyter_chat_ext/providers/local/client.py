@@ -99,6 +99,13 @@ class LocalModelClient:
         return self._job is not None and not self._job.done()
 
     async def models(self) -> list[UpstreamModel]:
+        """The model, when it could run: a model that is not on this machine is not offered
+        (the reason is this connection's error in the model list)."""
+        if not self.loaded:
+            # In a thread: finding the Hugging Face cache imports its client library.
+            problem = await asyncio.to_thread(runtime.unavailable, self.source)
+            if problem:
+                raise UpstreamError("unavailable", problem)
         return [
             UpstreamModel(
                 id=self.model_id,

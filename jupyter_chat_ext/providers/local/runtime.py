@@ -11,6 +11,7 @@ import asyncio
 import copy
 import threading
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +73,36 @@ def missing_message(source: str, error: Exception) -> str:
     )
 
 
+def needs_packages(source: str) -> str:
+    return (
+        f"Running the local model {source} needs torch and transformers; install them in the "
+        'server\'s environment (pip install "jupyter-chat-ext[local]").'
+    )
+
+
+def unavailable(source: str) -> str | None:
+    """Why the model cannot run here, found without loading anything; None when it can."""
+    if find_spec("torch") is None or find_spec("transformers") is None:
+        return needs_packages(source)
+    if is_path(source):
+        folder = Path(source).expanduser()
+        found = (folder / "config.json").is_file()
+        return None if found else missing_message(source, FileNotFoundError("no config.json"))
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(source, "config.json")
+    except ValueError:  # not a valid hub id either
+        found = None
+    return None if isinstance(found, str) else missing_message(source, LookupError(source))
+
+
 def load(source: str) -> Loaded:
     try:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError:
-        raise UpstreamError(
-            "unavailable",
-            f"Running the local model {source} needs torch and transformers; "
-            "install them in the server's environment.",
-        ) from None
+        raise UpstreamError("unavailable", needs_packages(source)) from None
     path = str(Path(source).expanduser()) if is_path(source) else source
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
