@@ -164,7 +164,9 @@ class ChatExtApp(ExtensionApp):
         return f"sqlite:///{folder / 'chat-ext.db'}"
 
     def initialize_settings(self) -> None:
-        self.ctx = HandlerContext(max_body_size=self.max_body_size)
+        self.ctx = HandlerContext(
+            max_body_size=self.max_body_size, hub_owner=os.environ.get("JUPYTERHUB_USER") or None
+        )
         self.services: Any = None
         shared = self.shared_identity
         if shared is None:

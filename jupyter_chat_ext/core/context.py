@@ -17,8 +17,10 @@ class HandlerContext:
     imports and the database check stay off the start-up path); a request that comes sooner
     waits for them."""
 
-    def __init__(self, max_body_size: int):
+    def __init__(self, max_body_size: int, hub_owner: str | None = None):
         self.max_body_size = max_body_size
+        # The JupyterHub user whose server this is, when it is one.
+        self.hub_owner = hub_owner
         self._services: Any = None
         self._failure: str | None = None
         self._settled = asyncio.Event()
