@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.orm import Base, JsonType
@@ -11,9 +11,12 @@ from ..core.orm import Base, JsonType
 class PresetRow(Base):
     __tablename__ = "presets"
 
-    # The model id people pick; one namespace, shared with upstream model ids.
+    # The model id people pick. Public presets share one namespace with upstream model ids;
+    # a private one is its owner's alone, so nobody learns what others named theirs.
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     name: Mapped[str] = mapped_column(String(255))
     base_model: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
@@ -24,4 +27,13 @@ class PresetRow(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_presets_visibility_user", "visibility", "user_id"),)
+    __table_args__ = (
+        Index("ix_presets_visibility_user", "visibility", "user_id"),
+        Index(
+            "uq_presets_public_id",
+            "id",
+            unique=True,
+            sqlite_where=text("visibility = 'public'"),
+            postgresql_where=text("visibility = 'public'"),
+        ),
+    )

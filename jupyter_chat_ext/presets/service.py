@@ -45,24 +45,28 @@ class PresetService:
         await self._ids.aclose()
 
     async def visible(self, me: Identity) -> list[PresetRow]:
-        return await self.store.visible(me.id)
+        """The user's presets and the public ones; a private preset hides a public one of the
+        same id from its owner (as ``find`` does)."""
+        rows = await self.store.visible(me.id)
+        mine = {r.id for r in rows if r.user_id == me.id}
+        return [r for r in rows if r.user_id == me.id or r.id not in mine]
 
     async def find(self, me: Identity, preset_id: str) -> PresetRow | None:
         if preset_id not in await self._known_ids():
             return None
-        row = await self.store.get(preset_id)
-        if row is None or (row.visibility != "public" and row.user_id != me.id):
-            return None
-        return row
+        return await self.store.find(me.id, preset_id)
 
     async def list(self, me: Identity) -> PresetList:
-        return PresetList(items=[to_out(r, me) for r in await self.store.visible(me.id)])
+        return PresetList(items=[to_out(r, me) for r in await self.visible(me)])
 
     async def create(self, me: Identity, body: PresetCreate, known_models: set[str]) -> PresetOut:
         if body.visibility == "public" and not me.is_admin:
             raise Forbidden("Only admins make presets for everyone; make it private.")
-        if body.id in known_models or await self.store.get(body.id) is not None:
+        # Only ids this user can see are taken: other users' private presets never show.
+        if body.id in known_models or await self.store.find(me.id, body.id) is not None:
             raise Conflict(f"The model id {body.id!r} is taken; choose another.")
+        if body.visibility == "public" and await self.store.public_exists(body.id):
+            raise Conflict(f"Another preset for everyone is called {body.id!r}; choose another.")
         if body.base_model == body.id:
             raise ValidationFailed("A preset cannot be its own base model.")
         now = now_ms()
@@ -89,15 +93,17 @@ class PresetService:
             value = getattr(body, name)
             if value is None:
                 raise ValidationFailed(f"'{name}' cannot be null.")
-            if name == "visibility" and value == "public" and not me.is_admin:
-                raise Forbidden("Only admins make presets for everyone.")
+            if name == "visibility" and value == "public" and row.visibility != "public":
+                if not me.is_admin:
+                    raise Forbidden("Only admins make presets for everyone.")
+                if await self.store.public_exists(row.id):
+                    raise Conflict(f"Another preset for everyone is called {row.id!r}.")
             setattr(row, name, value.upstream() if name == "params" else value)
         row.updated_at = now_ms()
         return to_out(await self.store.save(row), me)
 
     async def delete(self, me: Identity, preset_id: str) -> None:
-        await self._writable(me, preset_id)
-        await self.store.delete(preset_id)
+        await self.store.delete(await self._writable(me, preset_id))
         self._ids.invalidate()
 
     async def _writable(self, me: Identity, preset_id: str) -> PresetRow:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import case, delete, or_, select
 
 from ..core.db import Database
 from .orm import PresetRow
@@ -23,9 +23,28 @@ class PresetStore:
         async with self.db.session() as session:
             return set(await session.scalars(select(PresetRow.id)))
 
-    async def get(self, preset_id: str) -> PresetRow | None:
+    async def find(self, user_id: str, preset_id: str) -> PresetRow | None:
+        """The user's own preset of that id, else the public one."""
         async with self.db.session() as session:
-            return await session.get(PresetRow, preset_id)
+            rows = await session.scalars(
+                select(PresetRow)
+                .where(
+                    PresetRow.id == preset_id,
+                    or_(PresetRow.user_id == user_id, PresetRow.visibility == "public"),
+                )
+                .order_by(case((PresetRow.user_id == user_id, 0), else_=1))
+                .limit(1)
+            )
+            return rows.first()
+
+    async def public_exists(self, preset_id: str) -> bool:
+        async with self.db.session() as session:
+            found = await session.scalar(
+                select(PresetRow.user_id).where(
+                    PresetRow.id == preset_id, PresetRow.visibility == "public"
+                )
+            )
+            return found is not None
 
     async def save(self, row: PresetRow) -> PresetRow:
         async with self.db.session() as session:
@@ -33,7 +52,9 @@ class PresetStore:
             await session.commit()
             return merged
 
-    async def delete(self, preset_id: str) -> None:
+    async def delete(self, row: PresetRow) -> None:
         async with self.db.session() as session:
-            await session.execute(delete(PresetRow).where(PresetRow.id == preset_id))
+            await session.execute(
+                delete(PresetRow).where(PresetRow.id == row.id, PresetRow.user_id == row.user_id)
+            )
             await session.commit()

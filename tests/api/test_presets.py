@@ -95,3 +95,29 @@ async def test_preset_ids_are_unique_and_checked(api, upstream):
         "POST", "presets", {"id": "c", "name": "x", "base_model": "b", "params": {"temperature": 5}}
     )
     assert r.status == 422 and "temperature" in r.json()["message"]
+
+
+async def test_a_private_preset_id_is_its_owners_alone(api, upstream):
+    await connect(api, upstream)
+    bob, admin = api.as_("bob"), api.as_("admin")
+    secret = {"id": "secret-project", "name": "Alice's", "base_model": "base-model"}
+    assert (await api("POST", "presets", secret)).status == 201
+    # Bob cannot tell it exists: the same id is free for him.
+    r = await bob("POST", "presets", {**secret, "name": "Bob's", "system_prompt": "Be brief."})
+    assert r.status == 201
+    for user, name in ((api, "Alice's"), (bob, "Bob's")):
+        assert [p["name"] for p in (await user("GET", "presets")).json()["items"]] == [name]
+    assert (await bob("DELETE", "presets/secret-project")).status == 204
+    assert (await api("GET", "presets")).json()["items"][0]["name"] == "Alice's"
+
+    # A preset for everyone: one of each id; its owner's own private one comes first for her.
+    public = {**secret, "name": "Everyone's", "visibility": "public"}
+    assert (await admin("POST", "presets", public)).status == 201
+    r = await admin("POST", "presets", {**public, "name": "Again"})
+    assert r.status == 409
+    models = {m["id"]: m["name"] for m in (await api("GET", "models")).json()["items"]}
+    assert models["secret-project"] == "Alice's"
+    models = {m["id"]: m["name"] for m in (await bob("GET", "models")).json()["items"]}
+    assert models["secret-project"] == "Everyone's"
+    r = await bob("POST", "presets", {**secret, "name": "Shadow"})
+    assert r.status == 409 and "taken" in r.json()["message"]  # he can see that one

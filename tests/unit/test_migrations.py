@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from jupyter_chat_ext.core.db import create_engine
 from jupyter_chat_ext.core.orm import Base
@@ -112,3 +113,40 @@ def test_the_server_refuses_to_start_on_a_newer_database(tmp_path):
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "written by a newer jupyter-chat-ext" in proc.stderr
+
+
+def test_presets_keep_their_rows_when_private_ids_become_per_user(url):
+    preset = (
+        "INSERT INTO presets (id, user_id, name, base_model, description, system_prompt, "
+        "params, capabilities, visibility, created_at, updated_at) VALUES "
+        "('helper', :user, 'Helper', 'm', '', '', '{}', '[]', :visibility, 1, 1)"
+    )
+
+    async def check():
+        engine = create_engine(url)
+        await migrate(engine, "0006")
+        async with engine.begin() as conn:
+            for user in ("u1", "u2"):
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, username, name, role, created_at, last_seen_at) "
+                        "VALUES (:id, :id, :id, 'user', 1, 1)"
+                    ),
+                    {"id": user},
+                )
+            await conn.execute(text(preset), {"user": "u1", "visibility": "private"})
+        assert await migrate(engine) == "0006"
+        async with engine.begin() as conn:
+            await conn.execute(text(preset), {"user": "u2", "visibility": "private"})
+            rows = await conn.execute(text("SELECT user_id FROM presets ORDER BY user_id"))
+            kept = [r[0] for r in rows]
+        refused = False
+        try:  # two public presets of one id
+            async with engine.begin() as conn:
+                await conn.execute(text("UPDATE presets SET visibility = 'public'"))
+        except IntegrityError:
+            refused = True
+        await engine.dispose()
+        return kept, refused
+
+    assert run(check()) == (["u1", "u2"], True)
