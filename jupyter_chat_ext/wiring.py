@@ -10,6 +10,7 @@ built on the server's loop. Requests that arrive sooner wait for them.
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,10 +84,19 @@ def prepare(app: ChatExtApp, url: str) -> None:
             seed.origin,
             redact(seed.base_url)[:200],
         )
-    asyncio.run(_migrate_and_seed(url, usable))
+    interrupted = asyncio.run(_migrate_and_seed(url, usable, os.environ.get("JUPYTERHUB_USER")))
+    if interrupted:
+        app.log.info("jupyter-chat-ext: %d unfinished answers marked as interrupted", interrupted)
 
 
-async def _migrate_and_seed(url: str, connection_seeds: list[seeds.Seed]) -> None:
+INTERRUPTED = "The server stopped before this answer was finished."
+
+
+async def _migrate_and_seed(
+    url: str, connection_seeds: list[seeds.Seed], hub_owner: str | None
+) -> int:
+    """Returns how many answers a server that stopped left unfinished (on a hub, of its owner's
+    only: other users' servers may be writing theirs)."""
     engine = create_engine(url)
     try:
         await migrate(engine)
@@ -96,6 +106,8 @@ async def _migrate_and_seed(url: str, connection_seeds: list[seeds.Seed]) -> Non
     try:
         service = ConnectionService(ConnectionStore(db), http=None, timeout=0)  # type: ignore[arg-type]
         await service.apply_seeds(connection_seeds)
+        user_ids = await UserStore(db).ids_of(hub_owner) if hub_owner else None
+        return await ChatStore(db).interrupt_streaming(INTERRUPTED, user_ids=user_ids)
     finally:
         await db.dispose()
 

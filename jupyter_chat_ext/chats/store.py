@@ -353,6 +353,22 @@ class ChatStore:
             await session.commit()
             return row
 
+    async def interrupt_streaming(self, note: str, *, user_ids: Sequence[str] | None) -> int:
+        """Mark the answers a stopped server left "streaming" (of these users, or everyone's)
+        as failed with ``note``. One still being written by another server sharing the
+        database is marked back at its next save, which writes its whole status."""
+        query = select(MessageRow).where(
+            MessageRow.role == "assistant", MessageRow.meta["status"].as_string() == "streaming"
+        )
+        if user_ids is not None:
+            query = query.where(MessageRow.user_id.in_(user_ids))
+        async with self.db.session() as session:
+            rows = list(await session.scalars(query))
+            for row in rows:
+                row.meta = {**row.meta, "status": "error", "error": note}
+            await session.commit()
+            return len(rows)
+
     # -- tags --------------------------------------------------------------------------------
 
     async def tags_of(self, chat_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -44,3 +44,9 @@ class UserStore:
                 await session.commit()
                 row.name, row.role = name, role
             return row
+
+    async def ids_of(self, username: str) -> list[str]:
+        async with self.db.session() as session:
+            return list(
+                await session.scalars(select(UserRow.id).where(UserRow.username == username))
+            )
