@@ -18,6 +18,8 @@ class UpstreamModel:
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
+    # The tokens' log-probabilities when asked for, as OpenAI's ``logprobs.content`` entries.
+    logprobs: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +48,29 @@ FailureKind = Literal["refused", "timeout", "http", "malformed", "cut", "unavail
 
 
 class UpstreamError(Exception):
-    """An upstream failed. ``status`` is the upstream's HTTP status when it answered one."""
+    """An upstream failed. ``status`` is the upstream's HTTP status when it answered one;
+    ``said`` is its own error (message, code and parameter, as OpenAI's shape has them), for
+    the compatible APIs to hand on as it was."""
 
-    def __init__(self, kind: FailureKind, message: str, status: int | None = None):
+    def __init__(
+        self,
+        kind: FailureKind,
+        message: str,
+        status: int | None = None,
+        said: UpstreamSaid | None = None,
+    ):
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.status = status
+        self.said = said
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamSaid:
+    message: str
+    code: str | None = None
+    param: str | None = None
 
 
 class ModelClient(Protocol):

@@ -8,24 +8,30 @@ from contextlib import asynccontextmanager
 from json import dumps, loads
 from typing import Any
 
-from .base import UpstreamError
+from .base import UpstreamError, UpstreamSaid
 from .transport import TransportError, UpstreamResponse, UpstreamTransport
 from .urls import where
 
 
-def describe_error_body(body: bytes) -> str:
-    """OpenAI puts the message in error.message, Ollama in error; anything else is shown short."""
+def describe_error_body(body: bytes) -> UpstreamSaid:
+    """OpenAI puts the message in error.message (beside its code and param), Ollama in error;
+    anything else is shown short."""
     try:
         data = loads(body)
     except (ValueError, UnicodeDecodeError):
-        return body[:300].decode("utf-8", "replace").strip() or "no details"
+        return UpstreamSaid(body[:300].decode("utf-8", "replace").strip() or "no details")
     if isinstance(data, dict):
         error = data.get("error", data.get("detail", data.get("message")))
         if isinstance(error, dict):
-            error = error.get("message") or dumps(error)[:300]
+            code, param = error.get("code"), error.get("param")
+            return UpstreamSaid(
+                str(error.get("message") or dumps(error)[:300]),
+                str(code) if code is not None else None,
+                str(param) if param is not None else None,
+            )
         if error:
-            return str(error)
-    return dumps(data)[:300]
+            return UpstreamSaid(str(error))
+    return UpstreamSaid(dumps(data)[:300])
 
 
 @asynccontextmanager
@@ -53,11 +59,12 @@ async def upstream_stream(
         raise _upstream_error(error, url) from None
     try:
         if response.status_code >= 400:
-            raw = await response.aread()
+            said = describe_error_body(await response.aread())
             raise UpstreamError(
                 "http",
-                f"{response.status_code} from {where(url)}: {describe_error_body(raw)}",
+                f"{response.status_code} from {where(url)}: {said.message}",
                 response.status_code,
+                said,
             )
         yield response
     except TransportError as error:

@@ -32,9 +32,13 @@ def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for m in messages:
         content = m.get("content")
+        images: list[str] = []
         if isinstance(content, list):
+            images = [_base64_of(p) for p in content if p.get("type") == "image_url"]
             content = "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
         item: dict[str, Any] = {"role": m["role"], "content": content or ""}
+        if images:
+            item["images"] = images
         if m.get("tool_calls"):
             item["tool_calls"] = [
                 {
@@ -53,18 +57,31 @@ def ollama_body(
     model: str, messages: list[dict[str, Any]], params: dict[str, Any]
 ) -> dict[str, Any]:
     options = {_OPTIONS[k]: v for k, v in params.items() if k in _OPTIONS and v is not None}
+    if isinstance(options.get("stop"), str):
+        options["stop"] = [options["stop"]]  # Ollama takes a list only
     options.update(params.get("options") or {})
     body: dict[str, Any] = {"model": model, "messages": ollama_messages(messages), "stream": True}
     if options:
         body["options"] = options
     if params.get("tools"):
         body["tools"] = params["tools"]
+    if params.get("logprobs"):
+        body["logprobs"] = True
+        if params.get("top_logprobs") is not None:
+            body["top_logprobs"] = params["top_logprobs"]
     fmt = (params.get("response_format") or {}).get("type")
     if fmt == "json_object":
         body["format"] = "json"
     elif fmt == "json_schema":
         body["format"] = params["response_format"].get("json_schema", {}).get("schema", "json")
     return body
+
+
+def _base64_of(part: dict[str, Any]) -> str:
+    """The bare base64 that Ollama takes for an image, from an OpenAI ``data:`` URL (the
+    compatible API refuses other URLs before this)."""
+    url = str((part.get("image_url") or {}).get("url") or "")
+    return url.partition(",")[2] if url.startswith("data:") else url
 
 
 def _json_object(arguments: Any) -> Any:
@@ -154,12 +171,17 @@ class OllamaClient:
                     return
         raise UpstreamError("cut", "Ollama's stream ended before the answer was complete.")
 
-    async def embed(self, model: str, inputs: list[str]) -> list[list[float]]:
+    async def embed(
+        self, model: str, inputs: list[str], dimensions: int | None = None
+    ) -> list[list[float]]:
+        body: dict[str, Any] = {"model": model, "input": inputs}
+        if dimensions is not None:
+            body["dimensions"] = dimensions
         async with upstream_stream(
             self.http,
             "POST",
             f"{self.base_url}/api/embed",
-            json={"model": model, "input": inputs},
+            json=body,
             headers=self.headers,
             connect_timeout=self.timeout,
         ) as response:
@@ -174,8 +196,10 @@ def _chunk_deltas(chunk: dict[str, Any], calls: int) -> list[Delta]:
     """The deltas of one line of Ollama's stream, ``calls`` tool calls into the answer."""
     out: list[Delta] = []
     message = chunk.get("message") or {}
-    if message.get("content"):
-        out.append(TextDelta(str(message["content"])))
+    logprobs = chunk.get("logprobs")
+    if message.get("content") or logprobs:
+        entries = [openai_logprob(e) for e in logprobs] if logprobs else None
+        out.append(TextDelta(str(message.get("content") or ""), entries))
     for call in message.get("tool_calls") or []:
         function = call.get("function") or {}
         out.append(
@@ -192,3 +216,13 @@ def _chunk_deltas(chunk: dict[str, Any], calls: int) -> list[Delta]:
         out.append(Usage(prompt, completion, prompt + completion))
         out.append(Finish("tool_calls" if calls else chunk.get("done_reason") or "stop"))
     return out
+
+
+def openai_logprob(entry: dict[str, Any]) -> dict[str, Any]:
+    """One of Ollama's per-token log-probabilities in OpenAI's form (which adds the bytes)."""
+
+    def one(e: dict[str, Any]) -> dict[str, Any]:
+        token = str(e["token"])
+        return {"token": token, "logprob": e["logprob"], "bytes": list(token.encode())}
+
+    return {**one(entry), "top_logprobs": [one(t) for t in entry.get("top_logprobs") or []]}

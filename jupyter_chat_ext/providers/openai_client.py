@@ -166,8 +166,9 @@ def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
         if choice.get("index", 0) != 0:
             continue
         delta = choice.get("delta") or {}
-        if delta.get("content"):
-            out.append(TextDelta(str(delta["content"])))
+        logprobs = (choice.get("logprobs") or {}).get("content")
+        if delta.get("content") or logprobs:
+            out.append(TextDelta(str(delta.get("content") or ""), logprobs or None))
         for call in delta.get("tool_calls") or []:
             function = call.get("function") or {}
             out.append(

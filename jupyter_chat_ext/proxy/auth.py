@@ -36,6 +36,8 @@ class KeyAuthHandler(ApiHandler):
     ``@web.authenticated`` and ``@authorized`` on every method, which hold for both."""
 
     _key_authenticated = False
+    # A real key that this server does not take (another hub user's).
+    key_refused = False
 
     async def prepare(self) -> None:
         secret = bearer(self.request.headers.get("Authorization", ""))
@@ -54,6 +56,7 @@ class KeyAuthHandler(ApiHandler):
         if hub_owner is not None and identity.username != hub_owner:
             # JupyterHub lets only its owner (and whom the hub allows) into this server; a key
             # is its owner's alone, good on their own server only.
+            self.key_refused = True
             raise web.HTTPError(403, "This API key works on its owner's own server only.")
         self.identity = identity
         self.current_user = self._jupyter_current_user = KeyUser(

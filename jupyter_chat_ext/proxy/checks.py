@@ -29,10 +29,12 @@ def _number(low: float, high: float) -> Check:
     return check
 
 
-def _integer(low: int) -> Check:
+def _integer(low: int, high: int | None = None) -> Check:
     def check(value: Any) -> str | None:
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-        return None if ok else f"an integer of at least {low}"
+        if high is None:
+            return None if ok else f"an integer of at least {low}"
+        return None if ok and value <= high else f"an integer from {low} to {high}"
 
     return check
 
@@ -84,7 +86,7 @@ _OPENAI_PARAMS: dict[str, Check] = {
     "max_completion_tokens": _integer(1),
     "presence_penalty": _number(-2, 2),
     "frequency_penalty": _number(-2, 2),
-    "seed": _integer(-(2**63)),
+    "seed": _integer(-(2**63), 2**63 - 1),
     "stop": _string_or_strings,
     "logprobs": _of(bool, "a boolean"),
     "top_logprobs": _integer(0),

@@ -45,6 +45,10 @@ def failure(error: Exception) -> Failure:
             status = error.status
         else:
             status = 504 if error.kind == "timeout" else 502
+        said = error.said
+        if said is not None:
+            # As the upstream said it: clients act on codes such as context_length_exceeded.
+            return Failure(status, said.message, said.code or "upstream_http", said.param)
         return Failure(status, error.message, code=f"upstream_{error.kind}")
     if isinstance(error, ApiError):
         return Failure(error.status, error.message, error.code, getattr(error, "param", None))

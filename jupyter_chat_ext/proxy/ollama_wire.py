@@ -34,18 +34,18 @@ class OllamaLines:
             message["tool_calls"] = calls
         return {"message": message}
 
-    def _line(self, text: str, calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "created_at": ollama_time(),
-            **self._content(text, calls),
-            "done": False,
-        }
+    def _line(
+        self, text: str, calls: list[dict[str, Any]] | None = None, logprobs: list | None = None
+    ) -> dict[str, Any]:
+        line = {"model": self.model, "created_at": ollama_time(), **self._content(text, calls)}
+        if logprobs:
+            line["logprobs"] = [ollama_logprob(e) for e in logprobs]
+        return {**line, "done": False}
 
     def frames(self, delta: Delta) -> bytes:
         self.answer.add(delta)
         if isinstance(delta, TextDelta):
-            return ndjson(self._line(delta.text))
+            return ndjson(self._line(delta.text, logprobs=delta.logprobs))
         return b""
 
     def tool_calls(self) -> list[dict[str, Any]]:
@@ -64,10 +64,12 @@ class OllamaLines:
         u = self.answer.usage or Usage(0, 0, 0)
         elapsed = time.perf_counter_ns() - self.started
         calls = self.tool_calls() if with_calls and self.field == "message" else None
+        logprobs = self.answer.logprobs if with_calls else None
         return {
             "model": self.model,
             "created_at": ollama_time(),
             **self._content(text, calls),
+            **({"logprobs": [ollama_logprob(e) for e in logprobs]} if logprobs else {}),
             "done": True,
             "done_reason": "length" if self.answer.finish == "length" else "stop",
             "total_duration": elapsed,
@@ -84,6 +86,12 @@ class OllamaLines:
         if calls and self.field == "message":
             out = ndjson(self._line("", calls))
         return out + ndjson(self.final(with_calls=False))
+
+
+def ollama_logprob(entry: dict[str, Any]) -> dict[str, Any]:
+    """One of OpenAI's per-token log-probabilities in Ollama's form."""
+    top = [{"token": t["token"], "logprob": t["logprob"]} for t in entry.get("top_logprobs") or []]
+    return {"token": entry["token"], "logprob": entry["logprob"], "top_logprobs": top}
 
 
 def ollama_tag(model_id: str, kind: str, owned_by: str) -> dict[str, Any]:

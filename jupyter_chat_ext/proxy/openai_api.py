@@ -31,6 +31,25 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in _ENVELOPE}
 
 
+def _translatable(body: dict[str, Any], client: Any) -> dict[str, Any]:
+    """What a translated answer cannot give is refused, never silently left out."""
+    model = "an Ollama model" if isinstance(client, OllamaClient) else "the local model"
+    if (body.get("n") or 1) > 1:
+        raise ProxyError(
+            f"'n' above 1 needs an OpenAI-compatible connection; {model} gives one answer.",
+            param="n",
+        )
+    for message in body["messages"]:
+        for part in message.get("content") if isinstance(message.get("content"), list) else ():
+            url = str((part.get("image_url") or {}).get("url") or "")
+            if part["type"] == "image_url" and not url.startswith("data:"):
+                raise ProxyError(
+                    f"Images for {model} go as data: URLs (base64), not links.",
+                    param="messages",
+                )
+    return _params(body)
+
+
 class OpenAIApi:
     def __init__(self, models: ModelService):
         self.models = models
@@ -60,9 +79,10 @@ class OpenAIApi:
                 async for data in relay_bytes(response, rename):
                     yield data
             return
+        params = _translatable(body, client)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunks = OpenAIChunks(requested, include_usage)
-        async for delta in client.stream_chat(target.upstream_id, body["messages"], _params(body)):
+        async for delta in client.stream_chat(target.upstream_id, body["messages"], params):
             frame = chunks.frames(delta)
             if frame:
                 yield frame
@@ -77,8 +97,9 @@ class OpenAIApi:
             if isinstance(answer, dict) and "model" in answer:
                 answer["model"] = requested
             return answer
+        params = _translatable(body, client)
         collected = Collected()
-        async for delta in client.stream_chat(target.upstream_id, body["messages"], _params(body)):
+        async for delta in client.stream_chat(target.upstream_id, body["messages"], params):
             collected.add(delta)
         return openai_completion(collected, requested)
 
@@ -101,5 +122,5 @@ class OpenAIApi:
                 "(token arrays need an OpenAI-compatible connection).",
                 param="input",
             )
-        vectors = await client.embed(target.upstream_id, inputs)
+        vectors = await client.embed(target.upstream_id, inputs, body.get("dimensions"))
         return openai_embeddings(vectors, requested, body.get("encoding_format") or "float")

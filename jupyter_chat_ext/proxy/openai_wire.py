@@ -35,8 +35,15 @@ class OpenAIChunks:
         self.started = False
         self.usage: Usage | None = None
 
-    def _chunk(self, delta: dict[str, Any], reason: str | None = None) -> bytes:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}
+    def _chunk(
+        self, delta: dict[str, Any], reason: str | None = None, logprobs: list | None = None
+    ) -> bytes:
+        choice = {
+            "index": 0,
+            "delta": delta,
+            "logprobs": {"content": logprobs, "refusal": None} if logprobs else None,
+            "finish_reason": reason,
+        }
         extra = {"usage": None} if self.include_usage else {}
         return sse({**self.base, "choices": [choice], **extra})
 
@@ -46,7 +53,7 @@ class OpenAIChunks:
             self.started = True
             out = self._chunk({"role": "assistant", "content": ""})
         if isinstance(delta, TextDelta):
-            out += self._chunk({"content": delta.text})
+            out += self._chunk({"content": delta.text}, logprobs=delta.logprobs)
         elif isinstance(delta, ToolCallDelta):
             call = {"id": delta.id or "", "name": delta.name or "", "arguments": delta.arguments}
             out += self._chunk({"tool_calls": [_openai_call(delta.index, call)]})
@@ -86,7 +93,9 @@ def openai_completion(answer: Collected, model: str) -> dict[str, Any]:
             {
                 "index": 0,
                 "message": message,
-                "logprobs": None,
+                "logprobs": {"content": answer.logprobs, "refusal": None}
+                if answer.logprobs
+                else None,
                 "finish_reason": answer.finish or "stop",
             }
         ],

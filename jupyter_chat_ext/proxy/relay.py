@@ -136,6 +136,15 @@ class ProxyHandler(KeyAuthHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         message = error_message(status_code, kwargs.get("exc_info"))
+        if status_code == 403 and not self.current_user and not self.key_refused:
+            # Jupyter refuses an unknown caller with a 403; these APIs' clients expect a 401
+            # (OpenAI's AuthenticationError), as OpenAI and Ollama servers send.
+            status_code = 401
+            message = (
+                "Missing or unknown API key: send a chat-ext key (made at "
+                "chat-ext/api/users/me/keys) or the Jupyter token as 'Authorization: Bearer ...'."
+            )
+            self.set_status(401)
         code = {401: "invalid_api_key", 403: "forbidden"}.get(status_code)
         self.finish(json.dumps(self.error_body(Failure(status_code, message, code))))
 

@@ -33,10 +33,12 @@ class Collected:
     calls: dict[int, dict[str, str]] = field(default_factory=dict)
     finish: str | None = None
     usage: Usage | None = None
+    logprobs: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, delta: Delta) -> None:
         if isinstance(delta, TextDelta):
             self.text.append(delta.text)
+            self.logprobs += delta.logprobs or ()
         elif isinstance(delta, ToolCallDelta):
             call = self.calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
             call["id"] = delta.id or call["id"] or f"call_{delta.index}"
@@ -134,6 +136,10 @@ def openai_params(body: dict[str, Any]) -> dict[str, Any]:
         params["max_tokens"] = num_predict
     if body.get("tools"):
         params["tools"] = body["tools"]
+    if body.get("logprobs"):
+        params["logprobs"] = True
+        if body.get("top_logprobs") is not None:
+            params["top_logprobs"] = body["top_logprobs"]
     fmt = body.get("format")
     if fmt == "json":
         params["response_format"] = {"type": "json_object"}

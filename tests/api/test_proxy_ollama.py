@@ -74,7 +74,7 @@ async def test_tags_and_version(api, client_for, jp_http_port, jp_base_url):
             )
             assert r.status_code == 200 and r.json()["version"]
             r = await http.get(ollama_root(jp_http_port, jp_base_url) + "/api/tags")
-            assert r.status_code == 403 and "error" in r.json()
+            assert r.status_code == 401 and "error" in r.json()
 
 
 async def test_chat(api, client_for, kind):
@@ -140,6 +140,23 @@ async def test_tool_calls(api, client_for, kind):
         if kind == "openai":
             sent = up.requests[-1].body["messages"]
             assert sent[1]["tool_calls"][0]["id"] == sent[2]["tool_call_id"]
+
+
+async def test_logprobs_reach_an_openai_upstream_and_come_back(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        answer = await client.chat(
+            model="fake-chat", messages=HELLO, logprobs=True, top_logprobs=2, stream=False
+        )
+        sent = up.requests[-1].body
+        assert (sent["logprobs"], sent["top_logprobs"]) == (True, 2)
+        assert "".join(lp.token for lp in answer.logprobs) == answer.message.content
+        assert len(answer.logprobs[0].top_logprobs) == 2
+        parts = [p async for p in await client.chat(
+            model="fake-chat", messages=HELLO, logprobs=True, top_logprobs=1, stream=True
+        )]  # fmt: skip
+        with_text = [p for p in parts if p.message.content]
+        assert with_text and all(p.logprobs[0].token == p.message.content for p in with_text)
 
 
 async def test_options_images_and_format_translate_to_openai(api, client_for):

@@ -196,6 +196,12 @@ async def test_upstream_errors_keep_their_status(api, client_for):
                 )
             assert error.value.status_code == 500
             assert "fake upstream failure" in error.value.message
+        # The upstream's own error, code and parameter included, as it said it.
+        up.set_faults()
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.chat.completions.create(model="fake-chat", messages=HELLO, top_logprobs=2)
+        assert (error.value.param, error.value.code) == ("top_logprobs", "invalid_value")
+        assert "127.0.0.1" not in error.value.message
         up.set_faults(error_status=429, paths=("/v1/embeddings",))
         with pytest.raises(openai.RateLimitError):
             await client.embeddings.create(model="fake-embed", input="x")
@@ -240,6 +246,52 @@ async def test_refused_and_timed_out_upstreams(api, client_for):
         assert error.value.status_code == 502
 
 
+async def test_what_an_ollama_model_cannot_give_is_refused_the_rest_translated(api, client_for):
+    async with FakeUpstream(models=("llama-fake", "embed-fake")) as up, client_for() as client:
+        await connect(api, up, kind="ollama")
+        for stream in (False, True):
+            with pytest.raises(openai.BadRequestError) as error:
+                await client.chat.completions.create(
+                    model="llama-fake", messages=HELLO, n=2, stream=stream
+                )
+            assert error.value.param == "n"
+        await client.chat.completions.create(model="llama-fake", messages=HELLO, stop="there")
+        assert up.requests[-1].body["options"]["stop"] == ["there"]  # Ollama takes lists only
+
+        image = "iVBORw0KGgo="
+        look = [{"type": "text", "text": "Look"}, {"type": "image_url", "image_url": {}}]
+        look[1]["image_url"]["url"] = f"data:image/png;base64,{image}"
+        answer = await client.chat.completions.create(
+            model="llama-fake", messages=[{"role": "user", "content": look}]
+        )
+        assert up.requests[-1].body["messages"][0]["images"] == [image]
+        assert answer.choices[0].message.content.endswith("Look [1 image]")
+        look[1]["image_url"]["url"] = "https://example.com/cat.png"
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.chat.completions.create(
+                model="llama-fake", messages=[{"role": "user", "content": look}]
+            )
+        assert "data: URLs" in error.value.message
+
+        answer = await client.chat.completions.create(
+            model="llama-fake", messages=HELLO, logprobs=True, top_logprobs=2
+        )
+        sent = up.requests[-1].body
+        assert (sent["logprobs"], sent["top_logprobs"]) == (True, 2)
+        tokens = answer.choices[0].logprobs.content
+        assert "".join(t.token for t in tokens) == answer.choices[0].message.content
+        assert len(tokens[0].top_logprobs) == 2 and tokens[0].bytes
+        stream = await client.chat.completions.create(
+            model="llama-fake", messages=HELLO, logprobs=True, top_logprobs=1, stream=True
+        )
+        pieces = [(c.choices[0].delta.content, c.choices[0].logprobs) async for c in stream]
+        with_text = [(text, lp) for text, lp in pieces if text]
+        assert with_text and all(lp.content[0].token == text for text, lp in with_text)
+
+        vectors = await client.embeddings.create(model="embed-fake", input="fox", dimensions=8)
+        assert len(vectors.data[0].embedding) == 8 and up.requests[-1].body["dimensions"] == 8
+
+
 async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
     key = await new_key(api)
     url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/"
@@ -265,6 +317,7 @@ async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
         ("stop", [1]),
         ("tools", [{"type": "function"}]),
         ("response_format", "json"),
+        ("seed", 2**64),
     ]
     for param, value in wrong:
         body = {"model": "m", "messages": HELLO, param: value}
@@ -280,8 +333,12 @@ async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
             assert set(error) == {"message", "type", "param", "code"}
             assert error["type"] == "invalid_request_error", error
             assert error["param"] == param or error["param"].startswith(f"{param}[0]."), error
-        r = await http.post(url + "chat/completions", json={"model": "m", "messages": HELLO})
-        assert r.status_code == 403 and "error" in r.json()
+        # No key, or one that is neither a chat-ext key nor the token: a 401, as OpenAI answers.
+        for headers in ({}, {"Authorization": "Bearer sk-not-ours"}):
+            r = await http.post(
+                url + "chat/completions", json={"model": "m", "messages": HELLO}, headers=headers
+            )
+            assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
 
 
 async def test_an_ollama_connection_speaks_openai(api, client_for):

@@ -8,6 +8,7 @@ import itertools
 import os
 import subprocess
 import sys
+import threading
 import time
 import weakref
 
@@ -111,7 +112,8 @@ async def test_a_model_that_could_run_is_listed_without_loading_it(tiny, tmp_pat
 
     repo = tmp_path / "hub" / "models--acme--tiny"
     (repo / "snapshots" / "abc123").mkdir(parents=True)
-    (repo / "snapshots" / "abc123" / "config.json").write_text("{}")
+    for name in ("config.json", "model.safetensors"):
+        (repo / "snapshots" / "abc123" / name).write_text("{}")
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text("abc123")
     by_id = LocalModelClient("acme/tiny")
@@ -125,8 +127,11 @@ async def test_a_model_that_could_run_is_listed_without_loading_it(tiny, tmp_pat
 @pytest.mark.asyncio
 async def test_a_model_not_on_this_machine_is_not_listed_and_says_why(tmp_path):
     (tmp_path / "empty").mkdir()
+    (tmp_path / "no-weights").mkdir()
+    (tmp_path / "no-weights" / "config.json").write_text("{}")
     for source, words in [
         (str(tmp_path / "empty"), "holds no Hugging Face model"),
+        (str(tmp_path / "no-weights"), "no weights"),
         (str(tmp_path / "nowhere"), "does not exist"),
         ("acme/not-downloaded", "hf download acme/not-downloaded"),
     ]:
@@ -317,3 +322,63 @@ async def test_the_event_loop_keeps_running_while_the_model_generates(client):
     # loop a GIL hand-over now and then. The bounds leave room for a machine busy with other work.
     assert median < 0.02, f"ticks {median * 1000:.1f} ms apart, not ~10 ms"
     assert longest < 0.25, f"the loop stalled for {longest * 1000:.0f} ms"
+
+
+@needs_transformers
+@pytest.mark.asyncio
+async def test_a_consumer_that_leaves_during_the_last_step_keeps_the_next_answer_waiting(
+    client, monkeypatch
+):
+    from jupyter_chat_ext.providers.local import runtime
+
+    await answer(client, {"max_tokens": 1})  # loaded
+    last_step = threading.Event()
+
+    def stepping(loaded, messages, settings, channel):
+        channel.send("one two")
+        last_step.wait(10)  # still in its last step when the consumer goes away
+        return runtime.Outcome(3, 2, "stop")
+
+    monkeypatch.setattr(runtime, "_generate", stepping)
+    task = asyncio.ensure_future(answer(client, {"stop": ["two"]}))
+    await wait_until(lambda: client.busy, 5)
+    await asyncio.sleep(0.05)  # the stop string is seen; the consumer waits for the worker
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert client.busy and client._lock.locked(), "a second answer could start beside it"
+    last_step.set()
+    await wait_until(lambda: not client._lock.locked(), 5)
+
+
+@needs_transformers
+@pytest.mark.asyncio
+async def test_top_k_applies_and_what_the_model_cannot_do_is_refused(client):
+    greedy = text(await answer(client, {"max_tokens": 12}))
+    sampled = {
+        text(await answer(client, {"max_tokens": 12, "temperature": 2, "top_k": 1, "seed": s}))
+        for s in range(3)
+    }
+    assert sampled == {greedy}
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    for asked in ({"tools": [tool]}, {"response_format": {"type": "json_object"}}):
+        with pytest.raises(UpstreamError) as error:
+            await answer(client, asked)
+        assert error.value.status == 400 and next(iter(asked)) in error.value.message
+
+
+@needs_transformers
+@pytest.mark.asyncio
+async def test_damaged_weights_are_a_clear_error(tiny, tmp_path):
+    import shutil
+
+    folder = shutil.copytree(tiny, tmp_path / "cut-llama")
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    damaged = LocalModelClient(str(folder))
+    try:
+        with pytest.raises(UpstreamError) as error:
+            await answer(damaged)
+    finally:
+        await damaged.close()
+    assert error.value.kind == "unavailable" and "could not be loaded" in error.value.message

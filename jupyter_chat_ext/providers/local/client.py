@@ -11,9 +11,20 @@ from typing import Any
 from ..base import Delta, Finish, TextDelta, UpstreamError, UpstreamModel, Usage
 from . import runtime
 
+# What a plain language model run here cannot honour; asked for, it is refused, never ignored.
+_UNSUPPORTED = ("tools", "response_format", "logprobs")
+
 
 def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, Any]:
     """OpenAI-style parameters -> transformers GenerationConfig fields."""
+    asked = [name for name in _UNSUPPORTED if params.get(name)]
+    if asked:
+        raise UpstreamError(
+            "http",
+            f"The local model does not take {', '.join(asked)}; use a model served by an "
+            "OpenAI-compatible or Ollama connection for that.",
+            400,
+        )
     try:
         limit = next(
             (
@@ -25,17 +36,25 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
         )
         temperature = float(params.get("temperature") or 0)
         top_p = params.get("top_p")
+        top_k = params.get("top_k")
         settings: dict[str, Any] = {"max_new_tokens": int(limit)}
         if top_p is not None:
             top_p = float(top_p)
+        if top_k is not None:
+            top_k = int(top_k)
         seed = params.get("seed")
         if seed is not None:
             settings["seed"] = int(seed)
     except (TypeError, ValueError) as error:
         raise UpstreamError("http", f"Bad generation parameter: {error}", 400) from None
-    if settings["max_new_tokens"] < 1 or temperature < 0 or (top_p is not None and top_p <= 0):
+    if (
+        settings["max_new_tokens"] < 1
+        or temperature < 0
+        or (top_p is not None and top_p <= 0)
+        or (top_k is not None and top_k < 1)
+    ):
         raise UpstreamError(
-            "http", "max_tokens must be at least 1, temperature >= 0 and top_p > 0.", 400
+            "http", "max_tokens and top_k must be at least 1, temperature >= 0 and top_p > 0.", 400
         )
     if temperature == 0:
         # Greedy: clear the model's own sampling defaults so that none of them applies.
@@ -44,6 +63,8 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
         settings.update(do_sample=True, temperature=temperature)
         if top_p is not None:
             settings["top_p"] = min(top_p, 1.0)
+        if top_k is not None:
+            settings["top_k"] = top_k
     return settings
 
 
@@ -86,6 +107,7 @@ class LocalModelClient:
         # The model is not thread-safe and a second answer would halve the speed of both.
         self._lock = asyncio.Lock()
         self._loaded: runtime.Loaded | None = None
+        self._loading: asyncio.Future[runtime.Loaded] | None = None
         self._unload_timer: asyncio.TimerHandle | None = None
         self._job: asyncio.Future[runtime.Outcome] | None = None
 
@@ -164,7 +186,9 @@ class LocalModelClient:
             if len(pending) > keep:
                 yield TextDelta(pending[: len(pending) - keep])
                 pending = pending[len(pending) - keep :]
-        outcome = await job
+        # Shielded: a consumer cancelled here leaves the worker's last step to end on its own,
+        # and only then (through the job's callback) lets another answer start.
+        outcome = await asyncio.shield(job)
         if pending:
             yield TextDelta(pending)
         yield Usage(
@@ -176,8 +200,19 @@ class LocalModelClient:
 
     async def _load(self) -> runtime.Loaded:
         if self._loaded is None:
-            loop = asyncio.get_running_loop()
-            self._loaded = await loop.run_in_executor(self._pool(), runtime.load, self.source)
+            if self._loading is None:
+                loop = asyncio.get_running_loop()
+                self._loading = loop.run_in_executor(self._pool(), runtime.load, self.source)
+                # A failure nobody is left to await is still seen (asyncio would log it).
+                self._loading.add_done_callback(lambda f: f.cancelled() or f.exception())
+            # Shielded: an answer stopped while the weights load leaves the load to finish
+            # for the next one, instead of that one loading them a second time.
+            loading = self._loading
+            try:
+                self._loaded = await asyncio.shield(loading)
+            finally:
+                if loading.done():
+                    self._loading = None
         return self._loaded
 
     def _pool(self) -> Executor:

@@ -80,21 +80,39 @@ def needs_packages(source: str) -> str:
     )
 
 
+# A model's weights come in one of these files (or in shards that one of them indexes).
+_WEIGHTS = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+
+
 def unavailable(source: str) -> str | None:
     """Why the model cannot run here, found without loading anything; None when it can."""
     if find_spec("torch") is None or find_spec("transformers") is None:
         return needs_packages(source)
     if is_path(source):
         folder = Path(source).expanduser()
-        found = (folder / "config.json").is_file()
-        return None if found else missing_message(source, FileNotFoundError("no config.json"))
-    from huggingface_hub import try_to_load_from_cache
 
-    try:
-        found = try_to_load_from_cache(source, "config.json")
-    except ValueError:  # not a valid hub id either
-        found = None
-    return None if isinstance(found, str) else missing_message(source, LookupError(source))
+        def has(name: str) -> bool:
+            return (folder / name).is_file()
+
+    else:
+        from huggingface_hub import try_to_load_from_cache
+
+        def has(name: str) -> bool:
+            try:
+                return isinstance(try_to_load_from_cache(source, name), str)
+            except ValueError:  # not a valid hub id either
+                return False
+
+    if not has("config.json"):
+        return missing_message(source, FileNotFoundError("no config.json"))
+    if not any(has(name) for name in _WEIGHTS):
+        return missing_message(source, FileNotFoundError("no weights"))
+    return None
 
 
 def load(source: str) -> Loaded:
@@ -112,6 +130,13 @@ def load(source: str) -> Loaded:
         )
     except (OSError, ValueError) as error:
         raise UpstreamError("unavailable", missing_message(source, error)) from None
+    except Exception as error:  # damaged files raise whatever their reader raises
+        raise UpstreamError(
+            "unavailable",
+            f"The local model {source} could not be loaded ({type(error).__name__}: "
+            f"{str(error)[:200]}); its files may be incomplete. Copy them again or point "
+            "ChatExtApp.local_model at another folder.",
+        ) from None
     model.eval()
     eos = model.generation_config.eos_token_id
     eos_ids = {eos} if isinstance(eos, int) else set(eos or ())
