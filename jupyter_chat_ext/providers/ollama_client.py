@@ -173,7 +173,8 @@ class OllamaClient:
 
     async def embed(
         self, model: str, inputs: list[str], dimensions: int | None = None
-    ) -> list[list[float]]:
+    ) -> tuple[list[list[float]], int]:
+        """The vectors, and the tokens the inputs came to."""
         body: dict[str, Any] = {"model": model, "input": inputs}
         if dimensions is not None:
             body["dimensions"] = dimensions
@@ -187,8 +188,9 @@ class OllamaClient:
         ) as response:
             raw = await response.aread()
         try:
-            return json.loads(raw)["embeddings"]
-        except (ValueError, KeyError):
+            data = json.loads(raw)
+            return data["embeddings"], int(data.get("prompt_eval_count") or 0)
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise UpstreamError("malformed", "Ollama's embeddings are not in its format.") from None
 
 

@@ -68,6 +68,17 @@ class OpenAIApi:
             ]
         )
 
+    async def model(self, me: Identity, model_id: str) -> OpenAIModel:
+        found = next((m for m in (await self.list_models(me)).data if m.id == model_id), None)
+        if found is None:
+            raise ProxyError(
+                f"The model {model_id!r} does not exist. {LISTING}",
+                status=404,
+                code="model_not_found",
+                param="model",
+            )
+        return found
+
     async def chat_stream(self, me: Identity, body: dict[str, Any]) -> AsyncIterator[bytes]:
         requested = body["model"]
         target, body = await self.route(me, body)
@@ -122,5 +133,6 @@ class OpenAIApi:
                 "(token arrays need an OpenAI-compatible connection).",
                 param="input",
             )
-        vectors = await client.embed(target.upstream_id, inputs, body.get("dimensions"))
-        return openai_embeddings(vectors, requested, body.get("encoding_format") or "float")
+        vectors, tokens = await client.embed(target.upstream_id, inputs, body.get("dimensions"))
+        encoding = body.get("encoding_format") or "float"
+        return openai_embeddings(vectors, requested, encoding, tokens)

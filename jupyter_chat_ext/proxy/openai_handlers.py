@@ -12,7 +12,7 @@ from ..core.handlers import endpoint
 from . import checks
 from .errors import Failure
 from .relay import ProxyHandler, UnknownPath
-from .schemas import OpenAIModelList
+from .schemas import OpenAIModel, OpenAIModelList
 
 if TYPE_CHECKING:
     from .openai_api import OpenAIApi
@@ -46,6 +46,14 @@ class OpenAIModelsHandler(OpenAIHandler):
     @endpoint("OpenAI: list the models", response=OpenAIModelList)
     async def get(self) -> OpenAIModelList | None:
         return await self.guard(self.api.list_models(self.identity))
+
+
+class OpenAIModelHandler(OpenAIHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("OpenAI: one model", response=OpenAIModel)
+    async def get(self, model_id: str) -> OpenAIModel | None:
+        return await self.guard(self.api.model(self.identity, model_id))
 
 
 class OpenAIChatHandler(OpenAIHandler):
@@ -84,6 +92,8 @@ class OpenAIUnknownHandler(UnknownPath, OpenAIHandler):
 
 routes = [
     (r"/models", OpenAIModelsHandler),
+    # Model ids may hold slashes ("team/llama3", "Qwen/Qwen2.5-0.5B-Instruct").
+    (r"/models/(?P<model_id>.+)", OpenAIModelHandler),
     (r"/chat/completions", OpenAIChatHandler),
     (r"/embeddings", OpenAIEmbeddingsHandler),
 ]

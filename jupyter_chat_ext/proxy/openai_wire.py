@@ -103,7 +103,9 @@ def openai_completion(answer: Collected, model: str) -> dict[str, Any]:
     }
 
 
-def openai_embeddings(vectors: list[list[float]], model: str, encoding: str) -> dict[str, Any]:
+def openai_embeddings(
+    vectors: list[list[float]], model: str, encoding: str, tokens: int
+) -> dict[str, Any]:
     def encoded(vector: list[float]) -> Any:
         if encoding == "base64":
             # What the official clients ask for by default: little-endian float32.
@@ -117,5 +119,5 @@ def openai_embeddings(vectors: list[list[float]], model: str, encoding: str) -> 
             for i, v in enumerate(vectors)
         ],
         "model": model,
-        "usage": {"prompt_tokens": 0, "total_tokens": 0},
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }

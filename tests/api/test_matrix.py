@@ -71,6 +71,7 @@ WEBSOCKETS = {"/events"}
 _HI = [{"role": "user", "content": "hi"}]
 PROXY_ROUTES = {
     ("get", "/chat-ext/openai/v1/models"): None,
+    ("get", "/chat-ext/openai/v1/models/{model_id}"): None,
     ("post", "/chat-ext/openai/v1/chat/completions"): {"model": "fake-chat", "messages": _HI},
     ("post", "/chat-ext/openai/v1/embeddings"): {"model": "fake-embed", "input": "hi"},
     ("get", "/chat-ext/ollama/api/tags"): None,
@@ -209,7 +210,7 @@ async def test_proxy_route(api, jp_fetch, method, path):
         ]:
             kwargs = {"body": json.dumps(body)} if body is not None else {}
             r = await jp_fetch(
-                *path.strip("/").split("/"),
+                *path.format(model_id="fake-chat").strip("/").split("/"),
                 method=method.upper(),
                 headers={"Authorization": auth},
                 raise_error=False,

@@ -90,6 +90,10 @@ async def test_models_and_chat_over_an_openai_connection(api, client_for, auth):
         await connect(api, up)
         listed = await client.models.list()
         assert [m.id for m in listed.data] == ["fake-chat", "fake-embed"]
+        assert await client.models.retrieve("fake-chat") == listed.data[0]
+        with pytest.raises(openai.NotFoundError) as error:
+            await client.models.retrieve("team/nope")
+        assert error.value.code == "model_not_found" and "v1/models" in error.value.message
 
         answer = await client.chat.completions.create(model="fake-chat", messages=HELLO)
         assert answer.choices[0].message.content == reply_for(HELLO)
@@ -290,6 +294,7 @@ async def test_what_an_ollama_model_cannot_give_is_refused_the_rest_translated(a
 
         vectors = await client.embeddings.create(model="embed-fake", input="fox", dimensions=8)
         assert len(vectors.data[0].embedding) == 8 and up.requests[-1].body["dimensions"] == 8
+        assert vectors.usage.prompt_tokens == vectors.usage.total_tokens > 0
 
 
 async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
