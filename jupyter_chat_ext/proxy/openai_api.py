@@ -40,9 +40,13 @@ def _translatable(body: dict[str, Any], client: Any) -> dict[str, Any]:
             param="n",
         )
     for message in body["messages"]:
-        for part in message.get("content") if isinstance(message.get("content"), list) else ():
-            url = str((part.get("image_url") or {}).get("url") or "")
-            if part["type"] == "image_url" and not url.startswith("data:"):
+        content = message.get("content")
+        for part in content if isinstance(content, list) else ():
+            if part["type"] != "image_url":
+                continue
+            if not isinstance(client, OllamaClient):
+                raise ProxyError("The local model reads text only, not images.", param="messages")
+            if not str((part.get("image_url") or {}).get("url") or "").startswith("data:"):
                 raise ProxyError(
                     f"Images for {model} go as data: URLs (base64), not links.",
                     param="messages",

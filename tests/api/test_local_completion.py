@@ -54,6 +54,24 @@ async def test_the_local_model_answers_in_a_chat(api, jp_fetch):
     assert answer["meta"]["usage"]["completion_tokens"] >= 6  # six words, then the end token
 
 
+async def test_what_the_local_model_cannot_do_is_a_400_on_the_openai_api(jp_fetch):
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    looks = [{"role": "user", "content": [{"type": "text", "text": "What is it?"}, image]}]
+    hello = [{"role": "user", "content": "hello"}]
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    for extra, words in [
+        ({"messages": looks}, "text only"),
+        ({"messages": hello, "n": 2}, "'n' above 1"),
+        ({"messages": hello, "tools": [tool]}, "does not take tools"),
+    ]:
+        r = await jp_fetch(
+            "chat-ext", "openai", "v1", "chat", "completions", method="POST",
+            body=json.dumps({"model": "tiny-llama", **extra}), headers=header("alice"),
+            raise_error=False, request_timeout=60,
+        )  # fmt: skip
+        assert r.code == 400 and words in json.loads(r.body)["error"]["message"], r.body
+
+
 @pytest.mark.parametrize("chat_ext_config", [{"local_model": "/nowhere/no-such-model"}])
 async def test_a_missing_local_model_says_how_to_get_it(api, jp_fetch, chat_ext_config):
     listed = (await api("GET", "models")).json()
