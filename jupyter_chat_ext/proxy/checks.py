@@ -171,7 +171,7 @@ def _ollama_says(name: str, wanted: str) -> str:
 
 
 def check_ollama(body: Any, kind: str) -> dict[str, Any]:
-    """``kind`` is "chat", "generate" or "embed"."""
+    """``kind`` is "chat", "generate", "embed" or "show"."""
     if not isinstance(body, dict):
         raise ProxyError("The request body must be a JSON object.")
     if not isinstance(body.get("model"), str) or not body["model"]:
@@ -184,6 +184,8 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
             _require(m, _OLLAMA_MESSAGE, _ollama_says)
     elif kind == "generate":
         _require(body, _OLLAMA_PROMPT, _ollama_says)
+    elif kind == "show":
+        return body
     else:
         value = body.get("input")
         inputs = [value] if isinstance(value, str) else value

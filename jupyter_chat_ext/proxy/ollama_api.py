@@ -8,6 +8,7 @@ from typing import Any
 
 from ..core.identity import Identity
 from ..models.service import ModelService, Route
+from ..providers.base import UpstreamError
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
 from .errors import ProxyError
@@ -60,6 +61,40 @@ class OllamaApi:
         return OllamaTags(
             models=[ollama_tag(m.id, m.kind or "preset", m.owned_by) for m in listed.items]
         )
+
+    async def show(self, me: Identity, model: str) -> dict[str, Any]:
+        """What Ollama's ``show`` tells of a model: an Ollama connection's own account, or one
+        made from what is known here. A preset adds its system prompt."""
+        target = await route(self.models, me, model, LISTING)
+        client = target.client
+        if isinstance(client, OllamaClient):
+            async with ollama_request(client, "/api/show", {"model": target.upstream_id}) as r:
+                shown = await read_json(r)
+            if not isinstance(shown, dict):
+                raise UpstreamError("malformed", "Ollama's model details are not an object.")
+        else:
+            kind = target.connection.kind
+            tag = ollama_tag(model, kind, kind)
+            shown = {
+                "modelfile": "",
+                "parameters": "",
+                "template": "",
+                "details": tag["details"],
+                "model_info": {},
+                # OpenAI-compatible servers take tools; the local model only writes text.
+                "capabilities": ["completion", "tools"] if kind == "openai" else ["completion"],
+                "modified_at": tag["modified_at"],
+            }
+        preset = target.preset
+        if preset is not None:
+            if preset.system_prompt:
+                # Where Ollama shows a model's own system prompt.
+                base = shown.get("modelfile") or f"FROM {preset.base_model}\n"
+                shown["modelfile"] = f'{base}SYSTEM """{preset.system_prompt}"""\n'
+                shown["system"] = preset.system_prompt
+            extra = [c for c in preset.capabilities or () if c not in shown.get("capabilities", [])]
+            shown["capabilities"] = [*shown.get("capabilities", []), *extra]
+        return shown
 
     def version(self) -> OllamaVersion:
         return OllamaVersion(version=VERSION)

@@ -57,6 +57,18 @@ class OllamaVersionHandler(OllamaHandler):
         return self.api.version()
 
 
+class OllamaShowHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: what is known of a model (details, capabilities)", raw_body=True)
+    async def post(self, body: Any) -> None:
+        await self.guard(self._show(body))
+
+    async def _show(self, body: Any) -> None:
+        model = checks.check_ollama(body, "show")["model"]
+        self.send_json(await self.api.show(self.identity, model))
+
+
 class OllamaChatHandler(OllamaHandler):
     @web.authenticated
     @authorized
@@ -93,6 +105,7 @@ class OllamaUnknownHandler(UnknownPath, OllamaHandler):
 routes = [
     (r"/tags", OllamaTagsHandler),
     (r"/version", OllamaVersionHandler),
+    (r"/show", OllamaShowHandler),
     (r"/chat", OllamaChatHandler),
     (r"/generate", OllamaGenerateHandler),
     (r"/embed", OllamaEmbedHandler),

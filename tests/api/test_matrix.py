@@ -76,6 +76,7 @@ PROXY_ROUTES = {
     ("post", "/chat-ext/openai/v1/embeddings"): {"model": "fake-embed", "input": "hi"},
     ("get", "/chat-ext/ollama/api/tags"): None,
     ("get", "/chat-ext/ollama/api/version"): None,
+    ("post", "/chat-ext/ollama/api/show"): {"model": "fake-chat"},
     ("post", "/chat-ext/ollama/api/chat"): {"model": "fake-chat", "messages": _HI},
     ("post", "/chat-ext/ollama/api/generate"): {"model": "fake-chat", "prompt": "hi"},
     ("post", "/chat-ext/ollama/api/embed"): {"model": "fake-embed", "input": "hi"},

@@ -77,6 +77,25 @@ async def test_tags_and_version(api, client_for, jp_http_port, jp_base_url):
             assert r.status_code == 401 and "error" in r.json()
 
 
+async def test_show(api, client_for, kind):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        shown = await client.show("fake-chat")
+        assert "completion" in shown.capabilities and shown.details is not None
+        if kind == "ollama":  # the connection's own account, asked with the upstream's id
+            assert shown.modelfile.startswith("FROM fake-chat")
+            assert up.requests[-1].path == "/api/show"
+        base = "fake-chat" if kind == "openai" else "fake-chat:latest"
+        preset = {"id": "terse", "name": "Terse", "base_model": base}
+        preset |= {"system_prompt": "Be brief.", "capabilities": ["vision"]}
+        assert (await api("POST", "presets", preset)).status == 201
+        shown = await client.show("terse")
+        assert 'SYSTEM """Be brief."""' in shown.modelfile and "vision" in shown.capabilities
+        with pytest.raises(ollama.ResponseError) as error:
+            await client.show("nope")
+        assert error.value.status_code == 404 and "api/tags" in error.value.error
+
+
 async def test_chat(api, client_for, kind):
     async with FakeUpstream() as up, client_for() as client:
         await connect(api, up, kind=kind)
