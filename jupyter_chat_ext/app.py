@@ -148,13 +148,18 @@ class ChatExtApp(ExtensionApp):
     def _default_owner(self) -> str:
         import getpass
 
-        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+        return self.hub_owner or getpass.getuser()
+
+    @property
+    def hub_owner(self) -> str | None:
+        """The JupyterHub user whose server this is, when it is one."""
+        return os.environ.get("JUPYTERHUB_USER") or None
 
     def resolved_owner_is_admin(self) -> bool:
         if self.owner_is_admin is not None:
             return self.owner_is_admin
         shared_database = not self.resolved_db_url().startswith("sqlite")
-        return not (os.environ.get("JUPYTERHUB_USER") and shared_database)
+        return not (self.hub_owner and shared_database)
 
     def resolved_db_url(self) -> str:
         if self.db_url:
@@ -164,9 +169,7 @@ class ChatExtApp(ExtensionApp):
         return f"sqlite:///{folder / 'chat-ext.db'}"
 
     def initialize_settings(self) -> None:
-        self.ctx = HandlerContext(
-            max_body_size=self.max_body_size, hub_owner=os.environ.get("JUPYTERHUB_USER") or None
-        )
+        self.ctx = HandlerContext(max_body_size=self.max_body_size, hub_owner=self.hub_owner)
         self.services: Any = None
         shared = self.shared_identity
         if shared is None:

@@ -10,7 +10,6 @@ built on the server's loop. Requests that arrive sooner wait for them.
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -84,7 +83,7 @@ def prepare(app: ChatExtApp, url: str) -> None:
             seed.origin,
             redact(seed.base_url)[:200],
         )
-    interrupted = asyncio.run(_migrate_and_seed(url, usable, os.environ.get("JUPYTERHUB_USER")))
+    interrupted = asyncio.run(_migrate_and_seed(url, usable, app.hub_owner))
     if interrupted:
         app.log.info("jupyter-chat-ext: %d unfinished answers marked as interrupted", interrupted)
 
