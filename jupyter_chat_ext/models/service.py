@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ..core.errors import NotFound
 from ..core.identity import Identity
@@ -73,10 +74,12 @@ class ModelService:
             )
         return found
 
-    async def _upstream_list(self) -> ModelList:
+    async def _served(self) -> tuple[list[tuple[str, ConnectionRow, UpstreamModel]], dict]:
+        """Every model offered, as (listed id, connection, the upstream's account), first
+        connection first where two offer the same id; and the connections that failed."""
         rows = await self.connections.enabled()
         entries = await asyncio.gather(*(self._entry(row) for row in rows))
-        items: list[ModelOut] = []
+        served: list[tuple[str, ConnectionRow, UpstreamModel]] = []
         errors: dict[str, str] = {}
         seen: set[str] = set()
         for row, entry in zip(rows, entries, strict=True):
@@ -87,17 +90,29 @@ class ModelService:
                 if model_id in seen or (row.model_ids and model.id not in row.model_ids):
                     continue
                 seen.add(model_id)
-                items.append(
-                    ModelOut(
-                        id=model_id,
-                        name=f"{row.prefix}{model.name}",
-                        owned_by=model.owned_by,
-                        connection_id=row.id,
-                        connection_name=row.name,
-                        kind=row.kind,  # type: ignore[arg-type]
-                    )
-                )
+                served.append((model_id, row, model))
+        return served, errors
+
+    async def _upstream_list(self) -> ModelList:
+        served, errors = await self._served()
+        items = [
+            ModelOut(
+                id=model_id,
+                name=f"{row.prefix}{model.name}",
+                owned_by=model.owned_by,
+                connection_id=row.id,
+                connection_name=row.name,
+                kind=row.kind,  # type: ignore[arg-type]
+            )
+            for model_id, row, model in served
+        ]
         return ModelList(items=items, errors=errors)
+
+    async def upstream_meta(self) -> dict[str, dict[str, Any]]:
+        """What each connection said of its models besides their names (Ollama: size, digest,
+        family), by listed id."""
+        served, _ = await self._served()
+        return {model_id: model.meta for model_id, _, model in served}
 
     async def route(self, model_id: str, me: Identity | None = None) -> Route:
         """The connection serving ``model_id`` (through a preset the user can see, if it names

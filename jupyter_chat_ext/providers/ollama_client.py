@@ -12,6 +12,9 @@ from .http import upstream_stream
 if TYPE_CHECKING:
     from .transport import UpstreamTransport
 
+# What a listed model keeps of Ollama's account of it, for Ollama's own clients.
+_LISTED = ("modified_at", "size", "digest", "details")
+
 # OpenAI parameter -> Ollama option.
 _OPTIONS = {
     "temperature": "temperature",
@@ -109,27 +112,43 @@ class OllamaClient:
         # Ollama may load a model before its first byte: allow a long pause, not forever.
         self.read_timeout = read_timeout
 
-    async def models(self) -> list[UpstreamModel]:
+    async def _get(self, path: str) -> bytes:
         async with upstream_stream(
             self.http,
             "GET",
-            f"{self.base_url}/api/tags",
+            f"{self.base_url}{path}",
             headers=self.headers,
             connect_timeout=self.timeout,
         ) as response:
-            body = await response.aread()
+            return await response.aread()
+
+    async def models(self) -> list[UpstreamModel]:
+        body = await self._get("/api/tags")
         try:
             return [
                 UpstreamModel(
                     id=str(m.get("model") or m["name"]),
                     name=str(m["name"]),
                     owned_by="ollama",
-                    meta={"details": m.get("details", {}), "size": m.get("size")},
+                    meta={k: m[k] for k in _LISTED if k in m},
                 )
                 for m in json.loads(body)["models"]
             ]
         except (ValueError, KeyError, TypeError, AttributeError):
             raise UpstreamError("malformed", "The model list is not Ollama's format.") from None
+
+    async def running(self) -> list[dict[str, Any]]:
+        """The models this server holds in memory now (``/api/ps``), as it describes them."""
+        body = await self._get("/api/ps")
+        try:
+            models = json.loads(body)["models"]
+        except (ValueError, KeyError, TypeError):
+            models = None
+        if not isinstance(models, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("name"), str) for m in models
+        ):
+            raise UpstreamError("malformed", "The running models are not in Ollama's format.")
+        return models
 
     async def stream_chat(
         self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]

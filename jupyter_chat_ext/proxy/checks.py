@@ -171,7 +171,7 @@ def _ollama_says(name: str, wanted: str) -> str:
 
 
 def check_ollama(body: Any, kind: str) -> dict[str, Any]:
-    """``kind`` is "chat", "generate", "embed" or "show"."""
+    """``kind`` is "chat", "generate", "embed", "embeddings" (the older form) or "show"."""
     if not isinstance(body, dict):
         raise ProxyError("The request body must be a JSON object.")
     if not isinstance(body.get("model"), str) or not body["model"]:
@@ -185,6 +185,10 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
     elif kind == "generate":
         _require(body, _OLLAMA_PROMPT, _ollama_says)
     elif kind == "show":
+        return body
+    elif kind == "embeddings":
+        if not isinstance(body.get("prompt", ""), str):
+            raise ProxyError("prompt must be a string", param="prompt")
         return body
     else:
         value = body.get("input")

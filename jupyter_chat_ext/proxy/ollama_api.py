@@ -3,19 +3,23 @@ every other connection is asked in OpenAI's terms and answered in Ollama's NDJSO
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..core.identity import Identity
 from ..models.service import ModelService, Route
 from ..providers.base import UpstreamError
+from ..providers.local_client import LocalModelClient
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
+from ..providers.orm import ConnectionRow
 from .errors import ProxyError
-from .ollama_wire import OllamaLines, ollama_tag, ollama_time
+from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
 from .passthrough import Renamer, ollama_request, read_json, relay_bytes
 from .routing import route, with_preset
-from .schemas import OllamaTags, OllamaVersion
+from .schemas import OllamaRunning, OllamaTags, OllamaVersion
 from .translate import generate_messages, ndjson, openai_messages, openai_params
 
 LISTING = "GET chat-ext/ollama/api/tags lists the models you can use."
@@ -58,9 +62,58 @@ class OllamaApi:
 
     async def tags(self, me: Identity) -> OllamaTags:
         listed = await self.models.list(me)
+        # A preset shows its base model's size and family.
+        meta = await self.models.upstream_meta()
         return OllamaTags(
-            models=[ollama_tag(m.id, m.kind or "preset", m.owned_by) for m in listed.items]
+            models=[
+                ollama_tag(
+                    m.id,
+                    m.kind or "preset",
+                    m.owned_by,
+                    meta.get(m.preset.base_model if m.preset else m.id),
+                )
+                for m in listed.items
+            ]
         )
+
+    async def running(self) -> OllamaRunning:
+        """The models held in memory now: what each Ollama connection says of its own (named
+        as they are listed here), and the local model while its weights are loaded."""
+        rows = await self.models.connections.enabled()
+        found = await asyncio.gather(*(self._running(row) for row in rows))
+        seen: set[str] = set()
+        models = []
+        for model in (m for ms in found for m in ms):
+            if model["name"] not in seen:
+                seen.add(model["name"])
+                models.append(model)
+        return OllamaRunning.model_validate({"models": models})
+
+    async def _running(self, row: ConnectionRow) -> list[dict[str, Any]]:
+        client = self.models.connections.client(row)
+        if isinstance(client, LocalModelClient):
+            resident = client.resident()
+            if resident is None:
+                return []
+            size, seconds = resident
+            expires = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+            name = f"{row.prefix}{client.model_id}"
+            return [ollama_running(name, "local", {"size": size}, expires)]
+        if not isinstance(client, OllamaClient):
+            return []
+        try:
+            async with asyncio.timeout(self.models.connections.timeout):
+                loaded = await client.running()
+        except (UpstreamError, TimeoutError):
+            # As for Ollama's own list: a server that cannot say holds nothing worth showing.
+            return []
+        out = []
+        for model in loaded:
+            upstream_id = str(model.get("model") or model["name"])
+            if row.model_ids and upstream_id not in row.model_ids:
+                continue
+            out.append(ollama_running(f"{row.prefix}{upstream_id}", "ollama", model, ""))
+        return out
 
     async def show(self, me: Identity, model: str) -> dict[str, Any]:
         """What Ollama's ``show`` tells of a model: an Ollama connection's own account, or one
@@ -145,9 +198,26 @@ class OllamaApi:
         messages = openai_messages(_messages(body, field))
         return target.client.stream_chat(target.upstream_id, messages, openai_params(body))
 
-    async def embed(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
-        requested = body["model"]
+    async def embedding(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
+        """The older ``/api/embeddings``: one prompt, one vector, as ``{"embedding": [...]}``."""
         target, body = await self.route(me, body)
+        client = target.client
+        if isinstance(client, OllamaClient):
+            upstream = {**body, "model": target.upstream_id}
+            async with ollama_request(client, "/api/embeddings", upstream) as response:
+                return await read_json(response)
+        prompt = body.pop("prompt", "")
+        if not prompt:
+            return {"embedding": []}  # as Ollama answers an empty prompt
+        answer = await self._embed(target, {**body, "input": [prompt]})
+        return {"embedding": answer["embeddings"][0]}
+
+    async def embed(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
+        target, body = await self.route(me, body)
+        return await self._embed(target, body)
+
+    async def _embed(self, target: Route, body: dict[str, Any]) -> dict[str, Any]:
+        requested = body["model"]
         client = target.client
         if isinstance(client, OllamaClient):
             async with ollama_request(

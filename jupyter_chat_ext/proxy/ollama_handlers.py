@@ -13,7 +13,7 @@ from ..core.handlers import endpoint
 from . import checks
 from .errors import Failure
 from .relay import ProxyHandler, UnknownPath
-from .schemas import OllamaTags, OllamaVersion
+from .schemas import OllamaRunning, OllamaTags, OllamaVersion
 
 if TYPE_CHECKING:
     from .ollama_api import OllamaApi
@@ -69,6 +69,14 @@ class OllamaShowHandler(OllamaHandler):
         self.send_json(await self.api.show(self.identity, model))
 
 
+class OllamaRunningHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: the models held in memory now", response=OllamaRunning)
+    async def get(self) -> OllamaRunning | None:
+        return await self.guard(self.api.running())
+
+
 class OllamaChatHandler(OllamaHandler):
     @web.authenticated
     @authorized
@@ -98,6 +106,18 @@ class OllamaEmbedHandler(OllamaHandler):
         self.send_json(await self.api.embed(self.identity, checks.check_ollama(body, "embed")))
 
 
+class OllamaEmbeddingHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: the embedding of one prompt (the older form of embed)", raw_body=True)
+    async def post(self, body: Any) -> None:
+        await self.guard(self._embedding(body))
+
+    async def _embedding(self, body: Any) -> None:
+        body = checks.check_ollama(body, "embeddings")
+        self.send_json(await self.api.embedding(self.identity, body))
+
+
 class OllamaUnknownHandler(UnknownPath, OllamaHandler):
     pass
 
@@ -109,5 +129,7 @@ routes = [
     (r"/chat", OllamaChatHandler),
     (r"/generate", OllamaGenerateHandler),
     (r"/embed", OllamaEmbedHandler),
+    (r"/embeddings", OllamaEmbeddingHandler),
+    (r"/ps", OllamaRunningHandler),
 ]
 unknown = OllamaUnknownHandler

@@ -94,19 +94,48 @@ def ollama_logprob(entry: dict[str, Any]) -> dict[str, Any]:
     return {"token": entry["token"], "logprob": entry["logprob"], "top_logprobs": top}
 
 
-def ollama_tag(model_id: str, kind: str, owned_by: str) -> dict[str, Any]:
+def ollama_tag(
+    model_id: str, kind: str, owned_by: str, meta: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A model as Ollama lists it. ``meta`` is an Ollama connection's own account (size,
+    digest, details): what of it has the right type is kept, the rest stays at its default."""
+    meta = meta or {}
+    details: dict[str, Any] = {
+        "parent_model": "",
+        "format": "",
+        "family": owned_by or kind,
+        "families": [owned_by or kind],
+        "parameter_size": "",
+        "quantization_level": "",
+    }
+    given = meta.get("details") if isinstance(meta.get("details"), dict) else {}
+    details |= {k: v for k, v in given.items() if k in details and isinstance(v, str)}
+    families = given.get("families")
+    if isinstance(families, list) and all(isinstance(f, str) for f in families):
+        details["families"] = families
+    elif "family" in given:
+        # Ollama sends null families for some models; its family stands for them.
+        details["families"] = [details["family"]]
+    size = meta.get("size")
     return {
         "name": model_id,
         "model": model_id,
-        "modified_at": "1970-01-01T00:00:00Z",
-        "size": 0,
-        "digest": "",
-        "details": {
-            "parent_model": "",
-            "format": "",
-            "family": owned_by or kind,
-            "families": [owned_by or kind],
-            "parameter_size": "",
-            "quantization_level": "",
-        },
+        "modified_at": _text(meta.get("modified_at"), "1970-01-01T00:00:00Z"),
+        "size": size if isinstance(size, int) and not isinstance(size, bool) else 0,
+        "digest": _text(meta.get("digest"), ""),
+        "details": details,
+    }
+
+
+def _text(value: Any, default: str) -> str:
+    return value if isinstance(value, str) else default
+
+
+def ollama_running(model_id: str, kind: str, meta: dict[str, Any], expires_at: str) -> dict:
+    """A model held in memory, as Ollama's ``ps`` shows it."""
+    vram = meta.get("size_vram")
+    return {
+        **ollama_tag(model_id, kind, kind, meta),
+        "expires_at": _text(meta.get("expires_at"), expires_at),
+        "size_vram": vram if isinstance(vram, int) and not isinstance(vram, bool) else 0,
     }

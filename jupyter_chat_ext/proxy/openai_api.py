@@ -31,8 +31,9 @@ def _params(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in _ENVELOPE}
 
 
-def _translatable(body: dict[str, Any], client: Any) -> dict[str, Any]:
-    """What a translated answer cannot give is refused, never silently left out."""
+def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[str, Any]]:
+    """The messages and parameters of a translated answer. What it cannot give is refused,
+    never silently left out; what only OpenAI names is said in the other's terms."""
     model = "an Ollama model" if isinstance(client, OllamaClient) else "the local model"
     if (body.get("n") or 1) > 1:
         raise ProxyError(
@@ -51,7 +52,17 @@ def _translatable(body: dict[str, Any], client: Any) -> dict[str, Any]:
                     f"Images for {model} go as data: URLs (base64), not links.",
                     param="messages",
                 )
-    return _params(body)
+    # OpenAI's newer name for system instructions; chat templates know only "system".
+    messages = [
+        {**m, "role": "system"} if m.get("role") == "developer" else m for m in body["messages"]
+    ]
+    params = _params(body)
+    if params.get("tool_choice") == "none":
+        # Ollama takes no tool_choice (its own OpenAI API ignores it), so "none" is said by
+        # showing no tools; any other choice leaves the call to the model, as Ollama does.
+        params.pop("tools", None)
+    params.pop("tool_choice", None)
+    return messages, params
 
 
 class OpenAIApi:
@@ -94,10 +105,10 @@ class OpenAIApi:
                 async for data in relay_bytes(response, rename):
                     yield data
             return
-        params = _translatable(body, client)
+        messages, params = _translatable(body, client)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunks = OpenAIChunks(requested, include_usage)
-        async for delta in client.stream_chat(target.upstream_id, body["messages"], params):
+        async for delta in client.stream_chat(target.upstream_id, messages, params):
             frame = chunks.frames(delta)
             if frame:
                 yield frame
@@ -112,9 +123,9 @@ class OpenAIApi:
             if isinstance(answer, dict) and "model" in answer:
                 answer["model"] = requested
             return answer
-        params = _translatable(body, client)
+        messages, params = _translatable(body, client)
         collected = Collected()
-        async for delta in client.stream_chat(target.upstream_id, body["messages"], params):
+        async for delta in client.stream_chat(target.upstream_id, messages, params):
             collected.add(delta)
         return openai_completion(collected, requested)
 

@@ -53,6 +53,15 @@ class OllamaTags(BaseModel):
     models: list[OllamaModel]
 
 
+class OllamaRunningModel(OllamaModel):
+    expires_at: str
+    size_vram: int
+
+
+class OllamaRunning(BaseModel):
+    models: list[OllamaRunningModel]
+
+
 class OllamaVersion(BaseModel):
     version: str
 

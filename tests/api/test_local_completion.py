@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 
 import pytest
 
@@ -52,6 +53,12 @@ async def test_the_local_model_answers_in_a_chat(api, jp_fetch):
     answer = chat["messages"][1]
     assert answer["content"] == text and answer["meta"]["status"] == "done"
     assert answer["meta"]["usage"]["completion_tokens"] >= 6  # six words, then the end token
+
+    # Ollama's ps shows the weights in memory, and when the idle timeout drops them.
+    r = await jp_fetch("chat-ext", "ollama", "api", "ps", headers=header("alice"))
+    running = json.loads(r.body)["models"]
+    assert [m["model"] for m in running] == ["tiny-llama"] and running[0]["size"] > 0
+    assert datetime.fromisoformat(running[0]["expires_at"]) > datetime.now(UTC)
 
 
 async def test_what_the_local_model_cannot_do_is_a_400_on_the_openai_api(jp_fetch):

@@ -80,6 +80,8 @@ PROXY_ROUTES = {
     ("post", "/chat-ext/ollama/api/chat"): {"model": "fake-chat", "messages": _HI},
     ("post", "/chat-ext/ollama/api/generate"): {"model": "fake-chat", "prompt": "hi"},
     ("post", "/chat-ext/ollama/api/embed"): {"model": "fake-embed", "input": "hi"},
+    ("post", "/chat-ext/ollama/api/embeddings"): {"model": "fake-embed", "prompt": "hi"},
+    ("get", "/chat-ext/ollama/api/ps"): None,
 }
 
 

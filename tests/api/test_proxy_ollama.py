@@ -133,6 +133,50 @@ async def test_embed(api, client_for, kind):
         assert up.requests[-1].path == ("/v1/embeddings" if kind == "openai" else "/api/embed")
 
 
+async def test_the_older_embeddings_form(api, client_for, kind):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        result = await client.embeddings(model="fake-embed", prompt="red fox")
+        assert result.embedding == pytest.approx(embedding("red fox", 32), abs=1e-6)
+        assert up.requests[-1].path == ("/v1/embeddings" if kind == "openai" else "/api/embeddings")
+        assert (await client.embeddings(model="fake-embed", prompt="")).embedding == []
+        with pytest.raises(ollama.ResponseError) as error:
+            await client.embeddings(model="nope", prompt="red fox")
+        assert error.value.status_code == 404
+
+
+async def test_an_ollama_connections_own_account_of_its_models(api, client_for):
+    """Size, digest and family in tags, for a preset from its base model; and ps, which
+    names what is in memory as it is listed here."""
+    async with (
+        FakeUpstream() as oa,
+        FakeUpstream(models=("llama-fake", "other-fake")) as ol,
+        client_for() as client,
+    ):
+        await connect(api, oa)
+        await connect(api, ol, kind="ollama", prefix="team/")
+        preset = {"id": "terse", "name": "Terse", "base_model": "team/llama-fake:latest"}
+        assert (await api("POST", "presets", preset)).status == 201
+        listed = {m.model: m for m in (await client.list()).models}
+        llama = listed["team/llama-fake:latest"]
+        assert (llama.details.parameter_size, llama.details.quantization_level) == ("1B", "Q4_0")
+        assert llama.size > 1_000_000 and len(llama.digest) == 64
+        assert llama.modified_at.year == 2024
+        assert listed["terse"].digest == llama.digest
+        assert listed["terse"].details.family == "fake"
+        assert listed["fake-chat"].size == 0 and listed["fake-chat"].details.family == "fake-upstream"
+
+        assert (await client.ps()).models == []
+        await client.chat(model="team/llama-fake", messages=HELLO)
+        running = (await client.ps()).models
+        assert [m.model for m in running] == ["team/llama-fake:latest"]
+        assert running[0].size_vram == running[0].size == llama.size
+        assert running[0].expires_at.year == 2030 and running[0].details.format == "gguf"
+        dead = {"kind": "ollama", "base_url": "http://127.0.0.1:9", "prefix": "dead/"}
+        assert (await api.as_("admin")("POST", "connections", dead)).status == 201
+        assert [m.model for m in (await client.ps()).models] == ["team/llama-fake:latest"]
+
+
 async def test_tool_calls(api, client_for, kind):
     async with FakeUpstream() as up, client_for() as client:
         await connect(api, up, kind=kind)

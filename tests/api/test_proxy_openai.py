@@ -381,6 +381,24 @@ async def test_an_ollama_connection_speaks_openai(api, client_for):
         assert up.requests[-1].path == "/api/embed"
 
 
+async def test_openai_only_terms_are_said_in_ollamas(api, client_for):
+    async with FakeUpstream(models=("llama-fake",)) as up, client_for() as client:
+        await connect(api, up, kind="ollama")
+        brief = [{"role": "developer", "content": "Be brief."}, *ASK_WEATHER]
+        answer = await client.chat.completions.create(
+            model="llama-fake", messages=brief, tools=[WEATHER_TOOL], tool_choice="none"
+        )
+        sent = up.requests[-1].body
+        assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
+        assert "tools" not in sent and "tool_choice" not in sent
+        assert answer.choices[0].message.tool_calls is None
+        answer = await client.chat.completions.create(
+            model="llama-fake", messages=brief, tools=[WEATHER_TOOL], tool_choice="required"
+        )
+        assert up.requests[-1].body["tools"] == [WEATHER_TOOL]
+        assert answer.choices[0].finish_reason == "tool_calls"
+
+
 async def test_a_client_that_leaves_cancels_the_upstream(api, client_for):
     async with FakeUpstream(chunks=200) as up, client_for() as client:
         await connect(api, up)

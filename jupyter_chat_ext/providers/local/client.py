@@ -120,6 +120,19 @@ class LocalModelClient:
         """True while a worker thread is generating (it may outlive a consumer that went away)."""
         return self._job is not None and not self._job.done()
 
+    def resident(self) -> tuple[int, float] | None:
+        """While the weights are in memory: their size in bytes, and the seconds until they are
+        dropped if unused (an answer running now keeps them its whole idle timeout after it);
+        None when they are not loaded."""
+        loaded = self._loaded
+        if loaded is None:
+            return None
+        size = sum(p.numel() * p.element_size() for p in loaded.model.parameters())
+        timer = self._unload_timer
+        if timer is None:
+            return size, self.idle_timeout
+        return size, max(0.0, timer.when() - asyncio.get_running_loop().time())
+
     async def models(self) -> list[UpstreamModel]:
         """The model, when it could run: a model that is not on this machine is not offered
         (the reason is this connection's error in the model list)."""

@@ -10,6 +10,7 @@ from .content import Answer, ollama_logprob
 
 VERSION = "0.9.0"
 MODIFIED_AT = "2024-01-01T00:00:00Z"
+EXPIRES_AT = "2030-01-01T00:05:00Z"
 
 # Durations are in nanoseconds, like Ollama's; fixed per token so they are predictable.
 LOAD_NS = 1_000_000
@@ -43,6 +44,13 @@ def tag(name: str) -> dict[str, Any]:
         "digest": digest,
         "details": details(),
     }
+
+
+def running(name: str) -> dict[str, Any]:
+    """A model in memory, as `/api/ps` lists it (no `modified_at`; when it will be dropped)."""
+    listed = tag(name)
+    del listed["modified_at"]
+    return {**listed, "expires_at": EXPIRES_AT, "size_vram": listed["size"], "context_length": 4096}
 
 
 def show(name: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The Ollama routes under `/api`: tags, version, show, chat, generate and embeddings.
+"""The Ollama routes under `/api`: tags, ps, version, show, chat, generate and embeddings.
 
 Ollama streams by default (`"stream": false` turns it off) as newline-delimited JSON, and its
 errors are `{"error": "..."}`.
@@ -14,6 +14,8 @@ from .base_handler import BadRequest, UpstreamHandler
 from .content import Answer, compose, count_tokens, embedding, prompt_tokens, split_chunks
 
 NDJSON = "application/x-ndjson"
+# The requests that load a model into memory.
+_LOADS = frozenset({"/api/chat", "/api/generate", "/api/embed", "/api/embeddings"})
 
 
 def _ndjson(data: bytes) -> bytes:
@@ -106,6 +108,23 @@ class RootHandler(OllamaHandler):
 class TagsHandler(OllamaHandler):
     async def get(self) -> None:
         await self.send_json({"models": [payloads.tag(m) for m in self.state.settings.models]})
+
+
+class RunningHandler(OllamaHandler):
+    """`/api/ps`: a model is in memory once something has asked it for an answer."""
+
+    async def get(self) -> None:
+        asked = {
+            served
+            for r in self.state.requests
+            if r.path in _LOADS
+            and isinstance(r.body, dict)
+            and isinstance(r.body.get("model"), str)
+            for served in [self.state.resolve_model(r.body["model"])[0]]
+            if served is not None
+        }
+        models = [m for m in self.state.settings.models if m.removesuffix(":latest") in asked]
+        await self.send_json({"models": [payloads.running(m) for m in models]})
 
 
 class VersionHandler(OllamaHandler):

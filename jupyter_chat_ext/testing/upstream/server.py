@@ -39,6 +39,7 @@ def make_app(state: UpstreamState) -> web.Application:
         (r"/v1/.*", openai.OpenAINotFoundHandler),
         (r"/", ollama.RootHandler),
         (r"/api/tags", ollama.TagsHandler),
+        (r"/api/ps", ollama.RunningHandler),
         (r"/api/version", ollama.VersionHandler),
         (r"/api/show", ollama.ShowHandler),
         (r"/api/chat", ollama.ChatHandler),

@@ -38,6 +38,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat-ext/ollama/api/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama: the embedding of one prompt (the older form of embed) */
+        post: operations["post_OllamaEmbeddingHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chat-ext/ollama/api/generate": {
         parameters: {
             query?: never;
@@ -49,6 +66,23 @@ export interface paths {
         put?: never;
         /** Ollama: complete a prompt, streamed as NDJSON unless `stream` is false */
         post: operations["post_OllamaGenerateHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/chat-ext/ollama/api/ps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ollama: the models held in memory now */
+        get: operations["get_OllamaRunningHandler"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1583,6 +1617,29 @@ export interface components {
              */
             quantization_level?: string;
         };
+        /** OllamaRunning */
+        OllamaRunning: {
+            /** Models */
+            models: components["schemas"]["OllamaRunningModel"][];
+        };
+        /** OllamaRunningModel */
+        OllamaRunningModel: {
+            details: components["schemas"]["OllamaModelDetails"];
+            /** Digest */
+            digest: string;
+            /** Expires At */
+            expires_at: string;
+            /** Model */
+            model: string;
+            /** Modified At */
+            modified_at: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+            /** Size Vram */
+            size_vram: number;
+        };
         /** OllamaTags */
         OllamaTags: {
             /** Models */
@@ -1998,6 +2055,48 @@ export interface operations {
             };
         };
     };
+    post_OllamaEmbeddingHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
     post_OllamaGenerateHandler: {
         parameters: {
             query?: never;
@@ -2019,6 +2118,44 @@ export interface operations {
                 content: {
                     "application/json": Record<string, never>;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
+    get_OllamaRunningHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaRunning"];
                 };
             };
             /** @description Bad request, not found or not allowed */
