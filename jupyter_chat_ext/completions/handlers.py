@@ -1,5 +1,5 @@
-"""Completions over Server-Sent Events: ``start``, then ``delta`` / ``usage`` events carrying
-only what is new, then ``done`` or ``error``."""
+"""Completions over Server-Sent Events: ``start``, then ``reasoning`` / ``delta`` / ``usage``
+events carrying only what is new, then ``done`` or ``error``."""
 
 from __future__ import annotations
 

@@ -44,6 +44,9 @@ class CompletionResult(BaseModel):
     user_message_id: str | None
     message_id: str
     content: str
+    reasoning: str | None = Field(
+        default=None, description="What a reasoning model thought before it answered"
+    )
     status: Literal["done", "stopped", "error"]
     finish_reason: str | None = None
     usage: dict[str, int] | None = None

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 import time
+from contextlib import aclosing
 from typing import Any
 
 from ..chats.schemas import ChatUpdate, MessageCreate
@@ -21,7 +22,15 @@ from ..core.identity import Identity
 from ..events.schemas import Event
 from ..events.service import EventBus
 from ..models.service import ModelService, Route
-from ..providers.base import Finish, TextDelta, ToolCallDelta, UpstreamError, Usage
+from ..providers.base import (
+    Finish,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallDelta,
+    UpstreamError,
+    Usage,
+)
+from ..providers.reasoning import split_reasoning
 from .schemas import CompletionRequest, CompletionResult
 from .tasks import Generation, Registry
 
@@ -106,6 +115,7 @@ class CompletionService:
             user_message_id=user_message_id,
             message_id=generation.message_id,
             content=generation.text,
+            reasoning=generation.reasoning or None,
             status=generation.status,  # type: ignore[arg-type]
             finish_reason=generation.finish_reason,
             usage=generation.usage,
@@ -123,39 +133,45 @@ class CompletionService:
     ) -> None:
         started = time.monotonic()
         first_token: float | None = None
+        # When the latest piece of reasoning came: "thought for" runs from the start to it.
+        thought_until: float | None = None
         last_flush = started
         tool_calls: dict[int, dict[str, Any]] = {}
+        deltas = split_reasoning(route.client.stream_chat(route.upstream_id, messages, params))
         try:
-            async for delta in route.client.stream_chat(route.upstream_id, messages, params):
-                if isinstance(delta, TextDelta):
-                    if first_token is None:
-                        first_token = time.monotonic()
-                    gen.parts.append(delta.text)
-                    gen.emit("delta", {"text": delta.text})
-                    self.bus.publish(
-                        me.id,
-                        Event(
-                            type="message.delta",
-                            data={"chat_id": gen.chat_id, "id": gen.message_id, "text": delta.text},
-                        ),
-                    )
-                    if time.monotonic() - last_flush >= self.flush_interval:
-                        last_flush = time.monotonic()
-                        await self._save(me, gen, {"status": "streaming"}, final=False)
-                elif isinstance(delta, ToolCallDelta):
-                    call = tool_calls.setdefault(
-                        delta.index, {"id": delta.id, "name": delta.name, "arguments": ""}
-                    )
-                    call["arguments"] += delta.arguments
-                elif isinstance(delta, Usage):
-                    gen.usage = {
-                        "prompt_tokens": delta.prompt_tokens,
-                        "completion_tokens": delta.completion_tokens,
-                        "total_tokens": delta.total_tokens,
-                    }
-                    gen.emit("usage", gen.usage)
-                elif isinstance(delta, Finish):
-                    gen.finish_reason = delta.reason
+            # Closed on any way out, so a stop closes the upstream request at once.
+            async with aclosing(deltas):
+                async for delta in deltas:
+                    if isinstance(delta, TextDelta | ReasoningDelta):
+                        now = time.monotonic()
+                        if first_token is None:
+                            first_token = now
+                        if isinstance(delta, ReasoningDelta):
+                            thought_until = now
+                            gen.thoughts.append(delta.text)
+                            self._publish(me, gen, "reasoning", delta.text)
+                        else:
+                            gen.parts.append(delta.text)
+                            self._publish(me, gen, "delta", delta.text)
+                        if now - last_flush >= self.flush_interval:
+                            last_flush = now
+                            thought = self._thought(gen, started, thought_until)
+                            progress = {"status": "streaming", **thought}
+                            await self._save(me, gen, progress, final=False)
+                    elif isinstance(delta, ToolCallDelta):
+                        call = tool_calls.setdefault(
+                            delta.index, {"id": delta.id, "name": delta.name, "arguments": ""}
+                        )
+                        call["arguments"] += delta.arguments
+                    elif isinstance(delta, Usage):
+                        gen.usage = {
+                            "prompt_tokens": delta.prompt_tokens,
+                            "completion_tokens": delta.completion_tokens,
+                            "total_tokens": delta.total_tokens,
+                        }
+                        gen.emit("usage", gen.usage)
+                    elif isinstance(delta, Finish):
+                        gen.finish_reason = delta.reason
             gen.status = "done"
         except asyncio.CancelledError:
             gen.status = "stopped"
@@ -174,12 +190,33 @@ class CompletionService:
                 "error": gen.error,
                 "ttft_ms": round((first_token - started) * 1000, 1) if first_token else None,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                **self._thought(gen, started, thought_until),
             }
             if tool_calls:
                 meta["tool_calls"] = [tool_calls[i] for i in sorted(tool_calls)]
             await self._end(me, gen, meta)
         if new_chat and gen.status == "done":
             await self._title(me, gen, route, messages)
+
+    def _publish(self, me: Identity, gen: Generation, name: str, text: str) -> None:
+        """One piece of the answer ("delta") or of its reasoning ("reasoning"), to those who
+        follow this answer and to the user's other tabs (``message.delta`` or
+        ``message.reasoning``)."""
+        gen.emit(name, {"text": text})
+        self.bus.publish(
+            me.id,
+            Event(
+                type=f"message.{name}",
+                data={"chat_id": gen.chat_id, "id": gen.message_id, "text": text},
+            ),
+        )
+
+    @staticmethod
+    def _thought(gen: Generation, started: float, until: float | None) -> dict[str, Any]:
+        """The reasoning as stored in the answer's meta, with how long the model thought."""
+        if until is None:
+            return {}
+        return {"reasoning": gen.reasoning, "reasoning_ms": round((until - started) * 1000)}
 
     async def _end(self, me: Identity, gen: Generation, meta: dict[str, Any]) -> None:
         try:
@@ -215,9 +252,13 @@ class CompletionService:
                 route = await self.models.route(self.title_model)
             parts: list[str] = []
             prompt = [{"role": "user", "content": TITLE_PROMPT.format(text=text)}]
-            async for delta in route.client.stream_chat(
-                route.upstream_id, prompt, {"max_tokens": 24, "temperature": 0}
-            ):
+            # A reasoning model's thoughts are no part of the title.
+            answer = split_reasoning(
+                route.client.stream_chat(
+                    route.upstream_id, prompt, {"max_tokens": 24, "temperature": 0}
+                )
+            )
+            async for delta in answer:
                 if isinstance(delta, TextDelta):
                     parts.append(delta.text)
             title = " ".join("".join(parts).replace('"', "").split())[:80].strip(" .")

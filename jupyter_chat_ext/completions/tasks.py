@@ -14,8 +14,9 @@ Batch = list[tuple[str, dict[str, Any]]]
 
 
 class Generation:
-    """One answer being written. Listeners get ("delta" | "usage" | "done" | "error", data)
-    tuples from the moment they join; ``text`` is everything written so far."""
+    """One answer being written. Listeners get ("reasoning" | "delta" | "usage" | "done" |
+    "error", data) tuples from the moment they join; ``text`` is everything written so far,
+    ``reasoning`` what the model thought before it."""
 
     def __init__(self, user_id: str, chat_id: str, message_id: str, model: str):
         self.user_id = user_id
@@ -23,6 +24,7 @@ class Generation:
         self.message_id = message_id
         self.model = model
         self.parts: list[str] = []
+        self.thoughts: list[str] = []
         self.status = "running"
         self.finish_reason: str | None = None
         self.usage: dict[str, int] | None = None
@@ -35,6 +37,10 @@ class Generation:
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self.thoughts)
 
     def listen(self) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(_QUEUE_LIMIT)
@@ -68,17 +74,25 @@ class Generation:
         listener that fell too far behind gets what it missed as one delta."""
         queue = self.listen()
         # Taken together with listen(): nothing is missed or repeated between the two.
-        sent = len(self.text)
+        sent = {"delta": len(self.text), "reasoning": len(self.reasoning)}
         try:
-            yield [("start", {**start, "content": self.text})]
+            first = {**start, "content": self.text}
+            if self.thoughts:
+                first["reasoning"] = self.reasoning
+            yield [("start", first)]
             while True:
                 if queue in self._behind and queue.empty():
                     self.unlisten(queue)
                     queue = self.listen()
-                    missed = self.text[sent:]
-                    sent += len(missed)
+                    missed = [
+                        (name, {"text": whole[sent[name] :]})
+                        for name, whole in (("reasoning", self.reasoning), ("delta", self.text))
+                        if len(whole) > sent[name]
+                    ]
+                    for name, data in missed:
+                        sent[name] += len(data["text"])
                     if missed:
-                        yield [("delta", {"text": missed})]
+                        yield missed
                 # The generation emits its last event and sets ``finished`` with no await in
                 # between, so a listener either receives that event or sees ``finished`` set.
                 if self.finished.is_set() and queue.empty():
@@ -87,7 +101,9 @@ class Generation:
                 events = [await queue.get()]
                 while not queue.empty():
                     events.append(queue.get_nowait())
-                sent += sum(len(data["text"]) for name, data in events if name == "delta")
+                for name, data in events:
+                    if name in sent:
+                        sent[name] += len(data["text"])
                 yield events
                 if events[-1][0] in ("done", "error"):
                     return

@@ -11,6 +11,7 @@ EventType = Literal[
     "message.added",
     "message.updated",
     "message.delta",
+    "message.reasoning",
     "folder.created",
     "folder.updated",
     "folder.deleted",
@@ -19,7 +20,8 @@ EventType = Literal[
 
 class Event(BaseModel):
     """One change. ``data`` is the changed object's summary (or just its id when deleted);
-    ``message.delta`` carries only the text a streaming answer just gained."""
+    ``message.delta`` carries only the text a streaming answer just gained, and
+    ``message.reasoning`` only the reasoning."""
 
     type: EventType
     data: dict[str, Any]

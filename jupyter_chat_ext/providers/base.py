@@ -23,6 +23,13 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """What a reasoning model thinks before it answers, sent apart from the answer's text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolCallDelta:
     index: int
     id: str | None
@@ -42,7 +49,7 @@ class Finish:
     reason: str | None
 
 
-Delta = TextDelta | ToolCallDelta | Usage | Finish
+Delta = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish
 
 FailureKind = Literal["refused", "timeout", "http", "malformed", "cut", "unavailable"]
 

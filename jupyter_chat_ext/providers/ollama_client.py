@@ -6,7 +6,16 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from .base import Delta, Finish, TextDelta, ToolCallDelta, UpstreamError, UpstreamModel, Usage
+from .base import (
+    Delta,
+    Finish,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallDelta,
+    UpstreamError,
+    UpstreamModel,
+    Usage,
+)
 from .http import upstream_stream
 
 if TYPE_CHECKING:
@@ -218,6 +227,8 @@ def _chunk_deltas(chunk: dict[str, Any], calls: int) -> list[Delta]:
     out: list[Delta] = []
     message = chunk.get("message") or {}
     logprobs = chunk.get("logprobs")
+    if message.get("thinking"):
+        out.append(ReasoningDelta(str(message["thinking"])))
     if message.get("content") or logprobs:
         entries = [openai_logprob(e) for e in logprobs] if logprobs else None
         out.append(TextDelta(str(message.get("content") or ""), entries))

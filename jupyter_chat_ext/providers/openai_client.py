@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .base import (
     Delta,
     Finish,
+    ReasoningDelta,
     TextDelta,
     ToolCallDelta,
     UpstreamError,
@@ -167,6 +168,11 @@ def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
             continue
         delta = choice.get("delta") or {}
         logprobs = (choice.get("logprobs") or {}).get("content")
+        thought = delta.get("reasoning_content") or delta.get("reasoning")
+        if thought and isinstance(thought, str):
+            # DeepSeek, vLLM and LiteLLM name it reasoning_content; OpenRouter and Ollama's
+            # OpenAI API, reasoning.
+            out.append(ReasoningDelta(thought))
         if delta.get("content") or logprobs:
             out.append(TextDelta(str(delta.get("content") or ""), logprobs or None))
         for call in delta.get("tool_calls") or []:

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from ..providers.base import Delta, TextDelta, Usage
+from ..providers.base import Delta, ReasoningDelta, TextDelta, Usage
 from .translate import Collected, ndjson
 
 
@@ -26,18 +26,27 @@ class OllamaLines:
         self.answer = Collected()
         self.started = time.perf_counter_ns()
 
-    def _content(self, text: str, calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def _content(
+        self, text: str, calls: list[dict[str, Any]] | None = None, thinking: str = ""
+    ) -> dict[str, Any]:
         if self.field == "response":
-            return {"response": text}
+            return {"response": text, **({"thinking": thinking} if thinking else {})}
         message: dict[str, Any] = {"role": "assistant", "content": text}
+        if thinking:
+            message["thinking"] = thinking
         if calls:
             message["tool_calls"] = calls
         return {"message": message}
 
     def _line(
-        self, text: str, calls: list[dict[str, Any]] | None = None, logprobs: list | None = None
+        self,
+        text: str,
+        calls: list[dict[str, Any]] | None = None,
+        logprobs: list | None = None,
+        thinking: str = "",
     ) -> dict[str, Any]:
-        line = {"model": self.model, "created_at": ollama_time(), **self._content(text, calls)}
+        content = self._content(text, calls, thinking)
+        line = {"model": self.model, "created_at": ollama_time(), **content}
         if logprobs:
             line["logprobs"] = [ollama_logprob(e) for e in logprobs]
         return {**line, "done": False}
@@ -46,6 +55,8 @@ class OllamaLines:
         self.answer.add(delta)
         if isinstance(delta, TextDelta):
             return ndjson(self._line(delta.text, logprobs=delta.logprobs))
+        if isinstance(delta, ReasoningDelta):
+            return ndjson(self._line("", thinking=delta.text))
         return b""
 
     def tool_calls(self) -> list[dict[str, Any]]:
@@ -60,15 +71,16 @@ class OllamaLines:
 
     def final(self, text: str = "", *, with_calls: bool = True) -> dict[str, Any]:
         """The closing ``done: true`` object; for a non-streamed reply it carries the whole
-        answer, text and tool calls."""
+        answer: text, reasoning and tool calls."""
         u = self.answer.usage or Usage(0, 0, 0)
         elapsed = time.perf_counter_ns() - self.started
         calls = self.tool_calls() if with_calls and self.field == "message" else None
         logprobs = self.answer.logprobs if with_calls else None
+        thinking = self.answer.reasoning if with_calls else ""
         return {
             "model": self.model,
             "created_at": ollama_time(),
-            **self._content(text, calls),
+            **self._content(text, calls, thinking),
             **({"logprobs": [ollama_logprob(e) for e in logprobs]} if logprobs else {}),
             "done": True,
             "done_reason": "length" if self.answer.finish == "length" else "stop",

@@ -8,8 +8,12 @@ import time
 import uuid
 from typing import Any
 
-from ..providers.base import Delta, Finish, TextDelta, ToolCallDelta, Usage
+from ..providers.base import Delta, Finish, ReasoningDelta, TextDelta, ToolCallDelta, Usage
 from .translate import SSE_DONE, Collected, sse
+
+# Where a model's reasoning goes: OpenAI's API has no field for it, and this is the name
+# DeepSeek's API, vLLM and LiteLLM give it, which most clients read.
+REASONING = "reasoning_content"
 
 
 def _openai_call(index: int, call: dict[str, str]) -> dict[str, Any]:
@@ -54,6 +58,8 @@ class OpenAIChunks:
             out = self._chunk({"role": "assistant", "content": ""})
         if isinstance(delta, TextDelta):
             out += self._chunk({"content": delta.text}, logprobs=delta.logprobs)
+        elif isinstance(delta, ReasoningDelta):
+            out += self._chunk({REASONING: delta.text})
         elif isinstance(delta, ToolCallDelta):
             call = {"id": delta.id or "", "name": delta.name or "", "arguments": delta.arguments}
             out += self._chunk({"tool_calls": [_openai_call(delta.index, call)]})
@@ -78,6 +84,8 @@ class OpenAIChunks:
 
 def openai_completion(answer: Collected, model: str) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": answer.content}
+    if answer.reasoning:
+        message[REASONING] = answer.reasoning
     if answer.calls:
         message["content"] = answer.content or None
         message["tool_calls"] = [

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..providers.base import Delta, Finish, TextDelta, ToolCallDelta, Usage
+from ..providers.base import Delta, Finish, ReasoningDelta, TextDelta, ToolCallDelta, Usage
 
 
 def _dumps(data: Any) -> bytes:
@@ -30,6 +30,7 @@ class Collected:
     """A whole answer gathered from deltas, for non-streamed replies and Ollama's last line."""
 
     text: list[str] = field(default_factory=list)
+    thoughts: list[str] = field(default_factory=list)
     calls: dict[int, dict[str, str]] = field(default_factory=dict)
     finish: str | None = None
     usage: Usage | None = None
@@ -39,6 +40,8 @@ class Collected:
         if isinstance(delta, TextDelta):
             self.text.append(delta.text)
             self.logprobs += delta.logprobs or ()
+        elif isinstance(delta, ReasoningDelta):
+            self.thoughts.append(delta.text)
         elif isinstance(delta, ToolCallDelta):
             call = self.calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
             call["id"] = delta.id or call["id"] or f"call_{delta.index}"
@@ -52,6 +55,10 @@ class Collected:
     @property
     def content(self) -> str:
         return "".join(self.text)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self.thoughts)
 
     def usage_dict(self) -> dict[str, int]:
         u = self.usage or Usage(0, 0, 0)

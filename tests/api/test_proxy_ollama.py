@@ -11,7 +11,7 @@ import httpx
 import ollama
 import pytest
 
-from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reply_for
+from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reasoning_for, reply_for
 from tests.api.test_proxy_openai import ASK_WEATHER, HELLO, WEATHER_TOOL, connect, new_key
 from tests.support.raw_server import RawServer
 
@@ -164,7 +164,9 @@ async def test_an_ollama_connections_own_account_of_its_models(api, client_for):
         assert llama.modified_at.year == 2024
         assert listed["terse"].digest == llama.digest
         assert listed["terse"].details.family == "fake"
-        assert listed["fake-chat"].size == 0 and listed["fake-chat"].details.family == "fake-upstream"
+        assert (
+            listed["fake-chat"].size == 0 and listed["fake-chat"].details.family == "fake-upstream"
+        )
 
         assert (await client.ps()).models == []
         await client.chat(model="team/llama-fake", messages=HELLO)
@@ -175,6 +177,19 @@ async def test_an_ollama_connections_own_account_of_its_models(api, client_for):
         dead = {"kind": "ollama", "base_url": "http://127.0.0.1:9", "prefix": "dead/"}
         assert (await api.as_("admin")("POST", "connections", dead)).status == 201
         assert [m.model for m in (await client.ps()).models] == ["team/llama-fake:latest"]
+
+
+async def test_a_models_reasoning_comes_as_thinking(api, client_for, kind):
+    """Relayed from an Ollama server; from an OpenAI-compatible one's reasoning_content,
+    translated."""
+    async with FakeUpstream(models=("fake-chat+think",)) as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        answer = await client.chat(model="fake-chat+think", messages=HELLO)
+        assert answer.message.thinking == reasoning_for(HELLO)
+        assert answer.message.content == reply_for(HELLO)
+        parts = [p async for p in await client.chat("fake-chat+think", HELLO, stream=True)]
+        assert "".join(p.message.thinking or "" for p in parts) == reasoning_for(HELLO)
+        assert "".join(p.message.content for p in parts) == reply_for(HELLO)
 
 
 async def test_tool_calls(api, client_for, kind):

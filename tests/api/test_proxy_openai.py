@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reply_for
+from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reasoning_for, reply_for
 
 HELLO = [{"role": "user", "content": "Hello there"}]
 WEATHER_TOOL = {
@@ -379,6 +379,24 @@ async def test_an_ollama_connection_speaks_openai(api, client_for):
         result = await client.embeddings.create(model="embed-fake", input="red fox")
         assert result.data[0].embedding == pytest.approx(embedding("red fox", 32), abs=1e-6)
         assert up.requests[-1].path == "/api/embed"
+
+
+@pytest.mark.parametrize("kind", ["openai", "ollama"])
+async def test_a_models_reasoning_comes_as_reasoning_content(api, client_for, kind):
+    """Relayed from an OpenAI-compatible server; from Ollama's thinking, translated."""
+    async with FakeUpstream(models=("fake-chat+think",)) as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        answer = await client.chat.completions.create(model="fake-chat+think", messages=HELLO)
+        message = answer.choices[0].message
+        assert message.content == reply_for(HELLO)
+        assert message.reasoning_content == reasoning_for(HELLO)
+        stream = await client.chat.completions.create(
+            model="fake-chat+think", messages=HELLO, stream=True
+        )
+        deltas = [c.choices[0].delta async for c in stream if c.choices]
+        thoughts = [d.reasoning_content for d in deltas if getattr(d, "reasoning_content", None)]
+        assert "".join(thoughts) == reasoning_for(HELLO)
+        assert "".join(d.content or "" for d in deltas) == reply_for(HELLO)
 
 
 async def test_openai_only_terms_are_said_in_ollamas(api, client_for):

@@ -9,7 +9,7 @@ and records (`requests`, `disconnects`, `wait_for_disconnects`):
   driven over `POST /_control` (`RemoteUpstream` drives one started elsewhere).
 """
 
-from .content import ECHO_PREFIX, compose, embedding, reply_for, split_chunks
+from .content import ECHO_PREFIX, compose, embedding, reasoning_for, reply_for, split_chunks
 from .faults import Faults, RefusedPort, refused_url
 from .process import RemoteUpstream, UpstreamProcess
 from .records import Disconnect, RecordedRequest
@@ -30,6 +30,7 @@ __all__ = [
     "UpstreamThread",
     "compose",
     "embedding",
+    "reasoning_for",
     "refused_url",
     "reply_for",
     "split_chunks",

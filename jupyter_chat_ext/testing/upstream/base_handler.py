@@ -53,6 +53,7 @@ class UpstreamHandler(web.RequestHandler):
         self.body: Any = None
         self.faults = Faults()
         self.chunks: int | None = None
+        self.think: str | None = None
         self.model: str | None = None
         self._gone = asyncio.Event()
         self._server_closed = False
@@ -102,6 +103,7 @@ class UpstreamHandler(web.RequestHandler):
         if isinstance(name, str):
             self.model, request = self.state.resolve_model(name)
             self.chunks = request.chunks
+            self.think = request.think
             overrides = request.overrides
         if self.chunks is None:
             self.chunks = self.state.settings.chunks

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ECHO_PREFIX = "You said: "
+THINK_PREFIX = "Thinking about: "
 
 # `call:<name>({"json": "args"})` in the last user message asks the model to call a tool.
 _TRIGGER = re.compile(r"call:([A-Za-z0-9_.\-]+)\(")
@@ -218,11 +219,20 @@ class Answer:
     tool_calls: list[ToolCall]
     finish_reason: str
     """OpenAI's words: "stop", "length" or "tool_calls"."""
+    reasoning: str = ""
+    """What the model thought before answering, sent apart from the text."""
 
     @property
     def completion_tokens(self) -> int:
         calls = sum(count_tokens(f"{c.name} {c.arguments_json}") for c in self.tool_calls)
-        return count_tokens(self.text) + calls
+        # Reasoning is generated, so it is counted, as OpenAI counts reasoning tokens.
+        return count_tokens(self.text) + count_tokens(self.reasoning) + calls
+
+
+def reasoning_for(messages: list[dict[str, Any]]) -> str:
+    """A reasoning model's thoughts before it answers a conversation."""
+    user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    return f"{THINK_PREFIX}{text_of(user.get('content'))}"
 
 
 def compose(
@@ -235,8 +245,9 @@ def compose(
     stop: str | list[str] | None = None,
     max_tokens: int | None = None,
     index: int = 0,
+    think: str | None = None,
 ) -> Answer:
-    """The whole answer for one choice, as both APIs give it."""
+    """The whole answer for one choice, as both APIs give it; ``think`` as in ModelRequest."""
     last = messages[-1] if messages else {}
     if tools and tool_choice != "none" and last.get("role") == "user":
         calls = find_tool_calls(text_of(last.get("content")), set(tools))
@@ -250,7 +261,10 @@ def compose(
         text = as_json_reply(text)
     text = apply_stop(text, stop)
     text, cut = apply_max_tokens(text, max_tokens)
-    return Answer(text, [], "length" if cut else "stop")
+    reason = "length" if cut else "stop"
+    if think == "tags":
+        return Answer(f"<think>{reasoning_for(messages)}</think>\n\n{text}", [], reason)
+    return Answer(text, [], reason, reasoning_for(messages) if think else "")
 
 
 def _forced_tool(tool_choice: Any, tools: list[str]) -> str | None:

@@ -2,7 +2,9 @@
 
 Per request, a model name carries `+`-separated directives after the model, for example
 `fake-chat+chunks-200`, `fake-chat+delay-first-2`, `fake-chat+cut`, `fake-chat+error-503`,
-`fake-chat+hang`, `fake-chat+garbage`, `fake-chat+stream-error`, `fake-chat+delay-chunk-0.05`.
+`fake-chat+hang`, `fake-chat+garbage`, `fake-chat+stream-error`, `fake-chat+delay-chunk-0.05`;
+and `fake-chat+think` (a model that reasons first) or `fake-chat+think-tags` (one that writes
+its reasoning into the text).
 A name made only of directives (`chunks-200`) means the server's first model. Such names can
 also be listed as models, so a browser test can pick a faulty model from the UI.
 """
@@ -66,6 +68,9 @@ class ModelRequest:
 
     base: str | None
     chunks: int | None = None
+    think: str | None = None
+    """"field": the answer's reasoning comes apart from its text (OpenAI's `reasoning_content`,
+    Ollama's `thinking`); "tags": inside the text, as `<think>...</think>` before the answer."""
     overrides: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,6 +83,8 @@ _DIRECTIVES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"hang"), lambda m: {"hang": True}),
     (re.compile(r"garbage"), lambda m: {"garbage": True}),
     (re.compile(r"stream-error"), lambda m: {"stream_error": True}),
+    (re.compile(r"think"), lambda m: {"think": "field"}),
+    (re.compile(r"think-tags"), lambda m: {"think": "tags"}),
 ]
 
 
@@ -90,6 +97,7 @@ def parse_model(name: str) -> ModelRequest:
             if match:
                 values = build(match)
                 request.chunks = values.pop("chunks", request.chunks)
+                request.think = values.pop("think", request.think)
                 request.overrides.update(values)
                 break
         else:

@@ -52,6 +52,7 @@ class OllamaHandler(UpstreamHandler):
             json_mode=body.get("format") not in (None, ""),
             stop=options.get("stop"),
             max_tokens=num_predict if isinstance(num_predict, int) and num_predict >= 0 else None,
+            think=self.think,
         )
         top = _top_logprobs(body)
         pieces = [p for p in split_chunks(answer.text, self.chunks) if p]
@@ -67,9 +68,21 @@ class OllamaHandler(UpstreamHandler):
             final["context"] = list(range(1, count_tokens(answer.text) + 1))
         if body.get("stream", True) is False:
             whole = _content(field, answer.text, answer)
+            if answer.reasoning:
+                (whole["message"] if field == "message" else whole)["thinking"] = answer.reasoning
             await self.send_json({**final, **whole, **payloads.logprobs(pieces, top)})
             return
         lines = [
+            {
+                "model": model,
+                "created_at": payloads.now(),
+                **_content(field, "", None),
+                **_thinking(field, piece),
+                "done": False,
+            }
+            for piece in (split_chunks(answer.reasoning, self.chunks) if answer.reasoning else [])
+        ]
+        lines += [
             {
                 "model": model,
                 "created_at": payloads.now(),
@@ -220,6 +233,16 @@ def _content(field: str, text: str, answer: Answer | None) -> dict[str, Any]:
     if field == "message":
         return {"message": payloads.assistant(text, answer)}
     return {"response": text}
+
+
+def _thinking(field: str, text: str) -> dict[str, Any]:
+    """Where Ollama puts a model's reasoning: beside the text of a chat message, or beside
+    the response of generate."""
+    if not text:
+        return {}
+    if field == "message":
+        return {"message": {"role": "assistant", "content": "", "thinking": text}}
+    return {"thinking": text}
 
 
 def _loaded(model: str, field: str) -> dict[str, Any]:

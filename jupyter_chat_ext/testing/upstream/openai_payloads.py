@@ -86,6 +86,9 @@ def completion(
         }
         if answer.tool_calls:
             message["tool_calls"] = [_tool_call(c) for c in answer.tool_calls]
+        if answer.reasoning:
+            # The field DeepSeek's API, vLLM and LiteLLM use for a model's reasoning.
+            message["reasoning_content"] = answer.reasoning
         pieces = split_chunks(answer.text, chunks)
         choices.append(
             {
@@ -133,6 +136,11 @@ def _choice_deltas(
             )
     else:
         out = [choice({"role": "assistant", "content": "", "refusal": None})]
+        if answer.reasoning:
+            out.extend(
+                choice({"reasoning_content": piece})
+                for piece in split_chunks(answer.reasoning, chunks)
+            )
         out.extend(
             choice(
                 {"content": piece},

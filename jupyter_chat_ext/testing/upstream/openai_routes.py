@@ -97,6 +97,7 @@ class ChatCompletionsHandler(OpenAIHandler):
                 stop=_stop(body),
                 max_tokens=_max_tokens(body),
                 index=i,
+                think=self.think,
             )
             for i in range(n)
         ]

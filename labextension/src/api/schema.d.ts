@@ -1005,6 +1005,12 @@ export interface components {
             /** Message Id */
             message_id: string;
             /**
+             * Reasoning
+             * @description What a reasoning model thought before it answered
+             * @default null
+             */
+            reasoning?: string | null;
+            /**
              * Status
              * @enum {string}
              */
@@ -1195,7 +1201,8 @@ export interface components {
         /**
          * Event
          * @description One change. ``data`` is the changed object's summary (or just its id when deleted);
-         *     ``message.delta`` carries only the text a streaming answer just gained.
+         *     ``message.delta`` carries only the text a streaming answer just gained, and
+         *     ``message.reasoning`` only the reasoning.
          */
         Event: {
             /** Data */
@@ -1206,7 +1213,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "chat.created" | "chat.updated" | "chat.deleted" | "message.added" | "message.updated" | "message.delta" | "folder.created" | "folder.updated" | "folder.deleted";
+            type: "chat.created" | "chat.updated" | "chat.deleted" | "message.added" | "message.updated" | "message.delta" | "message.reasoning" | "folder.created" | "folder.updated" | "folder.deleted";
         };
         /** ExportChat */
         ExportChat: {

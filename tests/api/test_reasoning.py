@@ -1,0 +1,121 @@
+"""A reasoning model's thoughts: streamed, stored and shown apart from its answer, whether the
+upstream sends them in a field of their own or as <think> tags in the text."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from jupyter_chat_ext.testing.upstream import FakeUpstream, reasoning_for, reply_for
+from tests.api.test_completions import complete
+from tests.support.identity import header
+from tests.support.sse import EventCollector
+
+MODELS = (
+    "fake-chat",
+    "fake-chat+think",
+    "fake-chat+think-tags",
+    "fake-chat+think+delay-chunk-0.05",
+)
+ASK = [{"role": "user", "content": "two and two"}]
+
+
+async def connect(api, up: FakeUpstream, kind: str) -> dict[str, str]:
+    url = up.openai_url if kind == "openai" else up.ollama_url
+    r = await api.as_("admin")("POST", "connections", {"kind": kind, "base_url": url})
+    assert r.status == 201, r
+    listed = (await api("GET", "models")).json()["items"]
+    # Ollama names carry a tag: the listed id of each model, by its name here.
+    return {m["id"].removesuffix(":latest"): m["id"] for m in listed}
+
+
+def joined(events, name: str) -> str:
+    return "".join(data["text"] for n, data in events if n == name)
+
+
+@pytest.mark.parametrize(
+    ("kind", "model"),
+    [
+        ("openai", "fake-chat+think"),
+        ("ollama", "fake-chat+think"),
+        ("openai", "fake-chat+think-tags"),
+    ],
+)
+async def test_the_reasoning_is_streamed_and_stored_apart(api, jp_fetch, kind, model):
+    async with FakeUpstream(models=MODELS) as up:
+        model = (await connect(api, up, kind))[model]
+        r, events = await complete(jp_fetch, {"model": model, "content": "two and two"})
+        names = [n for n, _ in events]
+        assert r.code == 200 and names[-1] == "done"
+        assert names.index("reasoning") < names.index("delta")
+        assert joined(events, "reasoning") == reasoning_for(ASK)
+        assert joined(events, "delta") == reply_for(ASK)
+
+        chat_id = events[0][1]["chat_id"]
+        answer = (await api("GET", f"chats/{chat_id}")).json()["messages"][1]
+        assert answer["content"] == reply_for(ASK)
+        assert answer["meta"]["reasoning"] == reasoning_for(ASK)
+        assert isinstance(answer["meta"]["reasoning_ms"], int)
+
+        # The title is named from the answer alone, whatever the title model thinks first.
+        for _ in range(200):
+            title = (await api("GET", f"chats/{chat_id}")).json()["title"]
+            if title != "New Chat":
+                break
+            await asyncio.sleep(0.02)
+        assert title.startswith("You said") and "Thinking" not in title and "<" not in title
+
+        # The next question's context carries the answer, not the thoughts before it.
+        await complete(jp_fetch, {"model": model, "chat_id": chat_id, "content": "and three"})
+        asked = [r.body for r in up.requests if r.path in ("/v1/chat/completions", "/api/chat")]
+        context = asked[-1]["messages"]
+        assert [m["content"] for m in context] == ["two and two", reply_for(ASK), "and three"]
+
+
+async def test_a_whole_answer_carries_its_reasoning(api, jp_fetch):
+    async with FakeUpstream(models=MODELS) as up:
+        await connect(api, up, "openai")
+        body = {"model": "fake-chat+think", "content": "two and two", "stream": False}
+        r, _ = await complete(jp_fetch, body)
+        result = json.loads(r.body)
+        assert (result["content"], result["reasoning"]) == (reply_for(ASK), reasoning_for(ASK))
+        r, _ = await complete(jp_fetch, {**body, "model": "fake-chat"})
+        assert json.loads(r.body)["reasoning"] is None
+
+
+async def test_a_tab_that_attaches_mid_thought_gets_the_thoughts_so_far(api, jp_fetch, jp_ws_fetch):
+    async with FakeUpstream(models=MODELS) as up:
+        await connect(api, up, "openai")
+        ws = await jp_ws_fetch("chat-ext", "api", "events", headers=header("alice"))
+        first = EventCollector()
+        body = {"model": "fake-chat+think+delay-chunk-0.05", "content": "two and two"}
+        request = asyncio.ensure_future(complete(jp_fetch, body, collector=first))
+        for _ in range(200):
+            if "reasoning" in first.names():
+                break
+            await asyncio.sleep(0.01)
+        message_id = first.events[0][1]["message_id"]
+        attached = EventCollector()
+        await jp_fetch(
+            "chat-ext", "api", "chat", "completions", message_id, "stream",
+            headers=header("alice"), streaming_callback=attached, request_timeout=30,
+        )  # fmt: skip
+        await request
+        start = attached.events[0][1]
+        assert start["reasoning"] and start["content"] == ""
+        assert start["reasoning"] + joined(attached.events, "reasoning") == reasoning_for(ASK)
+        assert joined(attached.events, "delta") == reply_for(ASK)
+
+        # The user's other tabs follow the thoughts live too.
+        thoughts = []
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.read_message(), 5))
+            if event["type"] == "message.reasoning" and event["data"]["id"] == message_id:
+                thoughts.append(event["data"]["text"])
+            if event["type"] == "message.updated" and event["data"]["id"] == message_id:
+                break
+        assert "".join(thoughts) == reasoning_for(ASK)
+        assert event["data"]["meta"]["reasoning"] == reasoning_for(ASK)
+        ws.close()
