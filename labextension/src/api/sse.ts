@@ -1,7 +1,7 @@
 /**
  * The Server-Sent Events of `POST chat/completions` and
- * `GET chat/completions/{id}/stream`: `start`, then `delta` and `usage` events
- * carrying only what is new, then `done` or `error`.
+ * `GET chat/completions/{id}/stream`: `start`, then `reasoning`, `delta` and `usage`
+ * events carrying only what is new, then `done` or `error`.
  */
 
 export interface IUsage {
@@ -21,8 +21,11 @@ export type CompletionEvent =
         model: string;
         /** The answer's text written before this listener joined. */
         content: string;
+        /** A reasoning model's thoughts written before this listener joined. */
+        reasoning?: string;
       };
     }
+  | { type: 'reasoning'; data: { text: string } }
   | { type: 'delta'; data: { text: string } }
   | { type: 'usage'; data: IUsage }
   | {
@@ -35,7 +38,14 @@ export type CompletionEvent =
     }
   | { type: 'error'; data: { message: string; content?: string } };
 
-const KNOWN = new Set(['start', 'delta', 'usage', 'done', 'error']);
+const KNOWN = new Set([
+  'start',
+  'reasoning',
+  'delta',
+  'usage',
+  'done',
+  'error'
+]);
 
 /**
  * Splits a stream of SSE text into events. Fed chunks as they arrive; holds an

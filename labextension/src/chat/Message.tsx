@@ -16,6 +16,7 @@ import { IChatViewContext } from './context';
 import { codeOf, releaseImage } from './decorate';
 import { MarkdownView } from './markdown';
 import { isPending, ISource, IViewMessage } from './messages';
+import { Reasoning } from './Reasoning';
 
 export interface IMessageProps {
   message: IViewMessage;
@@ -67,7 +68,14 @@ export const MessageItem = memo(function MessageItem(
           onDone={() => setEditing(false)}
         />
       ) : (
-        <MessageBody message={message} index={props.index} context={context} />
+        <>
+          {!isUser && <Reasoning message={message} context={context} />}
+          <MessageBody
+            message={message}
+            index={props.index}
+            context={context}
+          />
+        </>
       )}
       {message.streaming && (
         <div className="jp-ChatExt-typing" aria-live="polite">

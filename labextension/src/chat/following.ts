@@ -93,14 +93,19 @@ export class AnswerFollower {
       }
       const detail = await this._client.getChat(chatId, { tail: 3 });
       state.messages = withStored(state.messages, detail.messages);
-      detail.messages.forEach(stored => state.live.delete(stored.id));
+      detail.messages.forEach(stored => state.forgetLive(stored.id));
     } catch {
       // The text streamed is shown; a later reload will have the stored copy.
     }
     const shown = state.find(id);
     if (shown?.streaming) {
-      state.replace(id, { streaming: false, content: state.textOf(shown) });
-      state.live.delete(id);
+      const reasoning = state.reasoningOf(shown);
+      state.replace(id, {
+        streaming: false,
+        content: state.textOf(shown),
+        meta: reasoning ? { ...shown.meta, reasoning } : shown.meta
+      });
+      state.forgetLive(id);
     }
     state.changed.emit();
   }
@@ -115,6 +120,9 @@ export class AnswerFollower {
       state.chatIdChanged.emit(data.chat_id);
     }
     state.live.set(answerId, data.content ?? '');
+    if (data.reasoning) {
+      state.liveReasoning.set(answerId, data.reasoning);
+    }
     state.messages = placeAnswer(state.messages, plan, data);
     if (state.plan === plan) {
       state.plan = null;
@@ -127,13 +135,13 @@ export class AnswerFollower {
     return answerId;
   }
 
-  /** Applies a delta, usage or end event; returns whether the answer ended. */
+  /** Applies a delta, reasoning, usage or end event; returns whether the answer ended. */
   private _onStreamEvent(id: string, event: CompletionEvent): boolean {
     const state = this._state;
     switch (event.type) {
       case 'delta':
-        state.live.set(id, (state.live.get(id) ?? '') + event.data.text);
-        state.textChanged.emit(id);
+      case 'reasoning':
+        state.append(id, event.type, event.data.text);
         return false;
       case 'usage':
         state.patchMeta(id, { usage: event.data });

@@ -111,6 +111,10 @@ export class ChatViewModel implements IDisposable {
     return this._state.textOf(message);
   }
 
+  reasoningOf(message: IViewMessage): string {
+    return this._state.reasoningOf(message);
+  }
+
   /** Loads the latest messages, and re-attaches to an answer still being written. */
   async load(): Promise<void> {
     const state = this._state;

@@ -53,11 +53,20 @@ export class RemoteChanges implements IDisposable {
       return; // Its own stream says the same, in order.
     }
     switch (event.type) {
-      case 'message.delta': {
+      case 'message.delta':
+      case 'message.reasoning': {
         const message = state.find(id);
         if (message?.streaming && typeof data.text === 'string') {
-          state.live.set(id, state.textOf(message) + data.text);
-          state.textChanged.emit(id);
+          if (event.type === 'message.delta') {
+            state.live.set(id, state.textOf(message));
+          } else {
+            state.liveReasoning.set(id, state.reasoningOf(message));
+          }
+          state.append(
+            id,
+            event.type === 'message.delta' ? 'delta' : 'reasoning',
+            data.text
+          );
         }
         return;
       }
@@ -79,9 +88,10 @@ export class RemoteChanges implements IDisposable {
         }
         state.messages = next;
         if (known) {
-          state.live.delete(id);
+          state.forgetLive(id);
         } else if (message.streaming) {
           state.live.set(id, message.content);
+          state.liveReasoning.set(id, state.reasoningOf(message));
         }
         state.changed.emit();
         return;

@@ -22,7 +22,7 @@ export class ChatState {
 
   /** Structure and status changes: messages added, replaced or removed, chat renamed. */
   readonly changed = new Signal<this, void>(this);
-  /** A streaming message gained text (its id). */
+  /** A streaming message gained text or reasoning (its id). */
   readonly textChanged = new Signal<this, string>(this);
   /** The chat got its id (a new chat's first message was stored). */
   readonly chatIdChanged = new Signal<this, string>(this);
@@ -42,11 +42,35 @@ export class ChatState {
   readonly following = new Set<string>();
   /** The text of answers being written, ahead of their stored copies. */
   readonly live = new Map<string, string>();
+  /** Their reasoning, likewise. */
+  readonly liveReasoning = new Map<string, string>();
   /** Ends every request of this view when it closes. */
   readonly abort = new AbortController();
 
   textOf(message: IViewMessage): string {
     return this.live.get(message.id) ?? message.content;
+  }
+
+  /** What a reasoning model thought before this answer ('' for other models). */
+  reasoningOf(message: IViewMessage): string {
+    const stored = message.meta?.reasoning;
+    return (
+      this.liveReasoning.get(message.id) ??
+      (typeof stored === 'string' ? stored : '')
+    );
+  }
+
+  /** Adds to an answer's live text ('delta') or reasoning ('reasoning'); announces it. */
+  append(id: string, kind: 'delta' | 'reasoning', text: string): void {
+    const live = kind === 'delta' ? this.live : this.liveReasoning;
+    live.set(id, (live.get(id) ?? '') + text);
+    this.textChanged.emit(id);
+  }
+
+  /** Drops what was kept of an answer while it streamed (its stored copy has it all). */
+  forgetLive(id: string): void {
+    this.live.delete(id);
+    this.liveReasoning.delete(id);
   }
 
   find(id: string): IViewMessage | undefined {
@@ -84,5 +108,6 @@ export class ChatState {
     this.messages = shown.messages;
     this.title = detail.title;
     this.live.clear();
+    this.liveReasoning.clear();
   }
 }
