@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..core.identity import Identity
 from ..models.service import ModelService, Route
-from ..providers.base import UpstreamError
+from ..providers.base import Delta, ReasoningDelta, UpstreamError
 from ..providers.local_client import LocalModelClient
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
@@ -194,9 +195,17 @@ class OllamaApi:
             lines.answer.add(delta)
         return lines.final(lines.answer.content)
 
-    def _deltas(self, target: Route, body: dict[str, Any], field: str):
+    async def _deltas(
+        self, target: Route, body: dict[str, Any], field: str
+    ) -> AsyncIterator[Delta]:
         messages = openai_messages(_messages(body, field))
-        return target.client.stream_chat(target.upstream_id, messages, openai_params(body))
+        deltas = target.client.stream_chat(target.upstream_id, messages, openai_params(body))
+        # "think": false asks for no thinking; a server that thinks anyway is not shown.
+        quiet = body.get("think") is False
+        async with aclosing(deltas):  # type: ignore[type-var]
+            async for delta in deltas:
+                if not (quiet and isinstance(delta, ReasoningDelta)):
+                    yield delta
 
     async def embedding(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
         """The older ``/api/embeddings``: one prompt, one vector, as ``{"embedding": [...]}``."""

@@ -190,6 +190,10 @@ async def test_a_models_reasoning_comes_as_thinking(api, client_for, kind):
         parts = [p async for p in await client.chat("fake-chat+think", HELLO, stream=True)]
         assert "".join(p.message.thinking or "" for p in parts) == reasoning_for(HELLO)
         assert "".join(p.message.content for p in parts) == reply_for(HELLO)
+        if kind == "openai":  # an Ollama server is asked not to think; this one is not shown
+            answer = await client.chat(model="fake-chat+think", messages=HELLO, think=False)
+            assert answer.message.thinking is None
+            assert answer.message.content == reply_for(HELLO)
 
 
 async def test_tool_calls(api, client_for, kind):
