@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..core.schemas import StrictModel
+from .settings import ChatSettings
 
 Role = Literal["system", "user", "assistant", "tool"]
 TagName = Field(min_length=1, max_length=100)
@@ -41,10 +42,14 @@ class ChatCreate(StrictModel):
     messages: list[MessageIn] = Field(
         default_factory=list, description="Initial messages, each the child of the one before."
     )
+    settings: ChatSettings | None = Field(
+        default=None, description="The system prompt and parameters of every answer in the chat"
+    )
 
 
 class ChatUpdate(StrictModel):
-    """Rename, pin, archive, move (``folder_id: null`` is the top level) or switch branch.
+    """Rename, pin, archive, move (``folder_id: null`` is the top level), switch branch or
+    change the chat's settings (``settings: null`` clears them).
 
     ``current_message_id`` may name any message of the chat; the branch shown then continues
     from it down its newest children to a leaf.
@@ -55,6 +60,9 @@ class ChatUpdate(StrictModel):
     archived: bool | None = None
     folder_id: str | None = None
     current_message_id: str | None = None
+    settings: ChatSettings | None = Field(
+        default=None, description="Kept in the chat's meta.settings; answers use them"
+    )
 
 
 class ChatListQuery(StrictModel):

@@ -32,6 +32,7 @@ from .schemas import (
     TagList,
     TagOut,
 )
+from .settings import ChatSettings, with_settings
 from .store import ChatFilter, ChatStore
 from .transfer import parse_import, to_markdown
 from .tree import Node, Tree
@@ -199,6 +200,8 @@ class ChatService:
             if body.folder_id is not None:
                 await self.folders.require(me, body.folder_id)
             values["folder_id"] = body.folder_id
+        if "settings" in fields:
+            values["meta"] = with_settings(chat.meta, body.settings)
         if "current_message_id" in fields:
             if body.current_message_id is None:
                 raise ValidationFailed("'current_message_id' cannot be null.")
@@ -290,14 +293,16 @@ class ChatService:
         *,
         question: MessageCreate | None = None,
         redo: str | None = None,
+        settings: ChatSettings | None = None,
     ) -> Turn:
         """A ``question`` and the ``answer`` replying to it, or an answer that redoes the
         answer ``redo`` (as its sibling), written at once to the chat (a new chat when
-        ``chat_id`` is None). The turn's ``context`` is the conversation the answer continues."""
+        ``chat_id`` is None, with ``settings``). The turn's ``context`` is the conversation
+        the answer continues."""
         now = now_ms()
         new_chat = None
         if chat_id is None:
-            new_chat = self._new_chat(me, ChatCreate(), now)
+            new_chat = self._new_chat(me, ChatCreate(settings=settings), now)
 
         def place(chat: Any, view: ChatView) -> list[MessageRow]:
             added = []
@@ -450,7 +455,7 @@ class ChatService:
             current_message_id=None,
             created_at=at,
             updated_at=at,
-            meta={},
+            meta=with_settings({}, body.settings),
         )
 
     def _tag_pairs(self, names: Sequence[str]) -> list[tuple[str, str]]:

@@ -18,12 +18,19 @@ class CompletionRequest(StrictModel):
     content: str | None = None
     parent_id: str | None = None
     regenerate: str | None = Field(default=None, description="Id of an answer to redo")
-    system: str | None = Field(default=None, max_length=100_000)
+    system: str | None = Field(
+        default=None,
+        max_length=100_000,
+        description="In place of the chat's, the preset's or none; a new chat keeps it",
+    )
     meta: dict[str, Any] | None = Field(
         default=None,
         description="Stored as the new user message's meta (e.g. the notebook cell it came from)",
     )
-    params: Params = Field(default_factory=Params)
+    params: Params = Field(
+        default_factory=Params,
+        description="Over the chat's and the preset's parameters; a new chat keeps them",
+    )
     stream: bool = True
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..chats.schemas import ChatUpdate, MessageCreate
 from ..chats.service import ChatService
+from ..chats.settings import ChatSettings, settings_of
 from ..core.errors import NotFound
 from ..core.identity import Identity
 from ..events.schemas import Event
@@ -70,13 +71,16 @@ class CompletionService:
             reply = {"parent_id": req.parent_id} if "parent_id" in req.model_fields_set else {}
             question = MessageCreate(role="user", content=req.content, meta=req.meta or {}, **reply)
         answer = MessageCreate(role="assistant", content="", model=req.model, meta=_STREAMING)
+        # A new chat keeps what its first request was asked with, for the answers after it.
+        first = ChatSettings(system=req.system, params=req.params)
         # One transaction for the question, the answer and the context: the upstream is
         # called as soon as the question is safe.
         turn = await self.chats.add_turn(
-            me, req.chat_id, answer, question=question, redo=req.regenerate
+            me, req.chat_id, answer, question=question, redo=req.regenerate, settings=first
         )
+        chat = settings_of(turn.chat.meta) or ChatSettings()
         messages = [{"role": role, "content": content} for role, content in turn.context]
-        system = req.system or (route.preset.system_prompt if route.preset else "")
+        system = req.system or chat.system or (route.preset.system_prompt if route.preset else "")
         if system:
             messages.insert(0, {"role": "system", "content": system})
         chat_id, answer_id = turn.chat.id, turn.added[-1].id
@@ -88,7 +92,7 @@ class CompletionService:
                 generation,
                 route,
                 messages,
-                route.params(req.params.upstream()),
+                route.params({**chat.params.upstream(), **req.params.upstream()}),
                 req.chat_id is None,
             ),
             name=f"chat-ext generation {answer_id}",

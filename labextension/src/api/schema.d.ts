@@ -736,6 +736,11 @@ export interface components {
              * @default false
              */
             pinned?: boolean;
+            /**
+             * @description The system prompt and parameters of every answer in the chat
+             * @default null
+             */
+            settings?: components["schemas"]["ChatSettings"] | null;
             /** Tags */
             tags?: string[];
             /**
@@ -856,6 +861,18 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /**
+         * ChatSettings
+         * @description A chat's system prompt (in place of its model's or preset's) and parameters.
+         */
+        ChatSettings: {
+            params?: components["schemas"]["Params"];
+            /**
+             * System
+             * @default null
+             */
+            system?: string | null;
+        };
         /** ChatSummary */
         ChatSummary: {
             /** Archived */
@@ -892,7 +909,8 @@ export interface components {
         };
         /**
          * ChatUpdate
-         * @description Rename, pin, archive, move (``folder_id: null`` is the top level) or switch branch.
+         * @description Rename, pin, archive, move (``folder_id: null`` is the top level), switch branch or
+         *     change the chat's settings (``settings: null`` clears them).
          *
          *     ``current_message_id`` may name any message of the chat; the branch shown then continues
          *     from it down its newest children to a leaf.
@@ -918,6 +936,11 @@ export interface components {
              * @default null
              */
             pinned?: boolean | null;
+            /**
+             * @description Kept in the chat's meta.settings; answers use them
+             * @default null
+             */
+            settings?: components["schemas"]["ChatSettings"] | null;
             /**
              * Title
              * @default null
@@ -960,6 +983,7 @@ export interface components {
             } | null;
             /** Model */
             model: string;
+            /** @description Over the chat's and the preset's parameters; a new chat keeps them */
             params?: components["schemas"]["Params"];
             /**
              * Parent Id
@@ -979,6 +1003,7 @@ export interface components {
             stream?: boolean;
             /**
              * System
+             * @description In place of the chat's, the preset's or none; a new chat keeps it
              * @default null
              */
             system?: string | null;

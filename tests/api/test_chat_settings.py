@@ -1,0 +1,121 @@
+"""A chat's own system prompt and parameters: set over REST or by a new chat's first request,
+used by every answer in the chat (over a preset's, under the request's own)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jupyter_chat_ext.testing.upstream import FakeUpstream
+from tests.api.test_completions import complete
+
+SETTINGS = {"system": "Be brief.", "params": {"temperature": 0.3, "max_tokens": 50}}
+
+
+async def connect(api, up: FakeUpstream) -> None:
+    r = await api.as_("admin")("POST", "connections", {"kind": "openai", "base_url": up.openai_url})
+    assert r.status == 201, r
+
+
+def asked(up: FakeUpstream) -> dict:
+    """What the upstream was last asked for an answer (titles aside: they ask for 24 tokens)."""
+    answers = [
+        r.body
+        for r in up.requests
+        if r.path == "/v1/chat/completions" and r.body.get("max_tokens") != 24
+    ]
+    return answers[-1]
+
+
+async def test_a_chats_settings_shape_every_answer_in_it(api, jp_fetch):
+    async with FakeUpstream() as up:
+        await connect(api, up)
+        chat = (await api("POST", "chats", {"title": "Set"})).json()
+        r = await api("PATCH", f"chats/{chat['id']}", {"settings": SETTINGS})
+        assert r.status == 200, r
+        assert r.json()["meta"]["settings"] == {
+            **SETTINGS,
+            "params": {**SETTINGS["params"], "options": {}},
+        }
+
+        await complete(jp_fetch, {"model": "fake-chat", "chat_id": chat["id"], "content": "hi"})
+        sent = asked(up)
+        assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
+        assert (sent["temperature"], sent["max_tokens"]) == (0.3, 50)
+
+        # The request's own values come first, the chat's fill in the rest.
+        body = {"model": "fake-chat", "chat_id": chat["id"], "content": "again"}
+        await complete(jp_fetch, {**body, "system": "Be long.", "params": {"temperature": 1.5}})
+        sent = asked(up)
+        assert sent["messages"][0]["content"] == "Be long."
+        assert (sent["temperature"], sent["max_tokens"]) == (1.5, 50)
+
+        # Over a preset: the chat's system prompt and parameters win, the preset's fill in.
+        preset = {"id": "p", "name": "P", "base_model": "fake-chat", "system_prompt": "Preset."}
+        preset["params"] = {"temperature": 0.9, "top_p": 0.5}
+        assert (await api("POST", "presets", preset)).status == 201
+        await complete(jp_fetch, {"model": "p", "chat_id": chat["id"], "content": "and you"})
+        sent = asked(up)
+        assert sent["messages"][0]["content"] == "Be brief."
+        assert (sent["temperature"], sent["top_p"], sent["max_tokens"]) == (0.3, 0.5, 50)
+
+        # Cleared, the preset speaks again.
+        r = await api("PATCH", f"chats/{chat['id']}", {"settings": None})
+        assert "settings" not in r.json()["meta"]
+        await complete(jp_fetch, {"model": "p", "chat_id": chat["id"], "content": "now"})
+        assert asked(up)["messages"][0]["content"] == "Preset."
+
+
+async def test_a_new_chat_keeps_what_its_first_request_asked_with(api, jp_fetch):
+    async with FakeUpstream() as up:
+        await connect(api, up)
+        body = {"model": "fake-chat", "content": "hi", "system": "Be brief."}
+        _, events = await complete(jp_fetch, {**body, "params": {"seed": 7}})
+        chat_id = events[0][1]["chat_id"]
+        chat = (await api("GET", f"chats/{chat_id}")).json()
+        assert chat["meta"]["settings"]["system"] == "Be brief."
+        assert chat["meta"]["settings"]["params"]["seed"] == 7
+        await complete(jp_fetch, {"model": "fake-chat", "chat_id": chat_id, "content": "more"})
+        sent = asked(up)
+        assert sent["messages"][0]["content"] == "Be brief." and sent["seed"] == 7
+
+        # A plain new chat has none.
+        _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "plain"})
+        chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+        assert "settings" not in chat["meta"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"params": {"temperature": 5}}, "temperature"),
+        ({"params": {"warmth": 1}}, "warmth"),
+        ({"params": {"options": {"model": "x"}}}, "model"),
+        ({"system": 3}, "system"),
+        ({"mood": "calm"}, "mood"),
+    ],
+)
+async def test_bad_settings_are_refused_by_name_and_change_nothing(api, settings, named):
+    chat = (await api("POST", "chats", {"title": "Set", "settings": SETTINGS})).json()
+    r = await api("PATCH", f"chats/{chat['id']}", {"settings": settings})
+    assert r.status == 422 and named in r.text, r.text
+    assert (await api("GET", f"chats/{chat['id']}")).json()["meta"]["settings"]["system"] == (
+        "Be brief."
+    )
+
+
+async def test_settings_travel_with_export_and_bad_imported_ones_are_left_unused(api, jp_fetch):
+    async with FakeUpstream() as up:
+        await connect(api, up)
+        chat = (await api("POST", "chats", {"title": "Set", "settings": SETTINGS})).json()
+        doc = (await api("GET", f"chats/{chat['id']}/export")).json()
+        (copy,) = (await api("POST", "chats/import", doc)).json()["items"]
+        await complete(jp_fetch, {"model": "fake-chat", "chat_id": copy["id"], "content": "hi"})
+        assert asked(up)["messages"][0]["content"] == "Be brief."
+
+        doc["chats"][0]["meta"]["settings"] = {"params": {"temperature": "hot"}}
+        (odd,) = (await api("POST", "chats/import", doc)).json()["items"]
+        r, events = await complete(
+            jp_fetch, {"model": "fake-chat", "chat_id": odd["id"], "content": "hi"}
+        )
+        assert r.code == 200 and events[-1][0] == "done"
+        assert "temperature" not in asked(up)
