@@ -50,7 +50,8 @@ def _tag_name(name: str) -> str:
     return cleaned
 
 
-_EVENT_FIELDS = {*ChatSummary.model_fields, "current_message_id"}
+# The summary, the current leaf and the meta (the chat's settings), not the messages.
+_EVENT_FIELDS = {*ChatSummary.model_fields, "current_message_id", "meta"}
 
 
 def _summary(row: Any, tags: list[str]) -> ChatSummary:

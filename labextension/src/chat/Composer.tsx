@@ -1,4 +1,4 @@
-import { stopIcon } from '@jupyterlab/ui-components';
+import { settingsIcon, stopIcon } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useRef } from 'react';
 
 import { IChatViewContext } from './context';
@@ -6,6 +6,8 @@ import { HistoryCursor } from './draft';
 import { useSignals } from './hooks';
 import { sendIcon } from './icons';
 import { SourceLabel } from './Message';
+import { hasSettings } from './settings';
+import { editChatSettings } from './SettingsDialog';
 
 export interface IComposerProps {
   context: IChatViewContext;
@@ -141,6 +143,7 @@ export function Composer(props: IComposerProps): JSX.Element {
       />
       <div className="jp-ChatExt-composerBar">
         {props.selector}
+        <SettingsButton context={context} />
         <span className="jp-ChatExt-composerHint">
           {disabledReason === null ? hint : ''}
         </span>
@@ -148,7 +151,11 @@ export function Composer(props: IComposerProps): JSX.Element {
           <button
             type="button"
             className="jp-ChatExt-primaryButton jp-ChatExt-stop"
-            onClick={props.onStop}
+            onClick={() => {
+              // This button gives way to Send: keep the focus where typing goes on.
+              input.current?.focus();
+              props.onStop();
+            }}
             title={trans.__(
               'Stop writing the answer; what was written is kept'
             )}
@@ -163,6 +170,8 @@ export function Composer(props: IComposerProps): JSX.Element {
             disabled={!canSend}
             onClick={() => {
               cursor.reset();
+              // This button gives way to Stop: keep the focus where typing goes on.
+              input.current?.focus();
               props.onSend();
             }}
             title={hint}
@@ -173,5 +182,31 @@ export function Composer(props: IComposerProps): JSX.Element {
         )}
       </div>
     </div>
+  );
+}
+
+/** Opens the chat's settings; marked while the chat has some. */
+function SettingsButton(props: { context: IChatViewContext }): JSX.Element {
+  const { model, trans } = props.context;
+  const active = hasSettings(model.settings);
+  const open = () =>
+    editChatSettings(model.settings, trans, settings =>
+      model.saveSettings(settings)
+    );
+  return (
+    <button
+      type="button"
+      className={`jp-ChatExt-iconButton jp-ChatExt-settingsButton${active ? ' jp-mod-active' : ''}`}
+      aria-label={trans.__('Chat settings')}
+      aria-pressed={active}
+      title={
+        active
+          ? trans.__("This chat's own system prompt and parameters are set")
+          : trans.__('Set a system prompt and parameters for this chat')
+      }
+      onClick={() => void open()}
+    >
+      <settingsIcon.react tag="span" />
+    </button>
   );
 }

@@ -15,6 +15,7 @@ import {
   pendingMessage
 } from './messages';
 import { RemoteChanges } from './remote';
+import { ChatSettings, hasSettings, settingsOf } from './settings';
 import { ChatState } from './state';
 
 /** Messages fetched at a time: the latest when a chat opens, more on scrolling up. */
@@ -186,6 +187,30 @@ export class ChatViewModel implements IDisposable {
     }
   }
 
+  /** The chat's own system prompt and parameters, or null. */
+  get settings(): ChatSettings | null {
+    return this._state.settings;
+  }
+
+  /**
+   * Sets the chat's settings (null clears them); throws what the server refused. A chat
+   * not stored yet keeps them until its first message, which carries them to the server.
+   */
+  async saveSettings(settings: ChatSettings | null): Promise<void> {
+    const state = this._state;
+    if (state.chatId === null) {
+      state.settings = hasSettings(settings) ? settings : null;
+    } else {
+      const detail = await this._client.updateChat(
+        state.chatId,
+        { settings },
+        { tail: 1 }
+      );
+      state.settings = settingsOf(detail.meta);
+    }
+    state.changed.emit();
+  }
+
   /** Sends a user message to `model`, as a reply to the last message shown. */
   send(content: string, model: string, source?: ISource): Promise<void> {
     const state = this._state;
@@ -197,8 +222,13 @@ export class ChatViewModel implements IDisposable {
       meta: meta ?? {}
     };
     state.messages = [...state.messages, pendingUser];
+    // A new chat's settings go with its first message; the server keeps them.
+    const settings = state.chatId === null ? state.settings : null;
+    const first = settings
+      ? { system: settings.system, params: settings.params }
+      : {};
     return this._start(
-      { model, chat_id: state.chatId, content, meta },
+      { model, chat_id: state.chatId, content, meta, ...first },
       { kind: 'send', pendingUser },
       () => void this.send(content, model, source)
     );

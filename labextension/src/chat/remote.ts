@@ -4,6 +4,7 @@ import type { ChatApiClient, ChatEvent } from '../api/client';
 import type { ChatEventStream } from '../api/events';
 import { chatIdOf, withEventMessage } from './branch';
 import { toMessage } from './messages';
+import { settingsOf } from './settings';
 import type { ChatState } from './state';
 
 /**
@@ -99,6 +100,10 @@ export class RemoteChanges implements IDisposable {
       case 'chat.updated':
         if (typeof data.title === 'string' && data.title !== state.title) {
           state.title = data.title;
+          state.changed.emit();
+        }
+        if (data.meta && typeof data.meta === 'object') {
+          state.settings = settingsOf(data.meta as Record<string, unknown>);
           state.changed.emit();
         }
         // The event names the chat's current leaf: only a moved one needs the branch.

@@ -9,6 +9,7 @@ import {
   replaceMessage
 } from './branch';
 import type { IFailure, IViewMessage } from './messages';
+import { ChatSettings, settingsOf } from './settings';
 
 /**
  * What one chat view shows and is waiting for, shared by the parts that change it: the
@@ -29,6 +30,8 @@ export class ChatState {
 
   chatId: string | null;
   title = '';
+  /** The chat's own system prompt and parameters (a new chat's, until its first send). */
+  settings: ChatSettings | null = null;
   /** The branch shown: its latest part, from position `firstIndex` on. */
   messages: IViewMessage[] = [];
   firstIndex = 0;
@@ -107,6 +110,7 @@ export class ChatState {
     this.firstIndex = shown.firstIndex;
     this.messages = shown.messages;
     this.title = detail.title;
+    this.settings = settingsOf(detail.meta);
     this.live.clear();
     this.liveReasoning.clear();
   }

@@ -1,0 +1,97 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import type { PresetCreate } from './api/client';
+
+/** Sampling parameters, as presets and chat settings keep them. */
+export type Params = NonNullable<PresetCreate['params']>;
+
+/** The parameters with a number field of their own: name, min, max (as the server checks). */
+export const NUMBER_PARAMS = [
+  ['temperature', 0, 2],
+  ['top_p', 0, 1],
+  ['top_k', 1, undefined],
+  ['max_tokens', 1, 1_000_000],
+  ['seed', undefined, undefined]
+] as const;
+export type NumberParam = (typeof NUMBER_PARAMS)[number][0];
+
+/** Parameters as typed in a form: numbers, stop sequences and other options (JSON). */
+export interface IParamsText {
+  numbers: Record<NumberParam, string>;
+  /** Separated by commas. */
+  stop: string;
+  /** A JSON object of any other upstream option. */
+  other: string;
+}
+
+export function paramLabel(key: NumberParam, trans: TranslationBundle): string {
+  switch (key) {
+    case 'temperature':
+      return trans.__('Temperature');
+    case 'top_p':
+      return trans.__('Top P');
+    case 'top_k':
+      return trans.__('Top K');
+    case 'max_tokens':
+      return trans.__('Max tokens');
+    case 'seed':
+      return trans.__('Seed');
+  }
+}
+
+/** The form's text for stored parameters (empty fields for those not set). */
+export function paramsText(params: Params | null | undefined): IParamsText {
+  const known = (params ?? {}) as Record<string, unknown>;
+  const numbers = Object.fromEntries(
+    NUMBER_PARAMS.map(([key]) => {
+      const value = known[key];
+      return [key, typeof value === 'number' ? String(value) : ''];
+    })
+  ) as Record<NumberParam, string>;
+  const stop = known.stop;
+  const options = (known.options ?? {}) as Record<string, unknown>;
+  return {
+    numbers,
+    stop: Array.isArray(stop) ? stop.join(', ') : String(stop ?? ''),
+    other: Object.keys(options).length ? JSON.stringify(options) : ''
+  };
+}
+
+/** Parameters from the form's text; throws an Error that says what is wrong. */
+export function paramsFrom(
+  text: IParamsText,
+  trans: TranslationBundle
+): Params {
+  let options: unknown = {};
+  if (text.other.trim()) {
+    try {
+      options = JSON.parse(text.other);
+    } catch {
+      options = null;
+    }
+    if (!options || typeof options !== 'object' || Array.isArray(options)) {
+      throw new Error(trans.__('Other options must be a JSON object.'));
+    }
+  }
+  const params: Record<string, unknown> = { options };
+  for (const [key] of NUMBER_PARAMS) {
+    const typed = text.numbers[key].trim();
+    if (typed) {
+      const value = Number(typed);
+      if (!Number.isFinite(value)) {
+        throw new Error(
+          trans.__('%1 must be a number.', paramLabel(key, trans))
+        );
+      }
+      params[key] = value;
+    }
+  }
+  const stops = text.stop
+    .split(',')
+    .map(item => item.trim())
+    .filter(Boolean);
+  if (stops.length) {
+    params.stop = stops;
+  }
+  return params as Params;
+}

@@ -1,0 +1,105 @@
+"""A chat's settings in the chat view: a system prompt and parameters set before the first
+message or later, used by the answers, refused values shown in the dialog as typed, reset."""
+
+from __future__ import annotations
+
+from chat_view_ui import FAST, chat_id_of, new_chat_in_panel, pick_model, send, wait_answered
+from lab_process import LabServer
+from page_console import ConsoleErrors
+from playwright.sync_api import Locator, Page, expect
+
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+
+DIALOG = ".jp-Dialog"
+
+
+def open_settings(view: Locator) -> Locator:
+    view.locator(".jp-ChatExt-settingsButton").click()
+    dialog = view.page.locator(DIALOG)
+    expect(dialog.locator(".jp-ChatExt-settingsForm")).to_be_visible()
+    return dialog
+
+
+def press(dialog: Locator, label: str) -> None:
+    dialog.locator(".jp-Dialog-button", has_text=label).click()
+
+
+def last_asked(upstream: UpstreamThread) -> dict:
+    """The last answer the model was asked for (a new chat's title aside)."""
+    bodies = [r.body for r in upstream.requests if r.path == "/v1/chat/completions"]
+    return [b for b in bodies if b.get("max_tokens") != 24][-1]
+
+
+def test_settings_shape_the_answers_and_bad_values_come_back_as_typed(
+    chat_page: Page, chat_lab: LabServer, upstream: UpstreamThread
+):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    button = view.locator(".jp-ChatExt-settingsButton")
+    expect(button).to_have_attribute("aria-pressed", "false")
+
+    # Set before the chat exists: they go with its first message.
+    dialog = open_settings(view)
+    dialog.locator(".jp-ChatExt-settings-system").fill("Answer in French.")
+    dialog.locator(".jp-ChatExt-settings-temperature").fill("0.4")
+    press(dialog, "Save")
+    expect(dialog).to_have_count(0)
+    expect(button).to_have_attribute("aria-pressed", "true")
+    send(view, "hello")
+    wait_answered(view)
+    asked = last_asked(upstream)
+    assert asked["messages"][0] == {"role": "system", "content": "Answer in French."}
+    assert asked["temperature"] == 0.4
+    chat_id = chat_id_of(view)
+    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+    assert chat["meta"]["settings"]["system"] == "Answer in French."
+
+    # A number out of range is flagged where it is typed, and Save waits for a good one.
+    dialog = open_settings(view)
+    expect(dialog.locator(".jp-ChatExt-settings-system")).to_have_value("Answer in French.")
+    dialog.locator(".jp-ChatExt-settings-system").fill("Answer in German.")
+    temperature = dialog.locator(".jp-ChatExt-settings-temperature")
+    temperature.fill("5")
+    expect(dialog.locator(".jp-ChatExt-settingsFieldError")).to_be_visible()
+    expect(temperature).to_have_attribute("aria-invalid", "true")
+    expect(dialog.locator(".jp-Dialog-button", has_text="Save")).to_be_disabled()
+    temperature.fill("0.93")
+    expect(dialog.locator(".jp-ChatExt-settingsFieldError")).to_have_count(0)
+
+    # What the server refuses brings the dialog back with its reason, as it was typed.
+    dialog.locator(".jp-ChatExt-settings-other").fill('{"model": "other"}')
+    press(dialog, "Save")
+    expect(dialog.locator(".jp-ChatExt-settingsError")).to_contain_text("'model' cannot be set")
+    expect(dialog.locator(".jp-ChatExt-settings-system")).to_have_value("Answer in German.")
+    expect(dialog.locator(".jp-ChatExt-settings-temperature")).to_have_value("0.93")
+    dialog.locator(".jp-ChatExt-settings-other").fill("{not json")
+    press(dialog, "Save")
+    expect(dialog.locator(".jp-ChatExt-settingsError")).to_have_text(
+        "Other options must be a JSON object."
+    )
+    dialog.locator(".jp-ChatExt-settings-other").fill('{"num_ctx": 4096}')
+    press(dialog, "Save")
+    expect(dialog).to_have_count(0)
+    send(view, "and now")
+    wait_answered(view, 2)
+    asked = last_asked(upstream)
+    assert asked["messages"][0]["content"] == "Answer in German."
+    assert (asked["temperature"], asked["num_ctx"]) == (0.93, 4096)
+
+    # Cancel changes nothing; reset takes them away.
+    dialog = open_settings(view)
+    dialog.locator(".jp-ChatExt-settings-system").fill("Forget this.")
+    press(dialog, "Cancel")
+    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+    assert chat["meta"]["settings"]["system"] == "Answer in German."
+    dialog = open_settings(view)
+    press(dialog, "Reset")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+    assert "settings" not in chat["meta"]
+
+
+def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
+    # Runs last: by now the test above has driven the module's page. A refused save is an
+    # answer the page expects, not an error.
+    assert [m for m in module_console.messages if "422" not in m] == []
