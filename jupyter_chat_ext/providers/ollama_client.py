@@ -39,6 +39,18 @@ _OPTIONS = {
     "repeat_penalty": "repeat_penalty",
 }
 
+# Ollama's own model options, by their own names: set as "any other option" (a preset's or a
+# chat's), they go into the request's options. Other names (OpenAI's) are not Ollama's.
+_OLLAMA_OPTIONS = frozenset(
+    {
+        "num_keep", "num_predict", "min_p", "typical_p", "repeat_last_n", "penalize_newline",
+        "numa", "num_batch", "num_gpu", "main_gpu", "use_mmap", "num_thread", "mirostat",
+        "mirostat_tau", "mirostat_eta", "tfs_z",
+    }
+)  # fmt: skip
+# Fields of Ollama's request itself rather than of its options.
+_OLLAMA_FIELDS = ("think", "keep_alive")
+
 
 def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
@@ -71,8 +83,10 @@ def ollama_body(
     options = {_OPTIONS[k]: v for k, v in params.items() if k in _OPTIONS and v is not None}
     if isinstance(options.get("stop"), str):
         options["stop"] = [options["stop"]]  # Ollama takes a list only
+    options.update({k: v for k, v in params.items() if k in _OLLAMA_OPTIONS})
     options.update(params.get("options") or {})
     body: dict[str, Any] = {"model": model, "messages": ollama_messages(messages), "stream": True}
+    body.update({k: params[k] for k in _OLLAMA_FIELDS if k in params})
     if options:
         body["options"] = options
     if params.get("tools"):

@@ -119,3 +119,21 @@ async def test_settings_travel_with_export_and_bad_imported_ones_are_left_unused
         )
         assert r.code == 200 and events[-1][0] == "done"
         assert "temperature" not in asked(up)
+
+
+async def test_any_other_option_reaches_an_ollama_connection(api, jp_fetch):
+    """Ollama's own options go into its request's options; think and keep_alive beside them."""
+    async with FakeUpstream() as up:
+        r = await api.as_("admin")(
+            "POST", "connections", {"kind": "ollama", "base_url": up.ollama_url}
+        )
+        assert r.status == 201, r
+        options = {"mirostat": 2, "num_gpu": 0, "num_ctx": 4096, "think": False, "keep_alive": "5m"}
+        settings = {"params": {"temperature": 0.2, "options": options}}
+        chat = (await api("POST", "chats", {"title": "Ollama", "settings": settings})).json()
+        body = {"model": "fake-chat:latest", "chat_id": chat["id"], "content": "hi"}
+        r, events = await complete(jp_fetch, body)
+        assert events[-1][0] == "done", events[-1]
+        (sent,) = [q.body for q in up.requests if q.path == "/api/chat"]
+        assert sent["options"] == {"temperature": 0.2, "mirostat": 2, "num_gpu": 0, "num_ctx": 4096}
+        assert (sent["think"], sent["keep_alive"]) == (False, "5m")
