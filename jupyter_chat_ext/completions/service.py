@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 _STREAMING = {"status": "streaming"}
 
+# A title made from the question itself takes its first words.
+_TITLE_WORDS = 6
+
 TITLE_PROMPT = (
     "Write a short title (3 to 6 words, no quotes, no final punctuation) for a conversation "
     "that starts like this:\n\n{text}\n\nTitle:"
@@ -269,5 +272,8 @@ class CompletionService:
         except (UpstreamError, NotFound) as error:
             log.info("no title for chat %s: %s", gen.chat_id, error)
             return
+        # A model that said nothing (one that spent its few tokens thinking) leaves the
+        # question's opening words, which name the chat better than "New Chat".
+        title = title or " ".join(question.split()[:_TITLE_WORDS])[:80]
         if title:
             await self.chats.update(me, gen.chat_id, ChatUpdate(title=title))

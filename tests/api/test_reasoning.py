@@ -11,6 +11,7 @@ import pytest
 from jupyter_chat_ext.testing.upstream import FakeUpstream, reasoning_for, reply_for
 from tests.api.test_completions import complete
 from tests.support.identity import header
+from tests.support.raw_server import RawServer
 from tests.support.sse import EventCollector
 
 MODELS = (
@@ -119,3 +120,25 @@ async def test_a_tab_that_attaches_mid_thought_gets_the_thoughts_so_far(api, jp_
         assert "".join(thoughts) == reasoning_for(ASK)
         assert event["data"]["meta"]["reasoning"] == reasoning_for(ASK)
         ws.close()
+
+
+async def test_a_model_that_only_thinks_leaves_the_question_as_the_title(api, jp_fetch):
+    thoughts = b'data: {"choices":[{"index":0,"delta":{"reasoning_content":"Hmm."}}]}\n\n'
+    stop = b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}\n\n'
+    listing = b'{"object":"list","data":[{"id":"thinker","object":"model","owned_by":"x"}]}'
+    bodies = {"/v1/models": listing, "/v1/chat/completions": thoughts + stop + b"data: [DONE]\n\n"}
+    async with RawServer(bodies) as up:
+        r = await api.as_("admin")(
+            "POST", "connections", {"kind": "openai", "base_url": up.url + "/v1"}
+        )
+        assert r.status == 201, r
+        body = {"model": "thinker", "content": "Plan a three day trip to Lisbon in May please"}
+        _, events = await complete(jp_fetch, body)
+        assert events[-1][0] == "done" and joined(events, "reasoning") == "Hmm."
+        chat_id = events[0][1]["chat_id"]
+        for _ in range(200):
+            title = (await api("GET", f"chats/{chat_id}")).json()["title"]
+            if title != "New Chat":
+                break
+            await asyncio.sleep(0.02)
+        assert title == "Plan a three day trip to"
