@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from ..chats.settings import ChatSettings
 from ..core.schemas import StrictModel
 from ..models.schemas import Params
 
@@ -21,7 +22,7 @@ class CompletionRequest(StrictModel):
     system: str | None = Field(
         default=None,
         max_length=100_000,
-        description="In place of the chat's, the preset's or none; a new chat keeps it",
+        description="For this answer, in place of the chat's, the preset's or none",
     )
     meta: dict[str, Any] | None = Field(
         default=None,
@@ -29,7 +30,11 @@ class CompletionRequest(StrictModel):
     )
     params: Params = Field(
         default_factory=Params,
-        description="Over the chat's and the preset's parameters; a new chat keeps them",
+        description="For this answer, over the chat's and the preset's parameters",
+    )
+    settings: ChatSettings | None = Field(
+        default=None,
+        description="With no chat_id: the new chat's own settings, for every answer in it",
     )
     stream: bool = True
 
@@ -41,6 +46,8 @@ class CompletionRequest(StrictModel):
             raise ValueError("'regenerate' needs 'chat_id'")
         if self.meta is not None and self.content is None:
             raise ValueError("'meta' belongs to a new user message: give it with 'content'")
+        if self.settings is not None and self.chat_id is not None:
+            raise ValueError("'settings' are a new chat's: change a chat's with PATCH chats/{id}")
         return self
 
 

@@ -74,12 +74,10 @@ class CompletionService:
             reply = {"parent_id": req.parent_id} if "parent_id" in req.model_fields_set else {}
             question = MessageCreate(role="user", content=req.content, meta=req.meta or {}, **reply)
         answer = MessageCreate(role="assistant", content="", model=req.model, meta=_STREAMING)
-        # A new chat keeps what its first request was asked with, for the answers after it.
-        first = ChatSettings(system=req.system, params=req.params)
-        # One transaction for the question, the answer and the context: the upstream is
-        # called as soon as the question is safe.
+        # One transaction for the question, the answer and the context (and a new chat with
+        # its settings): the upstream is called as soon as the question is safe.
         turn = await self.chats.add_turn(
-            me, req.chat_id, answer, question=question, redo=req.regenerate, settings=first
+            me, req.chat_id, answer, question=question, redo=req.regenerate, settings=req.settings
         )
         chat = settings_of(turn.chat.meta) or ChatSettings()
         messages = [{"role": role, "content": content} for role, content in turn.context]

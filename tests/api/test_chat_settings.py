@@ -65,23 +65,36 @@ async def test_a_chats_settings_shape_every_answer_in_it(api, jp_fetch):
         assert asked(up)["messages"][0]["content"] == "Preset."
 
 
-async def test_a_new_chat_keeps_what_its_first_request_asked_with(api, jp_fetch):
+async def test_a_new_chat_is_made_with_the_settings_its_first_request_gives(api, jp_fetch):
     async with FakeUpstream() as up:
         await connect(api, up)
-        body = {"model": "fake-chat", "content": "hi", "system": "Be brief."}
-        _, events = await complete(jp_fetch, {**body, "params": {"seed": 7}})
+        settings = {"system": "Be brief.", "params": {"seed": 7}}
+        _, events = await complete(
+            jp_fetch, {"model": "fake-chat", "content": "hi", "settings": settings}
+        )
         chat_id = events[0][1]["chat_id"]
+        assert asked(up)["messages"][0]["content"] == "Be brief."
         chat = (await api("GET", f"chats/{chat_id}")).json()
         assert chat["meta"]["settings"]["system"] == "Be brief."
-        assert chat["meta"]["settings"]["params"]["seed"] == 7
         await complete(jp_fetch, {"model": "fake-chat", "chat_id": chat_id, "content": "more"})
         sent = asked(up)
         assert sent["messages"][0]["content"] == "Be brief." and sent["seed"] == 7
 
-        # A plain new chat has none.
-        _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "plain"})
-        chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
-        assert "settings" not in chat["meta"]
+        # A request's own system prompt and parameters are that answer's alone.
+        body = {"model": "fake-chat", "content": "plain", "system": "Once.", "params": {"seed": 1}}
+        _, events = await complete(jp_fetch, body)
+        chat_id = events[0][1]["chat_id"]
+        assert asked(up)["messages"][0]["content"] == "Once."
+        assert "settings" not in (await api("GET", f"chats/{chat_id}")).json()["meta"]
+        await complete(jp_fetch, {"model": "fake-chat", "chat_id": chat_id, "content": "next"})
+        sent = asked(up)
+        assert sent["messages"][0]["role"] == "user" and "seed" not in sent
+
+        # An existing chat's settings change over PATCH, not with an answer.
+        r, _ = await complete(
+            jp_fetch, {"model": "fake-chat", "chat_id": chat_id, "content": "x", "settings": {}}
+        )
+        assert r.code == 422 and "PATCH chats" in r.body.decode()
 
 
 @pytest.mark.parametrize(

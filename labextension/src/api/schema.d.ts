@@ -983,7 +983,7 @@ export interface components {
             } | null;
             /** Model */
             model: string;
-            /** @description Over the chat's and the preset's parameters; a new chat keeps them */
+            /** @description For this answer, over the chat's and the preset's parameters */
             params?: components["schemas"]["Params"];
             /**
              * Parent Id
@@ -997,13 +997,18 @@ export interface components {
              */
             regenerate?: string | null;
             /**
+             * @description With no chat_id: the new chat's own settings, for every answer in it
+             * @default null
+             */
+            settings?: components["schemas"]["ChatSettings"] | null;
+            /**
              * Stream
              * @default true
              */
             stream?: boolean;
             /**
              * System
-             * @description In place of the chat's, the preset's or none; a new chat keeps it
+             * @description For this answer, in place of the chat's, the preset's or none
              * @default null
              */
             system?: string | null;

@@ -222,13 +222,16 @@ export class ChatViewModel implements IDisposable {
       meta: meta ?? {}
     };
     state.messages = [...state.messages, pendingUser];
-    // A new chat's settings go with its first message; the server keeps them.
+    // A new chat's settings go with its first message, which makes the chat with them.
     const settings = state.chatId === null ? state.settings : null;
-    const first = settings
-      ? { system: settings.system, params: settings.params }
-      : {};
     return this._start(
-      { model, chat_id: state.chatId, content, meta, ...first },
+      {
+        model,
+        chat_id: state.chatId,
+        content,
+        meta,
+        ...(settings ? { settings } : {})
+      },
       { kind: 'send', pendingUser },
       () => void this.send(content, model, source)
     );
