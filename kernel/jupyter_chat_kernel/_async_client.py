@@ -170,10 +170,22 @@ class AsyncClient(_Base):
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer (see Client.complete)."""
         return await self._send(
-            _completion(content, model, chat_id, regenerate, parent_id, system, params, False, meta)
+            _completion(
+                content,
+                model,
+                chat_id,
+                regenerate,
+                parent_id,
+                system,
+                params,
+                False,
+                meta,
+                settings,
+            )
         )
 
     async def stream(
@@ -187,10 +199,11 @@ class AsyncClient(_Base):
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> AsyncCompletionStream:
         """The answer as it streams: ``async for event in await chat.stream(...)``."""
         call = _completion(
-            content, model, chat_id, regenerate, parent_id, system, params, True, meta
+            content, model, chat_id, regenerate, parent_id, system, params, True, meta, settings
         )
         return await self._open_stream(call)
 

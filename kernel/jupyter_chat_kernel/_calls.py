@@ -41,8 +41,9 @@ class _Call(Generic[T]):
     read: Callable[[Any], T]
     params: Mapping[str, str] | None = None
     body: Any = None
-    # Waits for a model's answer, which may go quiet for as long as the model thinks; the
-    # server bounds that silence itself, so only connecting is timed.
+    # Waits on model servers: a model's answer, which may go quiet for as long as the model
+    # thinks, or the model list, which waits for each connection up to its upstream timeout.
+    # The server bounds that wait itself, so only connecting is timed.
     waits: bool = False
 
 
@@ -146,7 +147,7 @@ def _delete_chat(chat_id: str) -> _Call[None]:
 
 
 def _models() -> _Call[ModelList]:
-    return _Call("GET", "models", ModelList.from_json)
+    return _Call("GET", "models", ModelList.from_json, waits=True)
 
 
 def _completion(
@@ -159,6 +160,7 @@ def _completion(
     params: Mapping[str, Any] | None,
     stream: bool,
     meta: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> _Call[CompletionResult]:
     """``POST chat/completions``; see CompletionRequest in the server's OpenAPI document."""
     if (content is None) == (regenerate is None):
@@ -171,6 +173,7 @@ def _completion(
         "system": system,
         "params": dict(params) if params else None,
         "meta": dict(meta) if meta else None,
+        "settings": dict(settings) if settings else None,
     }
     body.update({k: v for k, v in optional.items() if v is not None})
     if parent_id is not CURRENT_LEAF:

@@ -174,17 +174,31 @@ class Client(_Base):
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer.
 
         ``content`` is the new user message (after ``parent_id``, else the current leaf) and
         ``regenerate`` an answer to write again; give one. Without ``chat_id`` a new chat is
         made. ``system`` replaces the system prompt for this answer; ``params`` are sampling
-        parameters (``temperature``, ``max_tokens``, ...); ``meta`` is stored on the new user
-        message. A failed model is ``status="error"``.
+        parameters (``temperature``, ``max_tokens``, ...), both for this answer alone;
+        ``settings`` (``{"system", "params"}``, with no ``chat_id``) are the new chat's own, for
+        every answer in it. ``meta`` is stored on the new user message. A failed model is
+        ``status="error"``.
         """
         return self._send(
-            _completion(content, model, chat_id, regenerate, parent_id, system, params, False, meta)
+            _completion(
+                content,
+                model,
+                chat_id,
+                regenerate,
+                parent_id,
+                system,
+                params,
+                False,
+                meta,
+                settings,
+            )
         )
 
     def stream(
@@ -198,11 +212,12 @@ class Client(_Base):
         system: str | None = None,
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> CompletionStream:
         """Like ``complete()``, but the answer streams: iterate over the returned
         CompletionStream for its events (``TextDelta`` carries new text only)."""
         call = _completion(
-            content, model, chat_id, regenerate, parent_id, system, params, True, meta
+            content, model, chat_id, regenerate, parent_id, system, params, True, meta, settings
         )
         return self._open_stream(call)
 

@@ -95,9 +95,15 @@ def _field(source: str, namespace: Mapping[str, Any], budget: int, whole: str) -
         raise InterpolationError(
             f"{{{source}}} in the prompt failed: {type(error).__name__}: {error}"
         ) from None
-    if _is_history_input(tree):
-        return _block(truncate(str(value), budget), "python")
-    return describe(value, budget)
+    try:
+        if _is_history_input(tree):
+            return _block(truncate(str(value), budget), "python")
+        return describe(value, budget)
+    except Exception as error:
+        # A broken __repr__ of the user's own class must not end the magic in a traceback.
+        raise InterpolationError(
+            f"{{{source}}} in the prompt cannot be shown: {type(error).__name__}: {error}"
+        ) from None
 
 
 def _is_history_input(tree: ast.Expression) -> bool:

@@ -30,6 +30,8 @@ FORMAT_SYSTEM = {
     "json": "Answer with one JSON value only: no prose and no code fences.",
 }
 KEPT = "what was written is kept in the chat"
+# How the server's "unknown model" message says to list models; %chat_models does it here.
+_API_LISTING = "GET chat-ext/api/models"
 _LINE_MAGIC = re.compile(r"^([ \t]*)%chat(?:[ \t]+(.*?))?[ \t]*$")
 
 
@@ -93,7 +95,9 @@ class ChatMagics(Magics):
                 raise OptionError("no prompt: %chat <prompt>, or the prompt in a %%chat cell")
             prompt = interpolate(options.prompt, self.shell.user_ns, self.value_budget)
             self._ask(options, prompt)
-        except (ChatError, InterpolationError) as error:
+        except ChatError as error:
+            error_line(f"%chat: {_in_notebook_terms(error)}")
+        except InterpolationError as error:
             error_line(f"%chat: {error}")
         except OptionError as error:
             error_line(f"%chat: {error} (%chat -h lists the options)")
@@ -126,42 +130,52 @@ class ChatMagics(Magics):
             "params": params or None,
         }
         live = LiveOutput(options.format, self.update_interval)
-        interrupted = False
         try:
-            if options.stream:
-                result, interrupted = self._stream(client, live, prompt, request)
-            else:
-                live.show("")
-                result = client.complete(prompt, **request)
-                session.used(result.chat_id, model)
+            result, interrupted = self._stream(client, live, prompt, request, options.stream)
         except KeyboardInterrupt:
             result, interrupted = _stop_running(client, chat_id), True
         except ChatError:
             live.clear()
             raise
-        if interrupted or result is None or result.status == "error":
+        if interrupted or result is None or result.status in ("error", "stopped"):
             if result is not None and result.content:
                 live.show(result.content)
             else:
                 live.clear()
-            if interrupted or result is None:
+            if result is None:
+                error_line("%chat: interrupted before the answer started.")
+            elif interrupted:
                 error_line(f"%chat: interrupted; the answer was stopped and {KEPT}.")
+            elif result.status == "stopped":  # from the Chats panel, say
+                error_line(f"%chat: the answer was stopped elsewhere; {KEPT}.")
             else:
-                error_line(f"%chat: {result.error}" + (f" ({KEPT})" if result.content else ""))
+                said = result.error or "the answer failed"
+                kept = result.content and KEPT not in said  # the client's own errors say it
+                error_line(f"%chat: {said}" + (f" ({KEPT})" if kept else ""))
             return
         self._finish(live, options.format, result, model)
 
     def _stream(
-        self, client: Client, live: LiveOutput, prompt: str, request: dict[str, Any]
+        self,
+        client: Client,
+        live: LiveOutput,
+        prompt: str,
+        request: dict[str, Any],
+        progress: bool,
     ) -> tuple[CompletionResult, bool]:
-        """The streamed answer, shown as it grows, and whether Ctrl-C stopped it."""
+        """The answer, shown as it grows when ``progress``, and whether Ctrl-C stopped it.
+
+        Even an answer shown only when complete is read as a stream: its start event gives the
+        chat and the answer's id at once, which Ctrl-C needs to stop it on the server and the
+        next cell needs to continue a chat the server has just made.
+        """
         stream: CompletionStream | None = None
         try:
             stream = client.stream(prompt, **request)
             self.session.used(stream.chat_id or "", request["model"])
-            live.show(stream.text)
+            live.show(stream.text if progress else "")
             for event in stream:
-                if isinstance(event, TextDelta):
+                if progress and isinstance(event, TextDelta):
                     live.update(stream.text)
             return stream.result(), False
         except KeyboardInterrupt:
@@ -171,10 +185,10 @@ class ChatMagics(Magics):
                 return stream.stop(), True
             except ChatError:  # it ended meanwhile
                 return stream.result(), True
-        except ChatError as error:
-            if stream is None or error.code not in ("upstream_error", "transport"):
+        except ChatError:
+            if stream is None or stream.status != "error":
                 raise
-            return stream.result(), False
+            return stream.result(), False  # shown with the error, as far as it got
         finally:
             if stream is not None:
                 stream.close()
@@ -199,6 +213,16 @@ class ChatMagics(Magics):
             live.replace({"application/json": value, "text/plain": json.dumps(value, indent=2)})
         else:
             live.show(text)
+
+
+def _in_notebook_terms(error: ChatError) -> str:
+    """The error's line, pointing at ``%chat_models`` where the server points at its API."""
+    text = str(error)
+    if error.code != "model_not_found":
+        return text
+    if _API_LISTING in text:
+        return text.replace(_API_LISTING, "%chat_models")
+    return f"{text} %chat_models lists the models you can use."
 
 
 def _stop_running(client: Client, chat_id: str | None) -> CompletionResult | None:

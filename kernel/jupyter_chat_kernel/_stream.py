@@ -1,9 +1,9 @@
 """A streamed answer: Server-Sent Events read into typed events, blocking or async.
 
-The server sends ``start`` (where the answer is stored), then ``delta`` and ``usage`` events
-carrying only what is new, then ``done`` or ``error``. Both stream classes read the same events
-through ``_Answer``, which also keeps the answer so far, so a stream that ends badly still says
-what was written.
+The server sends ``start`` (where the answer is stored), then ``reasoning``, ``delta`` and
+``usage`` events carrying only what is new, then ``done`` or ``error``. Both stream classes read
+the same events through ``_Answer``, which also keeps the answer so far, so a stream that ends
+badly still says what was written.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 
 from ._errors import ChatError
-from ._types import CompletionDone, CompletionEvent, CompletionResult, CompletionStart, TextDelta
+from ._types import (
+    CompletionDone,
+    CompletionEvent,
+    CompletionResult,
+    CompletionStart,
+    ReasoningDelta,
+    TextDelta,
+)
 from ._types import Usage as UsageEvent
 
 
@@ -62,6 +69,7 @@ class _Answer:
         self._lines: Any = response.aiter_lines() if self._async else response.iter_lines()
         self._reader = _EventReader()
         self._parts: list[str] = []
+        self._thoughts: list[str] = []
         self.start: CompletionStart | None = None
         self.status: str = "running"
         self.finish_reason: str | None = None
@@ -72,6 +80,11 @@ class _Answer:
     def text(self) -> str:
         """The answer so far."""
         return "".join(self._parts)
+
+    @property
+    def reasoning(self) -> str:
+        """A reasoning model's thoughts so far (empty for other models)."""
+        return "".join(self._thoughts)
 
     @property
     def chat_id(self) -> str | None:
@@ -96,8 +109,12 @@ class _Answer:
         except ChatError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise ChatError(
-                None, "bad_response", f"{self._where} sent an event that cannot be read: {name}."
+            raise self._failed(
+                ChatError(
+                    None,
+                    "bad_response",
+                    f"{self._where} sent an event that cannot be read: {name}.",
+                )
             ) from None
 
     def _event(self, name: str, data: Any) -> CompletionEvent | None:
@@ -105,7 +122,12 @@ class _Answer:
             event = CompletionStart.from_json(data)
             self.start = event
             self._parts = [event.content] if event.content else []
+            self._thoughts = [event.reasoning] if event.reasoning else []
             return event
+        if name == "reasoning":
+            thought = ReasoningDelta.from_json(data)
+            self._thoughts.append(thought.text)
+            return thought
         if name == "delta":
             delta = TextDelta.from_json(data)
             self._parts.append(delta.text)
@@ -130,9 +152,22 @@ class _Answer:
             raise ChatError(None, "not_started", "The answer had not started.")
         return self.message_id
 
+    def _ended_meanwhile(self, error: ChatError) -> bool:
+        """Whether a refused stop means the answer ended on its own, with the rest of its
+        events still to be read from this stream."""
+        return error.status == 404 and not self._response.is_closed
+
     def _stopped(self, result: CompletionResult) -> CompletionResult:
         self.status, self._parts = result.status, [result.content]
+        if result.reasoning:
+            self._thoughts = [result.reasoning]
         return result
+
+    def _failed(self, error: ChatError) -> ChatError:
+        """``error`` ends the reading: the answer so far stays, marked as failed."""
+        if not self.finished:
+            self.status, self.error = "error", error.message
+        return error
 
     def _ended_early(self) -> ChatError:
         self.status = "error"
@@ -156,15 +191,17 @@ class _Answer:
             if usage is None
             else {k: v for k, v in vars(usage).items() if isinstance(v, int)},
             error=self.error,
+            reasoning=self.reasoning or None,
         )
 
 
 class CompletionStream(_Answer):
     """An answer being written, as a blocking iterator of events.
 
-    Iterating yields ``CompletionStart``, ``TextDelta`` (new text only), ``Usage`` and finally
-    ``CompletionDone``; a model failure raises ChatError (code ``upstream_error``) after the
-    partial answer, which stays in ``text`` and in the chat. ``chat_id`` and ``message_id``
+    Iterating yields ``CompletionStart``, ``ReasoningDelta`` (a reasoning model's thoughts,
+    before its text), ``TextDelta`` (new text only), ``Usage`` and finally ``CompletionDone``;
+    a model failure raises ChatError (code ``upstream_error``) after the partial answer, which
+    stays in ``text`` and in the chat. ``chat_id`` and ``message_id``
     are known as soon as the stream is returned. ``stop()`` ends the answer on the server.
     Use it as a context manager, or call ``close()``.
     """
@@ -187,7 +224,7 @@ class CompletionStream(_Answer):
         except StopIteration:
             raise self._ended_early() from None
         except httpx.TransportError as error:
-            raise self._transport_error(error) from None
+            raise self._failed(self._transport_error(error)) from None
         return self._line(line)
 
     def __iter__(self) -> Iterator[CompletionEvent]:
@@ -213,9 +250,28 @@ class CompletionStream(_Answer):
         self._response.close()
 
     def stop(self) -> CompletionResult:
-        """Stop the answer on the server, keeping what was written; returns it."""
+        """Stop the answer on the server, keeping what was written; returns it. An answer
+        that has already ended is returned as it ended."""
+        if self.finished:
+            self.close()
+            return self.result()
+        try:
+            result = self._stop(self._message_to_stop())
+        except ChatError as error:
+            if not self._ended_meanwhile(error):
+                self.close()
+                raise
+            # Its last events were sent before the stop arrived: read them.
+            try:
+                for _ in self:
+                    pass
+            except ChatError:
+                pass  # it ended in an error, which status and error now say
+            finally:
+                self.close()
+            return self.result()
         self.close()
-        return self._stopped(self._stop(self._message_to_stop()))
+        return self._stopped(result)
 
 
 class AsyncCompletionStream(_Answer):
@@ -240,7 +296,7 @@ class AsyncCompletionStream(_Answer):
         except StopAsyncIteration:
             raise self._ended_early() from None
         except httpx.TransportError as error:
-            raise self._transport_error(error) from None
+            raise self._failed(self._transport_error(error)) from None
         return self._line(line)
 
     async def __aiter__(self) -> AsyncIterator[CompletionEvent]:
@@ -265,6 +321,24 @@ class AsyncCompletionStream(_Answer):
         await self._response.aclose()
 
     async def stop(self) -> CompletionResult:
-        """Stop the answer on the server, keeping what was written; returns it."""
+        """Stop the answer on the server, keeping what was written; returns it. An answer
+        that has already ended is returned as it ended."""
+        if self.finished:
+            await self.aclose()
+            return self.result()
+        try:
+            result = await self._stop(self._message_to_stop())
+        except ChatError as error:
+            if not self._ended_meanwhile(error):
+                await self.aclose()
+                raise
+            try:
+                async for _ in self:
+                    pass
+            except ChatError:
+                pass
+            finally:
+                await self.aclose()
+            return self.result()
         await self.aclose()
-        return self._stopped(await self._stop(self._message_to_stop()))
+        return self._stopped(result)

@@ -208,6 +208,8 @@ class CompletionResult:
     finish_reason: str | None
     usage: Mapping[str, int] | None
     error: str | None
+    # What a reasoning model thought before it answered; None for other models.
+    reasoning: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CompletionResult:
@@ -221,6 +223,7 @@ class CompletionResult:
             finish_reason=data.get("finish_reason"),
             usage=dict(usage) if usage is not None else None,
             error=data.get("error"),
+            reasoning=data.get("reasoning"),
         )
 
 
@@ -245,7 +248,8 @@ class RunningList:
         return cls(items=tuple(Running.from_json(item) for item in data["items"]))
 
 
-# The events of a streamed answer (Server-Sent Events: start, delta, usage, then done or error).
+# The events of a streamed answer (Server-Sent Events: start, reasoning, delta, usage, then
+# done or error).
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,7 @@ class CompletionStart:
     model: str
     user_message_id: str | None
     content: str
+    reasoning: str = ""  # a reasoning model's thoughts so far, when re-attaching
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CompletionStart:
@@ -268,6 +273,7 @@ class CompletionStart:
             model=data["model"],
             user_message_id=data.get("user_message_id"),
             content=data.get("content") or "",
+            reasoning=data.get("reasoning") or "",
         )
 
 
@@ -279,6 +285,18 @@ class TextDelta:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TextDelta:
+        return cls(text=data["text"])
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """More of a reasoning model's thoughts, which come before its answer and are not part
+    of it."""
+
+    text: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReasoningDelta:
         return cls(text=data["text"])
 
 
@@ -317,4 +335,4 @@ class CompletionDone:
         )
 
 
-CompletionEvent = CompletionStart | TextDelta | Usage | CompletionDone
+CompletionEvent = CompletionStart | ReasoningDelta | TextDelta | Usage | CompletionDone

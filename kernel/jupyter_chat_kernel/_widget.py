@@ -217,6 +217,9 @@ class ChatWidget(anywidget.AnyWidget):
             self.error = str(error)
             if answer is not None and stream is not None and stream.start is not None:
                 self._show(stream.start.chat_id, answer, stream.text, "error")
+            elif self.messages and self.messages[-1]["id"] is None:
+                # Refused before the chat stored it: keep the text, marked as not sent.
+                self.messages = [*self.messages[:-1], {**self.messages[-1], "status": "error"}]
         finally:
             if stream is not None:
                 stream.close()

@@ -241,6 +241,7 @@ MODEL = "fake-chat"
 SLOW_MODEL = "fake-chat+delay-chunk-0.05+chunks-200"  # 200 pieces over 10 s: time to interrupt
 STEADY_MODEL = "fake-chat+delay-chunk-0.02+chunks-40"  # under a second, in visible steps
 DOWN_MODEL = "fake-chat+error-503"
+THINK_MODEL = "fake-chat+think"  # thinks before it answers, its thoughts apart from the text
 
 
 def api_client(server: RunningServer) -> httpx.Client:
@@ -265,7 +266,7 @@ def upstream(server):
     from jupyter_chat_ext.testing.upstream import UpstreamThread
 
     with (
-        UpstreamThread(models=(MODEL, SLOW_MODEL, STEADY_MODEL, DOWN_MODEL)) as up,
+        UpstreamThread(models=(MODEL, SLOW_MODEL, STEADY_MODEL, DOWN_MODEL, THINK_MODEL)) as up,
         api_client(server) as api,
     ):
         created = api.post(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import pytest
 from jupyter_chat_kernel import (
@@ -15,17 +16,38 @@ from jupyter_chat_kernel import (
     CompletionResult,
     CompletionStart,
     ModelList,
+    ReasoningDelta,
     TextDelta,
     Usage,
 )
 
-from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, STEADY_MODEL, sent_for
+from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, STEADY_MODEL, THINK_MODEL, sent_for
 
 
 @pytest.fixture
 def client(server, upstream):
     with Client(server.url, server.token) as client:
         yield client
+
+
+def test_listing_models_waits_for_the_servers_own_bound(server, upstream, api):
+    # The server gives each connection its upstream timeout to list its models (30 s by
+    # default, as long as the client's own default): a slow connection must delay the list,
+    # not turn it into a client timeout.
+    from jupyter_chat_ext.testing.upstream import Faults, UpstreamThread
+
+    slow_listing = Faults(first_token_delay=2.0, paths=("/v1/models",))
+    with UpstreamThread(models=("slow-lister",), faults=slow_listing) as slow:
+        created = api.post(
+            "connections", json={"kind": "openai", "base_url": slow.openai_url, "name": "Slow"}
+        )
+        assert created.status_code == 201, created.text
+        try:
+            with Client(server.url, server.token, timeout=0.5) as client:
+                models = client.models()
+        finally:
+            api.delete(f"connections/{created.json()['id']}")
+    assert "slow-lister" in {m.id for m in models.items}
 
 
 def test_models_lists_every_model_of_the_connection(client):
@@ -61,6 +83,20 @@ def test_a_streamed_answer_is_typed_deltas_and_is_stored(client):
     assert stored[1].id == stream.message_id and stored[1].meta["status"] == "done"
 
 
+def test_a_reasoning_models_thoughts_come_apart_from_its_answer(client):
+    from jupyter_chat_ext.testing.upstream.content import THINK_PREFIX
+
+    with client.stream("why so?", model=THINK_MODEL) as stream:
+        events = list(stream)
+    thoughts = [e.text for e in events if isinstance(e, ReasoningDelta)]
+    assert "".join(thoughts) == stream.reasoning == f"{THINK_PREFIX}why so?"
+    assert stream.text == "You said: why so?"
+    assert stream.result().reasoning == stream.reasoning
+    result = client.complete("and then?", model=THINK_MODEL)
+    assert (result.content, result.reasoning) == ("You said: and then?", f"{THINK_PREFIX}and then?")
+    assert client.complete("plain", model=MODEL).reasoning is None
+
+
 def test_complete_continues_a_chat_with_system_and_params(client, upstream):
     first = client.complete("first", model=MODEL)
     assert isinstance(first, CompletionResult)
@@ -89,6 +125,23 @@ def test_complete_continues_a_chat_with_system_and_params(client, upstream):
     assert again.user_message_id is None
     siblings = client.chat(first.chat_id).messages[-1].sibling_ids
     assert siblings == (second.message_id, again.message_id)
+
+
+def test_a_new_chat_can_be_given_settings_for_every_answer_in_it(client, upstream):
+    settings = {"system": "Answer in French.", "params": {"seed": 3}}
+    first = client.complete("bonjour", model=MODEL, settings=settings)
+    client.complete("encore", model=MODEL, chat_id=first.chat_id)
+    body = sent_for(upstream, "encore")
+    assert body["messages"][0] == {"role": "system", "content": "Answer in French."}
+    assert body["seed"] == 3
+    assert client.chat(first.chat_id).meta["settings"]["system"] == "Answer in French."
+    # A request's own system prompt is that answer's alone.
+    once = client.complete("once", model=MODEL, system="Be brief.")
+    client.complete("twice", model=MODEL, chat_id=once.chat_id)
+    assert sent_for(upstream, "twice")["messages"][0]["role"] == "user"
+    with pytest.raises(ChatError) as refused:
+        client.complete("x", model=MODEL, chat_id=once.chat_id, settings=settings)
+    assert refused.value.status == 422 and "PATCH" in str(refused.value)
 
 
 def test_an_upstream_failure_raises_after_the_partial_answer(client):
@@ -215,3 +268,35 @@ def test_answers_may_take_longer_than_the_clients_timeout(server, upstream):
         assert result.status == "done" and result.content.startswith("You said: patience")
         with client.stream("more patience", model=STEADY_MODEL) as stream:
             assert list(stream)[-1].status == "done"
+
+
+def test_stopping_an_answer_that_has_ended_gives_it_whole(client):
+    # Read to its end: nothing is left to stop.
+    with client.stream("finished already", model=MODEL) as stream:
+        list(stream)
+        result = stream.stop()
+    assert (result.status, result.content) == ("done", "You said: finished already")
+
+    # Ended on the server while the reader was elsewhere (a stop racing the last token): the
+    # answer is whole in the chat, and stop() says so instead of failing with a 404.
+    stream = client.stream("ended meanwhile", model=MODEL)
+    deadline = time.monotonic() + 30
+    while any(r.message_id == stream.message_id for r in client.running()):
+        assert time.monotonic() < deadline, "the answer did not end within 30 s"
+        time.sleep(0.05)
+    result = stream.stop()
+    assert (result.status, result.content) == ("done", "You said: ended meanwhile")
+    assert (stream.status, stream.text) == ("done", "You said: ended meanwhile")
+
+
+@pytest.mark.asyncio
+async def test_async_stopping_an_answer_that_has_ended_gives_it_whole(server, upstream):
+    async with AsyncClient(server.url, server.token) as client:
+        stream = await client.stream("async ended meanwhile", model=MODEL)
+        deadline = time.monotonic() + 30
+        while any(r.message_id == stream.message_id for r in await client.running()):
+            assert time.monotonic() < deadline, "the answer did not end within 30 s"
+            await asyncio.sleep(0.05)
+        result = await stream.stop()
+        assert (result.status, result.content) == ("done", "You said: async ended meanwhile")
+        assert await stream.stop() == result

@@ -4,7 +4,8 @@ model server that echoes the last user message ("You said: ...")."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -256,12 +257,21 @@ def test_help_and_bad_options(kernel):
     assert "invalid choice: 'yaml'" in one_line(chat(kernel, "%chat -f yaml hi"))
     assert "no prompt" in one_line(chat(kernel, "%chat -m fake-chat"))
     assert "{x.nope}" in one_line(chat(kernel, "%chat tell me {x.nope}"))
+    chat(kernel, "class Unprintable:\n    def __repr__(self):\n        raise ValueError('no')")
+    chat(kernel, "odd = Unprintable()")
+    assert "{odd} in the prompt cannot be shown" in one_line(chat(kernel, "%chat what is {odd}"))
 
 
 def test_unknown_model_is_one_line(kernel, upstream):
     run = chat(kernel, "%chat -m no-such-model hello")
-    assert "Unknown model 'no-such-model'" in one_line(run)
+    line = one_line(run)
+    assert "Unknown model 'no-such-model'" in line
+    assert "%chat_models lists" in line, "says how to list the models from the notebook"
+    assert "GET " not in line
     assert run.displays() == [], "nothing but the line"
+    unstreamed = chat(kernel, "%chat --no-stream -m no-such-model hello")
+    assert "%chat_models lists" in one_line(unstreamed)
+    assert unstreamed.displays() == [], "nothing but the line"
     chat(kernel, f"%chat -m {MODEL} ok")
     assert one_line(chat(kernel, "%chat -m no-such-model hello")).startswith("%chat: Unknown")
     assert markdown(chat(kernel, "%chat still ok")) == "You said: still ok"
@@ -279,17 +289,19 @@ def test_upstream_down_is_one_line_and_the_chat_keeps_the_question(kernel, api):
     chat(kernel, f"%chat -m {MODEL} back to normal")
 
 
+def _partial_shown(messages) -> bool:
+    """Whether the cell has shown part of the answer yet."""
+    return any(
+        m["msg_type"] == "update_display_data"
+        and m["content"]["data"].get("text/markdown", "").startswith("You said")
+        for m in messages
+    )
+
+
 def test_interrupt_stops_the_answer_and_keeps_what_was_written(kernel, api):
     msg_id = kernel.start(f"%chat -m {SLOW_MODEL} take your time")
 
-    def partial_shown(messages):
-        return any(
-            m["msg_type"] == "update_display_data"
-            and m["content"]["data"].get("text/markdown", "").startswith("You said")
-            for m in messages
-        )
-
-    messages = kernel.collect(msg_id, until=partial_shown, timeout=30)
+    messages = kernel.collect(msg_id, until=_partial_shown, timeout=30)
     kernel.interrupt()
     messages += kernel.collect(msg_id, timeout=30)
     reply = kernel.reply(msg_id)
@@ -304,6 +316,20 @@ def test_interrupt_stops_the_answer_and_keeps_what_was_written(kernel, api):
     assert whole.startswith(shown) and len(shown) >= len("You said")
     assert len(shown) < len(whole), "the answer was stopped before its end"
     assert api.get("chat/completions").json()["items"] == []
+
+
+def test_an_answer_stopped_elsewhere_says_so(kernel, api):
+    msg_id = kernel.start(f"%chat -m {SLOW_MODEL} stop me from the panel")
+
+    messages = kernel.collect(msg_id, until=_partial_shown, timeout=30)
+    [running] = api.get("chat/completions").json()["items"]
+    assert api.post(f"chat/completions/{running['message_id']}/stop").status_code == 200
+    run = Run(kernel.reply(msg_id), messages + kernel.collect(msg_id, timeout=30))
+    line = one_line(run)
+    assert "stopped" in line and "kept" in line, line
+    stored = notebook_chat(api)["messages"][-1]
+    assert stored["meta"]["status"] == "stopped"
+    assert run.final()["text/markdown"] == stored["content"]
 
 
 @pytest.mark.parametrize(
@@ -332,6 +358,46 @@ def test_connection_problems_are_one_line(kernel, env, expected):
     assert markdown(chat(kernel, f"%chat -m {MODEL} hello again")) == "You said: hello again"
 
 
+def running_answers(api: httpx.Client, until: Callable[[list[dict]], bool]) -> list[dict]:
+    """The server's answers being written, once ``until(them)`` holds (within 30 s)."""
+    deadline = time.monotonic() + 30
+    while True:
+        items = api.get("chat/completions").json()["items"]
+        if until(items):
+            return items
+        assert time.monotonic() < deadline, f"still running after 30 s: {items}"
+        time.sleep(0.05)
+
+
+def test_interrupting_an_unstreamed_answer_in_a_kernel_without_a_notebook(server, upstream, api):
+    # No notebook: the chat is made by the server with the answer, so the kernel learns its id
+    # only from the answer itself.
+    bare = KernelSession(server, None)
+    try:
+        chat(bare, "%load_ext jupyter_chat_kernel")
+        msg_id = bare.start(f"%chat --no-stream -m {SLOW_MODEL} bare and slow")
+        [running] = running_answers(api, until=bool)
+        deadline = time.monotonic() + 30
+        while not chat_detail(api, running["chat_id"])["messages"][-1]["content"]:
+            assert time.monotonic() < deadline, "nothing of the answer was written in 30 s"
+            time.sleep(0.05)
+        bare.interrupt()
+        run = Run(bare.reply(msg_id), bare.collect(msg_id, timeout=30))
+        line = one_line(run)
+        assert "interrupted" in line and "stopped" in line, line
+        assert running_answers(api, until=lambda items: True) == [], "the answer goes on"
+        stored = chat_detail(api, running["chat_id"])["messages"]
+        assert stored[0]["content"] == "bare and slow"
+        assert stored[-1]["meta"]["status"] == "stopped"
+        assert run.final()["text/markdown"] == stored[-1]["content"]
+        # The kernel knows the chat now: the next cell continues it.
+        chat(bare, f"%chat -m {MODEL} and after that")
+        stored = chat_detail(api, running["chat_id"])["messages"]
+        assert [m["content"] for m in stored][-2:] == ["and after that", "You said: and after that"]
+    finally:
+        bare.close()
+
+
 def test_a_kernel_without_a_notebook_keeps_one_chat(server, upstream, api):
     bare = KernelSession(server, None)
     try:
@@ -341,6 +407,56 @@ def test_a_kernel_without_a_notebook_keeps_one_chat(server, upstream, api):
         found = [c for c in api.get("chats", params={"q": "first", "limit": 50}).json()["items"]]
         contents = [[m["content"] for m in chat_detail(api, c["id"])["messages"]] for c in found]
         assert ["first", "You said: first", "second", "You said: second"] in contents
+    finally:
+        bare.close()
+
+
+def test_one_cells_options_are_not_kept_for_the_next(server, upstream, api):
+    # In a kernel without a notebook the server makes the chat with the first answer; what
+    # that first cell asked for (its format's instructions, its parameters) is for it only,
+    # not the chat's settings.
+    bare = KernelSession(server, None)
+    try:
+        chat(bare, "%load_ext jupyter_chat_kernel")
+        first = chat(bare, f'%chat -m {MODEL} -f json --system "Be brief." --seed 3 first cell')
+        assert first.final()["application/json"] == {"reply": "You said: first cell"}
+        sent = sent_for(upstream, "first cell")
+        assert sent["seed"] == 3 and sent["messages"][0]["role"] == "system"
+        assert markdown(chat(bare, "%chat second cell")) == "You said: second cell"
+        sent = sent_for(upstream, "second cell")
+        assert [m["role"] for m in sent["messages"]] == ["user", "assistant", "user"]
+        assert "seed" not in sent and "response_format" not in sent
+        [made] = api.get("chats", params={"q": "second cell"}).json()["items"]
+        assert "settings" not in api.get(f"chats/{made['id']}").json()["meta"]
+    finally:
+        bare.close()
+
+
+@pytest.mark.parametrize(
+    ("tail", "said"),
+    [(b"", "ended early"), (b"event: delta\ndata: not json\n\n", "cannot be read")],
+    ids=["cut", "garbage"],
+)
+def test_a_stream_broken_between_kernel_and_server_keeps_the_partial_answer(
+    server, fake_server, tail, said
+):
+    events = (
+        b'event: start\ndata: {"chat_id": "c", "message_id": "m", "model": "x"}\n\n'
+        b'event: delta\ndata: {"text": "half an answer"}\n\n' + tail
+    )
+    url = fake_server(lambda *_: (200, {"Content-Type": "text/event-stream"}, events))
+    bare = KernelSession(server, None)
+    try:
+        chat(
+            bare,
+            f"import os\nos.environ['JUPYTER_CHAT_URL'] = {url!r}\n"
+            "os.environ['JUPYTER_CHAT_TOKEN'] = 't'\n%load_ext jupyter_chat_kernel",
+        )
+        run = chat(bare, "%chat -m x hello")
+        line = one_line(run)
+        assert said in line
+        assert line.count("kept in the chat") == 1, line
+        assert markdown(run) == "half an answer"
     finally:
         bare.close()
 

@@ -94,6 +94,21 @@ def test_interpolation_budget_and_failures():
     )
 
 
+class Unprintable:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr for you")
+
+
+def test_a_value_that_cannot_be_shown_is_a_one_line_failure():
+    with pytest.raises(InterpolationError) as caught:
+        interpolate("look at {thing}", {"thing": Unprintable()}, 100)
+    assert str(caught.value) == (
+        "{thing} in the prompt cannot be shown: RuntimeError: no repr for you"
+    )
+    # Inside a container, reprlib shows it as an instance instead.
+    assert interpolate("{things}", {"things": [Unprintable()]}, 100).startswith("[<Unprintable")
+
+
 def test_err_keeps_the_end_of_a_long_traceback(monkeypatch):
     def deep(n):
         return deep(n - 1) if n else 1 / 0

@@ -192,11 +192,12 @@ print(json.dumps({{"seen": sorted(set(seen)), "model": w.model, "title": w.title
 def test_errors_land_in_the_error_trait(kernel):
     run = kernel.execute(
         "w = ChatWidget(model='no-such-model')\nw.ask('hello')\nw.wait(30)\n"
-        "print(w.error)\nprint(w.busy, len(w.messages))\n"
+        "print(w.error)\nprint(w.busy, [(m['id'], m['status']) for m in w.messages])\n"
         "bad = ChatWidget(chat_id='no-such-chat')\nprint(bad.error)"
     )
     assert run.status == "ok", run.errors
     unknown_model, state, unknown_chat = run.stdout.splitlines()
     assert "Unknown model 'no-such-model'" in unknown_model
-    assert state == "False 1"
+    # The question never reached the chat: shown as failed, not as sent.
+    assert state == "False [(None, 'error')]"
     assert "No chat with id 'no-such-chat'" in unknown_chat
