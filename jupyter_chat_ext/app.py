@@ -101,14 +101,16 @@ class ChatExtApp(ExtensionApp):
     upstream_timeout = Float(
         30.0,
         config=True,
-        help="""Seconds to wait for a model server to connect or to send its first bytes.
-        A streamed answer may then take as long as it needs.""",
+        help="""Seconds to wait for a model server to connect, to list its models, and to
+        answer short requests (embeddings, Ollama's show and ps). Chat answers wait for their
+        first and later bytes as long as upstream_read_timeout allows.""",
     )
     upstream_read_timeout = Float(
         300.0,
         config=True,
-        help="""Seconds a streamed answer may go silent (a model loading, a long first token)
-        before it counts as a timed-out upstream; what was written is kept.""",
+        help="""Seconds a chat answer may go silent, before its first byte (a model loading,
+        a long prompt) or between two, before it counts as a timed-out upstream; what was
+        written is kept.""",
     )
     models_cache_ttl = Float(
         60.0,
