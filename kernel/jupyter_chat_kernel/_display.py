@@ -11,6 +11,8 @@ from typing import Any
 from ._types import ModelList
 
 WAITING = "…"
+# Shown while a reasoning model thinks, before its answer begins.
+THINKING = "Thinking…"
 _CODE_BLOCK = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 

@@ -14,13 +14,13 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from traitlets import Float, Int, Unicode
 
 from ._client import Client
-from ._display import LiveOutput, code_of, error_line, json_of, models_bundle
+from ._display import THINKING, LiveOutput, code_of, error_line, json_of, models_bundle
 from ._errors import ChatError
 from ._interpolate import InterpolationError, interpolate
 from ._options import OptionError, Options, parse, usage
 from ._session import MODEL_ENV, Session
 from ._stream import CompletionStream
-from ._types import CompletionResult, TextDelta
+from ._types import CompletionResult, ReasoningDelta, TextDelta
 
 FORMAT_SYSTEM = {
     "code": (
@@ -177,6 +177,9 @@ class ChatMagics(Magics):
             for event in stream:
                 if progress and isinstance(event, TextDelta):
                     live.update(stream.text)
+                elif progress and isinstance(event, ReasoningDelta) and not stream.text:
+                    # A reasoning model's thoughts are not the answer; say it is thinking.
+                    live.update(THINKING)
             return stream.result(), False
         except KeyboardInterrupt:
             if stream is None or stream.message_id is None:

@@ -242,6 +242,7 @@ SLOW_MODEL = "fake-chat+delay-chunk-0.05+chunks-200"  # 200 pieces over 10 s: ti
 STEADY_MODEL = "fake-chat+delay-chunk-0.02+chunks-40"  # under a second, in visible steps
 DOWN_MODEL = "fake-chat+error-503"
 THINK_MODEL = "fake-chat+think"  # thinks before it answers, its thoughts apart from the text
+SLOW_THINK_MODEL = "fake-chat+think+delay-chunk-0.1"  # thinks a word every 0.1 s, then answers
 
 
 def api_client(server: RunningServer) -> httpx.Client:
@@ -266,7 +267,9 @@ def upstream(server):
     from jupyter_chat_ext.testing.upstream import UpstreamThread
 
     with (
-        UpstreamThread(models=(MODEL, SLOW_MODEL, STEADY_MODEL, DOWN_MODEL, THINK_MODEL)) as up,
+        UpstreamThread(
+            models=(MODEL, SLOW_MODEL, STEADY_MODEL, DOWN_MODEL, THINK_MODEL, SLOW_THINK_MODEL)
+        ) as up,
         api_client(server) as api,
     ):
         created = api.post(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, STEADY_MODEL, sent_for
+from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MODEL, sent_for
 from .kernel_session import KernelSession, Run
 
 pytest.importorskip("ipykernel")
@@ -241,6 +241,15 @@ def test_format_json_text_and_no_stream(kernel):
     shown = run.displays()
     assert [d["type"] for d in shown] == ["display_data", "update_display_data"]
     assert shown[-1]["data"]["text/markdown"].startswith("You said: all at once")
+
+
+def test_a_reasoning_model_shows_it_is_thinking_then_only_its_answer(kernel):
+    run = chat(kernel, f"%chat -m {SLOW_THINK_MODEL} ponder this")
+    texts = [d["data"]["text/markdown"] for d in run.displays()]
+    assert "Thinking…" in texts, texts
+    assert texts[-1] == "You said: ponder this"
+    assert not any("Thinking about" in text for text in texts)
+    assert run.stderr == ""
 
 
 def test_chat_models_lists_the_servers_models(kernel):
