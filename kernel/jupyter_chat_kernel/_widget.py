@@ -20,7 +20,7 @@ import traitlets
 from ._client import Client
 from ._errors import ChatError
 from ._session import MODEL_ENV
-from ._types import MessageOut, TextDelta
+from ._types import MessageOut, ReasoningDelta, TextDelta
 
 STATIC = Path(__file__).parent / "static"
 
@@ -57,7 +57,8 @@ class ChatWidget(anywidget.AnyWidget):
     model = traitlets.Unicode("", help="The model that answers next").tag(sync=True)
     models = traitlets.List(traitlets.Unicode(), help="Models to choose from").tag(sync=True)
     messages = traitlets.List(
-        traitlets.Dict(), help="The chat's messages: id, role, content, model, status"
+        traitlets.Dict(),
+        help="The chat's messages: id, role, content, model, status (streaming, thinking, ...)",
     ).tag(sync=True)
     busy = traitlets.Bool(False, help="True while an answer is being written").tag(sync=True)
     error = traitlets.Unicode("", help="The last problem, in one line").tag(sync=True)
@@ -202,7 +203,8 @@ class ChatWidget(anywidget.AnyWidget):
                 "model": start.model,
                 "status": "streaming",
             }
-            self.messages = [*self.messages[:-1], question, answer]
+            # A copy: ``answer`` changes as it streams, and the trait must see each change.
+            self.messages = [*self.messages[:-1], question, dict(answer)]
             if self._stop_asked:
                 self.stop()
             for event in stream:
@@ -212,6 +214,9 @@ class ChatWidget(anywidget.AnyWidget):
                 ):
                     shown = time.monotonic()
                     self._show(start.chat_id, answer, stream.text, "streaming")
+                elif isinstance(event, ReasoningDelta) and answer["status"] != "thinking":
+                    # A reasoning model's thoughts are not the answer: the view says it thinks.
+                    self._show(start.chat_id, answer, stream.text, "thinking")
             self._show(start.chat_id, answer, stream.text, stream.status)
         except ChatError as error:
             self.error = str(error)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import MODEL, SLOW_MODEL, STEADY_MODEL
+from .conftest import MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MODEL
 from .kernel_session import KernelSession
 
 pytest.importorskip("anywidget")
@@ -126,6 +126,24 @@ def test_asking_streams_into_messages_and_makes_a_chat(kernel, api):
     stored = api.get(f"chats/{front.state['chat_id']}").json()["messages"]
     assert [m["id"] for m in stored] == [m["id"] for m in final]
     assert [m["content"] for m in stored] == [m["content"] for m in final]
+
+
+def test_a_reasoning_model_is_shown_thinking_then_answering(kernel):
+    code = (
+        f"from jupyter_chat_kernel import ChatWidget\nw = ChatWidget(model={SLOW_THINK_MODEL!r})\nw"
+    )
+    front = open_widget(kernel, code)
+    front.send({"type": "ask", "content": "ponder"})
+    updates = front.follow(lambda s: s.get("chat_id") and s["busy"] is False and s["messages"])
+    shown = [
+        (u["messages"][-1]["status"], u["messages"][-1]["content"])
+        for u in updates
+        if u.get("messages")
+    ]
+    assert ("thinking", "") in shown, shown
+    assert front.state["messages"][-1]["content"] == "You said: ponder"
+    assert front.state["messages"][-1]["status"] == "done"
+    assert not any("Thinking about" in text for _, text in shown)
 
 
 def test_the_kernel_stays_free_and_stop_keeps_the_partial_answer(kernel, api):

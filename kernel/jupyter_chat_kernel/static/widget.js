@@ -59,8 +59,10 @@ function render({ model, el }) {
       node.dataset.status = message.status || "done";
       const who = message.role === "assistant" ? message.model || "assistant" : message.role;
       node.children[0].textContent = who;
-      if (node.children[1].textContent !== message.content) {
-        node.children[1].textContent = message.content;
+      // A reasoning model says it is thinking until its answer begins.
+      const text = message.status === "thinking" && !message.content ? "Thinking…" : message.content;
+      if (node.children[1].textContent !== text) {
+        node.children[1].textContent = text;
       }
     });
     if (atBottom) list.scrollTop = list.scrollHeight;
