@@ -92,3 +92,26 @@ async def test_a_missing_local_model_says_how_to_get_it(api, jp_fetch, chat_ext_
     message = json.loads(r.body)["message"]
     assert r.code == 404 and "/nowhere/no-such-model does not exist" in message
     assert (await api("GET", "chats")).json()["items"] == []
+
+
+async def test_ollamas_names_for_transformers_options_reach_the_local_model(jp_fetch):
+    body = {
+        "model": "tiny-llama",
+        "messages": [{"role": "user", "content": "hello"}],
+        "temperature": 0.7,
+        "seed": 1,
+        "min_p": 0.05,
+        "repeat_penalty": 1.3,
+        "max_tokens": 4,
+    }
+    r = await jp_fetch(
+        "chat-ext", "openai", "v1", "chat", "completions", method="POST",
+        body=json.dumps(body), headers=header("alice"), request_timeout=60,
+    )  # fmt: skip
+    assert json.loads(r.body)["usage"]["completion_tokens"] >= 1
+    r = await jp_fetch(
+        "chat-ext", "openai", "v1", "chat", "completions", method="POST",
+        body=json.dumps({**body, "repeat_penalty": 0}), headers=header("alice"),
+        raise_error=False, request_timeout=60,
+    )  # fmt: skip
+    assert r.code == 400 and "repeat_penalty" in json.loads(r.body)["error"]["message"]

@@ -45,6 +45,12 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
         seed = params.get("seed")
         if seed is not None:
             settings["seed"] = int(seed)
+        # Ollama's name for it, as presets and chat settings often carry it, or transformers'.
+        repeat = params.get("repeat_penalty", params.get("repetition_penalty"))
+        if repeat is not None:
+            settings["repetition_penalty"] = float(repeat)
+        min_p = params.get("min_p")
+        min_p = float(min_p) if min_p is not None else None
     except (TypeError, ValueError) as error:
         raise UpstreamError("http", f"Bad generation parameter: {error}", 400) from None
     if (
@@ -52,9 +58,14 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
         or temperature < 0
         or (top_p is not None and top_p <= 0)
         or (top_k is not None and top_k < 1)
+        or settings.get("repetition_penalty", 1) <= 0
+        or (min_p is not None and not 0 <= min_p <= 1)
     ):
         raise UpstreamError(
-            "http", "max_tokens and top_k must be at least 1, temperature >= 0 and top_p > 0.", 400
+            "http",
+            "max_tokens and top_k must be at least 1, temperature >= 0, top_p and "
+            "repeat_penalty > 0, and min_p between 0 and 1.",
+            400,
         )
     if temperature == 0:
         # Greedy: clear the model's own sampling defaults so that none of them applies.
@@ -65,6 +76,8 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
             settings["top_p"] = min(top_p, 1.0)
         if top_k is not None:
             settings["top_k"] = top_k
+        if min_p is not None:
+            settings["min_p"] = min_p
     return settings
 
 

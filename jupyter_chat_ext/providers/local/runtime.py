@@ -210,6 +210,9 @@ def _generate(
     settings = dict(settings)
     seed = settings.pop("seed", None)
     config.update(**settings)
+    if (config.min_new_tokens or 0) > config.max_new_tokens:
+        # The model's own minimum yields to the answer's limit (else generate() warns).
+        config.min_new_tokens = config.max_new_tokens
     if config.pad_token_id is None:
         # Without one, generate() warns on every answer; EOS is the usual stand-in.
         pad = loaded.tokenizer.pad_token_id
