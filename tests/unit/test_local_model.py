@@ -102,7 +102,12 @@ def test_openai_parameters_become_generation_settings():
     # Ollama's names for the options transformers has too.
     tuned = generation_settings({"temperature": 0.5, "repeat_penalty": 1.2, "min_p": 0.05}, 64)
     assert (tuned["repetition_penalty"], tuned["min_p"]) == (1.2, 0.05)
-    for bad in ({"repeat_penalty": 0}, {"temperature": 1, "min_p": 2}, {"min_p": "x"}):
+    for bad in (
+        {"repeat_penalty": 0},
+        {"temperature": 1, "min_p": 2},
+        {"min_p": "x"},
+        {"presence_penalty": 0.5},  # transformers has none; repeat_penalty is its kind
+    ):
         with pytest.raises(UpstreamError) as refused:
             generation_settings(bad, 64)
         assert refused.value.status == 400

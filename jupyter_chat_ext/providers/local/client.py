@@ -12,7 +12,13 @@ from ..base import Delta, Finish, TextDelta, UpstreamError, UpstreamModel, Usage
 from . import runtime
 
 # What a plain language model run here cannot honour; asked for, it is refused, never ignored.
-_UNSUPPORTED = ("tools", "response_format", "logprobs")
+_UNSUPPORTED = (
+    "tools",
+    "response_format",
+    "logprobs",
+    "presence_penalty",
+    "frequency_penalty",
+)
 
 
 def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, Any]:
