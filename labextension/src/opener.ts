@@ -73,6 +73,11 @@ export class ChatOpener implements IChatOpener {
     return this.panelView?.isVisible ? this.panelView : null;
   }
 
+  /** Fetches the models again for every open chat (none open: the first one will). */
+  async refreshModels(): Promise<void> {
+    await this._catalog?.refresh(true);
+  }
+
   /** Gives the side panel back to the chat list. */
   showList(): void {
     const { panel, state } = this._options;

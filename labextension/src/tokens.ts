@@ -22,6 +22,8 @@ export interface IChatOpener {
   open(chatId: string | null, where: ChatPlace): Promise<ChatView>;
   /** Shows a request in a chat: a new chat, or the one in view with `append`. */
   ask(request: IChatRequest): Promise<ChatView>;
+  /** Fetches the models again for the open chats: connections or presets changed. */
+  refreshModels(): Promise<void>;
 }
 
 export const IChatOpener = new Token<IChatOpener>(

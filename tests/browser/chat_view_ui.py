@@ -84,6 +84,9 @@ def chat_page(
     tab.on("console", module_console.on_console)
     tab.on("pageerror", module_console.on_page_error)
     open_lab(tab, chat_lab)
+    # A new lab opens a Launcher a moment after its layout is restored, and the Launcher
+    # takes the focus: wait for it, or it takes the focus from the first test's controls.
+    tab.wait_for_function("() => !!document.activeElement?.closest('.jp-Launcher')")
     yield tab
     context.close()
 

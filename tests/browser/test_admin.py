@@ -11,18 +11,20 @@ from pathlib import Path
 
 import pytest
 from admin_ui import (
+    ADMIN,
     connection_row,
+    ensure_lab,
     fill_connection_form,
     open_admin,
     open_keys,
     verify,
 )
-from chats_ui import change_theme
+from chats_ui import change_theme, unique
 from lab_process import LabServer
 from list_ui import answer_dialog
 from own_lab import module_lab
 from page_console import ConsoleErrors
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 
@@ -181,6 +183,212 @@ def test_api_key_is_shown_once_works_and_is_revoked(
     answer_dialog(page)
     expect(row).to_have_count(0)
     assert openai_models(lab_server, key) == 401
+
+
+def add_connections(lab: LabServer, upstream: UpstreamThread, *names: str) -> None:
+    """Connections made over the API (open the screen again to list them)."""
+    for name in names:
+        status, created = lab.api(
+            "POST",
+            "connections",
+            {"kind": "openai", "name": name, "base_url": upstream.openai_url, "api_key": SECRET},
+        )
+        assert status == 201, created
+
+
+def reopen_admin(page: Page, lab: LabServer) -> Locator:
+    """The admin screen opened anew, so that it lists what changed over the API."""
+    ensure_lab(page, lab)
+    page.evaluate(
+        """() => {
+            for (const widget of window.jupyterapp.shell.widgets('main')) {
+                if (widget.id === 'jp-chat-ext-admin') widget.close();
+            }
+        }"""
+    )
+    expect(page.locator(ADMIN)).to_have_count(0)
+    return open_admin(page, lab)
+
+
+def field_of(form: Locator, control: str) -> Locator:
+    """The labelled field around a form control."""
+    return form.locator(".jp-ChatExt-field").filter(has=form.page.locator(control))
+
+
+def test_editing_another_connection_shows_and_saves_its_own_values(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread
+):
+    first, second = unique("First"), unique("Second")
+    add_connections(lab_server, upstream, first, second)
+    screen = reopen_admin(page, lab_server)
+    form = screen.locator(".jp-ChatExt-connectionForm")
+
+    connection_row(screen, first).locator(".jp-ChatExt-edit").click()
+    expect(form.locator("input.jp-ChatExt-name")).to_have_value(first)
+    # Straight on to the next row's Edit, without cancelling: the form is that row's.
+    connection_row(screen, second).locator(".jp-ChatExt-edit").click()
+    expect(form.locator("h3")).to_contain_text(second)
+    expect(form.locator("input.jp-ChatExt-name")).to_have_value(second)
+    form.locator("input.jp-ChatExt-prefix").fill("two/")
+    form.locator("button.jp-ChatExt-save").click()
+    expect(form).to_have_count(0)
+
+    _, connections = lab_server.api("GET", "connections")
+    by_name = {c["name"]: c for c in connections["items"]}
+    assert by_name[first]["prefix"] == ""
+    assert by_name[second]["prefix"] == "two/"
+
+
+def test_a_new_preset_is_made_from_the_base_model_it_shows(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread
+):
+    add_connections(lab_server, upstream, unique("Base Models"))
+    # The model list is slow to come: the form opens before it does.
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/chat-ext/api/models", hold)
+    try:
+        screen = reopen_admin(page, lab_server)
+        screen.get_by_role("tab", name="Presets").click()
+        screen.locator(".jp-ChatExt-addPreset").click()
+        form = screen.locator(".jp-ChatExt-presetForm")
+        name = unique("Slow List")
+        form.locator(".jp-ChatExt-presetName").fill(name)
+        assert held, "the presets tab did not ask for the models"
+    finally:
+        for route in held:
+            route.continue_()
+        page.unroute("**/chat-ext/api/models")
+    # Once the list comes, the select shows its first model, and that is what is saved.
+    base_model = form.locator(".jp-ChatExt-baseModel")
+    expect(base_model).not_to_have_value("")
+    shown = base_model.input_value()
+    form.locator(".jp-ChatExt-save").click()
+    expect(form).to_have_count(0)
+
+    _, presets = lab_server.api("GET", "presets")
+    (preset,) = [p for p in presets["items"] if p["name"] == name]
+    assert preset["base_model"] == shown
+
+
+def test_validation_errors_show_beside_their_fields(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread, console_errors: ConsoleErrors
+):
+    logged_before = len(console_errors.messages)
+    screen = open_admin(page, lab_server)
+    screen.get_by_role("tab", name="Presets").click()
+    screen.locator(".jp-ChatExt-addPreset").click()
+    form = screen.locator(".jp-ChatExt-presetForm")
+    name = unique("Too Hot")
+    form.locator(".jp-ChatExt-presetName").fill(name)
+    temperature = form.locator(".jp-ChatExt-param-temperature")
+    temperature.fill("5")
+    form.locator(".jp-ChatExt-save").click()
+
+    # The server's verdict on a parameter shows under that parameter, which takes the focus.
+    error = field_of(form, ".jp-ChatExt-param-temperature").locator(".jp-ChatExt-field-error")
+    expect(error).to_contain_text("less than or equal to 2")
+    expect(temperature).to_have_attribute("aria-invalid", "true")
+    expect(temperature).to_be_focused()
+    expect(form.locator(".jp-ChatExt-field-error")).to_have_count(1)
+
+    # Options that are not JSON are caught before sending, and shown by their field too.
+    temperature.fill("0.5")
+    other = form.locator(".jp-ChatExt-param-other")
+    other.fill('{"num_ctx": ')
+    form.locator(".jp-ChatExt-save").click()
+    expect(
+        field_of(form, ".jp-ChatExt-param-other").locator(".jp-ChatExt-field-error")
+    ).to_contain_text("JSON object")
+    expect(temperature).not_to_have_attribute("aria-invalid", "true")
+    expect(form.locator(".jp-ChatExt-field-error")).to_have_count(1)
+
+    # An option the server sets itself is refused by the server, and marked on the options.
+    other.fill('{"model": "another"}')
+    form.locator(".jp-ChatExt-save").click()
+    expect(
+        field_of(form, ".jp-ChatExt-param-other").locator(".jp-ChatExt-field-error")
+    ).to_contain_text("cannot be set")
+    other.fill('{"num_ctx": 8192}')
+    form.locator(".jp-ChatExt-save").click()
+    expect(form).to_have_count(0)
+    expect(screen.locator(".jp-ChatExt-presets tr", has_text=name)).to_have_count(1)
+
+    # A connection's address in a scheme the server refuses.
+    screen.get_by_role("tab", name="Connections").click()
+    screen.locator(".jp-ChatExt-addConnection").click()
+    form = screen.locator(".jp-ChatExt-connectionForm")
+    form.locator("input.jp-ChatExt-baseUrl").fill("ftp://models.example.com/v1")
+    form.locator("button.jp-ChatExt-save").click()
+    expect(
+        field_of(form, "input.jp-ChatExt-baseUrl").locator(".jp-ChatExt-field-error")
+    ).to_contain_text("http:// or https://")
+    expect(form.locator("input.jp-ChatExt-baseUrl")).to_be_focused()
+    form.locator("button", has_text="Cancel").click()
+    expect(form).to_have_count(0)
+
+    # The browser logs each request the server refused (422); those were this test's point.
+    logged = console_errors.messages[logged_before:]
+    refused = [m for m in logged if "status of 422" in m]
+    assert len(refused) == 3, logged
+    console_errors.messages[logged_before:] = [m for m in logged if m not in refused]
+
+
+def test_forms_take_the_keyboard_focus_and_give_it_back(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread
+):
+    name = unique("Keyboard")
+    add_connections(lab_server, upstream, name)
+    screen = reopen_admin(page, lab_server)
+    form = screen.locator(".jp-ChatExt-connectionForm")
+
+    add = screen.locator(".jp-ChatExt-addConnection")
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(form.locator("select.jp-ChatExt-kind")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(form).to_have_count(0)
+    expect(add).to_be_focused()
+
+    # Verify from the keyboard: the verdict shows and the focus stays on the button.
+    row = connection_row(screen, name)
+    verify_button = row.locator(".jp-ChatExt-verify")
+    verify_button.focus()
+    page.keyboard.press("Enter")
+    expect(row.locator(".jp-ChatExt-verdict")).to_contain_text("Reachable")
+    expect(verify_button).to_be_focused()
+
+    edit = row.locator(".jp-ChatExt-edit")
+    edit.focus()
+    page.keyboard.press("Enter")
+    # Editing: the type cannot change, so the name is the first field to take the focus.
+    name_field = form.locator("input.jp-ChatExt-name")
+    expect(name_field).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(form).to_have_count(0)
+    expect(edit).to_be_focused()
+
+    # Saved with Enter: the focus is back on the row's Edit button.
+    page.keyboard.press("Enter")
+    expect(name_field).to_be_focused()
+    renamed = unique("Renamed")
+    name_field.fill(renamed)
+    name_field.press("Enter")
+    expect(form).to_have_count(0)
+    renamed_edit = connection_row(screen, renamed).locator(".jp-ChatExt-edit")
+    expect(renamed_edit).to_be_focused()
+
+    screen.get_by_role("tab", name="Presets").click()
+    new_preset = screen.locator(".jp-ChatExt-addPreset")
+    new_preset.focus()
+    page.keyboard.press("Enter")
+    expect(screen.locator(".jp-ChatExt-presetForm .jp-ChatExt-presetName")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(screen.locator(".jp-ChatExt-presetForm")).to_have_count(0)
+    expect(new_preset).to_be_focused()
 
 
 def test_no_console_errors_on_the_admin_screens(

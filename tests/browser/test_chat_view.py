@@ -90,6 +90,26 @@ def test_stop_keeps_what_was_written(chat_page: Page, chat_lab: LabServer):
     assert "Euler" not in answer["content"]
 
 
+def test_send_and_stop_buttons_leave_the_focus_in_the_input(chat_page: Page, chat_lab: LabServer):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, SLOW)
+    box = view.locator(INPUT)
+    box.fill(LONG_QUESTION)
+    # Pressed from the keyboard, the Send button gives way to Stop: the focus goes back to
+    # the input rather than to nowhere.
+    view.locator(".jp-ChatExt-send").focus()
+    chat_page.keyboard.press("Enter")
+    stop = view.locator(".jp-ChatExt-stop")
+    expect(stop).to_be_visible()
+    expect(box).to_be_focused()
+    expect(view.locator(ANSWER)).to_contain_text("word3")
+
+    stop.focus()
+    chat_page.keyboard.press("Enter")
+    expect(answer_with_status(view, "stopped")).to_have_count(1)
+    expect(box).to_be_focused()
+
+
 def test_regenerate_edit_and_switch_branches(chat_page: Page, chat_lab: LabServer):
     view = new_chat_in_panel(chat_page)
     pick_model(view, FAST)

@@ -11,10 +11,13 @@ type Tab = 'connections' | 'presets';
 /** Connections and presets for admins; a user's own presets for everyone else. */
 export function AdminScreen({
   client,
-  trans
+  trans,
+  onModelsChanged
 }: {
   client: ChatApiClient;
   trans: TranslationBundle;
+  /** A change here changes the models chats can use. */
+  onModelsChanged: () => void;
 }): JSX.Element {
   const me = useLoad(() => client.currentUser());
   const [tab, setTab] = useState<Tab>('connections');
@@ -80,9 +83,18 @@ export function AdminScreen({
         aria-labelledby={`jp-ChatExt-tab-${current}`}
       >
         {current === 'connections' ? (
-          <ConnectionsTab client={client} trans={trans} />
+          <ConnectionsTab
+            client={client}
+            trans={trans}
+            onChanged={onModelsChanged}
+          />
         ) : (
-          <PresetsTab client={client} trans={trans} isAdmin={isAdmin} />
+          <PresetsTab
+            client={client}
+            trans={trans}
+            isAdmin={isAdmin}
+            onChanged={onModelsChanged}
+          />
         )}
       </div>
     </div>

@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import {
   ChatApiClient,
@@ -18,8 +18,11 @@ import {
   ListSection,
   TableHead,
   TextField,
+  useFormKeyboard,
+  useFormTarget,
   useLoad
 } from './screen';
+import { errorsOf, FieldError, IFormErrors, NO_ERRORS } from './validation';
 
 type Kind = ConnectionCreate['kind'];
 type Verdict = VerifyResult | 'checking' | { failed: string };
@@ -27,13 +30,22 @@ type Verdict = VerifyResult | 'checking' | { failed: string };
 /** Model servers: list, add, edit, verify, switch on and off, remove. */
 export function ConnectionsTab({
   client,
-  trans
+  trans,
+  onChanged
 }: {
   client: ChatApiClient;
   trans: TranslationBundle;
+  /** A connection was added, changed or removed. */
+  onChanged: () => void;
 }): JSX.Element {
-  const { value, error, reload } = useLoad(() => client.listConnections());
-  const [editing, setEditing] = useState<Connection | 'new' | null>(null);
+  const loaded = useLoad(() => client.listConnections());
+  const { value, error } = loaded;
+  const reload = () => {
+    loaded.reload();
+    onChanged();
+  };
+  const form = useFormTarget<Connection | 'new'>();
+  const editing = form.target;
   const [verdicts, setVerdicts] = useState<Record<string, Verdict>>({});
   const [actionError, setActionError] = useState<string | null>(null);
   // A switch flipped shows at once; the list reloaded after the change confirms it.
@@ -51,6 +63,9 @@ export function ConnectionsTab({
   };
 
   const verify = async (connection: Connection) => {
+    if (verdicts[connection.id] === 'checking') {
+      return;
+    }
     setVerdicts(known => ({ ...known, [connection.id]: 'checking' }));
     let verdict: Verdict;
     try {
@@ -77,21 +92,23 @@ export function ConnectionsTab({
       )}
       addLabel={trans.__('Add connection')}
       addClass="jp-ChatExt-addConnection"
-      onAdd={() => setEditing('new')}
+      onAdd={() => form.open('new')}
       adding={editing === 'new'}
     >
       {editing !== null && (
         <ConnectionForm
+          // A form of its own for each connection: its fields start from that one.
+          key={editing === 'new' ? '' : editing.id}
           connection={editing === 'new' ? null : editing}
           trans={trans}
-          onCancel={() => setEditing(null)}
+          onCancel={form.close}
           onSave={async body => {
             if (editing === 'new') {
               await client.createConnection(body as ConnectionCreate);
             } else {
               await client.updateConnection(editing.id, body);
             }
-            setEditing(null);
+            form.close();
             reload();
           }}
         />
@@ -171,7 +188,8 @@ export function ConnectionsTab({
                     minimal
                     className="jp-ChatExt-verify"
                     onClick={() => void verify(connection)}
-                    disabled={verdicts[connection.id] === 'checking'}
+                    // Not `disabled`: that would take the focus from a keyboard user.
+                    aria-disabled={verdicts[connection.id] === 'checking'}
                   >
                     {trans.__('Verify')}
                   </Button>
@@ -179,7 +197,7 @@ export function ConnectionsTab({
                     small
                     minimal
                     className="jp-ChatExt-edit"
-                    onClick={() => setEditing(connection)}
+                    onClick={() => form.open(connection)}
                   >
                     {trans.__('Edit')}
                   </Button>
@@ -271,18 +289,21 @@ function ConnectionForm({
   const [headers, setHeaders] = useState('');
   const [headersTouched, setHeadersTouched] = useState(false);
   const [enabled, setEnabled] = useState(connection?.enabled ?? true);
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<IFormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
   const remote = kind !== 'local';
+  const formRef = useRef<HTMLFormElement>(null);
+  const onKeyDown = useFormKeyboard(formRef, errors, onCancel);
+  const invalid = errors.fields;
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
-    setError(null);
+    setErrors(NO_ERRORS);
     let parsedHeaders: Record<string, string>;
     try {
       parsedHeaders = parseHeaders(headers, trans);
     } catch (reason) {
-      setError(errorMessage(reason));
+      setErrors(errorsOf(reason, connectionField));
       return;
     }
     const body: ConnectionUpdate & { kind?: Kind } = {
@@ -311,7 +332,7 @@ function ConnectionForm({
     try {
       await onSave(body);
     } catch (reason) {
-      setError(errorMessage(reason));
+      setErrors(errorsOf(reason, connectionField));
     } finally {
       setSaving(false);
     }
@@ -323,8 +344,10 @@ function ConnectionForm({
 
   return (
     <form
+      ref={formRef}
       className="jp-ChatExt-form jp-ChatExt-connectionForm"
       onSubmit={submit}
+      onKeyDown={onKeyDown}
       aria-label={
         connection ? trans.__('Edit connection') : trans.__('Add connection')
       }
@@ -335,9 +358,10 @@ function ConnectionForm({
           : trans.__('Add a connection')}
       </h3>
       <div className="jp-ChatExt-form-grid">
-        <Field label={trans.__('Type')}>
+        <Field label={trans.__('Type')} error={invalid.kind}>
           <select
             className="jp-mod-styled jp-ChatExt-kind"
+            aria-invalid={invalid.kind ? true : undefined}
             value={kind}
             disabled={connection !== null}
             onChange={event => setKind(event.currentTarget.value as Kind)}
@@ -353,6 +377,7 @@ function ConnectionForm({
           label={trans.__('Name')}
           hint={trans.__('Optional: named after its host when left empty.')}
           className="jp-ChatExt-name"
+          error={invalid.name}
           value={name}
           onChange={setName}
         />
@@ -366,6 +391,7 @@ function ConnectionForm({
                 : undefined
           }
           className="jp-ChatExt-baseUrl"
+          error={invalid.base_url}
           value={baseUrl}
           required
           type={remote ? 'url' : 'text'}
@@ -383,6 +409,7 @@ function ConnectionForm({
                 : trans.__('Stored on the server; never shown again.')
             }
             className="jp-ChatExt-apiKey"
+            error={invalid.api_key}
             type="password"
             autoComplete="new-password"
             value={apiKey}
@@ -410,6 +437,7 @@ function ConnectionForm({
               'Optional: prepended to this server’s model ids, to tell servers apart.'
             )}
             className="jp-ChatExt-prefix"
+            error={invalid.prefix}
             value={prefix}
             onChange={setPrefix}
           />
@@ -419,6 +447,7 @@ function ConnectionForm({
             label={trans.__('Only these models')}
             hint={trans.__('Model ids separated by commas; empty for all.')}
             className="jp-ChatExt-modelIds"
+            error={invalid.model_ids}
             value={modelIds}
             onChange={setModelIds}
           />
@@ -426,6 +455,7 @@ function ConnectionForm({
         {remote && (
           <Field
             label={trans.__('Extra headers')}
+            error={invalid.headers}
             hint={
               connection && storedHeaders
                 ? trans.__(
@@ -437,6 +467,7 @@ function ConnectionForm({
           >
             <textarea
               className="jp-mod-styled jp-ChatExt-headers"
+              aria-invalid={invalid.headers ? true : undefined}
               rows={2}
               value={headers}
               onChange={event => {
@@ -455,7 +486,7 @@ function ConnectionForm({
           {trans.__('Enabled')}
         </label>
       </div>
-      <ErrorNote error={error} />
+      <ErrorNote error={errors.general} />
       <FormButtons
         submitLabel={connection ? trans.__('Save') : trans.__('Add')}
         busy={saving}
@@ -477,11 +508,28 @@ function parseHeaders(
     }
     const colon = line.indexOf(':');
     if (colon <= 0) {
-      throw new Error(
+      throw new FieldError(
+        'headers',
         trans.__('Write each header as “Name: value”, not “%1”.', line.trim())
       );
     }
     headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
   }
   return headers;
+}
+
+const CONNECTION_FIELDS = new Set([
+  'kind',
+  'name',
+  'base_url',
+  'api_key',
+  'prefix',
+  'model_ids',
+  'headers'
+]);
+
+/** The form's field for where the server found a problem (`model_ids.2`: the list). */
+function connectionField(location: string): string | null {
+  const field = location.split('.')[0];
+  return CONNECTION_FIELDS.has(field) ? field : null;
 }

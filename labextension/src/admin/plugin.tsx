@@ -15,5 +15,12 @@ export const adminPlugin = screenPlugin({
   icon: settingsIcon,
   label: trans => trans.__('Chat Models and Connections'),
   caption: trans => trans.__('Manage model server connections and presets'),
-  render: (client, trans) => <AdminScreen client={client} trans={trans} />
+  render: (client, trans, opener) => (
+    <AdminScreen
+      client={client}
+      trans={trans}
+      // Open chats list the models anew, rather than keep offering what changed.
+      onModelsChanged={() => void opener?.refreshModels()}
+    />
+  )
 });

@@ -1,19 +1,21 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 
 import { ChatApiClient, Preset, PresetCreate } from '../api/client';
 import {
   ConfirmButton,
-  errorMessage,
   ErrorNote,
   Field,
   FormButtons,
   ListSection,
   TableHead,
   TextField,
+  useFormKeyboard,
+  useFormTarget,
   useLoad
 } from './screen';
+import { errorsOf, FieldError, IFormErrors, NO_ERRORS } from './validation';
 
 type Params = NonNullable<PresetCreate['params']>;
 
@@ -34,15 +36,19 @@ type NumericParam = (typeof NUMERIC_PARAMS)[number];
 export function PresetsTab({
   client,
   trans,
-  isAdmin
+  isAdmin,
+  onChanged
 }: {
   client: ChatApiClient;
   trans: TranslationBundle;
   isAdmin: boolean;
+  /** A preset was added, changed or removed. */
+  onChanged: () => void;
 }): JSX.Element {
   const presets = useLoad(() => client.listPresets());
   const models = useLoad(() => client.listModelsAndErrors());
-  const [editing, setEditing] = useState<Preset | 'new' | null>(null);
+  const form = useFormTarget<Preset | 'new'>();
+  const editing = form.target;
   const [actionError, setActionError] = useState<string | null>(null);
 
   const shown = (presets.value ?? []).filter(
@@ -66,16 +72,18 @@ export function PresetsTab({
       )}
       addLabel={trans.__('New preset')}
       addClass="jp-ChatExt-addPreset"
-      onAdd={() => setEditing('new')}
+      onAdd={() => form.open('new')}
       adding={editing === 'new'}
     >
       {editing !== null && (
         <PresetForm
+          // A form of its own for each preset: its fields start from that one.
+          key={editing === 'new' ? '' : editing.id}
           preset={editing === 'new' ? null : editing}
           baseModels={baseModels}
           isAdmin={isAdmin}
           trans={trans}
-          onCancel={() => setEditing(null)}
+          onCancel={form.close}
           onSave={async body => {
             if (editing === 'new') {
               await client.createPreset(body);
@@ -83,9 +91,10 @@ export function PresetsTab({
               const { id: _, ...change } = body;
               await client.updatePreset(editing.id, change);
             }
-            setEditing(null);
+            form.close();
             presets.reload();
             models.reload();
+            onChanged();
           }}
         />
       )}
@@ -124,7 +133,7 @@ export function PresetsTab({
                     small
                     minimal
                     className="jp-ChatExt-edit"
-                    onClick={() => setEditing(preset)}
+                    onClick={() => form.open(preset)}
                   >
                     {trans.__('Edit')}
                   </Button>
@@ -136,6 +145,7 @@ export function PresetsTab({
                     action={async () => {
                       await client.deletePreset(preset.id);
                       presets.reload();
+                      onChanged();
                     }}
                     onError={setActionError}
                     trans={trans}
@@ -169,9 +179,9 @@ function PresetForm({
   const [name, setName] = useState(preset?.name ?? '');
   const [id, setId] = useState(preset?.id ?? '');
   const [idTouched, setIdTouched] = useState(preset !== null);
-  const [baseModel, setBaseModel] = useState(
-    preset?.base_model ?? baseModels[0]?.id ?? ''
-  );
+  const [chosenBase, setBaseModel] = useState(preset?.base_model ?? '');
+  // The list may arrive after the form opened: until a choice, the first one shown.
+  const baseModel = chosenBase || baseModels[0]?.id || '';
   const [description, setDescription] = useState(preset?.description ?? '');
   const [systemPrompt, setSystemPrompt] = useState(preset?.system_prompt ?? '');
   const [numbers, setNumbers] = useState<Record<NumericParam, string>>(
@@ -200,20 +210,23 @@ function PresetForm({
   const [visibility, setVisibility] = useState(
     preset?.visibility ?? (isAdmin ? 'public' : 'private')
   );
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<IFormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const onKeyDown = useFormKeyboard(formRef, errors, onCancel);
+  const invalid = errors.fields;
   const choices = baseModels.some(model => model.id === baseModel)
     ? baseModels
     : [...baseModels, { id: baseModel, label: baseModel }].filter(m => m.id);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
-    setError(null);
+    setErrors(NO_ERRORS);
     let params: Params;
     try {
       params = buildParams(numbers, stop, other, trans);
     } catch (reason) {
-      setError(errorMessage(reason));
+      setErrors(errorsOf(reason, presetField));
       return;
     }
     setSaving(true);
@@ -228,7 +241,7 @@ function PresetForm({
         visibility
       });
     } catch (reason) {
-      setError(errorMessage(reason));
+      setErrors(errorsOf(reason, presetField));
     } finally {
       setSaving(false);
     }
@@ -236,17 +249,20 @@ function PresetForm({
 
   return (
     <form
+      ref={formRef}
       className="jp-ChatExt-form jp-ChatExt-presetForm"
       onSubmit={submit}
+      onKeyDown={onKeyDown}
       aria-label={preset ? trans.__('Edit preset') : trans.__('New preset')}
     >
       <h3>
         {preset ? trans.__('Edit “%1”', preset.name) : trans.__('New preset')}
       </h3>
       <div className="jp-ChatExt-form-grid">
-        <Field label={trans.__('Name')}>
+        <Field label={trans.__('Name')} error={invalid.name}>
           <input
             className="jp-mod-styled jp-ChatExt-presetName"
+            aria-invalid={invalid.name ? true : undefined}
             value={name}
             required
             onChange={event => {
@@ -260,12 +276,14 @@ function PresetForm({
         </Field>
         <Field
           label={trans.__('Model id')}
+          error={invalid.id}
           hint={trans.__(
             'What chats and the APIs ask for; cannot change later.'
           )}
         >
           <input
             className="jp-mod-styled jp-ChatExt-presetId"
+            aria-invalid={invalid.id ? true : undefined}
             value={id}
             required
             disabled={preset !== null}
@@ -276,9 +294,10 @@ function PresetForm({
             }}
           />
         </Field>
-        <Field label={trans.__('Base model')}>
+        <Field label={trans.__('Base model')} error={invalid.base_model}>
           <select
             className="jp-mod-styled jp-ChatExt-baseModel"
+            aria-invalid={invalid.base_model ? true : undefined}
             value={baseModel}
             required
             onChange={event => setBaseModel(event.currentTarget.value)}
@@ -293,9 +312,10 @@ function PresetForm({
             ))}
           </select>
         </Field>
-        <Field label={trans.__('Visibility')}>
+        <Field label={trans.__('Visibility')} error={invalid.visibility}>
           <select
             className="jp-mod-styled jp-ChatExt-visibility"
+            aria-invalid={invalid.visibility ? true : undefined}
             value={visibility}
             onChange={event =>
               setVisibility(event.currentTarget.value as 'public' | 'private')
@@ -308,21 +328,24 @@ function PresetForm({
         <TextField
           label={trans.__('Description')}
           className="jp-ChatExt-description"
+          error={invalid.description}
           value={description}
           onChange={setDescription}
         />
-        <Field label={trans.__('System prompt')}>
+        <Field label={trans.__('System prompt')} error={invalid.system_prompt}>
           <textarea
             className="jp-mod-styled jp-ChatExt-systemPrompt"
+            aria-invalid={invalid.system_prompt ? true : undefined}
             rows={4}
             value={systemPrompt}
             onChange={event => setSystemPrompt(event.currentTarget.value)}
           />
         </Field>
         {NUMERIC_PARAMS.map(key => (
-          <Field key={key} label={paramLabel(key, trans)}>
+          <Field key={key} label={paramLabel(key, trans)} error={invalid[key]}>
             <input
               className={`jp-mod-styled jp-ChatExt-param-${key}`}
+              aria-invalid={invalid[key] ? true : undefined}
               type="number"
               step={key === 'temperature' || key === 'top_p' ? '0.05' : '1'}
               value={numbers[key]}
@@ -338,22 +361,25 @@ function PresetForm({
           label={trans.__('Stop sequences')}
           hint={trans.__('Separated by commas.')}
           className="jp-ChatExt-param-stop"
+          error={invalid.stop}
           value={stop}
           onChange={setStop}
         />
         <Field
           label={trans.__('Other options (JSON)')}
+          error={invalid.other}
           hint={trans.__('Any other upstream option, e.g. {"num_ctx": 8192}.')}
         >
           <textarea
             className="jp-mod-styled jp-ChatExt-param-other"
+            aria-invalid={invalid.other ? true : undefined}
             rows={2}
             value={other}
             onChange={event => setOther(event.currentTarget.value)}
           />
         </Field>
       </div>
-      <ErrorNote error={error} />
+      <ErrorNote error={errors.general} />
       <FormButtons
         submitLabel={preset ? trans.__('Save') : trans.__('Create')}
         busy={saving}
@@ -390,14 +416,20 @@ function buildParams(
     try {
       options = JSON.parse(other);
     } catch {
-      throw new Error(trans.__('Other options must be a JSON object.'));
+      throw new FieldError(
+        'other',
+        trans.__('Other options must be a JSON object.')
+      );
     }
     if (
       typeof options !== 'object' ||
       options === null ||
       Array.isArray(options)
     ) {
-      throw new Error(trans.__('Other options must be a JSON object.'));
+      throw new FieldError(
+        'other',
+        trans.__('Other options must be a JSON object.')
+      );
     }
   }
   const params: Record<string, unknown> = { options };
@@ -406,7 +438,8 @@ function buildParams(
     if (text) {
       const value = Number(text);
       if (!Number.isFinite(value)) {
-        throw new Error(
+        throw new FieldError(
+          key,
           trans.__('%1 must be a number.', paramLabel(key, trans))
         );
       }
@@ -430,4 +463,26 @@ function slug(name: string): string {
     .replace(/[^a-z0-9._:-]+/g, '-')
     .replace(/^[^a-z0-9]+|-+$/g, '')
     .slice(0, 64);
+}
+
+const PRESET_FIELDS = new Set([
+  'id',
+  'name',
+  'base_model',
+  'description',
+  'system_prompt',
+  'visibility'
+]);
+
+/**
+ * The form's field for where the server found a problem: a parameter with a field of its
+ * own, else "Other options", where every other parameter is written.
+ */
+function presetField(location: string): string | null {
+  const [first, second] = location.split('.');
+  if (first === 'params' && second !== undefined) {
+    const known: readonly string[] = [...NUMERIC_PARAMS, 'stop'];
+    return known.includes(second) ? second : 'other';
+  }
+  return PRESET_FIELDS.has(first) ? first : null;
 }

@@ -20,10 +20,11 @@ import {
   LabIcon,
   ReactWidget
 } from '@jupyterlab/ui-components';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import { ChatApiClient } from '../api/client';
 import { confirm } from '../chats/actions';
+import { IChatOpener } from '../tokens';
 
 /**
  * A plugin whose command opens a main-area screen, one at a time: running it again
@@ -37,19 +38,25 @@ export function screenPlugin(options: {
   icon: LabIcon;
   label: (trans: TranslationBundle) => string;
   caption: (trans: TranslationBundle) => string;
-  render: (client: ChatApiClient, trans: TranslationBundle) => JSX.Element;
+  /** `opener`: the open chats, when the Chats panel is there. */
+  render: (
+    client: ChatApiClient,
+    trans: TranslationBundle,
+    opener: IChatOpener | null
+  ) => JSX.Element;
 }): JupyterFrontEndPlugin<void> {
   const { command, widgetId, icon } = options;
   return {
     id: options.id,
     description: options.description,
     autoStart: true,
-    optional: [ITranslator, ICommandPalette, ILayoutRestorer],
+    optional: [ITranslator, ICommandPalette, ILayoutRestorer, IChatOpener],
     activate: (
       app: JupyterFrontEnd,
       translator: ITranslator | null,
       palette: ICommandPalette | null,
-      restorer: ILayoutRestorer | null
+      restorer: ILayoutRestorer | null,
+      opener: IChatOpener | null
     ) => {
       const trans = (translator ?? nullTranslator).load('jupyter_chat_ext');
       const client = new ChatApiClient(app.serviceManager.serverSettings);
@@ -65,7 +72,9 @@ export function screenPlugin(options: {
         execute: () => {
           let widget = tracker.currentWidget;
           if (!widget || widget.isDisposed) {
-            const content = ReactWidget.create(options.render(client, trans));
+            const content = ReactWidget.create(
+              options.render(client, trans, opener)
+            );
             content.addClass('jp-ChatExt-screen');
             widget = new MainAreaWidget({ content });
             widget.id = widgetId;
@@ -124,20 +133,23 @@ export function CopyButton({
   );
 }
 
-/** A labelled form control. */
+/** A labelled form control, with what is wrong with its value if anything is. */
 export function Field({
   label,
   hint,
+  error,
   children
 }: {
   label: string;
   hint?: string;
+  error?: string;
   children: React.ReactNode;
 }): JSX.Element {
   return (
-    <label className="jp-ChatExt-field">
+    <label className={`jp-ChatExt-field${error ? ' jp-mod-invalid' : ''}`}>
       <span className="jp-ChatExt-field-label">{label}</span>
       {children}
+      {error && <span className="jp-ChatExt-field-error">{error}</span>}
       {hint && <span className="jp-ChatExt-field-hint">{hint}</span>}
     </label>
   );
@@ -147,26 +159,92 @@ export function Field({
 export function TextField({
   label,
   hint,
+  error,
   className,
   onChange,
   ...input
 }: {
   label: string;
   hint?: string;
+  error?: string;
   onChange: (value: string) => void;
 } & Omit<
   React.InputHTMLAttributes<HTMLInputElement>,
   'onChange'
 >): JSX.Element {
   return (
-    <Field label={label} hint={hint}>
+    <Field label={label} hint={hint} error={error}>
       <input
         {...input}
+        aria-invalid={error ? true : undefined}
         className={`jp-mod-styled ${className ?? ''}`}
         onChange={event => onChange(event.currentTarget.value)}
       />
     </Field>
   );
+}
+
+/**
+ * What a screen's add or edit form is open on, if anything. When the form closes, the
+ * control that opened it gets the focus back, as a keyboard user expects of a dialog.
+ */
+export function useFormTarget<T>(): {
+  target: T | null;
+  open: (target: T) => void;
+  close: () => void;
+} {
+  const [target, setTarget] = useState<T | null>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const closing = useRef(false);
+  useEffect(() => {
+    if (target === null && closing.current) {
+      closing.current = false;
+      // The opener may have been disabled while the form was open; it is enabled now.
+      if (opener.current?.isConnected) {
+        opener.current.focus();
+      }
+    }
+  }, [target]);
+  return {
+    target,
+    open: next => {
+      const active = document.activeElement;
+      opener.current = active instanceof HTMLElement ? active : null;
+      setTarget(next);
+    },
+    close: () => {
+      closing.current = true;
+      setTarget(null);
+    }
+  };
+}
+
+/**
+ * An add or edit form's keyboard habits: the first field takes the focus when it opens,
+ * the first field in error when the errors change, and Escape cancels.
+ */
+export function useFormKeyboard(
+  form: React.RefObject<HTMLFormElement>,
+  errors: unknown,
+  onCancel: () => void
+): (event: React.KeyboardEvent) => void {
+  useEffect(() => {
+    form.current
+      ?.querySelector<HTMLElement>(
+        'input:not([disabled]), select:not([disabled]), textarea:not([disabled])'
+      )
+      ?.focus();
+  }, [form]);
+  useEffect(() => {
+    form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [form, errors]);
+  return event => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      onCancel();
+    }
+  };
 }
 
 /** A form's Cancel and submit buttons. */

@@ -25,6 +25,9 @@ import { ISource } from './messages';
 import { ChatViewModel } from './model';
 import { ModelSelector } from './ModelSelector';
 
+/** How often a chat with no model to use asks for the models again. */
+const NO_MODEL_POLL_MS = 5000;
+
 /**
  * One chat: its messages, rendered with JupyterLab's rendermime, and an input to
  * continue it. Lives in the Chats side panel or in a main-area tab; several can be
@@ -214,6 +217,21 @@ function ChatViewBody(props: {
   const busy = model.sending || streamingId !== null;
   const disabledReason = whyDisabled(context);
 
+  // With no model to use (none yet, or the list failed), look again now and then: an
+  // admin may be connecting one elsewhere, or the server may be back.
+  const waitingForModels =
+    !model.deleted && (!catalog.loaded || catalog.models.length === 0);
+  useEffect(() => {
+    if (!waitingForModels) {
+      return;
+    }
+    const timer = window.setInterval(
+      () => void catalog.refresh(true),
+      NO_MODEL_POLL_MS
+    );
+    return () => window.clearInterval(timer);
+  }, [waitingForModels, catalog]);
+
   const send = () => {
     const text = draft.text.trim();
     const modelId = selectedRef.current;
@@ -291,6 +309,7 @@ function ChatViewBody(props: {
         selector={
           <ModelSelector
             models={catalog.models}
+            connectionErrors={catalog.connectionErrors}
             value={selected}
             defaultModel={prefs.defaultModel}
             disabled={catalog.models.length === 0}

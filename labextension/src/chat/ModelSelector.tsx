@@ -6,6 +6,8 @@ import { ModelInfo } from '../api/client';
 
 export interface IModelSelectorProps {
   models: readonly ModelInfo[];
+  /** Connections whose models could not be listed: name -> error. */
+  connectionErrors: Readonly<Record<string, string>>;
   value: string | null;
   defaultModel: string;
   onChange: (id: string) => void;
@@ -54,6 +56,8 @@ export function ModelSelector(props: IModelSelectorProps): JSX.Element {
     [models, query]
   );
   const current = models.find(model => model.id === value);
+  // A server that is down lists no models: say so, rather than leave them missing.
+  const unavailable = Object.entries(props.connectionErrors);
 
   useEffect(() => {
     if (!open) {
@@ -223,6 +227,18 @@ export function ModelSelector(props: IModelSelectorProps): JSX.Element {
               </li>
             )}
           </ul>
+          {unavailable.length > 0 && (
+            <ul
+              className="jp-ChatExt-modelErrors"
+              aria-label={trans.__('Connections not answering')}
+            >
+              {unavailable.map(([name, error]) => (
+                <li key={name} title={error}>
+                  {trans.__('%1 is unavailable: %2', name, error)}
+                </li>
+              ))}
+            </ul>
+          )}
           {value && value !== props.defaultModel && (
             <button
               type="button"

@@ -54,7 +54,10 @@ export class ModelCatalog {
   /** Fetches the list unless it is fresh (or `force`); concurrent calls share one request. */
   refresh(force = false): Promise<void> {
     if (this._pending) {
-      return this._pending;
+      // The list on its way may predate the change that forces this one: ask again after.
+      return force
+        ? this._pending.then(() => this.refresh(true))
+        : this._pending;
     }
     if (!force && this._list && Date.now() - this._fetchedAt < FRESH_MS) {
       return Promise.resolve();

@@ -1,0 +1,104 @@
+"""The model selector and the first-run screen of a chat, as the model list changes: a
+server that is down, a narrow side panel, and a connection added after the chat opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from chat_view_ui import FAST, INPUT, PANEL, new_chat_in_panel, reload_lab
+from lab_process import LabServer
+from page_console import ConsoleErrors
+from playwright.sync_api import Page, expect
+
+from jupyter_chat_ext.testing.upstream import RefusedPort
+
+
+def connection_ids(lab: LabServer) -> list[str]:
+    status, connections = lab.api("GET", "connections")
+    assert status == 200, connections
+    return [c["id"] for c in connections["items"]]
+
+
+@pytest.fixture
+def dead_connection(chat_lab: LabServer) -> Iterator[str]:
+    """A connection to a server that refuses connections, named for the test."""
+    with RefusedPort() as port:
+        status, created = chat_lab.api(
+            "POST",
+            "connections",
+            {"kind": "openai", "name": "Down Server", "base_url": f"{port.url}/v1"},
+        )
+        assert status == 201, created
+        try:
+            yield created["name"]
+        finally:
+            chat_lab.api("DELETE", f"connections/{created['id']}")
+
+
+def test_the_selector_says_which_connection_could_not_be_listed(
+    chat_page: Page, chat_lab: LabServer, dead_connection: str
+):
+    page = chat_page
+    reload_lab(page)
+    view = new_chat_in_panel(page)
+    view.locator(".jp-ChatExt-modelButton").click()
+    # The healthy server's models are there to choose from ...
+    expect(view.locator(f'.jp-ChatExt-modelOption[data-model-id="{FAST}"]')).to_be_visible()
+    # ... and the one that is down is named, with its error, rather than silently missing.
+    problems = view.locator(".jp-ChatExt-modelErrors")
+    expect(problems).to_contain_text(dead_connection)
+    expect(problems).to_contain_text("Cannot connect")
+    view.locator(".jp-ChatExt-modelSearch").press("Escape")
+    expect(problems).to_have_count(0)
+
+
+def test_the_model_list_fits_in_the_side_panel(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    view = new_chat_in_panel(page)
+    view.locator(".jp-ChatExt-modelButton").click()
+    popup = view.locator(".jp-ChatExt-modelPopup")
+    expect(popup).to_be_visible()
+    panel = page.locator(PANEL).bounding_box()
+    box = popup.bounding_box()
+    assert panel is not None and box is not None
+    # Nothing of it hidden past the panel's edge (the side panel clips what overflows).
+    assert box["x"] >= panel["x"]
+    assert box["x"] + box["width"] <= panel["x"] + panel["width"] + 0.5
+    view.locator(".jp-ChatExt-modelSearch").press("Escape")
+
+
+def test_first_run_screen_gives_way_once_an_admin_connects_a_model(
+    chat_page: Page, chat_lab: LabServer
+):
+    page = chat_page
+    ids = connection_ids(chat_lab)
+    for connection_id in ids:
+        chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": False})
+    try:
+        reload_lab(page)
+        view = new_chat_in_panel(page)
+        first_run = view.locator(".jp-ChatExt-firstRun")
+        expect(first_run).to_be_visible()
+        expect(view.locator(INPUT)).to_be_disabled()
+
+        # The admin follows the first-run screen's button and switches a connection on ...
+        first_run.locator("button").click()
+        admin = page.locator("#jp-chat-ext-admin")
+        expect(admin).to_be_visible()
+        switch = admin.locator("input.jp-ChatExt-enabled").first
+        switch.check()
+        expect(switch).to_be_checked()
+
+        # ... and the chat still open beside it can be used at once, without a reload.
+        expect(first_run).to_have_count(0)
+        expect(view.locator(INPUT)).to_be_enabled()
+        expect(view.locator(".jp-ChatExt-modelButton")).to_be_enabled()
+    finally:
+        for connection_id in ids:
+            chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": True})
+        reload_lab(page)
+
+
+def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
+    assert module_console.messages == []
