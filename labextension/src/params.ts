@@ -1,5 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
+import { FieldError } from './admin/validation';
 import type { PresetCreate } from './api/client';
 
 /** Sampling parameters, as presets and chat settings keep them. */
@@ -39,25 +40,40 @@ export function paramLabel(key: NumberParam, trans: TranslationBundle): string {
   }
 }
 
-/** The form's text for stored parameters (empty fields for those not set). */
+/** The names of the parameters with a number field of their own. */
+export const NUMBER_NAMES: readonly string[] = NUMBER_PARAMS.map(
+  ([key]) => key
+);
+
+/**
+ * The form's text for stored parameters (empty fields for those not set). Any other option,
+ * whether kept under `options` or beside the named parameters, goes in "other".
+ */
 export function paramsText(params: Params | null | undefined): IParamsText {
-  const known = (params ?? {}) as Record<string, unknown>;
+  const { options, stop, ...rest } = (params ?? {}) as Record<string, unknown>;
   const numbers = Object.fromEntries(
     NUMBER_PARAMS.map(([key]) => {
-      const value = known[key];
+      const value = rest[key];
       return [key, typeof value === 'number' ? String(value) : ''];
     })
   ) as Record<NumberParam, string>;
-  const stop = known.stop;
-  const options = (known.options ?? {}) as Record<string, unknown>;
+  const others = {
+    ...(options as Record<string, unknown> | undefined),
+    ...Object.fromEntries(
+      Object.entries(rest).filter(
+        ([key, value]) =>
+          !NUMBER_NAMES.includes(key) && value !== null && value !== undefined
+      )
+    )
+  };
   return {
     numbers,
     stop: Array.isArray(stop) ? stop.join(', ') : String(stop ?? ''),
-    other: Object.keys(options).length ? JSON.stringify(options) : ''
+    other: Object.keys(others).length ? JSON.stringify(others, null, 2) : ''
   };
 }
 
-/** Parameters from the form's text; throws an Error that says what is wrong. */
+/** Parameters from the form's text; throws a FieldError that says where and what is wrong. */
 export function paramsFrom(
   text: IParamsText,
   trans: TranslationBundle
@@ -70,7 +86,10 @@ export function paramsFrom(
       options = null;
     }
     if (!options || typeof options !== 'object' || Array.isArray(options)) {
-      throw new Error(trans.__('Other options must be a JSON object.'));
+      throw new FieldError(
+        'other',
+        trans.__('Other options must be a JSON object.')
+      );
     }
   }
   const params: Record<string, unknown> = { options };
@@ -79,7 +98,8 @@ export function paramsFrom(
     if (typed) {
       const value = Number(typed);
       if (!Number.isFinite(value)) {
-        throw new Error(
+        throw new FieldError(
+          key,
           trans.__('%1 must be a number.', paramLabel(key, trans))
         );
       }

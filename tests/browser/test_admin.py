@@ -278,6 +278,7 @@ def test_validation_errors_show_beside_their_fields(
     page: Page, lab_server: LabServer, upstream: UpstreamThread, console_errors: ConsoleErrors
 ):
     logged_before = len(console_errors.messages)
+    add_connections(lab_server, upstream, unique("Validated"))  # base models for the preset
     screen = open_admin(page, lab_server)
     screen.get_by_role("tab", name="Presets").click()
     screen.locator(".jp-ChatExt-addPreset").click()
@@ -296,7 +297,8 @@ def test_validation_errors_show_beside_their_fields(
     expect(form.locator(".jp-ChatExt-field-error")).to_have_count(1)
 
     # Options that are not JSON are caught before sending, and shown by their field too.
-    temperature.fill("0.5")
+    # (A temperature between two steps of the field's arrows is a temperature all the same.)
+    temperature.fill("0.33")
     other = form.locator(".jp-ChatExt-param-other")
     other.fill('{"num_ctx": ')
     form.locator(".jp-ChatExt-save").click()
@@ -316,6 +318,9 @@ def test_validation_errors_show_beside_their_fields(
     form.locator(".jp-ChatExt-save").click()
     expect(form).to_have_count(0)
     expect(screen.locator(".jp-ChatExt-presets tr", has_text=name)).to_have_count(1)
+    _, presets = lab_server.api("GET", "presets")
+    (saved,) = [p for p in presets["items"] if p["name"] == name]
+    assert saved["params"]["temperature"] == 0.33
 
     # A connection's address in a scheme the server refuses.
     screen.get_by_role("tab", name="Connections").click()

@@ -4,6 +4,14 @@ import React, { useRef, useState } from 'react';
 
 import { ChatApiClient, Preset, PresetCreate } from '../api/client';
 import {
+  NUMBER_NAMES,
+  NUMBER_PARAMS,
+  paramLabel,
+  Params,
+  paramsFrom,
+  paramsText
+} from '../params';
+import {
   ConfirmButton,
   ErrorNote,
   Field,
@@ -15,19 +23,7 @@ import {
   useFormTarget,
   useLoad
 } from './screen';
-import { errorsOf, FieldError, IFormErrors, NO_ERRORS } from './validation';
-
-type Params = NonNullable<PresetCreate['params']>;
-
-/** The parameters with a field of their own; any other goes in "Other options". */
-const NUMERIC_PARAMS = [
-  'temperature',
-  'top_p',
-  'top_k',
-  'max_tokens',
-  'seed'
-] as const;
-type NumericParam = (typeof NUMERIC_PARAMS)[number];
+import { errorsOf, IFormErrors, NO_ERRORS } from './validation';
 
 /**
  * Presets: a model id wrapping a base model with a system prompt and parameters.
@@ -184,29 +180,10 @@ function PresetForm({
   const baseModel = chosenBase || baseModels[0]?.id || '';
   const [description, setDescription] = useState(preset?.description ?? '');
   const [systemPrompt, setSystemPrompt] = useState(preset?.system_prompt ?? '');
-  const [numbers, setNumbers] = useState<Record<NumericParam, string>>(
-    () =>
-      Object.fromEntries(
-        NUMERIC_PARAMS.map(key => [
-          key,
-          stored[key] === undefined ? '' : String(stored[key])
-        ])
-      ) as Record<NumericParam, string>
-  );
-  const [stop, setStop] = useState(
-    Array.isArray(stored.stop)
-      ? (stored.stop as string[]).join(', ')
-      : ((stored.stop as string) ?? '')
-  );
-  const [other, setOther] = useState(() => {
-    const rest = Object.fromEntries(
-      Object.entries(stored).filter(
-        ([key]) =>
-          key !== 'stop' && !(NUMERIC_PARAMS as readonly string[]).includes(key)
-      )
-    );
-    return Object.keys(rest).length ? JSON.stringify(rest, null, 2) : '';
-  });
+  const [initial] = useState(() => paramsText(stored as Params));
+  const [numbers, setNumbers] = useState(initial.numbers);
+  const [stop, setStop] = useState(initial.stop);
+  const [other, setOther] = useState(initial.other);
   const [visibility, setVisibility] = useState(
     preset?.visibility ?? (isAdmin ? 'public' : 'private')
   );
@@ -224,7 +201,7 @@ function PresetForm({
     setErrors(NO_ERRORS);
     let params: Params;
     try {
-      params = buildParams(numbers, stop, other, trans);
+      params = paramsFrom({ numbers, stop, other }, trans);
     } catch (reason) {
       setErrors(errorsOf(reason, presetField));
       return;
@@ -341,13 +318,15 @@ function PresetForm({
             onChange={event => setSystemPrompt(event.currentTarget.value)}
           />
         </Field>
-        {NUMERIC_PARAMS.map(key => (
+        {NUMBER_PARAMS.map(([key]) => (
           <Field key={key} label={paramLabel(key, trans)} error={invalid[key]}>
             <input
               className={`jp-mod-styled jp-ChatExt-param-${key}`}
               aria-invalid={invalid[key] ? true : undefined}
               type="number"
-              step={key === 'temperature' || key === 'top_p' ? '0.05' : '1'}
+              // Any value: a step would refuse 0.33 as between two steps. The server checks
+              // the range, and its verdict shows under the field.
+              step="any"
               value={numbers[key]}
               placeholder={trans.__('Default')}
               onChange={event => {
@@ -390,72 +369,6 @@ function PresetForm({
   );
 }
 
-function paramLabel(key: NumericParam, trans: TranslationBundle): string {
-  switch (key) {
-    case 'temperature':
-      return trans.__('Temperature');
-    case 'top_p':
-      return trans.__('Top P');
-    case 'top_k':
-      return trans.__('Top K');
-    case 'max_tokens':
-      return trans.__('Max tokens');
-    case 'seed':
-      return trans.__('Seed');
-  }
-}
-
-function buildParams(
-  numbers: Record<NumericParam, string>,
-  stop: string,
-  other: string,
-  trans: TranslationBundle
-): Params {
-  let options: Record<string, unknown> = {};
-  if (other.trim()) {
-    try {
-      options = JSON.parse(other);
-    } catch {
-      throw new FieldError(
-        'other',
-        trans.__('Other options must be a JSON object.')
-      );
-    }
-    if (
-      typeof options !== 'object' ||
-      options === null ||
-      Array.isArray(options)
-    ) {
-      throw new FieldError(
-        'other',
-        trans.__('Other options must be a JSON object.')
-      );
-    }
-  }
-  const params: Record<string, unknown> = { options };
-  for (const key of NUMERIC_PARAMS) {
-    const text = numbers[key].trim();
-    if (text) {
-      const value = Number(text);
-      if (!Number.isFinite(value)) {
-        throw new FieldError(
-          key,
-          trans.__('%1 must be a number.', paramLabel(key, trans))
-        );
-      }
-      params[key] = value;
-    }
-  }
-  const stops = stop
-    .split(',')
-    .map(item => item.trim())
-    .filter(Boolean);
-  if (stops.length) {
-    params.stop = stops;
-  }
-  return params as Params;
-}
-
 /** A model id made from a name: "Code Helper" → "code-helper". */
 function slug(name: string): string {
   return name
@@ -481,7 +394,7 @@ const PRESET_FIELDS = new Set([
 function presetField(location: string): string | null {
   const [first, second] = location.split('.');
   if (first === 'params' && second !== undefined) {
-    const known: readonly string[] = [...NUMERIC_PARAMS, 'stop'];
+    const known: readonly string[] = [...NUMBER_NAMES, 'stop'];
     return known.includes(second) ? second : 'other';
   }
   return PRESET_FIELDS.has(first) ? first : null;
