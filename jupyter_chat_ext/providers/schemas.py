@@ -72,6 +72,11 @@ class ConnectionList(BaseModel):
 class VerifyResult(BaseModel):
     ok: bool
     latency_ms: float
-    model_count: int | None = None
+    model_count: int | None = Field(
+        default=None, description="The models chats can use: those of the allowlist, if any"
+    )
+    missing: list[str] = Field(
+        default_factory=list, description="Allowlisted model ids the server does not list"
+    )
     status: int | None = Field(default=None, description="The upstream's HTTP status on failure")
     error: str | None = Field(default=None, description="The upstream's own error")

@@ -181,10 +181,13 @@ class ConnectionService:
                 status=error.status,
                 error=error.message,
             )
+        listed = {m.id for m in models}
+        allowed = [i for i in row.model_ids or () if i in listed] if row.model_ids else listed
         return VerifyResult(
             ok=True,
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
-            model_count=len(models),
+            model_count=len(allowed),
+            missing=[i for i in row.model_ids or () if i not in listed],
         )
 
     async def enabled(self) -> list[ConnectionRow]:

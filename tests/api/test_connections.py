@@ -58,6 +58,18 @@ async def test_admin_manages_connections_with_keys_masked(api, caplog):
         assert SECRET not in record.getMessage()
 
 
+async def test_verify_counts_the_models_chats_can_use(api):
+    admin = api.as_("admin")
+    async with FakeUpstream(models=("a", "b", "c")) as up:
+        body = {"kind": "openai", "base_url": up.openai_url, "model_ids": ["a", "c", "typo"]}
+        conn = (await admin("POST", "connections", body)).json()
+        verified = (await admin("POST", f"connections/{conn['id']}/verify")).json()
+        assert (verified["model_count"], verified["missing"]) == (2, ["typo"])
+        await admin("PATCH", f"connections/{conn['id']}", {"model_ids": []})
+        verified = (await admin("POST", f"connections/{conn['id']}/verify")).json()
+        assert (verified["model_count"], verified["missing"]) == (3, [])
+
+
 async def test_verify_reports_a_dead_server(api):
     admin = api.as_("admin")
     with RefusedPort() as port:

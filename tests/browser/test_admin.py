@@ -71,6 +71,14 @@ def test_admin_adds_verifies_and_edits_a_connection(
     stored = next(c for c in connections["items"] if c["name"] == "Fake OpenAI")
     assert stored["base_url"] == upstream.openai_url.rstrip("/")
 
+    # Verify counts what chats can use, and names allowlisted ids the server lacks.
+    path = f"connections/{stored['id']}"
+    lab_server.api("PATCH", path, {"model_ids": [upstream.settings.models[0], "no-such-model"]})
+    verdict = verify(row)
+    expect(verdict).to_contain_text("1 model")
+    expect(verdict).to_contain_text("Not on the server: no-such-model")
+    lab_server.api("PATCH", path, {"model_ids": []})
+
     row.locator("input.jp-ChatExt-enabled").uncheck()
     expect(row.locator("input.jp-ChatExt-enabled")).not_to_be_checked()
     row.locator("input.jp-ChatExt-enabled").check()

@@ -244,15 +244,25 @@ function VerdictText({
   }
   const latency = trans.__('%1 ms', Math.round(verdict.latency_ms));
   if (verdict.ok) {
+    const missing = verdict.missing ?? [];
     return (
-      <span className="jp-ChatExt-good">
-        {trans._n(
-          'Reachable · %2 · %1 model',
-          'Reachable · %2 · %1 models',
-          verdict.model_count ?? 0,
-          latency
+      <>
+        <span className="jp-ChatExt-good">
+          {trans._n(
+            'Reachable · %2 · %1 model',
+            'Reachable · %2 · %1 models',
+            verdict.model_count ?? 0,
+            latency
+          )}
+        </span>
+        {missing.length > 0 && (
+          // An allowlisted id the server does not have is most often a typo.
+          <span className="jp-ChatExt-bad jp-ChatExt-missing">
+            {' · '}
+            {trans.__('Not on the server: %1', missing.join(', '))}
+          </span>
         )}
-      </span>
+      </>
     );
   }
   const status = verdict.status ? ` (HTTP ${verdict.status})` : '';

@@ -1985,7 +1985,13 @@ export interface components {
             /** Latency Ms */
             latency_ms: number;
             /**
+             * Missing
+             * @description Allowlisted model ids the server does not list
+             */
+            missing?: string[];
+            /**
              * Model Count
+             * @description The models chats can use: those of the allowlist, if any
              * @default null
              */
             model_count?: number | null;
