@@ -18,7 +18,7 @@ class ModelOut(BaseModel):
     id: str = Field(description="What to pass as `model`: the connection's prefix + upstream id")
     name: str
     owned_by: str
-    connection_id: str | None = Field(description="Null for a preset whose base model is gone")
+    connection_id: str | None = Field(description="The connection that serves it")
     connection_name: str | None
     kind: Literal["openai", "ollama", "local"] | None
     preset: PresetInfo | None = Field(default=None, description="Set when this is a preset")
@@ -27,7 +27,9 @@ class ModelOut(BaseModel):
 class ModelList(BaseModel):
     items: list[ModelOut]
     errors: dict[str, str] = Field(
-        default_factory=dict, description="Connections that could not be listed: name -> error"
+        default_factory=dict,
+        description="What cannot be offered now: a connection that could not be listed, or "
+        "'Preset <name>' whose base model is gone -> why",
     )
 
 

@@ -56,14 +56,21 @@ class ModelService:
         by_id = {m.id: m for m in found.items}
         for preset in await self.presets.visible(me):
             base = by_id.get(preset.base_model)
+            if base is None:
+                # Offered, it could not answer: said beside the list instead, like a
+                # connection that is down, until its base model is back.
+                found.errors[f"Preset {preset.name}"] = (
+                    f"its base model {preset.base_model!r} is not available now"
+                )
+                continue
             found.items.append(
                 ModelOut(
                     id=preset.id,
                     name=preset.name,
                     owned_by="preset",
-                    connection_id=base.connection_id if base else None,
-                    connection_name=base.connection_name if base else None,
-                    kind=base.kind if base else None,
+                    connection_id=base.connection_id,
+                    connection_name=base.connection_name,
+                    kind=base.kind,
                     preset=PresetInfo(
                         base_model=preset.base_model,
                         description=preset.description,

@@ -121,3 +121,18 @@ async def test_a_private_preset_id_is_its_owners_alone(api, upstream):
     assert models["secret-project"] == "Everyone's"
     r = await bob("POST", "presets", {**secret, "name": "Shadow"})
     assert r.status == 409 and "taken" in r.json()["message"]  # he can see that one
+
+
+async def test_a_preset_whose_base_model_is_gone_is_not_offered_until_it_is_back(api, upstream):
+    admin = api.as_("admin")
+    r = await admin("POST", "connections", {"kind": "openai", "base_url": upstream.openai_url})
+    connection = r.json()
+    assert (await admin("POST", "presets", PIRATE)).status == 201
+    await admin("PATCH", f"connections/{connection['id']}", {"enabled": False})
+    listed = (await api("GET", "models")).json()
+    assert listed["items"] == []  # nothing to offer: a chat shows its first-run screen
+    assert "not available now" in listed["errors"]["Preset Pirate"]
+    await admin("PATCH", f"connections/{connection['id']}", {"enabled": True})
+    listed = (await api("GET", "models")).json()
+    assert [m["id"] for m in listed["items"]] == ["base-model", "pirate"]
+    assert listed["errors"] == {}

@@ -1574,7 +1574,7 @@ export interface components {
         ModelList: {
             /**
              * Errors
-             * @description Connections that could not be listed: name -> error
+             * @description What cannot be offered now: a connection that could not be listed, or 'Preset <name>' whose base model is gone -> why
              */
             errors?: {
                 [key: string]: string;
@@ -1586,7 +1586,7 @@ export interface components {
         ModelOut: {
             /**
              * Connection Id
-             * @description Null for a preset whose base model is gone
+             * @description The connection that serves it
              */
             connection_id: string | null;
             /** Connection Name */
