@@ -18,6 +18,7 @@ from chats_ui import (
 from lab_process import LabProcess, LabServer
 from page_console import ConsoleErrors
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 def test_lists_chats_created_before_the_page_opened(page: Page, lab_server: LabServer):
@@ -27,10 +28,18 @@ def test_lists_chats_created_before_the_page_opened(page: Page, lab_server: LabS
 
     open_lab(page, lab_server)
     expect(page.locator(PANEL_TAB)).to_have_attribute("title", "Chats")
-    # Through the palette, as a user would, to cover the command too.
-    page.keyboard.press("Control+Shift+C")
-    page.locator(".lm-CommandPalette-input").fill("Open Chats")
-    page.locator('.lm-CommandPalette-item[data-command="chat-ext:open-panel"]').click()
+    # Through the palette, as a user would, to cover the command too. A new lab's Launcher
+    # may open a moment later and take the focus, which closes the palette: then again.
+    item = page.locator('.lm-CommandPalette-item[data-command="chat-ext:open-panel"]')
+    for attempt in range(3):
+        page.keyboard.press("Control+Shift+C")
+        try:
+            page.locator(".lm-CommandPalette-input").fill("Open Chats", timeout=3000)
+            item.click(timeout=3000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
 
     expect(page.locator(PANEL)).to_be_visible()
     for title in titles:
