@@ -231,9 +231,25 @@ class OllamaClient:
             raw = await response.aread()
         try:
             data = json.loads(raw)
-            return data["embeddings"], int(data.get("prompt_eval_count") or 0)
+            vectors, tokens = data["embeddings"], int(data.get("prompt_eval_count") or 0)
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise UpstreamError("malformed", "Ollama's embeddings are not in its format.") from None
+            vectors = tokens = None
+        if not is_vectors(vectors, len(inputs)):
+            raise UpstreamError("malformed", "Ollama's embeddings are not in its format.")
+        return vectors, tokens  # type: ignore[return-value]
+
+
+def is_vectors(value: Any, count: int) -> bool:
+    """``count`` vectors of numbers, one for each input."""
+    return (
+        isinstance(value, list)
+        and len(value) == count
+        and all(
+            isinstance(v, list)
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+            for v in value
+        )
+    )
 
 
 def _chunk_deltas(chunk: dict[str, Any], calls: int) -> list[Delta]:

@@ -160,6 +160,13 @@ async def parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[Delta]:
         raise UpstreamError("cut", "The upstream stream ended before the answer was complete.")
 
 
+def _arguments_text(arguments: Any) -> str:
+    """A tool call's arguments as OpenAI sends them, JSON text; some servers send the object."""
+    if arguments is None or isinstance(arguments, str):
+        return arguments or ""
+    return json.dumps(arguments)
+
+
 def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
     """The deltas of one chat.completion.chunk (its first choice only)."""
     out: list[Delta] = []
@@ -182,7 +189,7 @@ def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
                     index=call.get("index", 0),
                     id=call.get("id"),
                     name=function.get("name"),
-                    arguments=function.get("arguments") or "",
+                    arguments=_arguments_text(function.get("arguments")),
                 )
             )
         if choice.get("finish_reason"):

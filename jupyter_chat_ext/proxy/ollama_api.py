@@ -13,7 +13,7 @@ from ..core.identity import Identity
 from ..models.service import ModelService, Route
 from ..providers.base import Delta, ReasoningDelta, UpstreamError
 from ..providers.local_client import LocalModelClient
-from ..providers.ollama_client import OllamaClient
+from ..providers.ollama_client import OllamaClient, is_vectors
 from ..providers.openai_client import OpenAIClient
 from ..providers.orm import ConnectionRow
 from .errors import ProxyError
@@ -79,15 +79,20 @@ class OllamaApi:
 
     async def running(self) -> OllamaRunning:
         """The models held in memory now: what each Ollama connection says of its own (named
-        as they are listed here), and the local model while its weights are loaded."""
+        as they are listed here), and the local model while its weights are loaded. Only
+        what answers for its name here is shown: a connection's prefix and allowlist apply,
+        and a copy on a server that an earlier connection shadows is left out."""
         rows = await self.models.connections.enabled()
-        found = await asyncio.gather(*(self._running(row) for row in rows))
-        seen: set[str] = set()
-        models = []
-        for model in (m for ms in found for m in ms):
-            if model["name"] not in seen:
-                seen.add(model["name"])
-                models.append(model)
+        listed, *found = await asyncio.gather(
+            self.models.list(), *(self._running(row) for row in rows)
+        )
+        served = {m.id: m.connection_id for m in listed.items}
+        models = [
+            model
+            for row, loaded in zip(rows, found, strict=True)
+            for model in loaded
+            if served.get(model["name"]) == row.id
+        ]
         return OllamaRunning.model_validate({"models": models})
 
     async def _running(self, row: ConnectionRow) -> list[dict[str, Any]]:
@@ -108,13 +113,10 @@ class OllamaApi:
         except (UpstreamError, TimeoutError):
             # As for Ollama's own list: a server that cannot say holds nothing worth showing.
             return []
-        out = []
-        for model in loaded:
-            upstream_id = str(model.get("model") or model["name"])
-            if row.model_ids and upstream_id not in row.model_ids:
-                continue
-            out.append(ollama_running(f"{row.prefix}{upstream_id}", "ollama", model, ""))
-        return out
+        return [
+            ollama_running(f"{row.prefix}{model.get('model') or model['name']}", "ollama", model)
+            for model in loaded
+        ]
 
     async def show(self, me: Identity, model: str) -> dict[str, Any]:
         """What Ollama's ``show`` tells of a model: an Ollama connection's own account, or one
@@ -146,8 +148,10 @@ class OllamaApi:
                 base = shown.get("modelfile") or f"FROM {preset.base_model}\n"
                 shown["modelfile"] = f'{base}SYSTEM """{preset.system_prompt}"""\n'
                 shown["system"] = preset.system_prompt
-            extra = [c for c in preset.capabilities or () if c not in shown.get("capabilities", [])]
-            shown["capabilities"] = [*shown.get("capabilities", []), *extra]
+            have = shown.get("capabilities")
+            have = have if isinstance(have, list) else []  # older servers send none, or null
+            extra = [c for c in preset.capabilities or () if c not in have]
+            shown["capabilities"] = [*have, *extra]
         return shown
 
     def version(self) -> OllamaVersion:
@@ -248,8 +252,10 @@ class OllamaApi:
             data = sorted(answer["data"], key=lambda d: d.get("index", 0))
             vectors = [d["embedding"] for d in data]
         except (KeyError, TypeError, AttributeError):
-            raise ProxyError(
-                "The upstream's embeddings are not in OpenAI's format.", status=502
-            ) from None
-        tokens = (answer.get("usage") or {}).get("prompt_tokens", 0)
+            vectors = None
+        if not is_vectors(vectors, len(inputs)):
+            raise ProxyError("The upstream's embeddings are not in OpenAI's format.", status=502)
+        usage = answer.get("usage")
+        tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+        tokens = tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else 0
         return {"model": requested, "embeddings": vectors, "prompt_eval_count": tokens}

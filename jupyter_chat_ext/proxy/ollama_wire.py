@@ -133,7 +133,7 @@ def ollama_tag(
         "name": model_id,
         "model": model_id,
         "modified_at": _text(meta.get("modified_at"), "1970-01-01T00:00:00Z"),
-        "size": size if isinstance(size, int) and not isinstance(size, bool) else 0,
+        "size": _count(size),
         "digest": _text(meta.get("digest"), ""),
         "details": details,
     }
@@ -143,11 +143,26 @@ def _text(value: Any, default: str) -> str:
     return value if isinstance(value, str) else default
 
 
-def ollama_running(model_id: str, kind: str, meta: dict[str, Any], expires_at: str) -> dict:
-    """A model held in memory, as Ollama's ``ps`` shows it."""
-    vram = meta.get("size_vram")
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+# What Go's zero time reads as: Ollama's own word for "no time set".
+NO_TIME = "0001-01-01T00:00:00Z"
+
+
+def ollama_running(
+    model_id: str, kind: str, meta: dict[str, Any], expires_at: str = NO_TIME
+) -> dict[str, Any]:
+    """A model held in memory, as Ollama's ``ps`` shows it: its tag without ``modified_at``,
+    when it will be dropped (always a time, which typed clients parse), the memory it takes
+    on the GPU and its context length."""
+    tag = ollama_tag(model_id, kind, kind, meta)
+    del tag["modified_at"]
+    given = meta.get("expires_at")
     return {
-        **ollama_tag(model_id, kind, kind, meta),
-        "expires_at": _text(meta.get("expires_at"), expires_at),
-        "size_vram": vram if isinstance(vram, int) and not isinstance(vram, bool) else 0,
+        **tag,
+        "expires_at": given if isinstance(given, str) and given else expires_at,
+        "size_vram": _count(meta.get("size_vram")),
+        "context_length": _count(meta.get("context_length")),
     }

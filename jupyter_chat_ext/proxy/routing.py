@@ -32,6 +32,7 @@ async def route(models: ModelService, me: Identity, model: str, listing: str) ->
 
 # A preset's (OpenAI-named) parameter -> Ollama's option, where the names differ.
 _OLLAMA_NAMES = {"max_tokens": "num_predict", "max_completion_tokens": "num_predict"}
+_OLLAMA_FIELDS = ("think", "keep_alive")
 
 
 def with_preset(target: Route, body: dict[str, Any], *, ollama: bool = False) -> dict[str, Any]:
@@ -44,8 +45,10 @@ def with_preset(target: Route, body: dict[str, Any], *, ollama: bool = False) ->
     if ollama:
         defaults = dict(preset.params or {})
         response_format = defaults.pop("response_format", None)
+        # Fields of Ollama's request itself, beside its options.
+        fields = {k: defaults.pop(k) for k in _OLLAMA_FIELDS if k in defaults}
         options = {_OLLAMA_NAMES.get(k, k): v for k, v in defaults.items()}
-        body = {**body, "options": {**options, **(body.get("options") or {})}}
+        body = {**fields, **body, "options": {**options, **(body.get("options") or {})}}
         if response_format and "format" not in body:
             kind = response_format.get("type")
             schema = (response_format.get("json_schema") or {}).get("schema")

@@ -53,9 +53,17 @@ class OllamaTags(BaseModel):
     models: list[OllamaModel]
 
 
-class OllamaRunningModel(OllamaModel):
+class OllamaRunningModel(BaseModel):
+    """As Ollama's ps shows a model: no ``modified_at``, and when it will be dropped."""
+
+    name: str
+    model: str
+    size: int
+    digest: str
+    details: OllamaModelDetails
     expires_at: str
     size_vram: int
+    context_length: int = 0
 
 
 class OllamaRunning(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from contextlib import asynccontextmanager
 
 import httpx
@@ -174,6 +175,7 @@ async def test_an_ollama_connections_own_account_of_its_models(api, client_for):
         assert [m.model for m in running] == ["team/llama-fake:latest"]
         assert running[0].size_vram == running[0].size == llama.size
         assert running[0].expires_at.year == 2030 and running[0].details.format == "gguf"
+        assert running[0].context_length == 4096
         dead = {"kind": "ollama", "base_url": "http://127.0.0.1:9", "prefix": "dead/"}
         assert (await api.as_("admin")("POST", "connections", dead)).status == 201
         assert [m.model for m in (await client.ps()).models] == ["team/llama-fake:latest"]
@@ -376,3 +378,166 @@ async def test_a_preset_becomes_ollama_options(api, client_for):
         assert sent["model"] == "fake-chat:latest"
         assert sent["messages"][0] == {"role": "system", "content": "Be warm."}
         assert sent["options"]["temperature"] == 0.5 and sent["options"]["num_predict"] == 20
+
+
+# An Ollama server's tags, and its ps with what older or other servers leave out or mistype.
+ODD_PS = {
+    "/api/tags": json.dumps(
+        {"models": [{"name": n, "model": n} for n in ("odd:latest", "bare:latest")]}
+    ).encode(),
+    "/api/ps": json.dumps(
+        {
+            "models": [
+                {"name": "odd:latest", "model": "odd:latest", "size": 5, "context_length": 2048},
+                {"name": "bare:latest", "expires_at": 7, "context_length": "big"},
+            ]
+        }
+    ).encode(),
+}
+
+
+async def test_ps_answers_in_ollamas_own_shape(api, client_for, jp_http_port, jp_base_url):
+    """As Ollama's ps: no modified_at, the context length kept, and a time in expires_at
+    whatever the server sent, so typed clients can read every entry."""
+    async with RawServer(ODD_PS) as raw, client_for(None) as client:
+        r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
+        assert r.status == 201, r
+        running = (await client.ps()).models
+        assert [(m.model, m.context_length) for m in running] == [
+            ("odd:latest", 2048),
+            ("bare:latest", 0),
+        ]
+        assert all(m.expires_at is not None for m in running)
+        async with httpx.AsyncClient() as http:
+            r = await http.get(
+                ollama_root(jp_http_port, jp_base_url) + "/api/ps",
+                headers={"Authorization": "token alice-token"},
+            )
+        assert r.status_code == 200
+        assert all("modified_at" not in m for m in r.json()["models"])
+
+
+async def test_ps_shows_what_answers_for_a_name(api, client_for):
+    """Two Ollama servers offer one model: the first answers for it, so a copy loaded on
+    the second is not said to be in memory."""
+    async with (
+        FakeUpstream(models=("llama-fake",)) as first,
+        FakeUpstream(models=("llama-fake",)) as second,
+        client_for() as client,
+        httpx.AsyncClient() as http,
+    ):
+        await connect(api, first, kind="ollama")
+        await connect(api, second, kind="ollama")
+        r = await http.post(
+            second.ollama_url + "/api/chat",
+            json={"model": "llama-fake", "messages": HELLO, "stream": False},
+        )
+        assert r.status_code == 200
+        assert (await client.ps()).models == []
+        await client.chat(model="llama-fake", messages=HELLO)
+        assert [m.model for m in (await client.ps()).models] == ["llama-fake:latest"]
+
+
+def _call_stream(arguments: object) -> bytes:
+    call = {"index": 0, "id": "c1", "function": {"name": "get_weather", "arguments": arguments}}
+    chunks = [
+        {"choices": [{"index": 0, "delta": {"tool_calls": [call]}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    return b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tool_arguments_sent_as_an_object_are_read(api, client_for, stream):
+    """Some OpenAI-compatible servers send a call's arguments as a JSON object rather than
+    its text: the call still comes through, not a 500."""
+    bodies = {
+        "/v1/models": b'{"data": [{"id": "odd"}]}',
+        "/v1/chat/completions": _call_stream({"city": "Paris"}) + b"data: [DONE]\n\n",
+    }
+    async with RawServer(bodies) as raw, client_for() as client:
+        await connect_url(api, raw.url + "/v1")
+        answer = await client.chat(
+            model="odd", messages=ASK_WEATHER, tools=[WEATHER_TOOL], stream=stream
+        )
+        parts = [p async for p in answer] if stream else [answer]
+        calls = [c for p in parts for c in p.message.tool_calls or []]
+        assert [(c.function.name, dict(c.function.arguments)) for c in calls] == [
+            ("get_weather", {"city": "Paris"})
+        ]
+
+
+async def test_ps_is_not_held_by_a_server_that_hangs(api, client_for, jp_serverapp):
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    (await ext.ready()).connections.timeout = 0.5
+    async with (
+        FakeUpstream(models=("llama-fake",)) as good,
+        FakeUpstream(models=("slow-fake",)) as slow,
+        client_for() as client,
+    ):
+        await connect(api, good, kind="ollama")
+        await connect(api, slow, kind="ollama")
+        await client.chat(model="llama-fake", messages=HELLO)
+        await client.chat(model="slow-fake", messages=HELLO)
+        slow.set_faults(hang=True, paths=("/api/ps",))
+        started = time.monotonic()
+        assert [m.model for m in (await client.ps()).models] == ["llama-fake:latest"]
+        assert time.monotonic() - started < 3
+
+
+async def test_odd_embeddings_from_an_openai_upstream(api, client_for):
+    """No vector for the prompt is a 502, not a 500; an odd usage is only left out."""
+    bodies = {"/v1/models": b'{"data": [{"id": "odd"}]}', "/v1/embeddings": b'{"data": []}'}
+    async with RawServer(bodies) as raw, client_for() as client:
+        await connect_url(api, raw.url + "/v1")
+        for ask in (
+            client.embeddings(model="odd", prompt="red fox"),
+            client.embed(model="odd", input="red fox"),
+        ):
+            with pytest.raises(ollama.ResponseError) as error:
+                await ask
+            assert error.value.status_code == 502 and "format" in error.value.error
+    bodies["/v1/embeddings"] = b'{"data": [{"embedding": [0.5]}], "usage": 3}'
+    async with RawServer(bodies) as raw, client_for() as client:
+        await connect_url(api, raw.url + "/v1")
+        assert (await client.embeddings(model="odd", prompt="red fox")).embedding == [0.5]
+        assert (await client.embed(model="odd", input="red fox")).prompt_eval_count == 0
+
+
+async def test_a_presets_think_and_keep_alive_are_request_fields(api, client_for, kind):
+    """Ollama reads think and keep_alive beside its options, not among them; a request's
+    own choice still comes first."""
+    async with FakeUpstream(models=("fake-chat+think",)) as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        base = "fake-chat+think" if kind == "openai" else "fake-chat+think:latest"
+        quiet = {"mirostat": 2, "think": False, "keep_alive": "5m"}
+        preset = {"id": "quiet", "name": "Quiet", "base_model": base}
+        preset |= {"params": {"temperature": 0.5, "options": quiet}}
+        assert (await api("POST", "presets", preset)).status == 201
+        answer = await client.chat(model="quiet", messages=HELLO)
+        assert answer.message.thinking is None
+        assert answer.message.content == reply_for(HELLO)
+        if kind == "ollama":
+            sent = up.requests[-1].body
+            assert (sent["think"], sent["keep_alive"]) == (False, "5m")
+            assert sent["options"] == {"temperature": 0.5, "mirostat": 2}
+            await client.chat(model="quiet", messages=HELLO, think=True, keep_alive=0)
+            sent = up.requests[-1].body
+            assert (sent["think"], sent["keep_alive"]) == (True, 0)
+
+
+async def test_a_preset_shown_over_an_odd_show(api, client_for):
+    """An Ollama-like server whose show says capabilities null: a preset made from its
+    model is still shown, with the preset's capabilities."""
+    bodies = {
+        "/api/tags": b'{"models": [{"name": "odd:latest"}]}',
+        "/api/show": b'{"modelfile": "FROM odd\\n", "model_info": {}, "capabilities": null}',
+    }
+    async with RawServer(bodies) as raw, client_for() as client:
+        r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
+        assert r.status == 201, r
+        preset = {"id": "seer", "name": "Seer", "base_model": "odd:latest"}
+        preset |= {"system_prompt": "Look.", "capabilities": ["vision"]}
+        assert (await api("POST", "presets", preset)).status == 201
+        shown = await client.show("seer")
+        assert shown.capabilities == ["vision"] and 'SYSTEM """Look."""' in shown.modelfile

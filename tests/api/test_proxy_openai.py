@@ -12,6 +12,7 @@ import openai
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reasoning_for, reply_for
+from tests.support.raw_server import RawServer
 
 HELLO = [{"role": "user", "content": "Hello there"}]
 WEATHER_TOOL = {
@@ -479,3 +480,24 @@ async def test_a_preset_adds_its_system_prompt_and_defaults(api, client_for):
             for other in (bob, bob2):
                 with pytest.raises(openai.NotFoundError):
                     await other.chat.completions.create(model="terse", messages=HELLO)
+
+
+ODD_OLLAMA_EMBEDDINGS = {
+    "not a list": b'{"embeddings": {"a": [0.5]}}',
+    "not numbers": b'{"embeddings": [[0.5, "x"]]}',
+    "one missing": b'{"embeddings": []}',
+}
+
+
+@pytest.mark.parametrize("answer", ODD_OLLAMA_EMBEDDINGS.values(), ids=ODD_OLLAMA_EMBEDDINGS)
+async def test_odd_embeddings_from_an_ollama_upstream_are_a_502(api, client_for, answer):
+    bodies = {"/api/tags": b'{"models": [{"name": "odd:latest"}]}', "/api/embed": answer}
+    async with RawServer(bodies) as raw, client_for() as client:
+        r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
+        assert r.status == 201, r
+        for encoding in ("float", "base64"):
+            with pytest.raises(openai.APIStatusError) as error:
+                await client.embeddings.create(
+                    model="odd:latest", input="red fox", encoding_format=encoding
+                )
+            assert error.value.status_code == 502, error.value

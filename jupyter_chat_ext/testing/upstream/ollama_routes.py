@@ -52,7 +52,8 @@ class OllamaHandler(UpstreamHandler):
             json_mode=body.get("format") not in (None, ""),
             stop=options.get("stop"),
             max_tokens=num_predict if isinstance(num_predict, int) and num_predict >= 0 else None,
-            think=self.think,
+            # As Ollama: "think": false asks a thinking model to answer without thinking.
+            think=None if body.get("think") is False else self.think,
         )
         top = _top_logprobs(body)
         pieces = [p for p in split_chunks(answer.text, self.chunks) if p]

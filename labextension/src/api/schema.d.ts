@@ -1659,8 +1659,16 @@ export interface components {
             /** Models */
             models: components["schemas"]["OllamaRunningModel"][];
         };
-        /** OllamaRunningModel */
+        /**
+         * OllamaRunningModel
+         * @description As Ollama's ps shows a model: no ``modified_at``, and when it will be dropped.
+         */
         OllamaRunningModel: {
+            /**
+             * Context Length
+             * @default 0
+             */
+            context_length?: number;
             details: components["schemas"]["OllamaModelDetails"];
             /** Digest */
             digest: string;
@@ -1668,8 +1676,6 @@ export interface components {
             expires_at: string;
             /** Model */
             model: string;
-            /** Modified At */
-            modified_at: string;
             /** Name */
             name: string;
             /** Size */
