@@ -7,6 +7,8 @@ best effort: unknown fields are ignored, but a file that holds no chat at all is
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,15 @@ from .schemas import ExportChat, ExportDocument, ExportMessage
 
 _ROLES = {"system", "user", "assistant", "tool"}
 
+# Open WebUI writes a reasoning model's thoughts into the answer's text, opening it, as
+# <details type="reasoning" duration="N"><summary>...</summary> lines quoted with "> " </details>.
+_OPEN_WEBUI_THOUGHT = re.compile(
+    r'\A\s*<details type="reasoning"(?P<attrs>[^>]*)>\s*(?:<summary>.*?</summary>)?\n?'
+    r"(?P<body>.*?)</details>[ \t]*\n?",
+    re.DOTALL,
+)
+_DURATION = re.compile(r'\bduration="(\d+(?:\.\d+)?)"')
+
 
 def to_markdown(title: str, branch: Iterable[ExportMessage | Any]) -> str:
     """The branch the user sees, as a Markdown document."""
@@ -27,8 +38,26 @@ def to_markdown(title: str, branch: Iterable[ExportMessage | Any]) -> str:
         who = message.role.capitalize()
         if message.model and message.role == "assistant":
             who += f" ({message.model})"
-        lines += [f"## {who}", "", message.content.rstrip(), ""]
+        lines += [f"## {who}", ""]
+        thought = _thought(message.meta or {}) if message.role == "assistant" else ""
+        if thought:
+            lines += [thought, ""]
+        lines += [message.content.rstrip(), ""]
     return "\n".join(lines)
+
+
+def _thought(meta: dict[str, Any]) -> str:
+    """A reasoning model's thoughts, folded as the chat view shows them."""
+    reasoning = meta.get("reasoning")
+    if not isinstance(reasoning, str) or not reasoning.strip():
+        return ""
+    ms = meta.get("reasoning_ms")
+    if isinstance(ms, int | float) and not isinstance(ms, bool):
+        seconds = max(1, int(ms / 1000 + 0.5))
+        summary = f"Thought for {seconds} second{'s' if seconds != 1 else ''}"
+    else:
+        summary = "Thoughts"
+    return f"<details>\n<summary>{summary}</summary>\n\n{reasoning.strip()}\n\n</details>"
 
 
 def parse_import(data: Any) -> list[ExportChat]:
@@ -131,13 +160,41 @@ def _from_open_webui(item: dict[str, Any]) -> ExportChat:
 def _message(mid: Any, parent: Any, m: dict[str, Any], fallback: datetime) -> ExportMessage:
     at = _time(m.get("timestamp"), fallback)
     model = m.get("model") or (m.get("models") or [None])[0]
+    content = _text(m.get("content"))
+    meta: dict[str, Any] = {"usage": m["usage"]} if isinstance(m.get("usage"), dict) else {}
+    if m["role"] == "assistant":
+        content, thought = _open_webui_thought(content)
+        meta.update(thought)
     return ExportMessage(
         id=str(mid),
         parent_id=str(parent) if parent else None,
         role=m["role"],
-        content=_text(m.get("content")),
+        content=content,
         model=str(model)[:255] if model else None,
         created_at=at,
         updated_at=at,
-        meta={"usage": m["usage"]} if isinstance(m.get("usage"), dict) else {},
+        meta=meta,
     )
+
+
+def _open_webui_thought(content: str) -> tuple[str, dict[str, Any]]:
+    """An Open WebUI answer's text without the thoughts that open it, and those thoughts as
+    the answer's ``reasoning`` (and ``reasoning_ms``), as a reasoning model's are kept here."""
+    found = _OPEN_WEBUI_THOUGHT.match(content)
+    if found is None:
+        return content, {}
+    lines = []
+    for line in html.unescape(found["body"]).strip("\n").splitlines():
+        if line.startswith("> "):
+            line = line[2:]
+        elif line.rstrip() == ">":
+            line = ""
+        lines.append(line.rstrip())
+    meta: dict[str, Any] = {}
+    reasoning = "\n".join(lines).strip()
+    if reasoning:
+        meta["reasoning"] = reasoning
+        duration = _DURATION.search(found["attrs"])
+        if duration:
+            meta["reasoning_ms"] = round(float(duration[1]) * 1000)
+    return content[found.end() :].lstrip("\n"), meta

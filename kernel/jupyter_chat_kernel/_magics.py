@@ -198,6 +198,15 @@ class ChatMagics(Magics):
 
     def _finish(self, live: LiveOutput, format: str, result: CompletionResult, model: str) -> None:
         text = result.content
+        if not text.strip():
+            # Shown as it is, an empty answer would look like one still awaited.
+            note = f"{model} gave no answer"
+            if result.finish_reason == "length":
+                note += " (it reached its token limit)"
+            if result.reasoning:
+                note += "; its thoughts are in the chat"
+            live.replace({"text/markdown": f"*{note}.*", "text/plain": f"{note}."})
+            return
         if format == "code":
             code = code_of(text)
             self.shell.set_next_input(code, replace=False)

@@ -32,6 +32,8 @@ def _message(message: MessageOut) -> dict[str, Any]:
         "content": message.content,
         "model": message.model,
         "status": str(message.meta.get("status") or "done"),
+        # Whether a reasoning model thought before it answered (its thoughts stay in the chat).
+        "thought": bool(message.meta.get("reasoning")),
     }
 
 
@@ -217,6 +219,7 @@ class ChatWidget(anywidget.AnyWidget):
                 elif isinstance(event, ReasoningDelta) and answer["status"] != "thinking":
                     # A reasoning model's thoughts are not the answer: the view says it thinks.
                     self._show(start.chat_id, answer, stream.text, "thinking")
+            answer["thought"] = bool(stream.reasoning)
             self._show(start.chat_id, answer, stream.text, stream.status)
         except ChatError as error:
             self.error = str(error)

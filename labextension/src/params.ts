@@ -19,7 +19,10 @@ export type NumberParam = (typeof NUMBER_PARAMS)[number][0];
 /** Parameters as typed in a form: numbers, stop sequences and other options (JSON). */
 export interface IParamsText {
   numbers: Record<NumberParam, string>;
-  /** Separated by commas. */
+  /**
+   * Separated by commas, on one line (a text input drops line breaks): `\n` is a line
+   * break, `\t` a tab, `\,` a comma and `\\` a backslash within a sequence.
+   */
   stop: string;
   /** A JSON object of any other upstream option. */
   other: string;
@@ -68,7 +71,9 @@ export function paramsText(params: Params | null | undefined): IParamsText {
   };
   return {
     numbers,
-    stop: Array.isArray(stop) ? stop.join(', ') : String(stop ?? ''),
+    stop: (Array.isArray(stop) ? stop : stop ? [String(stop)] : [])
+      .map(escapeStop)
+      .join(', '),
     other: Object.keys(others).length ? JSON.stringify(others, null, 2) : ''
   };
 }
@@ -106,12 +111,51 @@ export function paramsFrom(
       params[key] = value;
     }
   }
-  const stops = text.stop
-    .split(',')
-    .map(item => item.trim())
-    .filter(Boolean);
+  const stops = splitStops(text.stop);
   if (stops.length) {
     params.stop = stops;
   }
   return params as Params;
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t' };
+
+/** A stop sequence as the form shows it: on one line, its commas kept apart. */
+function escapeStop(stop: string): string {
+  return stop
+    .replace(/\\/g, '\\\\')
+    .replace(/,/g, '\\,')
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\t/g, '\\t');
+}
+
+/** The stop sequences typed in a form (see `IParamsText.stop`). */
+function splitStops(text: string): string[] {
+  const stops: string[] = [];
+  let current = '';
+  // Blanks typed around a sequence are not part of it; escaped ones are.
+  let kept = 0;
+  const end = () => {
+    const stop = current.slice(0, Math.max(kept, current.trimEnd().length));
+    if (stop) {
+      stops.push(stop);
+    }
+    current = '';
+    kept = 0;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\\' && i + 1 < text.length) {
+      const next = text[++i];
+      current += ESCAPES[next] ?? next;
+      kept = current.length;
+    } else if (char === ',') {
+      end();
+    } else if (current || char.trim()) {
+      current += char;
+    }
+  }
+  end();
+  return stops;
 }

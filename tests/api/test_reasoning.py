@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -142,3 +143,56 @@ async def test_a_model_that_only_thinks_leaves_the_question_as_the_title(api, jp
                 break
             await asyncio.sleep(0.02)
         assert title == "Plan a three day trip to"
+
+
+def sse(*deltas: dict) -> bytes:
+    chunks = [{"choices": [{"index": 0, "delta": d}]} for d in deltas]
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    return b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + (
+        b"data: [DONE]\n\n"
+    )
+
+
+@asynccontextmanager
+async def qwen_answering(api, deltas: list[dict]):
+    """A connected server listing the model "qwen", which answers every question with
+    ``deltas`` (as OpenAI's stream deltas)."""
+    listing = b'{"object":"list","data":[{"id":"qwen","object":"model","owned_by":"x"}]}'
+    bodies = {"/v1/models": listing, "/v1/chat/completions": sse(*deltas)}
+    async with RawServer(bodies) as up:
+        r = await api.as_("admin")(
+            "POST", "connections", {"kind": "openai", "base_url": up.url + "/v1"}
+        )
+        assert r.status == 201, r
+        yield up
+
+
+@pytest.mark.parametrize(
+    "deltas",
+    [
+        # Qwen3 and its kin with thinking turned off still open with an empty pair of tags.
+        [{"content": "<think>\n\n</think>\n\n"}, {"content": "Hello"}],
+        [{"content": c} for c in ("<think>", "\n", "\n</think>", "Hello")],
+        [{"reasoning_content": "\n\n"}, {"content": "Hello"}],
+    ],
+)
+async def test_an_empty_thought_is_no_reasoning(api, jp_fetch, deltas):
+    async with qwen_answering(api, deltas):
+        _, events = await complete(jp_fetch, {"model": "qwen", "content": "hi"})
+        assert events[-1][0] == "done", events[-1]
+        assert "reasoning" not in [n for n, _ in events]
+        assert joined(events, "delta") == "Hello"
+        chat_id = events[0][1]["chat_id"]
+        answer = (await api("GET", f"chats/{chat_id}")).json()["messages"][1]
+        assert answer["content"] == "Hello"
+        assert "reasoning" not in answer["meta"] and "reasoning_ms" not in answer["meta"]
+
+
+async def test_the_thoughts_start_with_their_first_word(api, jp_fetch):
+    deltas = [{"content": "<think>\n"}, {"content": "\nLet me see.\n</think>\n\nFour."}]
+    async with qwen_answering(api, deltas):
+        _, events = await complete(jp_fetch, {"model": "qwen", "content": "hi"})
+        assert joined(events, "reasoning") == "Let me see.\n"
+        chat_id = events[0][1]["chat_id"]
+        answer = (await api("GET", f"chats/{chat_id}")).json()["messages"][1]
+        assert answer["meta"]["reasoning"] == "Let me see.\n"

@@ -160,3 +160,63 @@ async def test_import_open_webui_export(api):
     assert switched["messages"][1]["meta"] == {"usage": {"total_tokens": 9}}
     flat = (await api("GET", f"chats/{items['Flat messages']['id']}")).json()
     assert [m["content"] for m in flat["messages"]] == ["a", "b"]
+
+
+async def test_export_markdown_keeps_a_reasoning_models_thoughts(api):
+    thought = {"reasoning": "Two and two.\nThat is four.", "reasoning_ms": 12_400}
+    chat = (
+        await api(
+            "POST",
+            "chats",
+            {
+                "title": "Sums",
+                "messages": [
+                    {"role": "user", "content": "What is 2+2?"},
+                    {"role": "assistant", "content": "**4**", "model": "r1", "meta": thought},
+                ],
+            },
+        )
+    ).json()
+    r = await api("GET", f"chats/{chat['id']}/export", params={"format": "markdown"})
+    assert r.status == 200
+    # Folded, as the chat view shows them, above the answer.
+    assert r.text == (
+        "# Sums\n\n## User\n\nWhat is 2+2?\n\n## Assistant (r1)\n\n"
+        "<details>\n<summary>Thought for 12 seconds</summary>\n\n"
+        "Two and two.\nThat is four.\n\n</details>\n\n**4**\n"
+    )
+
+
+async def test_import_open_webui_takes_a_reasoning_models_thoughts_apart(api):
+    """Open WebUI keeps the thoughts in the answer's text, as a <details> block at its start:
+    they are taken out into the answer's reasoning, and the answer is what follows."""
+    thought = (
+        '<details type="reasoning" done="true" duration="7" view="" last_tool_call_name="">\n'
+        "<summary>Thought for 7 seconds</summary>\n"
+        "> Two and two.\n> \n> Is it &lt;5? Yes.\n"
+        "</details>\n"
+    )
+    export = [
+        {
+            "id": "r",
+            "title": "Reasoned",
+            "chat": {
+                "messages": [
+                    {"role": "user", "content": "2+2?"},
+                    {"role": "assistant", "content": thought + "**Four.**"},
+                    {"role": "user", "content": "<details>mine</details> and 3?"},
+                ]
+            },
+        }
+    ]
+    r = await api("POST", "chats/import", raw=json.dumps(export).encode())
+    assert r.status == 201, r
+    (chat,) = r.json()["items"]
+    messages = (await api("GET", f"chats/{chat['id']}")).json()["messages"]
+    assert [m["content"] for m in messages] == [
+        "2+2?",
+        "**Four.**",
+        "<details>mine</details> and 3?",
+    ]
+    assert messages[1]["meta"]["reasoning"] == "Two and two.\n\nIs it <5? Yes."
+    assert messages[1]["meta"]["reasoning_ms"] == 7000

@@ -99,6 +99,48 @@ def test_settings_shape_the_answers_and_bad_values_come_back_as_typed(
     assert "settings" not in chat["meta"]
 
 
+def test_settings_changed_elsewhere_show_and_the_dialog_works_from_the_keyboard(
+    chat_page: Page, chat_lab: LabServer
+):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    send(view, "hello")
+    wait_answered(view)
+    chat_id = chat_id_of(view)
+    button = view.locator(".jp-ChatExt-settingsButton")
+    expect(button).to_have_attribute("aria-pressed", "false")
+
+    # Set in another tab (or over REST): this view shows them at once.
+    status, _ = chat_lab.api("PATCH", f"chats/{chat_id}", {"settings": {"system": "Elsewhere."}})
+    assert status == 200
+    expect(button).to_have_attribute("aria-pressed", "true")
+
+    # Opened from the keyboard: the system prompt takes the focus, Tab goes on to the
+    # parameters, Escape closes it unchanged and the focus goes back to the button.
+    button.focus()
+    button.press("Enter")
+    dialog = chat_page.locator(DIALOG)
+    system = dialog.locator(".jp-ChatExt-settings-system")
+    expect(system).to_be_focused()
+    expect(system).to_have_value("Elsewhere.")
+    system.press("Tab")
+    expect(dialog.locator(".jp-ChatExt-settings-temperature")).to_be_focused()
+    chat_page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(button).to_be_focused()
+    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+    assert chat["meta"]["settings"] == {"system": "Elsewhere.", "params": {"options": {}}}
+
+    # Cleared elsewhere: the mark goes, and the dialog opens empty.
+    status, _ = chat_lab.api("PATCH", f"chats/{chat_id}", {"settings": None})
+    assert status == 200
+    expect(button).to_have_attribute("aria-pressed", "false")
+    dialog = open_settings(view)
+    expect(dialog.locator(".jp-ChatExt-settings-system")).to_have_value("")
+    press(dialog, "Cancel")
+    expect(dialog).to_have_count(0)
+
+
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
     # Runs last: by now the test above has driven the module's page. A refused save is an
     # answer the page expects, not an error.

@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from chats_ui import open_lab
@@ -18,6 +19,8 @@ from jupyter_chat_ext.testing.upstream import UpstreamThread
 
 # 60 pieces, 20 ms apart: a bit over a second of visible streaming.
 MODEL = "fake-chat+delay-chunk-0.02+chunks-60"
+# Thinks before it answers, its thoughts apart from the text.
+THINKER = "fake-chat+think"
 WIDGET = ".jck-chat"
 ANSWER = f"{WIDGET} .jck-message[data-role='assistant']"
 
@@ -46,7 +49,7 @@ RUN_IN_KERNEL = """async (code) => {
 @pytest.fixture(scope="module")
 def connected(lab_server: LabServer) -> Iterator[None]:
     """The fake model server, connected to the shared lab for this module only."""
-    with UpstreamThread(models=(MODEL,)) as upstream:
+    with UpstreamThread(models=(MODEL, THINKER)) as upstream:
         status, created = lab_server.api(
             "POST", "connections", {"kind": "openai", "base_url": upstream.openai_url}
         )
@@ -57,10 +60,9 @@ def connected(lab_server: LabServer) -> Iterator[None]:
             lab_server.api("DELETE", f"connections/{created['id']}")
 
 
-@pytest.fixture
-def notebook(lab_server: LabServer, connected: None) -> Iterator[str]:
+@contextmanager
+def widget_notebook(lab_server: LabServer, source: str) -> Iterator[str]:
     path = f"widget-{uuid.uuid4().hex[:8]}.ipynb"
-    source = f"from jupyter_chat_kernel import ChatWidget\nw = ChatWidget(model={MODEL!r})\nw"
     content = {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -80,17 +82,23 @@ def notebook(lab_server: LabServer, connected: None) -> Iterator[str]:
         "PUT", f"api/contents/{path}", {"type": "notebook", "content": content}
     )
     assert status == 201, body
-    yield path
-    status, sessions = lab_server.request("GET", "api/sessions")
-    for session in json.loads(sessions):
-        if session["path"] == path:
-            lab_server.request("DELETE", f"api/sessions/{session['id']}")
+    try:
+        yield path
+    finally:
+        status, sessions = lab_server.request("GET", "api/sessions")
+        for session in json.loads(sessions):
+            if session["path"] == path:
+                lab_server.request("DELETE", f"api/sessions/{session['id']}")
 
 
-def test_the_widget_renders_streams_and_updates_its_messages_trait(
-    page: Page, lab_server: LabServer, notebook: str, console_errors: ConsoleErrors, artifacts
-):
-    errors_before = len(console_errors.messages)
+@pytest.fixture
+def notebook(lab_server: LabServer, connected: None) -> Iterator[str]:
+    source = f"from jupyter_chat_kernel import ChatWidget\nw = ChatWidget(model={MODEL!r})\nw"
+    with widget_notebook(lab_server, source) as path:
+        yield path
+
+
+def run_widget_notebook(page: Page, lab_server: LabServer, notebook: str) -> None:
     open_lab(page, lab_server)
     page.evaluate(
         "path => window.jupyterapp.commands.execute('docmanager:open', {path}).then(() => null)",
@@ -111,6 +119,13 @@ def test_the_widget_renders_streams_and_updates_its_messages_trait(
     page.evaluate(
         "() => window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => null)"
     )
+
+
+def test_the_widget_renders_streams_and_updates_its_messages_trait(
+    page: Page, lab_server: LabServer, notebook: str, console_errors: ConsoleErrors, artifacts
+):
+    errors_before = len(console_errors.messages)
+    run_widget_notebook(page, lab_server, notebook)
 
     widget = page.locator(WIDGET)
     expect(widget).to_be_visible(timeout=60_000)
@@ -159,3 +174,35 @@ def test_the_widget_renders_streams_and_updates_its_messages_trait(
     assert console_errors.messages[errors_before:] == []
     # Leave the page before its kernel is shut down, which the shared tab would log.
     page.goto("about:blank")
+
+
+def test_an_answer_that_is_only_thoughts_says_so(
+    page: Page, lab_server: LabServer, connected: None, console_errors: ConsoleErrors
+):
+    # The chat's stop sequence cuts the whole answer: the model thinks, then says nothing.
+    status, chat = lab_server.api(
+        "POST", "chats", {"title": "Thinker", "settings": {"params": {"stop": ["You"]}}}
+    )
+    assert status == 201, chat
+    source = (
+        "from jupyter_chat_kernel import ChatWidget\n"
+        f"w = ChatWidget(chat_id={chat['id']!r}, model={THINKER!r})\nw"
+    )
+    errors_before = len(console_errors.messages)
+    with widget_notebook(lab_server, source) as notebook:
+        run_widget_notebook(page, lab_server, notebook)
+        widget = page.locator(WIDGET)
+        expect(widget).to_be_visible(timeout=60_000)
+        prompt = widget.locator(".jck-prompt")
+        prompt.fill("ponder")
+        prompt.press("Enter")
+        answer = page.locator(f"{ANSWER}[data-status='done'] .jck-content")
+        # Not an empty bubble, as if nothing had happened.
+        expect(answer).to_have_text(
+            "(no answer: the model only thought; its thoughts are in the chat)"
+        )
+        _, stored = lab_server.api("GET", f"chats/{chat['id']}")
+        assert stored["messages"][-1]["content"] == ""
+        assert stored["messages"][-1]["meta"]["reasoning"] == "Thinking about: ponder"
+        assert console_errors.messages[errors_before:] == []
+        page.goto("about:blank")

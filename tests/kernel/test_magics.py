@@ -252,6 +252,17 @@ def test_a_reasoning_model_shows_it_is_thinking_then_only_its_answer(kernel):
     assert run.stderr == ""
 
 
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_model_that_only_thinks_says_so_rather_than_wait_forever(kernel, streamed):
+    # The stop sequence cuts the whole answer: the model thought, then said nothing.
+    flags = "" if streamed else "--no-stream "
+    run = chat(kernel, f"%chat {flags}-m {SLOW_THINK_MODEL} --stop You ponder that")
+    last = run.displays()[-1]["data"]["text/markdown"]
+    assert last not in ("…", "Thinking…", ""), last
+    assert "no answer" in last and "thoughts are in the chat" in last, last
+    assert run.stderr == ""
+
+
 def test_chat_models_lists_the_servers_models(kernel):
     run = chat(kernel, "%chat_models")
     [shown] = run.displays()

@@ -59,8 +59,16 @@ function render({ model, el }) {
       node.dataset.status = message.status || "done";
       const who = message.role === "assistant" ? message.model || "assistant" : message.role;
       node.children[0].textContent = who;
-      // A reasoning model says it is thinking until its answer begins.
-      const text = message.status === "thinking" && !message.content ? "Thinking…" : message.content;
+      // A reasoning model says it is thinking until its answer begins; an answer that ended
+      // empty says so rather than look like nothing happened.
+      let text = message.content;
+      if (message.role === "assistant" && !text) {
+        if (message.status === "thinking") text = "Thinking…";
+        else if (message.status === "done")
+          text = message.thought
+            ? "(no answer: the model only thought; its thoughts are in the chat)"
+            : "(no answer)";
+      }
       if (node.children[1].textContent !== text) {
         node.children[1].textContent = text;
       }

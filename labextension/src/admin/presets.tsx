@@ -338,7 +338,7 @@ function PresetForm({
         ))}
         <TextField
           label={trans.__('Stop sequences')}
-          hint={trans.__('Separated by commas.')}
+          hint={trans.__('Separated by commas; \\n for a line break.')}
           className="jp-ChatExt-param-stop"
           error={invalid.stop}
           value={stop}

@@ -148,7 +148,10 @@ function SettingsForm(props: {
           )}
         </label>
       ))}
-      {wide('stop', trans.__('Stop sequences (separated by commas)'))}
+      {wide(
+        'stop',
+        trans.__('Stop sequences (separated by commas; \\n for a line break)')
+      )}
       {wide(
         'other',
         trans.__('Other options (JSON), e.g. {"num_ctx": 8192}'),
