@@ -147,13 +147,6 @@ class CompletionService:
             # Closed on any way out, so a stop closes the upstream request at once.
             async with aclosing(deltas):
                 async for delta in deltas:
-                    if isinstance(delta, ReasoningDelta) and not gen.thoughts:
-                        # The thoughts start with their first word: the blank lines before
-                        # it, or an empty "<think>\n\n</think>" (a model told not to
-                        # think), are no reasoning.
-                        delta = ReasoningDelta(delta.text.lstrip())
-                        if not delta.text:
-                            continue
                     if isinstance(delta, TextDelta | ReasoningDelta):
                         now = time.monotonic()
                         if first_token is None:

@@ -49,7 +49,7 @@ _OLLAMA_OPTIONS = frozenset(
     }
 )  # fmt: skip
 # Fields of Ollama's request itself rather than of its options.
-_OLLAMA_FIELDS = ("think", "keep_alive")
+OLLAMA_FIELDS = ("think", "keep_alive")
 
 
 def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -86,7 +86,7 @@ def ollama_body(
     options.update({k: v for k, v in params.items() if k in _OLLAMA_OPTIONS})
     options.update(params.get("options") or {})
     body: dict[str, Any] = {"model": model, "messages": ollama_messages(messages), "stream": True}
-    body.update({k: params[k] for k in _OLLAMA_FIELDS if k in params})
+    body.update({k: params[k] for k in OLLAMA_FIELDS if k in params})
     if options:
         body["options"] = options
     if params.get("tools"):

@@ -84,17 +84,29 @@ def _partial_suffix(text: str, tag: str) -> int:
 
 
 async def split_reasoning(deltas: AsyncIterator[Delta]) -> AsyncIterator[Delta]:
-    """``deltas`` with reasoning written as ``<think>`` tags turned into reasoning deltas."""
+    """``deltas`` with reasoning written as ``<think>`` tags turned into reasoning deltas,
+    and the reasoning starting at its first word: the blank lines before it, or an empty
+    ``<think>\n\n</think>`` (a model told not to think), are no reasoning."""
     tags = ThinkTags()
+    thinking = False
+
+    def opening(pieces: list[Delta]) -> list[Delta]:
+        nonlocal thinking
+        out = []
+        for piece in pieces:
+            if isinstance(piece, ReasoningDelta) and not thinking:
+                piece = ReasoningDelta(piece.text.lstrip())
+                if not piece.text:
+                    continue
+                thinking = True
+            out.append(piece)
+        return out
+
     # Closing this closes ``deltas`` with it (and so the upstream request).
     async with aclosing(deltas):  # type: ignore[type-var]
         async for delta in deltas:
-            if isinstance(delta, TextDelta):
-                for piece in tags.feed(delta):
-                    yield piece
-                continue
-            for piece in tags.end():
+            pieces = tags.feed(delta) if isinstance(delta, TextDelta) else [*tags.end(), delta]
+            for piece in opening(pieces):
                 yield piece
-            yield delta
-    for piece in tags.end():
+    for piece in opening(tags.end()):
         yield piece

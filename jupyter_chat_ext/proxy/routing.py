@@ -8,6 +8,7 @@ from typing import Any
 from ..core.errors import NotFound
 from ..core.identity import Identity
 from ..models.service import ModelService, Route
+from ..providers.ollama_client import OLLAMA_FIELDS
 
 
 def _spellings(model: str) -> list[str]:
@@ -32,7 +33,6 @@ async def route(models: ModelService, me: Identity, model: str, listing: str) ->
 
 # A preset's (OpenAI-named) parameter -> Ollama's option, where the names differ.
 _OLLAMA_NAMES = {"max_tokens": "num_predict", "max_completion_tokens": "num_predict"}
-_OLLAMA_FIELDS = ("think", "keep_alive")
 
 
 def with_preset(target: Route, body: dict[str, Any], *, ollama: bool = False) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def with_preset(target: Route, body: dict[str, Any], *, ollama: bool = False) ->
         defaults = dict(preset.params or {})
         response_format = defaults.pop("response_format", None)
         # Fields of Ollama's request itself, beside its options.
-        fields = {k: defaults.pop(k) for k in _OLLAMA_FIELDS if k in defaults}
+        fields = {k: defaults.pop(k) for k in OLLAMA_FIELDS if k in defaults}
         options = {_OLLAMA_NAMES.get(k, k): v for k, v in defaults.items()}
         body = {**fields, **body, "options": {**options, **(body.get("options") or {})}}
         if response_format and "format" not in body:

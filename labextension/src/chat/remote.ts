@@ -58,11 +58,6 @@ export class RemoteChanges implements IDisposable {
       case 'message.reasoning': {
         const message = state.find(id);
         if (message?.streaming && typeof data.text === 'string') {
-          if (event.type === 'message.delta') {
-            state.live.set(id, state.textOf(message));
-          } else {
-            state.liveReasoning.set(id, state.reasoningOf(message));
-          }
           state.append(
             id,
             event.type === 'message.delta' ? 'delta' : 'reasoning',

@@ -63,10 +63,21 @@ export class ChatState {
     );
   }
 
-  /** Adds to an answer's live text ('delta') or reasoning ('reasoning'); announces it. */
+  /**
+   * Adds to an answer's live text ('delta') or reasoning ('reasoning'), after what it
+   * already shows (its stored copy, for an answer written elsewhere); announces it.
+   */
   append(id: string, kind: 'delta' | 'reasoning', text: string): void {
-    const live = kind === 'delta' ? this.live : this.liveReasoning;
-    live.set(id, (live.get(id) ?? '') + text);
+    const message = this.find(id);
+    if (kind === 'delta') {
+      const before = message ? this.textOf(message) : (this.live.get(id) ?? '');
+      this.live.set(id, before + text);
+    } else {
+      const before = message
+        ? this.reasoningOf(message)
+        : (this.liveReasoning.get(id) ?? '');
+      this.liveReasoning.set(id, before + text);
+    }
     this.textChanged.emit(id);
   }
 
