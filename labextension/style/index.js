@@ -2,3 +2,5 @@ import './base.css';
 import './chat-list.css';
 import './screens.css';
 import './chat-view.css';
+import './reasoning.css';
+import './chat-settings.css';

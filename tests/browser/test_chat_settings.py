@@ -17,11 +17,20 @@ def open_settings(view: Locator) -> Locator:
     view.locator(".jp-ChatExt-settingsButton").click()
     dialog = view.page.locator(DIALOG)
     expect(dialog.locator(".jp-ChatExt-settingsForm")).to_be_visible()
+    # The dialog puts the focus in its first field once shown; typing waits for that.
+    expect(dialog.locator(".jp-ChatExt-settings-system")).to_be_focused()
     return dialog
 
 
 def press(dialog: Locator, label: str) -> None:
     dialog.locator(".jp-Dialog-button", has_text=label).click()
+
+
+def refused(dialog: Locator, reason: str) -> None:
+    """The dialog is back with ``reason``, and has put the focus in its first field (a field
+    filled before that would lose its text to the one taking the focus)."""
+    expect(dialog.locator(".jp-ChatExt-settingsError")).to_contain_text(reason)
+    expect(dialog.locator(".jp-ChatExt-settings-system")).to_be_focused()
 
 
 def last_asked(upstream: UpstreamThread) -> dict:
@@ -69,11 +78,12 @@ def test_settings_shape_the_answers_and_bad_values_come_back_as_typed(
     # What the server refuses brings the dialog back with its reason, as it was typed.
     dialog.locator(".jp-ChatExt-settings-other").fill('{"model": "other"}')
     press(dialog, "Save")
-    expect(dialog.locator(".jp-ChatExt-settingsError")).to_contain_text("'model' cannot be set")
+    refused(dialog, "'model' cannot be set")
     expect(dialog.locator(".jp-ChatExt-settings-system")).to_have_value("Answer in German.")
     expect(dialog.locator(".jp-ChatExt-settings-temperature")).to_have_value("0.93")
     dialog.locator(".jp-ChatExt-settings-other").fill("{not json")
     press(dialog, "Save")
+    refused(dialog, "Other options must be a JSON object.")
     expect(dialog.locator(".jp-ChatExt-settingsError")).to_have_text(
         "Other options must be a JSON object."
     )
