@@ -56,12 +56,14 @@ def rules(base_url: str, ctx: HandlerContext) -> list[tuple[str, type, dict[str,
     """(pattern, handler, kwargs) for every URL, the catch-all of each API last."""
     kwargs = {"ctx": ctx}
     found = []
+    # The OpenAI- and Ollama-compatible APIs, beside the REST API; they also take API keys.
+    # First, as the URLs that programs call at the highest rates (each API has its own prefix,
+    # so the order is only the order in which tornado tries them).
+    for root, pairs, unknown in PROXY_MOUNTS:
+        found.extend((root + path, cls, kwargs) for path, cls in pairs)
+        found.append((root + "/.*", unknown, kwargs))
     for path, cls in API_ROUTES:
         extra = {**kwargs, "document": openapi_document} if cls is OpenApiHandler else kwargs
         found.append((API_ROOT + path, cls, extra))
     found.append((API_ROOT + "/.*", UnknownRouteHandler, kwargs))
-    # The OpenAI- and Ollama-compatible APIs, beside the REST API; they also take API keys.
-    for root, pairs, unknown in PROXY_MOUNTS:
-        found.extend((root + path, cls, kwargs) for path, cls in pairs)
-        found.append((root + "/.*", unknown, kwargs))
     return [(url_path_join(base_url, pattern), cls, kw) for pattern, cls, kw in found]

@@ -23,9 +23,11 @@ from pydantic import BaseModel, ValidationError
 from tornado import web
 from tornado.websocket import WebSocketHandler
 
+from .access_log import log_quietly
 from .context import HandlerContext
 from .errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed
 from .identity import Identity
+from .server_token import server_token_user
 
 # Query arguments that Jupyter Server itself consumes; they are not part of any endpoint's query.
 _TRANSPORT_ARGS = frozenset({"token", "_xsrf"})
@@ -153,12 +155,21 @@ class ApiHandler(APIHandler):
         self.ctx = ctx
 
     async def prepare(self) -> None:
+        token_user = server_token_user(self)
+        if token_user is not None:
+            # Jupyter's provider returns a user already found as it is (see server_token).
+            self._jupyter_current_user = token_user
+            self._token_authenticated = True
         await super().prepare()
         services = await self.ctx.services()
         for name in self.uses:
             setattr(self, name, getattr(services, name))
         if self.current_user:
             self.identity = await services.users.identify(self.current_user)
+
+    def _log(self) -> None:
+        if not log_quietly(self):
+            super()._log()
 
     def compute_etag(self) -> str | None:
         # Tornado would SHA-1 every GET body for an ETag that no client of this API sends

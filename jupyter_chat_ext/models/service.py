@@ -85,7 +85,7 @@ class ModelService:
         """Every model offered, as (listed id, connection, the upstream's account), first
         connection first where two offer the same id; and the connections that failed."""
         rows = await self.connections.enabled()
-        entries = await asyncio.gather(*(self._entry(row) for row in rows))
+        entries = await self._entries(rows)
         served: list[tuple[str, ConnectionRow, UpstreamModel]] = []
         errors: dict[str, str] = {}
         seen: set[str] = set()
@@ -133,7 +133,7 @@ class ModelService:
 
     async def _upstream_route(self, model_id: str) -> Route:
         rows = await self.connections.enabled()
-        entries = await asyncio.gather(*(self._entry(row) for row in rows))
+        entries = await self._entries(rows)
         for row, entry in zip(rows, entries, strict=True):
             if row.prefix and not model_id.startswith(row.prefix):
                 continue
@@ -153,12 +153,20 @@ class ModelService:
         # A changed connection is a different cache entry.
         return (row.id, row.updated_at)
 
-    async def _entry(self, row: ConnectionRow) -> _Entry:
-        key = self._key(row)
-        entry = self._cache.get(key)
+    async def _entries(self, rows: list[ConnectionRow]) -> list[_Entry]:
+        """Each connection's models, fetched together for those not in the cache yet.
+        Every completion asks, and from the cache that costs no task per connection."""
+        cached = [self._cached(row) for row in rows]
+        missing = [row for row, entry in zip(rows, cached, strict=True) if entry is None]
+        fetched = iter(await asyncio.gather(*map(self._fetch, missing)) if missing else ())
+        return [entry if entry is not None else next(fetched) for entry in cached]
+
+    def _cached(self, row: ConnectionRow) -> _Entry | None:
+        """The cached entry, refreshed in the background once it is older than the TTL."""
+        entry = self._cache.get(self._key(row))
         if entry is None:
-            entry = await self._fetch(row)
-        elif time.monotonic() - entry.fetched_at > self.ttl and row.id not in self._refreshing:
+            return None
+        if time.monotonic() - entry.fetched_at > self.ttl and row.id not in self._refreshing:
             task = asyncio.create_task(self._fetch(row))
             self._refreshing[row.id] = task
             task.add_done_callback(lambda _t, rid=row.id: self._refreshing.pop(rid, None))
