@@ -12,6 +12,8 @@ content chunk (TTFT; for a non-streamed reply, to the response headers) and tota
 p99, the proxy's ADDED time, requests per second, the server's CPU time per streamed request
 (from /proc/<pid>/stat) and whether every proxied stream carried the same chunks in the same
 order as its direct twin. Each row has a target, a ratio to DIRECT and PASS or FAIL.
+For the non-streamed c=50 batch it also shows a floor: the same batch through a bare Tornado
+relay with the same transport and nothing of Jupyter or the extension (bare_relay.py).
 It is a report, run by hand: it exits 0 whatever the figures (1 only if it could not run).
 The file name keeps it out of pytest's collection.
 """
@@ -222,6 +224,39 @@ async def run_batch(call: Call, count: int, concurrency: int) -> Batch:
     return Batch(samples, time.perf_counter() - started, errors)
 
 
+async def floor_rows(call: Call, count: int, direct: Batch) -> list[Row]:
+    """The same batch through bare_relay.py: what Tornado alone, with this transport, adds."""
+    await run_batch(call, 100, 50)  # its connections, both ways, as the others had theirs
+    b = await run_batch(call, count, 50)
+    added = pct(b.total(), 99) - pct(direct.total(), 99)
+    return [
+        Row(
+            "plain c50 BARE TORNADO relay ADDED total p99 (ms), req/s",
+            f"{added:+.1f}, {b.rps:.0f}",
+            "-",
+            ratio(pct(b.total(), 99), pct(direct.total(), 99)),
+            "info" if not b.errors else "FAIL",
+        )
+    ]
+
+
+def start_bare_relay(openai_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = Path(__file__).with_name("bare_relay.py")
+    proc = subprocess.Popen([sys.executable, str(script), str(port), openai_url], env=env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"{base}/v1/chat/completions"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the bare relay did not start in 30 s")
+
+
 def start_server(workdir: Path, openai_url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
@@ -292,7 +327,9 @@ def verdict(ok: bool | None) -> str:
     return "info" if ok is None else ("PASS" if ok else "FAIL")
 
 
-async def bench(args: argparse.Namespace, up_url: str, base: str, pid: int) -> list[Row]:
+async def bench(
+    args: argparse.Namespace, up_url: str, base: str, pid: int, bare_url: str
+) -> list[Row]:
     direct_url = f"{up_url}/chat/completions"
     proxy_url = f"{base}/chat-ext/openai/v1/chat/completions"
     chat_url = f"{base}/chat-ext/api/chat/completions"
@@ -387,6 +424,8 @@ async def bench(args: argparse.Namespace, up_url: str, base: str, pid: int) -> l
                         verdict(tot_ok),
                     )
                 )
+                if not stream and concurrency == 50:
+                    rows += await floor_rows(caller(direct, bare_url, tag), count, d)
                 rps_ok = p.rps >= 0.6 * d.rps if stream and concurrency == 50 else None
                 rows.append(
                     Row(
@@ -511,9 +550,12 @@ def main() -> int:
         UpstreamProcess("--model", PLAIN_MODEL, "--model", STREAM_MODEL) as up,
     ):
         proc, base = start_server(Path(tmp), up.openai_url)
+        bare, bare_url = start_bare_relay(up.openai_url)
         try:
-            rows = asyncio.run(bench(args, up.openai_url, base, proc.pid))
+            rows = asyncio.run(bench(args, up.openai_url, base, proc.pid, bare_url))
         finally:
+            bare.terminate()
+            bare.wait(10)
             proc.terminate()
             try:
                 proc.wait(10)
