@@ -17,7 +17,9 @@ from pydantic import ValidationError
 
 from ..core.errors import ValidationFailed
 from ..core.handlers import format_validation_error
+from ..models.schemas import Params
 from .schemas import ExportChat, ExportDocument, ExportMessage
+from .settings import ChatSettings, with_settings
 
 _ROLES = {"system", "user", "assistant", "tool"}
 
@@ -152,8 +154,32 @@ def _from_open_webui(item: dict[str, Any]) -> ExportChat:
         created_at=created,
         updated_at=updated,
         current_message_id=current,
-        meta={"imported_from": "open-webui"},
+        meta=with_settings({"imported_from": "open-webui"}, _open_webui_settings(chat)),
         messages=messages,
+    )
+
+
+def _open_webui_settings(chat: dict[str, Any]) -> ChatSettings | None:
+    """The chat's own system prompt and parameters, from Open WebUI's ``chat.params``. Only
+    the parameters this server knows by name come along, each one only if its value fits;
+    Open WebUI's own switches and Ollama's options stay behind, as they would reach every
+    kind of model server here."""
+    params = chat.get("params")
+    if not isinstance(params, dict):
+        return None
+    kept: dict[str, Any] = {}
+    for name in Params.model_fields.keys() - {"options"}:
+        if params.get(name) is None:
+            continue
+        try:
+            Params.model_validate({name: params[name]})
+        except ValidationError:
+            continue
+        kept[name] = params[name]
+    system = params.get("system")
+    return ChatSettings(
+        system=system[:100_000] if isinstance(system, str) and system.strip() else None,
+        params=Params.model_validate(kept),
     )
 
 

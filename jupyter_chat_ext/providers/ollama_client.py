@@ -148,6 +148,7 @@ class OllamaClient:
     async def models(self) -> list[UpstreamModel]:
         body = await self._get("/api/tags")
         try:
+            listed = json.loads(body)["models"]
             return [
                 UpstreamModel(
                     id=str(m.get("model") or m["name"]),
@@ -155,7 +156,8 @@ class OllamaClient:
                     owned_by="ollama",
                     meta={k: m[k] for k in _LISTED if k in m},
                 )
-                for m in json.loads(body)["models"]
+                # Go writes an empty list as null: a server with no model pulled yet.
+                for m in (listed if listed is not None else [])
             ]
         except (ValueError, KeyError, TypeError, AttributeError):
             raise UpstreamError("malformed", "The model list is not Ollama's format.") from None

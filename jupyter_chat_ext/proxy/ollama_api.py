@@ -101,10 +101,10 @@ class OllamaApi:
             resident = client.resident()
             if resident is None:
                 return []
-            size, seconds = resident
-            expires = (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
+            expires = (datetime.now(UTC) + timedelta(seconds=resident.expires_in)).isoformat()
             name = f"{row.prefix}{client.model_id}"
-            return [ollama_running(name, "local", {"size": size}, expires)]
+            meta = {"size": resident.size, "context_length": resident.context_length}
+            return [ollama_running(name, "local", meta, expires)]
         if not isinstance(client, OllamaClient):
             return []
         try:

@@ -58,6 +58,7 @@ async def test_the_local_model_answers_in_a_chat(api, jp_fetch):
     r = await jp_fetch("chat-ext", "ollama", "api", "ps", headers=header("alice"))
     running = json.loads(r.body)["models"]
     assert [m["model"] for m in running] == ["tiny-llama"] and running[0]["size"] > 0
+    assert running[0]["context_length"] == 8192  # the model's max_position_embeddings
     assert datetime.fromisoformat(running[0]["expires_at"]) > datetime.now(UTC)
 
 

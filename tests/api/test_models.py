@@ -94,3 +94,13 @@ async def test_a_trickling_server_is_bounded_by_its_timeout(api, jp_serverapp):
         assert time.monotonic() - started < 3
         assert [m["id"] for m in body["items"]] == ["quick"]
         assert "in 0.5 s" in body["errors"]["Slow"]
+
+
+async def test_an_ollama_with_no_model_pulled_is_reachable_and_empty(api):
+    # Ollama's Go server writes an empty list as null.
+    async with RawServer(b'{"models": null}') as empty:
+        row = await connect(api, kind="ollama", base_url=empty.url, name="Fresh Ollama")
+        body = (await api("GET", "models")).json()
+        assert "Fresh Ollama" not in body["errors"] and body["items"] == []
+        verified = (await api.as_("admin")("POST", f"connections/{row['id']}/verify")).json()
+        assert verified["ok"] is True and verified["model_count"] == 0

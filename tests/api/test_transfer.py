@@ -162,6 +162,30 @@ async def test_import_open_webui_export(api):
     assert [m["content"] for m in flat["messages"]] == ["a", "b"]
 
 
+async def test_import_open_webui_brings_the_chats_own_system_prompt_and_parameters(api):
+    chat = {
+        "title": "Tuned",
+        "params": {
+            "system": "Answer in French.",
+            "temperature": 0.3,
+            "max_tokens": 256,
+            "stop": ["###"],
+            "seed": None,
+            "top_p": 7,  # out of range: left behind
+            "stream_response": True,  # Open WebUI's own switch
+            "mirostat": 2,  # an Ollama option, which an OpenAI server would refuse
+        },
+        "messages": [{"role": "user", "content": "Bonjour"}],
+    }
+    r = await api("POST", "chats/import", raw=json.dumps([{"chat": chat}]).encode())
+    assert r.status == 201, r
+    detail = (await api("GET", f"chats/{r.json()['items'][0]['id']}")).json()
+    assert detail["meta"]["settings"] == {
+        "system": "Answer in French.",
+        "params": {"temperature": 0.3, "max_tokens": 256, "stop": ["###"], "options": {}},
+    }
+
+
 async def test_export_markdown_keeps_a_reasoning_models_thoughts(api):
     thought = {"reasoning": "Two and two.\nThat is four.", "reasoning_ms": 12_400}
     chat = (

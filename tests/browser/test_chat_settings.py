@@ -6,7 +6,7 @@ from __future__ import annotations
 from chat_view_ui import FAST, chat_id_of, new_chat_in_panel, pick_model, send, wait_answered
 from lab_process import LabServer
 from page_console import ConsoleErrors
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 
@@ -149,6 +149,42 @@ def test_settings_changed_elsewhere_show_and_the_dialog_works_from_the_keyboard(
     expect(dialog.locator(".jp-ChatExt-settings-system")).to_have_value("")
     press(dialog, "Cancel")
     expect(dialog).to_have_count(0)
+
+
+def test_settings_saved_while_the_first_message_is_on_its_way_are_kept(
+    chat_page: Page, chat_lab: LabServer, upstream: UpstreamThread
+):
+    held: list[Route] = []
+    completions = "**/chat-ext/api/chat/completions*"
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    chat_page.route(completions, hold)
+    try:
+        view = new_chat_in_panel(chat_page)
+        pick_model(view, FAST)
+        send(view, "hello")
+        for _ in range(100):  # Playwright hands the route over while it waits
+            if held:
+                break
+            chat_page.wait_for_timeout(50)
+        assert len(held) == 1
+        # The request has left, with no settings, and is held: the chat does not exist yet.
+        dialog = open_settings(view)
+        dialog.locator(".jp-ChatExt-settings-system").fill("Saved late.")
+        press(dialog, "Save")
+        expect(dialog).to_have_count(0)
+        held[0].continue_()
+    finally:
+        chat_page.unroute(completions, hold)
+    wait_answered(view)
+    chat_id = chat_id_of(view)
+    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+    assert chat["meta"]["settings"]["system"] == "Saved late."
+    send(view, "again")
+    wait_answered(view, 2)
+    assert last_asked(upstream)["messages"][0]["content"] == "Saved late."
 
 
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):

@@ -6,10 +6,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..base import Delta, Finish, TextDelta, UpstreamError, UpstreamModel, Usage
 from . import runtime
+
+
+class Resident(NamedTuple):
+    """The weights in memory: their size in bytes, the seconds until they are dropped if
+    unused, and the longest context the model takes (0 when its config does not say)."""
+
+    size: int
+    expires_in: float
+    context_length: int
+
 
 # What a plain language model run here cannot honour; asked for, it is refused, never ignored.
 _UNSUPPORTED = (
@@ -139,18 +149,19 @@ class LocalModelClient:
         """True while a worker thread is generating (it may outlive a consumer that went away)."""
         return self._job is not None and not self._job.done()
 
-    def resident(self) -> tuple[int, float] | None:
-        """While the weights are in memory: their size in bytes, and the seconds until they are
-        dropped if unused (an answer running now keeps them its whole idle timeout after it);
-        None when they are not loaded."""
+    def resident(self) -> Resident | None:
+        """What Ollama's ``ps`` tells of the weights while they are in memory; None when they
+        are not loaded. An answer running now keeps them its whole idle timeout after it."""
         loaded = self._loaded
         if loaded is None:
             return None
         size = sum(p.numel() * p.element_size() for p in loaded.model.parameters())
+        context = getattr(loaded.model.config, "max_position_embeddings", None)
         timer = self._unload_timer
-        if timer is None:
-            return size, self.idle_timeout
-        return size, max(0.0, timer.when() - asyncio.get_running_loop().time())
+        left = self.idle_timeout
+        if timer is not None:
+            left = max(0.0, timer.when() - asyncio.get_running_loop().time())
+        return Resident(size, left, context if isinstance(context, int) else 0)
 
     async def models(self) -> list[UpstreamModel]:
         """The model, when it could run: a model that is not on this machine is not offered

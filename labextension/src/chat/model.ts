@@ -41,6 +41,7 @@ export class ChatViewModel implements IDisposable {
     this._answers = new AnswerFollower(this._state, this._client, event =>
       this._remote.apply(event)
     );
+    this._state.chatIdChanged.connect(this._sendLateSettings, this);
   }
 
   /** Structure and status changes: messages added, replaced or removed, chat renamed. */
@@ -224,6 +225,7 @@ export class ChatViewModel implements IDisposable {
     state.messages = [...state.messages, pendingUser];
     // A new chat's settings go with its first message, which makes the chat with them.
     const settings = state.chatId === null ? state.settings : null;
+    this._sentSettings = settings;
     return this._start(
       {
         model,
@@ -367,11 +369,33 @@ export class ChatViewModel implements IDisposable {
     }
   }
 
+  /**
+   * Settings changed while a new chat's first message was on its way went with no request:
+   * they are saved once the chat exists, as the user saw them saved.
+   */
+  private _sendLateSettings(): void {
+    const settings = this._state.settings;
+    if (settings === this._sentSettings) {
+      return;
+    }
+    this._sentSettings = settings;
+    this.saveSettings(settings).catch(error => {
+      this._state.failure = {
+        message: messageOf(error),
+        retry: () => this._sendLateSettings()
+      };
+      this._sentSettings = undefined;
+      this._state.changed.emit();
+    });
+  }
+
   private _answers: AnswerFollower;
   private _client: ChatApiClient;
   private _loaded = false;
   private _loadingEarlier = false;
   private _remote: RemoteChanges;
+  // What the first message of a new chat carried (undefined: nothing sent yet).
+  private _sentSettings: ChatSettings | null | undefined = undefined;
   private _state: ChatState;
 }
 
