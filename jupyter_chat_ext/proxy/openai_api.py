@@ -62,6 +62,12 @@ def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[s
         # showing no tools; any other choice leaves the call to the model, as Ollama does.
         params.pop("tools", None)
     params.pop("tool_choice", None)
+    effort = params.pop("reasoning_effort", None) if isinstance(client, OllamaClient) else None
+    if isinstance(effort, str) and effort:
+        # As Ollama's own OpenAI API reads it for a model that thinks or not: "none" is no
+        # thinking, a level is thinking. Which levels a model takes beyond that, Ollama's API
+        # does not tell, and a level it does not take would fail the request.
+        params.setdefault("think", effort != "none")
     return messages, params
 
 

@@ -416,6 +416,14 @@ async def test_openai_only_terms_are_said_in_ollamas(api, client_for):
         )
         assert up.requests[-1].body["tools"] == [WEATHER_TOOL]
         assert answer.choices[0].finish_reason == "tool_calls"
+        await client.chat.completions.create(
+            model="llama-fake", messages=HELLO, reasoning_effort="none"
+        )
+        assert up.requests[-1].body["think"] is False
+        await client.chat.completions.create(
+            model="llama-fake", messages=HELLO, reasoning_effort="high"
+        )
+        assert up.requests[-1].body["think"] is True
 
 
 async def test_a_client_that_leaves_cancels_the_upstream(api, client_for):
