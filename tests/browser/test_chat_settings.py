@@ -180,8 +180,17 @@ def test_settings_saved_while_the_first_message_is_on_its_way_are_kept(
         chat_page.unroute(completions, hold)
     wait_answered(view)
     chat_id = chat_id_of(view)
-    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
-    assert chat["meta"]["settings"]["system"] == "Saved late."
+
+    def stored() -> str | None:
+        _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+        return chat["meta"].get("settings", {}).get("system")
+
+    # Saved once the chat exists, beside the answer being written: it may land after it.
+    for _ in range(50):
+        if stored() == "Saved late.":
+            break
+        chat_page.wait_for_timeout(100)
+    assert stored() == "Saved late."
     send(view, "again")
     wait_answered(view, 2)
     assert last_asked(upstream)["messages"][0]["content"] == "Saved late."
