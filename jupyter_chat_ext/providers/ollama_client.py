@@ -81,6 +81,9 @@ def ollama_body(
     model: str, messages: list[dict[str, Any]], params: dict[str, Any]
 ) -> dict[str, Any]:
     options = {_OPTIONS[k]: v for k, v in params.items() if k in _OPTIONS and v is not None}
+    if params.get("max_completion_tokens") is not None:
+        # OpenAI's name for it now; max_tokens is the older one, whichever came last.
+        options["num_predict"] = params["max_completion_tokens"]
     if isinstance(options.get("stop"), str):
         options["stop"] = [options["stop"]]  # Ollama takes a list only
     options.update({k: v for k, v in params.items() if k in _OLLAMA_OPTIONS})

@@ -19,7 +19,7 @@ from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, Connection
 from .seeds import Seed
 from .store import ConnectionStore
 from .transport import UpstreamTransport
-from .urls import host_label, origin, password, redact, restore, where
+from .urls import credential, host_label, origin, redact, restore, where
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def default_name(kind: str, base_url: str) -> str:
 
 
 def _names_password(row: ConnectionRow) -> bool:
-    secret = password(row.base_url)
+    secret = credential(row.base_url)
     return bool(secret) and secret in row.name
 
 

@@ -1,5 +1,6 @@
 """Connection URLs as people may see them: a ``user:password@`` in a URL is a credential (the
-transport sends it as Basic auth), so it never leaves the server in full."""
+transport sends it as Basic auth), so it never leaves the server in full. A user alone
+(``token@``, sent with an empty password) is the credential itself."""
 
 from __future__ import annotations
 
@@ -28,26 +29,28 @@ def host_label(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with its password, if any, replaced by a mask."""
+    """The URL with its password replaced by a mask, or its user when it has no password."""
     if "://" not in url:
         # Not a URL (a refused setting, say): keep nothing that may precede an "@".
         _, at, tail = url.rpartition("@")
         return f"{MASK}@{tail}" if at else url
     try:
         parts = urlsplit(url)
-        password = parts.password
+        user, password = parts.username, parts.password
     except ValueError:
         return where(url)
-    if password is None:
+    if user is None and password is None:
         return url
     userinfo, _, host = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{host}"))
+    shown = f"{userinfo.partition(':')[0]}:{MASK}" if password is not None else MASK
+    return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
 
 
-def password(url: str) -> str | None:
+def credential(url: str) -> str | None:
+    """The secret a URL carries: its password, or its user when it has none."""
     try:
-        return urlsplit(url).password
+        parts = urlsplit(url)
+        return parts.password if parts.password is not None else parts.username
     except ValueError:
         return None
 
@@ -58,12 +61,8 @@ def origin(url: str) -> str:
 
 
 def restore(sent: str, stored: str) -> str | None:
-    """A URL sent back as shown (its password masked) means the stored one; None when the
-    mask stands for a password that cannot be recovered (the rest of the URL changed)."""
-    try:
-        masked = urlsplit(sent).password == MASK
-    except ValueError:
-        return sent
-    if not masked:
+    """A URL sent back as shown (its credential masked) means the stored one; None when the
+    mask stands for a credential that cannot be recovered (the rest of the URL changed)."""
+    if credential(sent) != MASK:
         return sent
     return stored if redact(stored) == sent else None

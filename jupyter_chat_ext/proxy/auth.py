@@ -38,6 +38,13 @@ class KeyAuthHandler(ApiHandler):
     _key_authenticated = False
     # A real key that this server does not take (another hub user's).
     key_refused = False
+    # A Host header this server does not answer for (ServerApp.allow_remote_access).
+    host_refused = False
+
+    def check_host(self) -> bool:
+        allowed = super().check_host()
+        self.host_refused = not allowed
+        return allowed
 
     async def prepare(self) -> None:
         secret = bearer(self.request.headers.get("Authorization", ""))

@@ -63,6 +63,16 @@ def _objects_with(key: str, kind: type = dict) -> Check:
     return check
 
 
+def _response_format(value: Any) -> str | None:
+    # Other types than OpenAI's own (vLLM's structural_tag, say) are the upstream's to judge.
+    wanted = "an object with a 'type' (and a 'json_schema' object for json_schema)"
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return wanted
+    if value["type"] == "json_schema" and not isinstance(value.get("json_schema"), dict):
+        return wanted
+    return None
+
+
 def _require(
     body: dict[str, Any], checks: dict[str, Check], say: Callable[[str, str], str], at: str = ""
 ) -> None:
@@ -90,7 +100,7 @@ _OPENAI_PARAMS: dict[str, Check] = {
     "stop": _string_or_strings,
     "logprobs": _of(bool, "a boolean"),
     "top_logprobs": _integer(0),
-    "response_format": _of(dict, "an object"),
+    "response_format": _response_format,
     "tools": _objects_with("function"),
     "tool_choice": _string_or_object,
     "user": _of(str, "a string"),
@@ -98,8 +108,22 @@ _OPENAI_PARAMS: dict[str, Check] = {
 _parts = _objects_with("type", str)
 
 
+def _part(part: dict[str, Any]) -> bool:
+    """A content part as OpenAI takes it: text with its text, an image with its URL."""
+    if part["type"] == "text":
+        return isinstance(part.get("text"), str)
+    if part["type"] == "image_url":
+        image = part.get("image_url")
+        return isinstance(image, dict) and isinstance(image.get("url"), str)
+    return True
+
+
 def _content(value: Any) -> str | None:
-    ok = isinstance(value, str) or _parts(value) is None
+    ok = (
+        value is None
+        or isinstance(value, str)
+        or (_parts(value) is None and all(map(_part, value)))
+    )
     return None if ok else "a string or an array of content parts"
 
 
@@ -132,8 +156,10 @@ def check_chat(body: Any) -> dict[str, Any]:
             code="missing_required_parameter" if messages is None else "invalid_value",
         )
     for i, m in enumerate(messages):
-        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
-            raise ProxyError("Each message must be an object with a 'role'.", param="messages")
+        if not isinstance(m, dict):
+            raise ProxyError("Each message must be an object.", param=f"messages[{i}]")
+        if not isinstance(m.get("role"), str):
+            raise ProxyError("Each message must have a 'role'.", param=f"messages[{i}].role")
         _require(m, _OPENAI_MESSAGE, _openai_says, at=f"messages[{i}].")
     _require(body, _OPENAI_PARAMS, _openai_says)
     return body

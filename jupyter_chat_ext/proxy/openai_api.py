@@ -13,12 +13,13 @@ from typing import Any
 
 from ..core.identity import Identity
 from ..models.service import ModelService, Route
+from ..providers.base import UpstreamError
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
 from .errors import ProxyError
 from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
-from .passthrough import Renamer, relay_bytes
-from .routing import route, with_preset
+from .passthrough import Renamer, relay_events
+from .routing import route, spellings, with_preset
 from .schemas import OpenAIModel, OpenAIModelList
 from .translate import Collected
 
@@ -71,6 +72,13 @@ def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[s
     return messages, params
 
 
+def _shaped(answer: Any, items: str) -> dict[str, Any]:
+    """An OpenAI upstream's answer, if it is one: an object with its list of ``items``."""
+    if not isinstance(answer, dict) or not isinstance(answer.get(items), list):
+        raise UpstreamError("malformed", f"The upstream's answer has no '{items}' list.")
+    return answer
+
+
 class OpenAIApi:
     def __init__(self, models: ModelService):
         self.models = models
@@ -90,7 +98,9 @@ class OpenAIApi:
         )
 
     async def model(self, me: Identity, model_id: str) -> OpenAIModel:
-        found = next((m for m in (await self.list_models(me)).data if m.id == model_id), None)
+        listed = {m.id: m for m in (await self.list_models(me)).data}
+        # As chat completions take it: an Ollama model with or without ":latest".
+        found = next((listed[s] for s in spellings(model_id) if s in listed), None)
         if found is None:
             raise ProxyError(
                 f"The model {model_id!r} does not exist. {LISTING}",
@@ -108,7 +118,7 @@ class OpenAIApi:
             upstream = {**body, "model": target.upstream_id}
             async with client.open_stream(upstream) as response:
                 rename = Renamer.needed(target.upstream_id, requested)
-                async for data in relay_bytes(response, rename):
+                async for data in relay_events(response, rename):
                     yield data
             return
         messages, params = _translatable(body, client)
@@ -125,8 +135,10 @@ class OpenAIApi:
         target, body = await self.route(me, body)
         client = target.client
         if isinstance(client, OpenAIClient):
-            answer = await client.complete({**body, "model": target.upstream_id})
-            if isinstance(answer, dict) and "model" in answer:
+            answer = _shaped(
+                await client.complete({**body, "model": target.upstream_id}), "choices"
+            )
+            if "model" in answer:
                 answer["model"] = requested
             return answer
         messages, params = _translatable(body, client)
@@ -140,8 +152,8 @@ class OpenAIApi:
         target, body = await self.route(me, body)
         client = target.client
         if isinstance(client, OpenAIClient):
-            answer = await client.embeddings({**body, "model": target.upstream_id})
-            if isinstance(answer, dict) and "model" in answer:
+            answer = _shaped(await client.embeddings({**body, "model": target.upstream_id}), "data")
+            if "model" in answer:
                 answer["model"] = requested
             return answer
         if not isinstance(client, OllamaClient):

@@ -136,7 +136,12 @@ class ProxyHandler(KeyAuthHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         message = error_message(status_code, kwargs.get("exc_info"))
-        if status_code == 403 and not self.current_user and not self.key_refused:
+        if self.host_refused:
+            message = (
+                "This server does not answer for that host name (see ServerApp.local_hostnames "
+                "and ServerApp.allow_remote_access)."
+            )
+        elif status_code == 403 and not self.current_user and not self.key_refused:
             # Jupyter refuses an unknown caller with a 403; these APIs' clients expect a 401
             # (OpenAI's AuthenticationError), as OpenAI and Ollama servers send.
             status_code = 401

@@ -11,7 +11,7 @@ from ..models.service import ModelService, Route
 from ..providers.ollama_client import OLLAMA_FIELDS
 
 
-def _spellings(model: str) -> list[str]:
+def spellings(model: str) -> list[str]:
     # Ollama clients write "llama3" and "llama3:latest" for the same model.
     if model.endswith(":latest"):
         return [model, model.removesuffix(":latest")]
@@ -22,7 +22,7 @@ def _spellings(model: str) -> list[str]:
 
 async def route(models: ModelService, me: Identity, model: str, listing: str) -> Route:
     """The route for ``model``, or a 404 whose message says where the model list is."""
-    for spelling in _spellings(model):
+    for spelling in spellings(model):
         try:
             return await models.route(spelling, me)
         except NotFound as error:

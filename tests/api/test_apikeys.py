@@ -97,3 +97,18 @@ async def test_a_key_is_not_a_jupyter_token(api, jp_http_port, jp_base_url):
 async def test_keys_need_a_signed_in_user(api):
     assert (await api.as_(None)("GET", "users/me/keys")).status == 403
     assert (await api.as_(None)("POST", "users/me/keys", {"name": "x"})).status == 403
+
+
+async def test_a_host_this_server_does_not_answer_for_is_said_so(
+    api, jp_serverapp, jp_http_port, jp_base_url
+):
+    jp_serverapp.web_app.settings["allow_remote_access"] = False
+    created = await create_key(api)
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/models"
+    async with httpx.AsyncClient() as client:
+        for auth in (f"Bearer {created['key']}", "token alice-token"):
+            r = await client.get(url, headers={"Authorization": auth, "Host": "evil.example"})
+            assert r.status_code == 403, (auth, r.text)
+            assert "host name" in r.json()["error"]["message"]
+            r = await client.get(url, headers={"Authorization": auth})
+            assert r.status_code == 200, (auth, r.text)

@@ -132,6 +132,21 @@ async def test_a_password_in_a_url_is_a_secret_too(api, jp_fetch):
         assert r.status == 422 and "password again" in r.json()["message"]
 
 
+async def test_a_user_alone_in_a_url_is_the_secret(api):
+    admin = api.as_("admin")
+    async with FakeUpstream() as up:
+        url = up.openai_url.replace("http://", "http://TOKEN-SECRET@")
+        shown = up.openai_url.replace("http://", "http://****@")
+        r = await admin("POST", "connections", {"kind": "openai", "base_url": url})
+        assert (r.status, r.json()["base_url"]) == (201, shown)
+        assert "TOKEN-SECRET" not in (await admin("GET", "connections")).text
+        r = await admin("PATCH", f"connections/{r.json()['id']}", {"base_url": shown})
+        assert (r.status, r.json()["base_url"]) == (200, shown)
+        assert (await admin("POST", f"connections/{r.json()['id']}/verify")).json()["ok"]
+        basic = "Basic " + base64.b64encode(b"TOKEN-SECRET:").decode()
+        assert up.requests[-1].headers["authorization"] == basic
+
+
 async def test_moving_a_connection_needs_its_secrets_again(api):
     admin = api.as_("admin")
     created = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": SECRET}

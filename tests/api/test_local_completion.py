@@ -78,6 +78,16 @@ async def test_what_the_local_model_cannot_do_is_a_400_on_the_openai_api(jp_fetc
             raise_error=False, request_timeout=60,
         )  # fmt: skip
         assert r.code == 400 and words in json.loads(r.body)["error"]["message"], r.body
+        if "tools" in extra:  # refused by the model itself, naming what it refused
+            assert json.loads(r.body)["error"]["param"] == "tools"
+    # OpenAI's default format is what the model gives anyway.
+    r = await jp_fetch(
+        "chat-ext", "openai", "v1", "chat", "completions", method="POST",
+        body=json.dumps({"model": "tiny-llama", "messages": hello, "max_tokens": 2,
+                         "response_format": {"type": "text"}}),
+        headers=header("alice"), request_timeout=60,
+    )  # fmt: skip
+    assert json.loads(r.body)["choices"][0]["message"]["role"] == "assistant"
 
 
 @pytest.mark.parametrize("chat_ext_config", [{"local_model": "/nowhere/no-such-model"}])

@@ -43,6 +43,11 @@ async def connect(api, up: FakeUpstream, kind: str = "openai", **extra) -> dict:
     return r.json()
 
 
+async def connect_raw(api, raw: RawServer) -> None:
+    body = {"kind": "openai", "base_url": raw.url + "/v1"}
+    assert (await api.as_("admin")("POST", "connections", body)).status == 201
+
+
 async def new_key(api, user: str = "alice") -> str:
     r = await api.as_(user)("POST", "users/me/keys", {"name": "tests"})
     assert r.status == 201, r
@@ -215,7 +220,7 @@ async def test_upstream_errors_keep_their_status(api, client_for):
 async def test_failures_inside_a_stream_reach_the_client(api, client_for):
     async with FakeUpstream(chunks=20) as up, client_for() as client:
         await connect(api, up)
-        for fault in ("stream_error", "cut_stream"):
+        for fault in ("stream_error", "cut_stream", "garbage"):
             up.set_faults(**{fault: True})
             stream = await client.chat.completions.create(
                 model="fake-chat", messages=HELLO, stream=True
@@ -223,6 +228,55 @@ async def test_failures_inside_a_stream_reach_the_client(api, client_for):
             with pytest.raises(openai.APIError):
                 async for _ in stream:
                     pass
+
+
+def sse_chunk(text: str) -> bytes:
+    delta = {"index": 0, "delta": {"content": text}, "finish_reason": None}
+    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "raw"}
+    return b"data: " + json.dumps({**chunk, "choices": [delta]}).encode() + b"\n\n"
+
+
+BROKEN_STREAMS = {
+    "ends without its end": sse_chunk("Hello"),
+    "cut inside an event": sse_chunk("Hello") + b'data: {"id": "c1", "obj',
+    "an event that is not JSON": sse_chunk("Hello") + b"data: {not json, <html>\n\n",
+}
+
+
+@pytest.mark.parametrize("fault", BROKEN_STREAMS)
+async def test_a_broken_openai_stream_ends_in_an_error_after_what_came(api, client_for, fault):
+    """Whole events are relayed, then the API's own error event, which clients raise."""
+    bodies = {
+        "/v1/models": b'{"data": [{"id": "raw"}]}',
+        "/v1/chat/completions": BROKEN_STREAMS[fault],
+    }
+    types = {"/v1/chat/completions": "text/event-stream"}
+    async with RawServer(bodies, content_types=types) as raw, client_for() as client:
+        await connect_raw(api, raw)
+        stream = await client.chat.completions.create(model="raw", messages=HELLO, stream=True)
+        texts = []
+        with pytest.raises(openai.APIError) as error:
+            async for chunk in stream:
+                texts.append(chunk.choices[0].delta.content)
+        assert texts == ["Hello"]
+        assert "upstream" in error.value.message
+
+
+async def test_answers_not_in_openais_shape_are_a_502(api, client_for):
+    bodies = {
+        "/v1/models": b'{"data": [{"id": "raw"}, {"id": "raw-embed"}]}',
+        "/v1/chat/completions": b'{"result": "ok"}',
+        "/v1/embeddings": b"[1, 2]",
+    }
+    async with RawServer(bodies) as raw, client_for() as client:
+        await connect_raw(api, raw)
+        for stream in (False, True):  # a stream asked for, a JSON answer given
+            with pytest.raises(openai.APIStatusError) as error:
+                await client.chat.completions.create(model="raw", messages=HELLO, stream=stream)
+            assert error.value.status_code == 502
+        with pytest.raises(openai.APIStatusError) as error:
+            await client.embeddings.create(model="raw-embed", input="x")
+        assert error.value.status_code == 502
 
 
 async def test_unknown_model_says_how_to_list_models(api, client_for):
@@ -307,7 +361,7 @@ async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
         ("chat/completions", b"[1]", None),
         ("chat/completions", b'{"messages": []}', "model"),
         ("chat/completions", b'{"model": "m"}', "messages"),
-        ("chat/completions", b'{"model": "m", "messages": [3]}', "messages"),
+        ("chat/completions", b'{"model": "m", "messages": [3]}', "messages[0]"),
         ("embeddings", b'{"model": "m"}', "input"),
     ]
     # Types and ranges of the parameters this server reads or translates, for any upstream.
@@ -323,6 +377,10 @@ async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
         ("stop", [1]),
         ("tools", [{"type": "function"}]),
         ("response_format", "json"),
+        ("response_format", {"type": "json_schema", "json_schema": "x"}),
+        ("messages", [{"content": "no role"}]),
+        ("messages", [{"role": "user", "content": [{"type": "image_url", "image_url": "u"}]}]),
+        ("messages", [{"role": "user", "content": [{"type": "text"}]}]),
         ("seed", 2**64),
     ]
     for param, value in wrong:
@@ -424,6 +482,15 @@ async def test_openai_only_terms_are_said_in_ollamas(api, client_for):
             model="llama-fake", messages=HELLO, reasoning_effort="high"
         )
         assert up.requests[-1].body["think"] is True
+        # Found as chat completions find it, with or without Ollama's ":latest".
+        listed = [m.id async for m in client.models.list()]
+        assert "llama-fake:latest" in listed and "llama-fake" not in listed
+        assert (await client.models.retrieve("llama-fake")).id == "llama-fake:latest"
+        # OpenAI's current name wins over the older one, whichever comes last.
+        await client.chat.completions.create(
+            model="llama-fake", messages=HELLO, max_completion_tokens=1, max_tokens=3
+        )
+        assert up.requests[-1].body["options"]["num_predict"] == 1
 
 
 async def test_a_client_that_leaves_cancels_the_upstream(api, client_for):

@@ -7,11 +7,19 @@ import asyncio
 
 
 class RawServer:
-    def __init__(self, body: bytes | dict[str, bytes], *, pace: float = 0.0) -> None:
+    def __init__(
+        self,
+        body: bytes | dict[str, bytes],
+        *,
+        pace: float = 0.0,
+        content_types: dict[str, str] | None = None,
+    ) -> None:
         # One body for every request, or a body for each path (the others get an empty one).
         self.bodies = body if isinstance(body, dict) else {}
         self.body = b"" if isinstance(body, dict) else body
         self.pace = pace  # seconds between bytes of the body; 0 sends it at once
+        # By path; JSON for the others.
+        self.content_types = content_types or {}
         self.url = ""
         self._server: asyncio.Server | None = None
         self._answering: set[asyncio.Task] = set()
@@ -24,9 +32,10 @@ class RawServer:
             request = await reader.readuntil(b"\r\n\r\n")
             path = request.split(b" ", 2)[1].decode()
             body = self.bodies.get(path, self.body)
+            kind = self.content_types.get(path, "application/json").encode()
             head = (
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+                b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n" % (kind, len(body))
             )
             writer.write(head if self.pace else head + body)
             for byte in body if self.pace else b"":

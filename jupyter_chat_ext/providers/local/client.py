@@ -8,7 +8,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..base import Delta, Finish, TextDelta, UpstreamError, UpstreamModel, Usage
+from ..base import Delta, Finish, TextDelta, UpstreamError, UpstreamModel, UpstreamSaid, Usage
 from . import runtime
 
 
@@ -31,16 +31,21 @@ _UNSUPPORTED = (
 )
 
 
+def _plain_text(name: str, params: dict[str, Any]) -> bool:
+    """OpenAI's default response format, which is what the model gives anyway."""
+    return name == "response_format" and params[name] == {"type": "text"}
+
+
 def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, Any]:
     """OpenAI-style parameters -> transformers GenerationConfig fields."""
-    asked = [name for name in _UNSUPPORTED if params.get(name)]
+    asked = [name for name in _UNSUPPORTED if params.get(name) and not _plain_text(name, params)]
     if asked:
-        raise UpstreamError(
-            "http",
+        message = (
             f"The local model does not take {', '.join(asked)}; use a model served by an "
-            "OpenAI-compatible or Ollama connection for that.",
-            400,
+            "OpenAI-compatible or Ollama connection for that."
         )
+        said = UpstreamSaid(message, "unsupported_parameter", asked[0])
+        raise UpstreamError("http", message, 400, said)
     try:
         limit = next(
             (

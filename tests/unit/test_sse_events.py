@@ -1,0 +1,64 @@
+"""An OpenAI stream relayed in whole events, checked as it goes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from jupyter_chat_ext.providers.base import UpstreamError
+from jupyter_chat_ext.proxy.passthrough import Renamer, SseEvents
+
+
+def event(content: str, finish: str | None = None, end: bytes = b"\n") -> bytes:
+    choice = {"index": 0, "delta": {"content": content}, "finish_reason": finish}
+    body = json.dumps({"model": "up", "choices": [choice]}).encode()
+    return b"data: " + body + end + end
+
+
+def relay(stream: bytes, size: int, rename: Renamer | None = None) -> tuple[bytes, SseEvents]:
+    events = SseEvents(rename)
+    out = b"".join(events.feed(stream[i : i + size]) for i in range(0, len(stream), size))
+    return out, events
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n"])
+@pytest.mark.parametrize("size", [1, 7, 10_000])
+def test_whole_events_come_out_whatever_the_pieces(end, size):
+    stream = event("Hel", end=end) + event("lo", end=end) + b"data: [DONE]" + end + end
+    out, events = relay(stream, size)
+    assert out == stream
+    events.close()
+
+
+def test_the_name_asked_for_is_put_back():
+    stream = event("Hi") + b"data: [DONE]\n\n"
+    out, _ = relay(stream, 5, Renamer("up", "team/up"))
+    assert out == stream.replace(b'"model": "up"', b'"model": "team/up"')
+
+
+def test_a_finish_reason_ends_a_stream_without_the_end_marker():
+    stream = event("Hi") + event("", finish="stop")
+    out, events = relay(stream, 3)
+    assert out == stream
+    events.close()  # no error: the answer said it was done
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [b"", b'data: {"model": "up", "choi', event("more")[:-1]],
+    ids=["no end", "cut in an event", "cut before the blank line"],
+)
+def test_a_stream_that_stops_early_is_cut(rest):
+    out, events = relay(event("Hi") + rest, 4)
+    assert out == event("Hi")
+    with pytest.raises(UpstreamError) as error:
+        events.close()
+    assert error.value.kind == "cut"
+
+
+@pytest.mark.parametrize("odd", [b"data: {not json, <html>", b"data: <html>", b"data: {}x"])
+def test_an_event_that_is_not_json_breaks_the_stream_after_what_came(odd):
+    out, events = relay(event("Hi") + b": a comment\n" + odd + b"\n\n" + event("never"), 10_000)
+    assert out == event("Hi")
+    assert events.broken is not None and events.broken.kind == "malformed"
