@@ -18,7 +18,7 @@ from ..providers.openai_client import OpenAIClient
 from ..providers.orm import ConnectionRow
 from .errors import ProxyError
 from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
-from .passthrough import Renamer, ollama_request, read_json, relay_bytes
+from .passthrough import NDJSON, Renamer, ollama_request, read_json, relay_frames
 from .routing import route, with_preset
 from .schemas import OllamaRunning, OllamaTags, OllamaVersion
 from .translate import generate_messages, ndjson, openai_messages, openai_params
@@ -168,7 +168,7 @@ class OllamaApi:
             upstream = {**body, "model": target.upstream_id}
             async with ollama_request(client, _PATHS[field], upstream) as response:
                 rename = Renamer.needed(target.upstream_id, requested)
-                async for data in relay_bytes(response, rename):
+                async for data in relay_frames(response, NDJSON, rename):
                     yield data
             return
         if _empty(body, field):

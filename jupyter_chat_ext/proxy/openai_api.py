@@ -18,7 +18,7 @@ from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
 from .errors import ProxyError
 from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
-from .passthrough import Renamer, relay_events
+from .passthrough import SSE, Renamer, check_event_stream, relay_frames
 from .routing import route, spellings, with_preset
 from .schemas import OpenAIModel, OpenAIModelList
 from .translate import Collected
@@ -117,8 +117,9 @@ class OpenAIApi:
         if isinstance(client, OpenAIClient):
             upstream = {**body, "model": target.upstream_id}
             async with client.open_stream(upstream) as response:
+                check_event_stream(response)
                 rename = Renamer.needed(target.upstream_id, requested)
-                async for data in relay_events(response, rename):
+                async for data in relay_frames(response, SSE, rename):
                     yield data
             return
         messages, params = _translatable(body, client)

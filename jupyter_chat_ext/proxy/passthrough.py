@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..providers.base import UpstreamError
@@ -18,9 +19,8 @@ if TYPE_CHECKING:
 
 
 class Renamer:
-    """Puts the name the client asked for back into ``"model"`` fields. Both formats put one
-    JSON document per line, so cutting the stream after its last newline never splits a
-    field; whatever follows waits for the next piece."""
+    """Puts the name the client asked for back into ``"model"`` fields, in whole frames (a
+    field is never split across them)."""
 
     def __init__(self, upstream: str, requested: str):
         old, new = json.dumps(upstream).encode(), json.dumps(requested).encode()
@@ -28,99 +28,117 @@ class Renamer:
             (b'"model":' + old, b'"model":' + new),
             (b'"model": ' + old, b'"model": ' + new),
         ]
-        self.pending = b""
 
     @classmethod
     def needed(cls, upstream: str, requested: str) -> Renamer | None:
         return None if upstream == requested else cls(upstream, requested)
-
-    def feed(self, data: bytes) -> bytes:
-        data = self.pending + data
-        cut = data.rfind(b"\n") + 1
-        self.pending, data = data[cut:], data[:cut]
-        return self.rename(data)
 
     def rename(self, data: bytes) -> bytes:
         for old, new in self.pairs:
             data = data.replace(old, new)
         return data
 
-    def rest(self) -> bytes:
-        data, self.pending = self.pending, b""
-        return self.rename(data)
+
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """How a streaming format frames its JSON documents, for relaying it frame by frame."""
+
+    name: str
+    # What ends a frame, each way the format allows.
+    ends: tuple[bytes, ...]
+    # A line that is not one JSON object (nor an end marker), searched for in the frames with
+    # a newline put before them: a literal start lets the search skip ahead instead of trying
+    # every byte.
+    odd: re.Pattern[bytes]
+    # What says a stream ended as it should, among its last pieces.
+    ended: tuple[bytes, ...]
 
 
-async def relay_bytes(response: UpstreamResponse, rename: Renamer | None) -> AsyncIterator[bytes]:
-    # Each piece is what one socket read brought, so nothing waits for a buffer to fill.
-    async for data in response.aiter_bytes():
-        if rename is not None:
-            data = rename.feed(data)
-        if data:
-            yield data
-    if rename is not None and (tail := rename.rest()):
-        yield tail
-
-
-# A data line that is neither one JSON object nor the end marker (OpenAI sends one object per
-# event, on one line), searched for in the events with a newline put before them: a literal
-# start lets the search skip ahead instead of trying every byte.
-_ODD_DATA = re.compile(rb"\ndata:(?! ?(?:\{[^\n]*\}|\[DONE\])\r?\n)")
-# What says an OpenAI stream ended as it should: the end marker, a choice's finish reason, or
-# an error event of the upstream's own (which clients raise). They come last: only the last
-# pieces of the stream are looked at.
-_ENDED = (
-    b"\ndata: [DONE]",
-    b"\ndata:[DONE]",
-    b'"finish_reason":"',
-    b'"finish_reason": "',
-    b'\ndata: {"error"',
-    b'\ndata:{"error"',
+# OpenAI: server-sent events of one JSON object each, then [DONE]; a choice's finish reason or
+# the upstream's own error event (which clients raise) also ends the answer.
+SSE = Wire(
+    "event",
+    (b"\n\n", b"\r\n\r\n"),
+    re.compile(rb"\ndata:(?! ?(?:\{[^\n]*\}|\[DONE\])\r?\n)"),
+    (
+        b"\ndata: [DONE]",
+        b"\ndata:[DONE]",
+        b'"finish_reason":"',
+        b'"finish_reason": "',
+        b'\ndata: {"error"',
+        b'\ndata:{"error"',
+    ),
+)
+# Ollama: one JSON object per line, the last one "done": true, or an error.
+NDJSON = Wire(
+    "line",
+    (b"\n",),
+    re.compile(rb"\n(?!\{[^\n]*\}\r?\n|\r?\n|$)"),
+    (b'"done":true', b'"done": true', b'\n{"error"'),
 )
 
 
-def _split(data: bytes, before: int) -> tuple[bytes, bytes]:
-    """(what follows the last whole event that ends before ``before``, the events up to it)."""
-    lf, crlf = data.rfind(b"\n\n", 0, before), data.rfind(b"\r\n\r\n", 0, before)
-    cut = max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
+def _split(data: bytes, before: int, ends: tuple[bytes, ...]) -> tuple[bytes, bytes]:
+    """(what follows the last whole frame that ends before ``before``, the frames up to it)."""
+    cut = 0
+    for end in ends:
+        at = data.rfind(end, 0, before)
+        if at >= 0:
+            cut = max(cut, at + len(end))
     return data[cut:], data[:cut]
 
 
-class SseEvents:
-    """An OpenAI stream passed on in whole events, so that an error event sent after a
-    failure never lands inside a half-written one, and checked as it goes: an event that is
-    not JSON, or an end before the answer's, is the upstream's failure rather than something
-    each client would trip over in its own way."""
+class Frames:
+    """A stream passed on in whole frames, so that an error sent after a failure never lands
+    inside a half-written one, and checked as it goes: a frame that is not JSON, or an end
+    before the answer's, is the upstream's failure rather than something each client would
+    trip over in its own way."""
 
-    def __init__(self, rename: Renamer | None):
+    def __init__(self, wire: Wire, rename: Renamer | None):
+        self.wire = wire
         self.rename = rename
         self.pending = b""
         self.recent: tuple[bytes, ...] = ()
-        # Set once an event is not JSON: what came before it is still passed on.
+        # Set once a frame is not JSON: what came before it is still passed on.
         self.broken: UpstreamError | None = None
 
     def feed(self, data: bytes) -> bytes:
-        self.pending, data = _split(self.pending + data, len(self.pending) + len(data))
+        ends = self.wire.ends
+        self.pending, data = _split(self.pending + data, len(self.pending) + len(data), ends)
         if not data:
             return data
-        odd = _ODD_DATA.search(b"\n" + data)
+        odd = self.wire.odd.search(b"\n" + data)
         if odd is not None:
             # In the copy the match starts at the newline put before the odd line, which is
             # where that line starts in ``data``.
-            data = _split(data, odd.start())[1]
+            data = _split(data, odd.start(), ends)[1]
             self.broken = UpstreamError(
-                "malformed", "The upstream's stream has an event that is not JSON."
+                "malformed", f"The upstream's stream has an {self.wire.name} that is not JSON."
             )
         self.recent = (*self.recent[-2:], data)
         return self.rename.rename(data) if self.rename is not None else data
 
     def close(self) -> None:
         tail = b"\n" + b"".join(self.recent)
-        if self.pending.strip() or not any(mark in tail for mark in _ENDED):
+        if self.pending.strip() or not any(mark in tail for mark in self.wire.ended):
             raise UpstreamError("cut", "The upstream's stream ended before the answer did.")
 
 
-async def relay_events(response: UpstreamResponse, rename: Renamer | None) -> AsyncIterator[bytes]:
-    """An OpenAI upstream's stream, in whole events (see ``SseEvents``)."""
+async def relay_frames(
+    response: UpstreamResponse, wire: Wire, rename: Renamer | None
+) -> AsyncIterator[bytes]:
+    """An upstream's stream in whole frames (see ``Frames``), as each read brings them."""
+    frames = Frames(wire, rename)
+    async for data in response.aiter_bytes():
+        if data := frames.feed(data):
+            yield data
+        if frames.broken is not None:
+            raise frames.broken
+    frames.close()
+
+
+def check_event_stream(response: UpstreamResponse) -> None:
+    """A streamed request to an OpenAI upstream must be answered with server-sent events."""
     kind = (response.header("content-type") or "").partition(";")[0].strip().lower()
     if kind != "text/event-stream":
         raise UpstreamError(
@@ -128,13 +146,6 @@ async def relay_events(response: UpstreamResponse, rename: Renamer | None) -> As
             f"The upstream answered a streamed request with {kind or 'no content type'}, "
             "not a stream of server-sent events.",
         )
-    events = SseEvents(rename)
-    async for data in response.aiter_bytes():
-        if data := events.feed(data):
-            yield data
-        if events.broken is not None:
-            raise events.broken
-    events.close()
 
 
 @asynccontextmanager

@@ -337,6 +337,36 @@ async def test_an_upstream_of_another_shape_is_a_502_or_an_error_line(api, clien
         assert parts == ["Hel"] and "another shape" in error.value.error
 
 
+def ollama_line(content: str) -> bytes:
+    message = {"role": "assistant", "content": content}
+    return json.dumps({"model": "odd:latest", "message": message, "done": False}).encode() + b"\n"
+
+
+BROKEN_OLLAMA_STREAMS = {
+    "ends without done": ollama_line("Hel"),
+    "cut inside a line": ollama_line("Hel") + b'{"model": "odd:latest", "mess',
+    "a line that is not JSON": ollama_line("Hel") + b"<html>\n" + ollama_line("lo"),
+}
+
+
+@pytest.mark.parametrize("fault", BROKEN_OLLAMA_STREAMS)
+async def test_a_broken_ollama_stream_ends_in_an_error_line_after_what_came(api, client_for, fault):
+    """Relayed from an Ollama connection in whole lines, then an error line."""
+    bodies = {
+        "/api/tags": b'{"models": [{"name": "odd:latest"}]}',
+        "/api/chat": BROKEN_OLLAMA_STREAMS[fault],
+    }
+    types = {"/api/chat": "application/x-ndjson"}
+    async with RawServer(bodies, content_types=types) as raw, client_for() as client:
+        r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
+        assert r.status == 201, r
+        parts = []
+        with pytest.raises(ollama.ResponseError) as error:
+            async for part in await client.chat(model="odd", messages=HELLO, stream=True):
+                parts.append(part.message.content)
+        assert parts == ["Hel"] and "upstream" in error.value.error
+
+
 async def connect_url(api, url: str) -> None:
     for old in (await api.as_("admin")("GET", "connections")).json()["items"]:
         await api.as_("admin")("DELETE", f"connections/{old['id']}")

@@ -1,4 +1,4 @@
-"""An OpenAI stream relayed in whole events, checked as it goes."""
+"""Streams relayed in whole frames (OpenAI's events, Ollama's lines), checked as they go."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from jupyter_chat_ext.providers.base import UpstreamError
-from jupyter_chat_ext.proxy.passthrough import Renamer, SseEvents
+from jupyter_chat_ext.proxy.passthrough import NDJSON, SSE, Frames, Renamer, Wire
 
 
 def event(content: str, finish: str | None = None, end: bytes = b"\n") -> bytes:
@@ -16,8 +16,10 @@ def event(content: str, finish: str | None = None, end: bytes = b"\n") -> bytes:
     return b"data: " + body + end + end
 
 
-def relay(stream: bytes, size: int, rename: Renamer | None = None) -> tuple[bytes, SseEvents]:
-    events = SseEvents(rename)
+def relay(
+    stream: bytes, size: int, rename: Renamer | None = None, wire: Wire = SSE
+) -> tuple[bytes, Frames]:
+    events = Frames(wire, rename)
     out = b"".join(events.feed(stream[i : i + size]) for i in range(0, len(stream), size))
     return out, events
 
@@ -62,3 +64,31 @@ def test_an_event_that_is_not_json_breaks_the_stream_after_what_came(odd):
     out, events = relay(event("Hi") + b": a comment\n" + odd + b"\n\n" + event("never"), 10_000)
     assert out == event("Hi")
     assert events.broken is not None and events.broken.kind == "malformed"
+
+
+def line(content: str, done: bool = False) -> bytes:
+    message = {"role": "assistant", "content": content}
+    return json.dumps({"model": "up", "message": message, "done": done}).encode() + b"\n"
+
+
+@pytest.mark.parametrize("size", [1, 9, 10_000])
+def test_ollama_lines_come_out_whole_and_done_ends_them(size):
+    stream = line("Hel") + line("lo") + line("", done=True)
+    out, lines = relay(stream, size, wire=NDJSON)
+    assert out == stream
+    lines.close()
+
+
+@pytest.mark.parametrize("rest", [b"", b'{"model": "up", "mess'], ids=["no done", "cut"])
+def test_an_ollama_stream_that_stops_early_is_cut(rest):
+    out, lines = relay(line("Hel") + rest, 4, wire=NDJSON)
+    assert out == line("Hel")
+    with pytest.raises(UpstreamError) as error:
+        lines.close()
+    assert error.value.kind == "cut"
+
+
+def test_an_ollama_line_that_is_not_json_breaks_the_stream_after_what_came():
+    out, lines = relay(line("Hel") + b"<html>\n" + line("lo"), 10_000, wire=NDJSON)
+    assert out == line("Hel")
+    assert lines.broken is not None and lines.broken.kind == "malformed"
