@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -272,7 +273,8 @@ def _chunk_deltas(chunk: dict[str, Any], calls: int) -> list[Delta]:
         out.append(
             ToolCallDelta(
                 index=calls,
-                id=f"call_{calls}",
+                # Ollama's own id where it gives one; otherwise one that no other call has.
+                id=str(call.get("id") or f"call_{uuid.uuid4().hex[:24]}"),
                 name=function.get("name"),
                 arguments=json.dumps(function.get("arguments") or {}),
             )

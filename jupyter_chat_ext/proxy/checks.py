@@ -169,6 +169,10 @@ def check_embeddings(body: Any) -> dict[str, Any]:
     body = check_object(body)
     if body.get("input") in (None, "", []):
         raise ProxyError("You must provide an 'input' to embed.", param="input")
+    if body.get("encoding_format") not in (None, "float", "base64"):
+        raise ProxyError(
+            _openai_says("encoding_format", "'float' or 'base64'"), param="encoding_format"
+        )
     return body
 
 

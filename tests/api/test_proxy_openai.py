@@ -474,6 +474,19 @@ async def test_openai_only_terms_are_said_in_ollamas(api, client_for):
         )
         assert up.requests[-1].body["tools"] == [WEATHER_TOOL]
         assert answer.choices[0].finish_reason == "tool_calls"
+        # Ollama gives its calls no ids: each one made here is new, as OpenAI's are, so a
+        # conversation's later results never answer an earlier call by mistake.
+        again = await client.chat.completions.create(
+            model="llama-fake", messages=brief, tools=[WEATHER_TOOL], tool_choice="required"
+        )
+        first, second = (
+            answer.choices[0].message.tool_calls[0],
+            again.choices[0].message.tool_calls[0],
+        )
+        assert first.id.startswith("call_") and first.id != second.id
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.embeddings.create(model="llama-fake", input="x", encoding_format="int8")
+        assert error.value.param == "encoding_format"
         await client.chat.completions.create(
             model="llama-fake", messages=HELLO, reasoning_effort="none"
         )
