@@ -50,6 +50,7 @@ export function ConnectionsTab({
   const [actionError, setActionError] = useState<string | null>(null);
   // A switch flipped shows at once; the list reloaded after the change confirms it.
   const [switching, setSwitching] = useState<Record<string, boolean>>({});
+  const toggles = useRef<Record<string, Promise<void>>>({});
   useEffect(() => setSwitching({}), [value]);
 
   const act = async (action: () => Promise<unknown>) => {
@@ -170,8 +171,14 @@ export function ConnectionsTab({
                         ...known,
                         [connection.id]: enabled
                       }));
-                      void act(() =>
-                        client.updateConnection(connection.id, { enabled })
+                      // One change at a time per connection, in the order made: two
+                      // quick clicks must leave the server with the last one.
+                      const previous =
+                        toggles.current[connection.id] ?? Promise.resolve();
+                      toggles.current[connection.id] = previous.then(() =>
+                        act(() =>
+                          client.updateConnection(connection.id, { enabled })
+                        )
                       );
                     }}
                   />
