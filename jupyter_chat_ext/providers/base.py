@@ -57,7 +57,8 @@ FailureKind = Literal["refused", "timeout", "http", "malformed", "cut", "unavail
 class UpstreamError(Exception):
     """An upstream failed. ``status`` is the upstream's HTTP status when it answered one;
     ``said`` is its own error (message, code and parameter, as OpenAI's shape has them), for
-    the compatible APIs to hand on as it was."""
+    the compatible APIs to hand on as it was, with ``retry``, its word on when to try again
+    (``Retry-After`` and its kin), which clients' back-off reads."""
 
     def __init__(
         self,
@@ -65,12 +66,14 @@ class UpstreamError(Exception):
         message: str,
         status: int | None = None,
         said: UpstreamSaid | None = None,
+        retry: tuple[tuple[str, str], ...] = (),
     ):
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.status = status
         self.said = said
+        self.retry = retry
 
 
 @dataclass(frozen=True, slots=True)

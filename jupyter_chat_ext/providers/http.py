@@ -65,12 +65,24 @@ async def upstream_stream(
                 f"{response.status_code} from {where(url)}: {said.message}",
                 response.status_code,
                 said,
+                _retry_headers(response),
             )
         yield response
     except TransportError as error:
         raise _upstream_error(error, url) from None
     finally:
         await response.aclose()
+
+
+# When to come back: the standard header, the milliseconds OpenAI's client prefers, and
+# whether to come back at all. Rate-limit counters stay behind: they describe the account
+# behind the connection's key, which is not the caller's business.
+RETRY_HEADERS = ("Retry-After", "retry-after-ms", "x-should-retry")
+
+
+def _retry_headers(response: UpstreamResponse) -> tuple[tuple[str, str], ...]:
+    found = ((name, response.header(name)) for name in RETRY_HEADERS)
+    return tuple((name, value) for name, value in found if value and value.isprintable())
 
 
 def _upstream_error(error: TransportError, url: str) -> UpstreamError:

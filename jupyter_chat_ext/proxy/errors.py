@@ -24,6 +24,8 @@ class Failure:
     message: str
     code: str | None = None
     param: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """Sent with the error response (an upstream's ``Retry-After``)."""
 
     @property
     def openai_type(self) -> str:
@@ -48,8 +50,9 @@ def failure(error: Exception) -> Failure:
         said = error.said
         if said is not None:
             # As the upstream said it: clients act on codes such as context_length_exceeded.
-            return Failure(status, said.message, said.code or "upstream_http", said.param)
-        return Failure(status, error.message, code=f"upstream_{error.kind}")
+            code = said.code or "upstream_http"
+            return Failure(status, said.message, code, said.param, error.retry)
+        return Failure(status, error.message, f"upstream_{error.kind}", None, error.retry)
     if isinstance(error, ApiError):
         return Failure(error.status, error.message, error.code, getattr(error, "param", None))
     raise TypeError(f"not a request failure: {error!r}")

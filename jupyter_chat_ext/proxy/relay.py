@@ -128,6 +128,8 @@ class ProxyHandler(KeyAuthHandler):
         if self._finished:
             return
         self.set_status(failure.status)
+        for name, value in failure.headers:
+            self.set_header(name, value)
         self.finish(json.dumps(self.error_body(failure)).encode())
 
     def send_api_error(self, status: int, code: str, message: str) -> None:

@@ -206,6 +206,7 @@ async def test_upstream_errors_keep_their_status(api, client_for):
                 )
             assert error.value.status_code == 500
             assert "fake upstream failure" in error.value.message
+            assert "retry-after" not in error.value.response.headers
         # The upstream's own error, code and parameter included, as it said it.
         up.set_faults()
         with pytest.raises(openai.BadRequestError) as error:
@@ -215,6 +216,28 @@ async def test_upstream_errors_keep_their_status(api, client_for):
         up.set_faults(error_status=429, paths=("/v1/embeddings",))
         with pytest.raises(openai.RateLimitError):
             await client.embeddings.create(model="fake-embed", input="x")
+
+
+async def test_an_upstreams_word_on_when_to_retry_reaches_the_client(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        up.set_faults(error_status=429, paths=("/v1/chat",))
+        for stream in (False, True):
+            with pytest.raises(openai.RateLimitError) as error:
+                await client.with_options(max_retries=0).chat.completions.create(
+                    model="fake-chat", messages=HELLO, stream=stream
+                )
+            headers = error.value.response.headers
+            assert (headers["retry-after"], headers["retry-after-ms"]) == ("1", "1000")
+        # The client waits as told, then its retry gets the answer.
+        up.set_faults(error_status=503, times=1, paths=("/v1/chat",))
+        answer = await client.with_options(max_retries=1).chat.completions.create(
+            model="fake-chat", messages=HELLO
+        )
+        assert answer.choices[0].message.content
+        refused, retried = [r for r in up.requests if r.path == "/v1/chat/completions"][-2:]
+        # Its own back-off would have waited half a second at most.
+        assert retried.at - refused.at >= 0.9
 
 
 async def test_failures_inside_a_stream_reach_the_client(api, client_for):

@@ -120,6 +120,10 @@ class UpstreamHandler(web.RequestHandler):
             return
         status = self.faults.error_status
         if status:
+            if status in (429, 503):
+                # As OpenAI's and Azure's servers say when to come back.
+                self.set_header("Retry-After", "1")
+                self.set_header("retry-after-ms", "1000")
             self.send_error_payload(status, self.fault_message(status), kind="server_error")
 
     def _authorized(self) -> bool:
