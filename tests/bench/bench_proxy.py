@@ -12,8 +12,9 @@ content chunk (TTFT; for a non-streamed reply, to the response headers) and tota
 p99, the proxy's ADDED time, requests per second, the server's CPU time per streamed request
 (from /proc/<pid>/stat) and whether every proxied stream carried the same chunks in the same
 order as its direct twin. Each row has a target, a ratio to DIRECT and PASS or FAIL.
-For the non-streamed c=50 batch it also shows a floor: the same batch through a bare Tornado
-relay with the same transport and nothing of Jupyter or the extension (bare_relay.py).
+For the non-streamed c=50 batch it also shows two floors: the same batch through bare Tornado
+relays with the same transport and nothing of Jupyter or the extension (bare_relay.py), one a
+``tornado.web`` handler and one Tornado's HTTP server alone.
 It is a report, run by hand: it exits 0 whatever the figures (1 only if it could not run).
 The file name keeps it out of pytest's collection.
 """
@@ -224,37 +225,44 @@ async def run_batch(call: Call, count: int, concurrency: int) -> Batch:
     return Batch(samples, time.perf_counter() - started, errors)
 
 
-async def floor_rows(call: Call, count: int, direct: Batch) -> list[Row]:
-    """The same batch through bare_relay.py: what Tornado alone, with this transport, adds."""
-    await run_batch(call, 100, 50)  # its connections, both ways, as the others had theirs
-    b = await run_batch(call, count, 50)
-    added = pct(b.total(), 99) - pct(direct.total(), 99)
-    return [
-        Row(
-            "plain c50 BARE TORNADO relay ADDED total p99 (ms), req/s",
-            f"{added:+.1f}, {b.rps:.0f}",
-            "-",
-            ratio(pct(b.total(), 99), pct(direct.total(), 99)),
-            "info" if not b.errors else "FAIL",
+async def floor_rows(calls: dict[str, Call], count: int, direct: Batch) -> list[Row]:
+    """The same batch through bare_relay.py's relays: what Tornado alone, with this
+    transport, adds (with a RequestHandler, and with none)."""
+    rows = []
+    for layer, call in calls.items():
+        await run_batch(call, 100, 50)  # its connections, both ways, as the others had theirs
+        b = await run_batch(call, count, 50)
+        added = pct(b.total(), 99) - pct(direct.total(), 99)
+        rows.append(
+            Row(
+                f"plain c50 FLOOR {layer} ADDED total p99 (ms), req/s",
+                f"{added:+.1f}, {b.rps:.0f}",
+                "-",
+                ratio(pct(b.total(), 99), pct(direct.total(), 99)),
+                "info" if not b.errors else "FAIL",
+            )
         )
-    ]
+    return rows
 
 
-def start_bare_relay(openai_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def start_bare_relay(openai_url: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """bare_relay.py's two relays: {"tornado.web": url, "HTTPServer": url}."""
+    ports = {"tornado.web": free_port(), "HTTPServer": free_port()}
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     script = Path(__file__).with_name("bare_relay.py")
-    proc = subprocess.Popen([sys.executable, str(script), str(port), openai_url], env=env)
-    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, str(script), *map(str, ports.values()), openai_url]
+    proc = subprocess.Popen(argv, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"{base}/v1/chat/completions"
+            for port in ports.values():
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
         except OSError:
             time.sleep(0.05)
+            continue
+        return proc, {k: f"http://127.0.0.1:{p}/v1/chat/completions" for k, p in ports.items()}
     proc.kill()
-    raise RuntimeError("the bare relay did not start in 30 s")
+    raise RuntimeError("the bare relays did not start in 30 s")
 
 
 def start_server(workdir: Path, openai_url: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -328,7 +336,7 @@ def verdict(ok: bool | None) -> str:
 
 
 async def bench(
-    args: argparse.Namespace, up_url: str, base: str, pid: int, bare_url: str
+    args: argparse.Namespace, up_url: str, base: str, pid: int, bare_urls: dict[str, str]
 ) -> list[Row]:
     direct_url = f"{up_url}/chat/completions"
     proxy_url = f"{base}/chat-ext/openai/v1/chat/completions"
@@ -425,7 +433,8 @@ async def bench(
                     )
                 )
                 if not stream and concurrency == 50:
-                    rows += await floor_rows(caller(direct, bare_url, tag), count, d)
+                    floors = {k: caller(direct, url, tag) for k, url in bare_urls.items()}
+                    rows += await floor_rows(floors, count, d)
                 rps_ok = p.rps >= 0.6 * d.rps if stream and concurrency == 50 else None
                 rows.append(
                     Row(
@@ -550,9 +559,9 @@ def main() -> int:
         UpstreamProcess("--model", PLAIN_MODEL, "--model", STREAM_MODEL) as up,
     ):
         proc, base = start_server(Path(tmp), up.openai_url)
-        bare, bare_url = start_bare_relay(up.openai_url)
+        bare, bare_urls = start_bare_relay(up.openai_url)
         try:
-            rows = asyncio.run(bench(args, up.openai_url, base, proc.pid, bare_url))
+            rows = asyncio.run(bench(args, up.openai_url, base, proc.pid, bare_urls))
         finally:
             bare.terminate()
             bare.wait(10)
