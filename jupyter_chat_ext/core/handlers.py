@@ -16,7 +16,9 @@ from http.client import responses
 from typing import Any, ClassVar, TypeVar
 
 from jupyter_core.utils import ensure_async
+from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.auth.utils import HTTP_METHOD_TO_AUTH_ACTION
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from pydantic import BaseModel, ValidationError
@@ -164,8 +166,18 @@ class ApiHandler(APIHandler):
         services = await self.ctx.services()
         for name in self.uses:
             setattr(self, name, getattr(services, name))
-        if self.current_user:
+        if self.current_user and await self._allowed_at_all():
             self.identity = await services.users.identify(self.current_user)
+
+    async def _allowed_at_all(self) -> bool:
+        """Whether the authorizer lets the caller make this request. The methods' own
+        ``@authorized`` has the last word; asking here first keeps a caller it refuses out
+        of the users table."""
+        if type(self.authorizer) is AllowAllAuthorizer:
+            return True
+        action = HTTP_METHOD_TO_AUTH_ACTION.get(self.request.method or "", "read")
+        user, resource = self.current_user, self.auth_resource
+        return bool(await ensure_async(self.authorizer.is_authorized(self, user, action, resource)))
 
     def _log(self) -> None:
         if not log_quietly(self):

@@ -35,3 +35,14 @@ async def test_a_user_the_authorizer_refuses_gets_403_everywhere(jp_fetch, path)
 
     assert (await get("bob")).code == 403
     assert (await get("alice")).code in (200, 404)
+
+
+async def test_a_user_the_authorizer_refuses_is_not_recorded(jp_fetch, jp_serverapp):
+    users = (
+        await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+    ).users
+    for path in PATHS:
+        await jp_fetch(*path.split("/"), headers=header("bob"), raise_error=False)
+    await jp_fetch("chat-ext", "api", "users", "me", headers=header("alice"))
+    assert await users.store.ids_of("bob") == []
+    assert len(await users.store.ids_of("alice")) == 1
