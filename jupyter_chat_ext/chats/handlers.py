@@ -29,6 +29,7 @@ from .schemas import (
 )
 
 if TYPE_CHECKING:
+    from ..completions.service import CompletionService
     from .service import ChatService
 
 
@@ -60,6 +61,10 @@ class ChatsHandler(_ChatHandler):
 
 
 class ChatHandler(_ChatHandler):
+    # Deleting a chat stops the answers being written into it.
+    uses = ("chats", "completions")
+    completions: CompletionService
+
     @web.authenticated
     @authorized
     @endpoint(
@@ -86,6 +91,7 @@ class ChatHandler(_ChatHandler):
     @endpoint("Delete a chat", status=204)
     async def delete(self, chat_id: str) -> None:
         await self.chats.delete(self.identity, chat_id)
+        self.completions.abandon(self.identity, chat_id)
 
 
 class CloneHandler(_ChatHandler):
@@ -105,11 +111,16 @@ class ArchiveAllHandler(_ChatHandler):
 
 
 class DeleteAllHandler(_ChatHandler):
+    uses = ("chats", "completions")
+    completions: CompletionService
+
     @web.authenticated
     @authorized
     @endpoint("Delete every chat (needs the confirmation phrase)", body=DeleteAll, response=Count)
     async def post(self, body: DeleteAll) -> Count:
-        return Count(count=await self.chats.delete_all(self.identity))
+        count = await self.chats.delete_all(self.identity)
+        self.completions.abandon(self.identity)
+        return Count(count=count)
 
 
 class ExportAllHandler(_ChatHandler):

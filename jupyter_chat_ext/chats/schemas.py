@@ -12,6 +12,10 @@ Role = Literal["system", "user", "assistant", "tool"]
 TagName = Field(min_length=1, max_length=100)
 
 
+# A chat's title until it is given one (by its user, or by its model after a first answer).
+UNTITLED = "New Chat"
+
+
 class MessageIn(StrictModel):
     role: Role
     content: str
@@ -35,7 +39,7 @@ class MessageUpdate(StrictModel):
 
 
 class ChatCreate(StrictModel):
-    title: str = Field(default="New Chat", min_length=1, max_length=500)
+    title: str = Field(default=UNTITLED, min_length=1, max_length=500)
     folder_id: str | None = None
     pinned: bool = False
     tags: list[str] = Field(default_factory=list, max_length=50)

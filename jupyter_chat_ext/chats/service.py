@@ -13,6 +13,7 @@ from ..events.service import EventBus
 from ..folders.service import FolderService
 from .orm import ChatRow, MessageRow
 from .schemas import (
+    UNTITLED,
     ChatCreate,
     ChatDetail,
     ChatGetQuery,
@@ -220,6 +221,19 @@ class ChatService:
         detail = await self.get(me, chat.id, tail)
         self._publish(me, "chat.updated", detail)
         return detail
+
+    async def name(self, me: Identity, chat_id: str, title: str) -> None:
+        """Give a chat that is still untitled its first title; a title its user chose in the
+        meantime (or a chat deleted meanwhile) is left as it is."""
+        values = {"title": title, "updated_at": now_ms()}
+        if not await self.store.update(me.id, chat_id, values, title=UNTITLED):
+            return
+        try:
+            # The event carries the summary and the current leaf: a tail of one holds both.
+            detail = await self.get(me, chat_id, ChatGetQuery(tail=1))
+        except NotFound:
+            return  # deleted a moment ago
+        self._publish(me, "chat.updated", detail)
 
     async def delete(self, me: Identity, chat_id: str) -> None:
         if not await self.store.delete(me.id, chat_id):
@@ -449,7 +463,7 @@ class ChatService:
         return ChatRow(
             id=new_id(),
             user_id=me.id,
-            title=body.title.strip() or "New Chat",
+            title=body.title.strip() or UNTITLED,
             folder_id=body.folder_id,
             pinned=body.pinned,
             archived=False,

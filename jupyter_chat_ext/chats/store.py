@@ -204,13 +204,15 @@ class ChatStore:
             )
             return list(rows)
 
-    async def update(self, user_id: str, chat_id: str, values: dict[str, Any]) -> bool:
+    async def update(
+        self, user_id: str, chat_id: str, values: dict[str, Any], *, title: str | None = None
+    ) -> bool:
+        """Whether the chat was there (and, given ``title``, still had that title)."""
+        where = [ChatRow.id == chat_id, ChatRow.user_id == user_id]
+        if title is not None:
+            where.append(ChatRow.title == title)
         async with self.db.session() as session:
-            result = await session.execute(
-                update(ChatRow)
-                .where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
-                .values(**values)
-            )
+            result = await session.execute(update(ChatRow).where(*where).values(**values))
             await session.commit()
             return result.rowcount > 0
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictBool, model_validator
 
 from ..chats.settings import ChatSettings
 from ..core.schemas import StrictModel
@@ -36,7 +36,8 @@ class CompletionRequest(StrictModel):
         default=None,
         description="With no chat_id: the new chat's own settings, for every answer in it",
     )
-    stream: bool = True
+    # Strict: "yes" or 0 is a mistake to hear of, not a choice to guess.
+    stream: StrictBool = True
 
     @model_validator(mode="after")
     def _one_instruction(self) -> CompletionRequest:

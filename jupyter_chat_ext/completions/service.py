@@ -15,10 +15,10 @@ import time
 from contextlib import aclosing
 from typing import Any
 
-from ..chats.schemas import ChatUpdate, MessageCreate
+from ..chats.schemas import UNTITLED, MessageCreate
 from ..chats.service import ChatService
 from ..chats.settings import ChatSettings, settings_of
-from ..core.errors import NotFound
+from ..core.errors import Conflict, NotFound
 from ..core.identity import Identity
 from ..events.schemas import Event
 from ..events.service import EventBus
@@ -64,10 +64,13 @@ class CompletionService:
         self.flush_interval = flush_interval
         self.title_model = title_model
         self.running = Registry()
+        # The chats being named now: an answer that ends meanwhile need not name them too.
+        self._naming: set[str] = set()
 
     async def start(self, me: Identity, req: CompletionRequest) -> tuple[Generation, str | None]:
         """Store the question and an empty answer, and start writing the answer."""
         route = await self.models.route(req.model, me)  # an unknown model stores nothing
+        self._refuse_busy(me, req)
         question = None
         if req.content is not None:
             # parent_id is "reply to the current leaf" when absent and "a new root" when null.
@@ -80,7 +83,13 @@ class CompletionService:
             me, req.chat_id, answer, question=question, redo=req.regenerate, settings=req.settings
         )
         chat = settings_of(turn.chat.meta) or ChatSettings()
-        messages = [{"role": role, "content": content} for role, content in turn.context]
+        # An answer that said nothing (it failed or was stopped before its first word) is no
+        # part of the conversation; some servers refuse an empty assistant message.
+        messages = [
+            {"role": role, "content": content}
+            for role, content in turn.context
+            if content or role != "assistant"
+        ]
         system = req.system or chat.system or (route.preset.system_prompt if route.preset else "")
         if system:
             messages.insert(0, {"role": "system", "content": system})
@@ -94,13 +103,41 @@ class CompletionService:
                 route,
                 messages,
                 route.params({**chat.params.upstream(), **req.params.upstream()}),
-                req.chat_id is None,
+                turn.chat.title == UNTITLED,
             ),
             name=f"chat-ext generation {answer_id}",
         )
         generation.task.add_done_callback(functools.partial(self._ended, me, generation))
         self.running.track(generation.task)
         return generation, turn.added[0].id if question is not None else None
+
+    def _refuse_busy(self, me: Identity, req: CompletionRequest) -> None:
+        """A turn may not continue an answer still being written: it would go to the model
+        without that answer's text. A reply to the current message waits for every answer
+        in the chat; an edit or a regeneration only for the one it continues or redoes."""
+        if req.chat_id is None:
+            return
+        busy = self.running.in_chat(me.id, req.chat_id)
+        if not busy:
+            return
+        if req.regenerate is not None:
+            blocked = req.regenerate in busy
+        elif "parent_id" in req.model_fields_set:
+            blocked = req.parent_id in busy
+        else:
+            blocked = True
+        if blocked:
+            raise Conflict(
+                "An answer is still being written in this chat: wait for it to end, or stop "
+                f"it (POST chat/completions/{busy[0]}/stop), then send again."
+            )
+
+    def abandon(self, me: Identity, chat_id: str | None = None) -> None:
+        """Stop the answers being written into a chat (all the user's with None) that was
+        deleted: no one is left to read them, and the upstream would go on costing."""
+        for generation in self.running.of_user(me.id):
+            if chat_id in (None, generation.chat_id) and generation.task is not None:
+                generation.task.cancel()
 
     async def stop(self, me: Identity, message_id: str) -> Generation:
         generation = self.running.get(me.id, message_id)
@@ -134,7 +171,7 @@ class CompletionService:
         route: Route,
         messages: list[dict[str, Any]],
         params: dict[str, Any],
-        new_chat: bool,
+        untitled: bool,
     ) -> None:
         started = time.monotonic()
         first_token: float | None = None
@@ -200,8 +237,12 @@ class CompletionService:
             if tool_calls:
                 meta["tool_calls"] = [tool_calls[i] for i in sorted(tool_calls)]
             await self._end(me, gen, meta)
-        if new_chat and gen.status == "done":
-            await self._title(me, gen, route, messages)
+        if untitled and gen.status == "done" and gen.chat_id not in self._naming:
+            self._naming.add(gen.chat_id)
+            try:
+                await self._title(me, gen, route, messages)
+            finally:
+                self._naming.discard(gen.chat_id)
 
     def _publish(self, me: Identity, gen: Generation, name: str, text: str) -> None:
         """One piece of the answer ("delta") or of its reasoning ("reasoning"), to those who
@@ -249,13 +290,16 @@ class CompletionService:
     async def _title(
         self, me: Identity, gen: Generation, route: Route, messages: list[dict[str, Any]]
     ) -> None:
-        """Name a new chat from its first exchange, with the task model if one is set."""
+        """Name an untitled chat from its first exchange that ends well, with the task model
+        if one is set. A model that fails, or says nothing (one that spent its few tokens
+        thinking), leaves the question's opening words, which name the chat better than
+        "New Chat"."""
         question = next((m["content"] for m in messages if m["role"] == "user"), "")
         text = f"User: {question[:2000]}\nAssistant: {gen.text[:2000]}"
+        parts: list[str] = []
         try:
             if self.title_model:
                 route = await self.models.route(self.title_model)
-            parts: list[str] = []
             prompt = [{"role": "user", "content": TITLE_PROMPT.format(text=text)}]
             # A reasoning model's thoughts are no part of the title.
             answer = split_reasoning(
@@ -263,15 +307,14 @@ class CompletionService:
                     route.upstream_id, prompt, {"max_tokens": 24, "temperature": 0}
                 )
             )
-            async for delta in answer:
-                if isinstance(delta, TextDelta):
-                    parts.append(delta.text)
-            title = " ".join("".join(parts).replace('"', "").split())[:80].strip(" .")
+            async with aclosing(answer):
+                async for delta in answer:
+                    if isinstance(delta, TextDelta):
+                        parts.append(delta.text)
         except (UpstreamError, NotFound) as error:
-            log.info("no title for chat %s: %s", gen.chat_id, error)
-            return
-        # A model that said nothing (one that spent its few tokens thinking) leaves the
-        # question's opening words, which name the chat better than "New Chat".
+            log.info("no title from the model for chat %s: %s", gen.chat_id, error)
+            parts = []
+        title = " ".join("".join(parts).replace('"', "").split())[:80].strip(" .")
         title = title or " ".join(question.split()[:_TITLE_WORDS])[:80]
         if title:
-            await self.chats.update(me, gen.chat_id, ChatUpdate(title=title))
+            await self.chats.name(me, gen.chat_id, title)

@@ -132,6 +132,10 @@ class Registry:
     def of_user(self, user_id: str) -> list[Generation]:
         return [g for g in self._running.values() if g.user_id == user_id]
 
+    def in_chat(self, user_id: str, chat_id: str) -> list[str]:
+        """The ids of the answers being written into a chat."""
+        return [m for m, g in self._running.items() if (g.user_id, g.chat_id) == (user_id, chat_id)]
+
     def track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

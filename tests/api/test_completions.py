@@ -119,9 +119,9 @@ async def test_the_conversation_continues_with_its_context(api, jp_fetch, upstre
             "meta": {"source": source},
         },
     )
-    sent = next(r.body for r in reversed(upstream.requests) if r.path.endswith("/chat/completions"))
-    assert [m["role"] for m in sent["messages"]] == ["system", "user", "assistant", "user"]
-    assert sent["messages"][-1] == {"role": "user", "content": "second"}
+    sent = asked(upstream)
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[-1] == {"role": "user", "content": "second"}
     stored = (await api("GET", f"chats/{chat_id}")).json()["messages"]
     assert [m["role"] for m in stored] == ["user", "assistant", "user", "assistant"]
     # the user message's meta is stored with it, in the same write
@@ -193,6 +193,8 @@ async def test_unknown_model_and_bad_requests_store_nothing(api, jp_fetch, upstr
     assert r.code == 422 and "'meta'" in json.loads(r.body)["message"]
     r, _ = await complete(jp_fetch, {"model": "fake-chat", "content": "hi", "meta": [1]})
     assert r.code == 422 and "meta" in json.loads(r.body)["message"]
+    r, _ = await complete(jp_fetch, {"model": "fake-chat", "content": "hi", "stream": "yes"})
+    assert r.code == 422 and "stream" in json.loads(r.body)["message"]
     r, _ = await complete(
         jp_fetch, {"model": "fake-chat", "content": "hi", "chat_id": "someone-elses"}
     )
@@ -368,3 +370,115 @@ async def test_an_answer_stopped_before_it_began_is_saved_as_stopped(api, jp_ser
         assert [m["content"] for m in chat["messages"]] == ["hello", ""]
         assert chat["messages"][1]["meta"]["status"] == "stopped"
     assert services.completions.running.of_user(me.id) == []
+
+
+async def until_written(message_id: str) -> None:
+    """Until the task writing an answer ends (with the title it gives a new chat)."""
+    name = f"chat-ext generation {message_id}"
+    tasks = [t for t in asyncio.all_tasks() if t.get_name() == name]
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
+
+
+async def started(collector: EventCollector) -> dict:
+    for _ in range(200):
+        if "delta" in collector.names():
+            return collector.events[0][1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no delta came: {collector.events}")
+
+
+async def slow_answer(jp_fetch, upstream, body: dict, chunks: int):
+    """An answer that takes a while (``chunks`` pieces, 50 ms apart), once it has begun:
+    (the request, its events, its start event)."""
+    upstream.update_settings(chunks=chunks)
+    collector = EventCollector()
+    body = {"model": "fake-chat+delay-chunk-0.05", **body}
+    request = asyncio.ensure_future(complete(jp_fetch, body, collector=collector))
+    return request, collector, await started(collector)
+
+
+def asked(upstream) -> list[dict]:
+    """What the model was last asked, not counting titles."""
+    chats = [r.body for r in upstream.requests if r.path.endswith("/chat/completions")]
+    return next(b["messages"] for b in reversed(chats) if "Title:" not in str(b["messages"]))
+
+
+async def test_a_title_chosen_while_the_first_answer_streams_is_kept(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    request, _, start = await slow_answer(jp_fetch, upstream, {"content": "name me"}, 20)
+    assert (await api("PATCH", f"chats/{start['chat_id']}", {"title": "Mine"})).status == 200
+    await request
+    await until_written(start["message_id"])
+    assert (await api("GET", f"chats/{start['chat_id']}")).json()["title"] == "Mine"
+
+
+async def test_the_first_answer_that_ends_well_names_the_chat(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    _, events = await complete(jp_fetch, {"model": "fake-chat+error-503", "content": "first"})
+    chat_id, failed = events[0][1]["chat_id"], events[0][1]["message_id"]
+    await until_written(failed)
+    assert (await api("GET", f"chats/{chat_id}")).json()["title"] == "New Chat"
+    _, events = await complete(
+        jp_fetch, {"model": "fake-chat", "chat_id": chat_id, "regenerate": failed}
+    )
+    assert events[-1][1]["status"] == "done"
+    await until_written(events[0][1]["message_id"])
+    assert (await api("GET", f"chats/{chat_id}")).json()["title"].startswith("You said")
+    # The answer that failed said nothing, so it is no part of what the model is asked next.
+    await complete(jp_fetch, {"model": "fake-chat", "chat_id": chat_id, "content": "second"})
+    assert [m["role"] for m in asked(upstream)] == ["user", "assistant", "user"]
+
+
+@pytest.mark.parametrize("chat_ext_config", [{"task_model": "fake-chat+error-503"}])
+async def test_a_title_model_that_fails_leaves_the_opening_words(
+    api, jp_fetch, upstream, chat_ext_config
+):
+    await connect(api, upstream)
+    question = "what is the fastest way to read a parquet file"
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": question})
+    await until_written(events[0][1]["message_id"])
+    title = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()["title"]
+    assert title == "what is the fastest way to"
+
+
+async def test_a_message_waits_for_the_answer_it_would_follow(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "first"})
+    chat_id, first_question = events[0][1]["chat_id"], events[0][1]["user_message_id"]
+    request, _, start = await slow_answer(
+        jp_fetch, upstream, {"chat_id": chat_id, "content": "long"}, 20
+    )
+    busy = start["message_id"]
+    before = (await api("GET", f"chats/{chat_id}")).json()["messages"]
+    for blocked in (
+        {"content": "too soon"},
+        {"content": "too soon", "parent_id": busy},
+        {"regenerate": busy},
+    ):
+        r, _ = await complete(jp_fetch, {"model": "fake-chat", "chat_id": chat_id, **blocked})
+        assert r.code == 409 and f"chat/completions/{busy}/stop" in r.body.decode(), r.body
+    assert (await api("GET", f"chats/{chat_id}")).json()["messages"] == before
+    # An edit of an earlier question branches off elsewhere, so it need not wait.
+    edit = {"model": "fake-chat", "chat_id": chat_id, "content": "first, again", "parent_id": None}
+    r, events = await complete(jp_fetch, edit)
+    assert r.code == 200 and events[-1][1]["status"] == "done"
+    assert asked(upstream) == [{"role": "user", "content": "first, again"}]
+    await request
+    r, events = await complete(
+        jp_fetch, {"model": "fake-chat", "chat_id": chat_id, "content": "now"}
+    )
+    assert r.code == 200 and events[-1][1]["status"] == "done"
+    assert first_question  # the chat's first question is still there, on its own branch
+    stored = (await api("GET", f"chats/{chat_id}")).json()["messages"]
+    assert [m["content"] for m in stored if m["role"] == "user"] == ["first, again", "now"]
+
+
+async def test_deleting_a_chat_stops_its_answer(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    request, collector, start = await slow_answer(jp_fetch, upstream, {"content": "a long"}, 100)
+    assert (await api("DELETE", f"chats/{start['chat_id']}")).status == 204
+    await asyncio.wait_for(request, 5)
+    assert collector.events[-1][1]["status"] == "stopped"
+    upstream.wait_for_disconnects(1, within=1.0)
+    await until_written(start["message_id"])
+    assert (await api("GET", "chat/completions")).json()["items"] == []
