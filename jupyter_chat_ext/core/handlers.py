@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -137,6 +138,19 @@ def endpoint(
 _SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 
+# Python's json takes NaN, Infinity and numbers too large for a float, which JSON has not
+# and which no upstream or database would take back.
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
 def _encodable(data: Any) -> bool:
     try:
         json.dumps(data, ensure_ascii=False).encode()
@@ -196,8 +210,8 @@ class ApiHandler(APIHandler):
                 "(ChatExtApp.max_body_size)."
             )
         try:
-            data = json.loads(raw or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            data = json.loads(raw or b"{}", parse_constant=_no_constant, parse_float=_finite)
+        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError among them
             raise BadRequest(
                 f"Request body is not valid JSON: {error}", code="malformed_json"
             ) from None

@@ -31,7 +31,8 @@ def operations(handler: type) -> dict[str, Operation | None]:
 
 
 def openapi_path(pattern: str) -> str:
-    return _GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern)
+    # A pattern's optional trailing slash ("/?") is written as the slash.
+    return _GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern).removesuffix("?")
 
 
 def build_document(routes: list[tuple[str, type]], *, title: str, version: str) -> dict[str, Any]:

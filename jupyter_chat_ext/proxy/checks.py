@@ -3,10 +3,12 @@ client must send, with errors that name the parameter as each API does."""
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Callable
 from typing import Any
 
 from .errors import ProxyError
+from .translate import THINK_LEVELS, keep_alive_seconds
 
 # A check returns None for a good value, else what the value should have been.
 Check = Callable[[Any], "str | None"]
@@ -42,6 +44,14 @@ def _integer(low: int, high: int | None = None) -> Check:
 def _strings(value: Any) -> str | None:
     ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
     return None if ok else "an array of strings"
+
+
+def _objects_of(kind: type, wanted: str) -> Check:
+    def check(value: Any) -> str | None:
+        ok = isinstance(value, list) and all(_of(kind, wanted)(v) is None for v in value)
+        return None if ok else wanted
+
+    return check
 
 
 def _string_or_strings(value: Any) -> str | None:
@@ -178,21 +188,88 @@ def check_embeddings(body: Any) -> dict[str, Any]:
 
 # Ollama
 
+
+def _think(value: Any) -> str | None:
+    ok = isinstance(value, bool) or value in THINK_LEVELS
+    return None if ok else 'a boolean or "high", "medium" or "low"'
+
+
+def _keep_alive(value: Any) -> str | None:
+    ok = keep_alive_seconds(value) is not None
+    return None if ok else 'a number of seconds or a duration such as "5m"'
+
+
+def _format(value: Any) -> str | None:
+    ok = value in ("json", "") or isinstance(value, dict)
+    return None if ok else '"json" or a JSON schema object'
+
+
+def _images(value: Any) -> str | None:
+    # Ollama takes images as plain base64, and refuses what is not.
+    ok = _strings(value) is None and all(map(_is_base64, value))
+    return None if ok else "an array of base64-encoded images"
+
+
+def _is_base64(data: str) -> bool:
+    try:
+        binascii.a2b_base64(data.encode("ascii"), strict_mode=True)
+    except (binascii.Error, UnicodeEncodeError):
+        return False
+    return bool(data)
+
+
+_number_ = _of(int | float, "a number")
+_integer_ = _integer(-(2**63), 2**63 - 1)
+# The options whose type Ollama fixes, checked for every connection: an OpenAI-compatible
+# upstream gets some of them under other names, and a wrong type is the caller's to hear of.
+_OLLAMA_OPTIONS: dict[str, Check] = {
+    **dict.fromkeys(
+        (
+            "temperature",
+            "top_p",
+            "min_p",
+            "typical_p",
+            "presence_penalty",
+            "frequency_penalty",
+            "repeat_penalty",
+        ),
+        _number_,
+    ),
+    **dict.fromkeys(
+        ("seed", "top_k", "num_predict", "num_ctx", "num_keep", "repeat_last_n", "num_batch"),
+        _integer_,
+    ),
+    "stop": _string_or_strings,
+}
 _OLLAMA_REQUEST: dict[str, Check] = {
     "stream": _of(bool, "a boolean"),
     "options": _of(dict, "an object"),
-    "format": _string_or_object,
+    "format": _format,
     "tools": _objects_with("function"),
+    "think": _think,
+    "keep_alive": _keep_alive,
+    "logprobs": _of(bool, "a boolean"),
+    "top_logprobs": _integer(0, 20),
 }
 _OLLAMA_PROMPT: dict[str, Check] = {
     "prompt": _of(str, "a string"),
     "system": _of(str, "a string"),
-    "images": _strings,
+    "images": _images,
+    "suffix": _of(str, "a string"),
+    "template": _of(str, "a string"),
+    "raw": _of(bool, "a boolean"),
+    "context": _objects_of(int, "an array of integers"),
 }
 _OLLAMA_MESSAGE: dict[str, Check] = {
     "content": _of(str, "a string"),
-    "images": _strings,
+    "images": _images,
     "tool_calls": _objects_with("function"),
+}
+_OLLAMA_EMBED: dict[str, Check] = {
+    "truncate": _of(bool, "a boolean"),
+    "dimensions": _integer(1),
+    "keep_alive": _keep_alive,
+    "options": _of(dict, "an object"),
 }
 
 
@@ -204,14 +281,18 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
     """``kind`` is "chat", "generate", "embed", "embeddings" (the older form) or "show"."""
     if not isinstance(body, dict):
         raise ProxyError("The request body must be a JSON object.")
+    if kind == "show" and "model" not in body and "name" in body:
+        body = {**body, "model": body["name"]}  # what older clients send
     if not isinstance(body.get("model"), str) or not body["model"]:
         raise ProxyError("model is required", param="model")
     if kind == "chat":
-        messages = body.get("messages") or []
-        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        messages = body.get("messages")
+        if messages is not None and not (
+            isinstance(messages, list) and all(isinstance(m, dict) for m in messages)
+        ):
             raise ProxyError("messages must be a list of objects", param="messages")
-        for m in messages:
-            _require(m, _OLLAMA_MESSAGE, _ollama_says)
+        for i, m in enumerate(messages or ()):
+            _require(m, _OLLAMA_MESSAGE, _ollama_says, at=f"messages[{i}].")
     elif kind == "generate":
         _require(body, _OLLAMA_PROMPT, _ollama_says)
     elif kind == "show":
@@ -223,10 +304,14 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
     else:
         value = body.get("input")
         inputs = [value] if isinstance(value, str) else value
-        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        if value is not None and (
+            not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs)
+        ):
             raise ProxyError("input must be a string or a list of strings", param="input")
+        _require(body, _OLLAMA_EMBED, _ollama_says)
         return body
     _require(body, _OLLAMA_REQUEST, _ollama_says)
+    _require(body.get("options") or {}, _OLLAMA_OPTIONS, _ollama_says, at="options.")
     return body
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from . import ollama_handlers, openai_handlers
 
 OPENAI_ROOT = "/chat-ext/openai/v1"
-OLLAMA_ROOT = "/chat-ext/ollama/api"
+# Ollama clients are given this root, and add /api/... themselves.
+OLLAMA_ROOT = "/chat-ext/ollama"
 
 # (root, (path, handler) pairs, the handler for any other path under the root)
 MOUNTS: list[tuple[str, list[tuple[str, type]], type]] = [

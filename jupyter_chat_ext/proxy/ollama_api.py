@@ -4,6 +4,7 @@ every other connection is asked in OpenAI's terms and answered in Ollama's NDJSO
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
@@ -18,12 +19,14 @@ from ..providers.openai_client import OpenAIClient
 from ..providers.orm import ConnectionRow
 from .errors import ProxyError
 from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
-from .passthrough import NDJSON, Renamer, ollama_request, read_json, relay_frames
-from .routing import route, with_preset
+from .passthrough import NDJSON, Renamer, is_json, ollama_request, read_json, relay_frames
+from .routing import preset_params, preset_prompt, route, spellings, with_preset
 from .schemas import OllamaRunning, OllamaTags, OllamaVersion
-from .translate import generate_messages, ndjson, openai_messages, openai_params
+from .translate import generate_messages, ndjson, openai_messages, openai_params, unloads
 
 LISTING = "GET chat-ext/ollama/api/tags lists the models you can use."
+# Ollama's own words, which some clients look for.
+UNKNOWN = 'model "{}" not found.'
 # The Ollama release whose API this one follows; clients use it to decide what to ask for.
 VERSION = "0.9.0"
 _PATHS = {"message": "/api/chat", "response": "/api/generate"}
@@ -33,8 +36,9 @@ def _messages(body: dict[str, Any], field: str) -> list[dict[str, Any]]:
     return (body.get("messages") or []) if field == "message" else generate_messages(body)
 
 
-def _loaded(model: str, field: str) -> dict[str, Any]:
-    """Ollama's answer to an empty chat or prompt: the model is loaded, nothing is said."""
+def _loaded(model: str, field: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Ollama's answer to an empty chat or prompt: the model is loaded (or, with a
+    ``keep_alive`` of 0, unloaded), nothing is said."""
     if field == "message":
         content: dict[str, Any] = {"message": {"role": "assistant", "content": ""}}
     else:
@@ -44,7 +48,7 @@ def _loaded(model: str, field: str) -> dict[str, Any]:
         "created_at": ollama_time(),
         **content,
         "done": True,
-        "done_reason": "load",
+        "done_reason": "unload" if unloads(body) else "load",
     }
 
 
@@ -52,14 +56,48 @@ def _empty(body: dict[str, Any], field: str) -> bool:
     return not (body.get("messages") if field == "message" else body.get("prompt"))
 
 
+def _renamed(answer: Any, requested: str) -> Any:
+    if isinstance(answer, dict) and "model" in answer:
+        answer["model"] = requested
+    return answer
+
+
+# Ollama's generate fields that only an Ollama server can honour: a model asked in OpenAI's
+# terms has no fill-in-the-middle, no raw prompt, no template of its own and no token context.
+_OLLAMA_ONLY = {
+    "suffix": "fill-in-the-middle (suffix)",
+    "raw": "a raw prompt",
+    "template": "a template",
+    "context": "a token context",
+}
+
+
 class OllamaApi:
     def __init__(self, models: ModelService):
         self.models = models
 
-    async def route(self, me: Identity, body: dict[str, Any]) -> tuple[Route, dict[str, Any]]:
-        """Where the request goes, and the request as its preset (if any) shapes it."""
-        target = await route(self.models, me, body["model"], LISTING)
-        return target, with_preset(target, body, ollama=True)
+    async def route(
+        self, me: Identity, body: dict[str, Any], field: str | None = None
+    ) -> tuple[Route, dict[str, Any]]:
+        """Where the request goes, and the request as its preset (if any) shapes it. For a
+        chat or generate (``field``) that only loads or unloads the model, the preset's
+        system prompt stays out: it would make the model answer it."""
+        target = await route(self.models, me, body["model"], LISTING, UNKNOWN)
+        if field is None:
+            return target, with_preset(target, body, ollama=True)
+        if isinstance(target.client, OllamaClient):
+            body = preset_params(target, body, ollama=True)
+        else:
+            # Asked in OpenAI's terms, where the preset's parameters join as they do on the
+            # OpenAI API (``_deltas``), Ollama-only ones included.
+            for name, what in _OLLAMA_ONLY.items():
+                if body.get(name):
+                    raise ProxyError(
+                        f"{body['model']} does not support {what}: only models on an Ollama "
+                        "connection do.",
+                        param=name,
+                    )
+        return target, body if _empty(body, field) else preset_prompt(target, body)
 
     async def tags(self, me: Identity) -> OllamaTags:
         listed = await self.models.list(me)
@@ -121,7 +159,7 @@ class OllamaApi:
     async def show(self, me: Identity, model: str) -> dict[str, Any]:
         """What Ollama's ``show`` tells of a model: an Ollama connection's own account, or one
         made from what is known here. A preset adds its system prompt."""
-        target = await route(self.models, me, model, LISTING)
+        target = await route(self.models, me, model, LISTING, UNKNOWN)
         client = target.client
         if isinstance(client, OllamaClient):
             async with ollama_request(client, "/api/show", {"model": target.upstream_id}) as r:
@@ -130,7 +168,13 @@ class OllamaApi:
                 raise UpstreamError("malformed", "Ollama's model details are not an object.")
         else:
             kind = target.connection.kind
-            tag = ollama_tag(model, kind, kind)
+            # Described as tags lists it.
+            listed = {m.id: m for m in (await self.models.list(me)).items}
+            found = next((listed[s] for s in spellings(model) if s in listed), None)
+            if found is not None:
+                tag = ollama_tag(model, found.kind or "preset", found.owned_by)
+            else:
+                tag = ollama_tag(model, kind, "")
             shown = {
                 "modelfile": "",
                 "parameters": "",
@@ -162,17 +206,21 @@ class OllamaApi:
     ) -> AsyncIterator[bytes]:
         """``field`` is "message" for /api/chat, "response" for /api/generate."""
         requested = body["model"]
-        target, body = await self.route(me, body)
+        target, body = await self.route(me, body, field)
         client = target.client
         if isinstance(client, OllamaClient):
             upstream = {**body, "model": target.upstream_id}
             async with ollama_request(client, _PATHS[field], upstream) as response:
+                if is_json(response):
+                    # Loading or unloading, Ollama answers one JSON object, streamed or not.
+                    yield ndjson(_renamed(await read_json(response), requested))
+                    return
                 rename = Renamer.needed(target.upstream_id, requested)
                 async for data in relay_frames(response, NDJSON, rename):
                     yield data
             return
         if _empty(body, field):
-            yield ndjson(_loaded(requested, field))
+            yield ndjson(_loaded(requested, field, body))
             return
         lines = OllamaLines(requested, field)
         async for delta in self._deltas(target, body, field):
@@ -183,17 +231,14 @@ class OllamaApi:
 
     async def answer(self, me: Identity, body: dict[str, Any], field: str) -> dict[str, Any]:
         requested = body["model"]
-        target, body = await self.route(me, body)
+        target, body = await self.route(me, body, field)
         client = target.client
         if isinstance(client, OllamaClient):
             upstream = {**body, "model": target.upstream_id, "stream": False}
             async with ollama_request(client, _PATHS[field], upstream) as response:
-                answer = await read_json(response)
-            if isinstance(answer, dict) and "model" in answer:
-                answer["model"] = requested
-            return answer
+                return _renamed(await read_json(response), requested)
         if _empty(body, field):
-            return _loaded(requested, field)
+            return _loaded(requested, field, body)
         lines = OllamaLines(requested, field)
         async for delta in self._deltas(target, body, field):
             lines.answer.add(delta)
@@ -203,9 +248,11 @@ class OllamaApi:
         self, target: Route, body: dict[str, Any], field: str
     ) -> AsyncIterator[Delta]:
         messages = openai_messages(_messages(body, field))
-        deltas = target.client.stream_chat(target.upstream_id, messages, openai_params(body))
-        # "think": false asks for no thinking; a server that thinks anyway is not shown.
-        quiet = body.get("think") is False
+        params = target.params(openai_params(body))
+        deltas = target.client.stream_chat(target.upstream_id, messages, params)
+        # "think": false (the request's, else its preset's) asks for no thinking; a server
+        # that thinks anyway is not shown.
+        quiet = body.get("think", params.get("think")) is False
         async with aclosing(deltas):  # type: ignore[type-var]
             async for delta in deltas:
                 if not (quiet and isinstance(delta, ReasoningDelta)):
@@ -236,14 +283,15 @@ class OllamaApi:
             async with ollama_request(
                 client, "/api/embed", {**body, "model": target.upstream_id}
             ) as response:
-                answer = await read_json(response)
-            if isinstance(answer, dict) and "model" in answer:
-                answer["model"] = requested
-            return answer
+                return _renamed(await read_json(response), requested)
         if not isinstance(client, OpenAIClient):
             raise ProxyError(f"Model {requested!r} does not make embeddings.", param="model")
-        value = body["input"]
-        inputs = [value] if isinstance(value, str) else value
+        value = body.get("input")
+        inputs = ([value] if value else []) if isinstance(value, str) else value or []
+        if not inputs:
+            # As Ollama answers nothing to embed.
+            return {"model": requested, "embeddings": []}
+        started = time.perf_counter_ns()
         request = {"model": target.upstream_id, "input": inputs, "encoding_format": "float"}
         if isinstance(body.get("dimensions"), int):
             request["dimensions"] = body["dimensions"]
@@ -258,4 +306,10 @@ class OllamaApi:
         usage = answer.get("usage")
         tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
         tokens = tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else 0
-        return {"model": requested, "embeddings": vectors, "prompt_eval_count": tokens}
+        return {
+            "model": requested,
+            "embeddings": vectors,
+            "total_duration": time.perf_counter_ns() - started,
+            "load_duration": 0,
+            "prompt_eval_count": tokens,
+        }

@@ -41,12 +41,26 @@ class OllamaHandler(ProxyHandler):
             self.send_json(await self.api.answer(self.identity, body, field))
 
 
+class OllamaRootHandler(OllamaHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Ollama: whether the server is up, as Ollama's root says", content_type="text/plain")
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish("Ollama is running")
+
+    # Clients check that the server is up with HEAD (tornado sends no body for it).
+    head = get
+
+
 class OllamaTagsHandler(OllamaHandler):
     @web.authenticated
     @authorized
     @endpoint("Ollama: list the models", response=OllamaTags)
     async def get(self) -> OllamaTags | None:
         return await self.guard(self.api.tags(self.identity))
+
+    head = get
 
 
 class OllamaVersionHandler(OllamaHandler):
@@ -55,6 +69,8 @@ class OllamaVersionHandler(OllamaHandler):
     @endpoint("Ollama: the version of Ollama's API this follows", response=OllamaVersion)
     async def get(self) -> OllamaVersion:
         return self.api.version()
+
+    head = get
 
 
 class OllamaShowHandler(OllamaHandler):
@@ -123,13 +139,14 @@ class OllamaUnknownHandler(UnknownPath, OllamaHandler):
 
 
 routes = [
-    (r"/tags", OllamaTagsHandler),
-    (r"/version", OllamaVersionHandler),
-    (r"/show", OllamaShowHandler),
-    (r"/chat", OllamaChatHandler),
-    (r"/generate", OllamaGenerateHandler),
-    (r"/embed", OllamaEmbedHandler),
-    (r"/embeddings", OllamaEmbeddingHandler),
-    (r"/ps", OllamaRunningHandler),
+    (r"/?", OllamaRootHandler),
+    (r"/api/tags", OllamaTagsHandler),
+    (r"/api/version", OllamaVersionHandler),
+    (r"/api/show", OllamaShowHandler),
+    (r"/api/chat", OllamaChatHandler),
+    (r"/api/generate", OllamaGenerateHandler),
+    (r"/api/embed", OllamaEmbedHandler),
+    (r"/api/embeddings", OllamaEmbeddingHandler),
+    (r"/api/ps", OllamaRunningHandler),
 ]
 unknown = OllamaUnknownHandler

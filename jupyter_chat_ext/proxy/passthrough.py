@@ -43,6 +43,7 @@ class Renamer:
 class Wire:
     """How a streaming format frames its JSON documents, for relaying it frame by frame."""
 
+    # A frame, as an error message names it.
     name: str
     # What ends a frame, each way the format allows.
     ends: tuple[bytes, ...]
@@ -57,7 +58,7 @@ class Wire:
 # OpenAI: server-sent events of one JSON object each, then [DONE]; a choice's finish reason or
 # the upstream's own error event (which clients raise) also ends the answer.
 SSE = Wire(
-    "event",
+    "an event",
     (b"\n\n", b"\r\n\r\n"),
     re.compile(rb"\ndata:(?! ?(?:\{[^\n]*\}|\[DONE\])\r?\n)"),
     (
@@ -71,7 +72,7 @@ SSE = Wire(
 )
 # Ollama: one JSON object per line, the last one "done": true, or an error.
 NDJSON = Wire(
-    "line",
+    "a line",
     (b"\n",),
     re.compile(rb"\n(?!\{[^\n]*\}\r?\n|\r?\n|$)"),
     (b'"done":true', b'"done": true', b'\n{"error"'),
@@ -113,7 +114,7 @@ class Frames:
             # where that line starts in ``data``.
             data = _split(data, odd.start(), ends)[1]
             self.broken = UpstreamError(
-                "malformed", f"The upstream's stream has an {self.wire.name} that is not JSON."
+                "malformed", f"The upstream's stream has {self.wire.name} that is not JSON."
             )
         self.recent = (*self.recent[-2:], data)
         return self.rename.rename(data) if self.rename is not None else data
@@ -137,9 +138,17 @@ async def relay_frames(
     frames.close()
 
 
+def _content_type(response: UpstreamResponse) -> str:
+    return (response.header("content-type") or "").partition(";")[0].strip().lower()
+
+
+def is_json(response: UpstreamResponse) -> bool:
+    return _content_type(response) == "application/json"
+
+
 def check_event_stream(response: UpstreamResponse) -> None:
     """A streamed request to an OpenAI upstream must be answered with server-sent events."""
-    kind = (response.header("content-type") or "").partition(";")[0].strip().lower()
+    kind = _content_type(response)
     if kind != "text/event-stream":
         raise UpstreamError(
             "malformed",

@@ -20,15 +20,22 @@ def spellings(model: str) -> list[str]:
     return [model]
 
 
-async def route(models: ModelService, me: Identity, model: str, listing: str) -> Route:
-    """The route for ``model``, or a 404 whose message says where the model list is."""
+async def route(
+    models: ModelService,
+    me: Identity,
+    model: str,
+    listing: str,
+    unknown: str = "Unknown model {!r}.",
+) -> Route:
+    """The route for ``model``, or a 404 that says (in ``unknown``'s words, as each API says
+    it) that the model is unknown and where the model list is."""
     for spelling in spellings(model):
         try:
             return await models.route(spelling, me)
         except NotFound as error:
             if error.code != "model_not_found":
                 raise
-    raise NotFound(f"Unknown model {model!r}. {listing}", code="model_not_found")
+    raise NotFound(f"{unknown.format(model)} {listing}", code="model_not_found")
 
 
 # A preset's (OpenAI-named) parameter -> Ollama's option, where the names differ.
@@ -36,30 +43,40 @@ _OLLAMA_NAMES = {"max_tokens": "num_predict", "max_completion_tokens": "num_pred
 
 
 def with_preset(target: Route, body: dict[str, Any], *, ollama: bool = False) -> dict[str, Any]:
-    """The request as a preset shapes it: the preset's parameters are defaults the request
-    overrides, and its system prompt leads a conversation that has none. An Ollama request
-    (``ollama``) takes the parameters as its ``options``."""
+    """The request as a preset shapes it: its parameters and its system prompt."""
+    return preset_prompt(target, preset_params(target, body, ollama=ollama))
+
+
+def preset_params(target: Route, body: dict[str, Any], *, ollama: bool = False) -> dict[str, Any]:
+    """The preset's parameters as defaults the request overrides. An Ollama request
+    (``ollama``) takes them as its ``options``."""
     preset = target.preset
     if preset is None:
         return body
-    if ollama:
-        defaults = dict(preset.params or {})
-        response_format = defaults.pop("response_format", None)
-        # Fields of Ollama's request itself, beside its options.
-        fields = {k: defaults.pop(k) for k in OLLAMA_FIELDS if k in defaults}
-        options = {_OLLAMA_NAMES.get(k, k): v for k, v in defaults.items()}
-        body = {**fields, **body, "options": {**options, **(body.get("options") or {})}}
-        if response_format and "format" not in body:
-            kind = response_format.get("type")
-            schema = (response_format.get("json_schema") or {}).get("schema")
-            body["format"] = schema if kind == "json_schema" and schema else "json"
-    else:
-        body = target.params(body)
-    system = preset.system_prompt
+    if not ollama:
+        return target.params(body)
+    defaults = dict(preset.params or {})
+    response_format = defaults.pop("response_format", None)
+    # Fields of Ollama's request itself, beside its options.
+    fields = {k: defaults.pop(k) for k in OLLAMA_FIELDS if k in defaults}
+    options = {_OLLAMA_NAMES.get(k, k): v for k, v in defaults.items()}
+    body = {**fields, **body, "options": {**options, **(body.get("options") or {})}}
+    if response_format and "format" not in body:
+        kind = response_format.get("type")
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        body["format"] = schema if kind == "json_schema" and schema else "json"
+    return body
+
+
+def preset_prompt(target: Route, body: dict[str, Any]) -> dict[str, Any]:
+    """The preset's system prompt leading a conversation (or a prompt) that has none."""
+    system = target.preset.system_prompt if target.preset else None
+    if not system:
+        return body
     messages = body.get("messages")
-    if system and isinstance(messages, list):
+    if isinstance(messages, list):
         if not (messages and messages[0].get("role") == "system"):
-            body["messages"] = [{"role": "system", "content": system}, *messages]
-    elif system and "prompt" in body and not body.get("system"):
-        body["system"] = system
+            body = {**body, "messages": [{"role": "system", "content": system}, *messages]}
+    elif "prompt" in body and not body.get("system"):
+        body = {**body, "system": system}
     return body

@@ -4,6 +4,7 @@ requests as OpenAI parameters. Nothing here does I/O."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +148,11 @@ def openai_params(body: dict[str, Any]) -> dict[str, Any]:
         params["logprobs"] = True
         if body.get("top_logprobs") is not None:
             params["top_logprobs"] = body["top_logprobs"]
+    think = body.get("think")
+    if think in THINK_LEVELS:
+        # How hard to think, which OpenAI's API says as reasoning_effort. A plain true or
+        # false has no such word: false only hides the thinking (see OllamaApi._deltas).
+        params["reasoning_effort"] = think
     fmt = body.get("format")
     if fmt == "json":
         params["response_format"] = {"type": "json_object"}
@@ -164,3 +170,32 @@ def generate_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
         user["images"] = body["images"]
     system = body.get("system")
     return [{"role": "system", "content": system}, user] if system else [user]
+
+
+THINK_LEVELS = ("high", "medium", "low")
+
+# Go's durations, as Ollama reads keep_alive: "5m", "1h30m", "-1s", "0".
+_DURATION = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def keep_alive_seconds(value: Any) -> float | None:
+    """Ollama's ``keep_alive`` in seconds: a number of seconds, or a duration as Go writes
+    one; None for anything else."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.lstrip("+-") == "0":
+        return 0.0  # the one duration Go takes without a unit
+    if not _DURATION.fullmatch(text):
+        return None
+    seconds = sum(float(n) * _SECONDS[unit] for n, unit in _DURATION_PART.findall(text))
+    return -seconds if text.startswith("-") else seconds
+
+
+def unloads(body: dict[str, Any]) -> bool:
+    """Whether a request asks for its model to leave memory now (``keep_alive`` 0)."""
+    return keep_alive_seconds(body.get("keep_alive")) == 0

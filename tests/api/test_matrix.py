@@ -74,6 +74,7 @@ PROXY_ROUTES = {
     ("get", "/chat-ext/openai/v1/models/{model_id}"): None,
     ("post", "/chat-ext/openai/v1/chat/completions"): {"model": "fake-chat", "messages": _HI},
     ("post", "/chat-ext/openai/v1/embeddings"): {"model": "fake-embed", "input": "hi"},
+    ("get", "/chat-ext/ollama/"): None,
     ("get", "/chat-ext/ollama/api/tags"): None,
     ("get", "/chat-ext/ollama/api/version"): None,
     ("post", "/chat-ext/ollama/api/show"): {"model": "fake-chat"},

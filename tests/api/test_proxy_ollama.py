@@ -78,11 +78,14 @@ async def test_tags_and_version(api, client_for, jp_http_port, jp_base_url):
             assert r.status_code == 401 and "error" in r.json()
 
 
-async def test_show(api, client_for, kind):
+async def test_show(api, client_for, kind, jp_http_port, jp_base_url):
     async with FakeUpstream() as up, client_for() as client:
         await connect(api, up, kind=kind)
         shown = await client.show("fake-chat")
         assert "completion" in shown.capabilities and shown.details is not None
+        listed = {m.model: m for m in (await client.list()).models}
+        as_listed = listed["fake-chat" if kind == "openai" else "fake-chat:latest"]
+        assert shown.details.family == as_listed.details.family
         if kind == "ollama":  # the connection's own account, asked with the upstream's id
             assert shown.modelfile.startswith("FROM fake-chat")
             assert up.requests[-1].path == "/api/show"
@@ -95,6 +98,68 @@ async def test_show(api, client_for, kind):
         with pytest.raises(ollama.ResponseError) as error:
             await client.show("nope")
         assert error.value.status_code == 404 and "api/tags" in error.value.error
+        # Ollama's own words, which some clients look for; older ones send "name".
+        assert 'model "nope" not found' in error.value.error
+        async with httpx.AsyncClient() as http:
+            r = await http.post(
+                ollama_root(jp_http_port, jp_base_url) + "/api/show",
+                json={"name": "fake-chat"},
+                headers={"Authorization": client._client.headers["authorization"]},
+            )
+            assert r.status_code == 200 and "completion" in r.json()["capabilities"]
+
+
+async def test_the_root_and_head_say_the_server_is_up(api, jp_http_port, jp_base_url):
+    root = ollama_root(jp_http_port, jp_base_url)
+    key = {"Authorization": f"Bearer {await new_key(api)}"}
+    async with httpx.AsyncClient() as http:
+        for url in (root, root + "/"):
+            r = await http.get(url, headers=key)
+            assert (r.status_code, r.text) == (200, "Ollama is running")
+        for path in ("/", "/api/tags", "/api/version"):
+            r = await http.head(root + path, headers=key)
+            assert (r.status_code, r.content) == (200, b""), path
+        assert (await http.head(root + "/")).status_code == 401
+        # Outside /api too, a path it does not serve is a 404 in Ollama's shape.
+        r = await http.get(root + "/v1/models", headers=key)
+        assert r.status_code == 404 and set(r.json()) == {"error"}
+
+
+async def test_loading_and_unloading_a_model(api, client_for, kind, jp_http_port, jp_base_url):
+    """An empty chat or prompt only loads the model (unloads it with keep_alive 0), streamed
+    or not, and a preset's system prompt does not turn it into an answer."""
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        base = "fake-chat" if kind == "openai" else "fake-chat:latest"
+        preset = {"id": "sys", "name": "Sys", "base_model": base, "system_prompt": "Be brief."}
+        assert (await api("POST", "presets", preset)).status == 201
+        key = client._client.headers["authorization"]
+        asked = len(up.requests)
+        async with httpx.AsyncClient() as http:
+            for model in ("fake-chat", "sys"):
+                for path, body in (("chat", {"messages": []}), ("generate", {})):
+                    for keep_alive, reason in ((None, "load"), (0, "unload")):
+                        request = {"model": model, **body}
+                        if keep_alive is not None:
+                            request["keep_alive"] = keep_alive
+                        # No "stream": Ollama streams by default.
+                        r = await http.post(
+                            f"{ollama_root(jp_http_port, jp_base_url)}/api/{path}",
+                            json=request,
+                            headers={"Authorization": key},
+                        )
+                        assert r.status_code == 200, r.text
+                        lines = [json.loads(line) for line in r.text.splitlines()]
+                        assert len(lines) == 1 and lines[0]["done_reason"] == reason, r.text
+                        assert lines[0]["model"] == model
+        parts = [p async for p in await client.chat(model="sys", messages=[], stream=True)]
+        assert [p.done_reason for p in parts] == ["load"]
+        sent = up.requests[asked:]
+        if kind == "openai":
+            assert sent == []  # nothing to ask the model
+        else:
+            assert all(not (r.body.get("messages") or r.body.get("prompt")) for r in sent)
+            assert all("system" not in r.body for r in sent)
 
 
 async def test_chat(api, client_for, kind):
@@ -132,6 +197,9 @@ async def test_embed(api, client_for, kind):
         assert len(result.embeddings) == 2
         assert result.embeddings[0] == pytest.approx(embedding("red fox", 32), abs=1e-6)
         assert up.requests[-1].path == ("/v1/embeddings" if kind == "openai" else "/api/embed")
+        assert result.total_duration is not None and result.load_duration is not None
+        for nothing in ("", []):
+            assert (await client.embed(model="fake-embed", input=nothing)).embeddings == []
 
 
 async def test_the_older_embeddings_form(api, client_for, kind):
@@ -297,19 +365,44 @@ async def test_errors(api, client_for, kind, jp_http_port, jp_base_url):
             r = await http.post(root + "/api/chat", content=body, headers={"Authorization": key})
             assert r.status_code == 400 and set(r.json()) == {"error"}, r.text
         wrong = [
-            ("chat", {"messages": [{"role": "user", "content": 5}]}, "content"),
-            ("chat", {"messages": [{"role": "user", "content": "", "images": 5}]}, "images"),
-            ("chat", {"messages": [{"role": "assistant", "tool_calls": [1]}]}, "tool_calls"),
+            ("chat", {"messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
+            ("chat", {"messages": {}}, "messages"),
+            ("chat", {"messages": [{"role": "user", "images": 5}]}, "messages[0].images"),
+            ("chat", {"messages": [{"role": "user", "images": ["!!"]}]}, "messages[0].images"),
+            ("chat", {"messages": [{"role": "user", "images": [""]}]}, "messages[0].images"),
+            ("chat", {"messages": [{"tool_calls": [1]}]}, "messages[0].tool_calls"),
             ("chat", {"messages": HELLO, "options": [1]}, "options"),
+            ("chat", {"messages": HELLO, "options": {"temperature": "hot"}}, "options.temperature"),
+            ("chat", {"messages": HELLO, "options": {"seed": 1.5}}, "options.seed"),
+            ("chat", {"messages": HELLO, "options": {"num_predict": "10"}}, "options.num_predict"),
+            ("chat", {"messages": HELLO, "options": {"stop": 5}}, "options.stop"),
             ("chat", {"messages": HELLO, "stream": "no"}, "stream"),
+            ("chat", {"messages": HELLO, "think": "banana"}, "think"),
+            ("chat", {"messages": HELLO, "think": 5}, "think"),
+            ("chat", {"messages": HELLO, "keep_alive": "forever"}, "keep_alive"),
+            ("chat", {"messages": HELLO, "keep_alive": "300"}, "keep_alive"),
             ("generate", {"prompt": "hi", "images": 5}, "images"),
+            ("generate", {"prompt": "hi", "images": ["data:image/png;base64,AAAA"]}, "images"),
             ("generate", {"prompt": "hi", "format": 5}, "format"),
+            ("generate", {"prompt": "hi", "format": "xml"}, "format"),
+            ("generate", {"prompt": "hi", "raw": "yes"}, "raw"),
+            ("generate", {"prompt": "hi", "context": "abc"}, "context"),
+            ("generate", {"prompt": "hi", "suffix": 1}, "suffix"),
+            ("embed", {"input": "x", "truncate": "yes"}, "truncate"),
+            ("embed", {"input": "x", "dimensions": "4"}, "dimensions"),
         ]
         for path, body, name in wrong:
             r = await http.post(
                 f"{root}/api/{path}", json={"model": "m", **body}, headers={"Authorization": key}
             )
-            assert r.status_code == 400 and r.json()["error"].startswith(name), r.text
+            assert r.status_code == 400 and r.json()["error"].startswith(f"{name} must"), r.text
+        # Numbers JSON does not have, though Python's json reads them.
+        for number in (b"NaN", b"Infinity", b"1e999"):
+            body = b'{"model": "m", "prompt": "hi", "options": {"temperature": %s}}' % number
+            r = await http.post(
+                root + "/api/generate", content=body, headers={"Authorization": key}
+            )
+            assert r.status_code == 400 and "not valid JSON" in r.json()["error"], r.text
 
 
 ODD_STREAMS = {
@@ -390,6 +483,43 @@ async def test_a_client_that_leaves_cancels_the_upstream(api, kind, jp_http_port
                 break
         gone = await up.wait_for_disconnects(1, within=1.0)
         assert gone[0].path in ("/v1/chat/completions", "/api/chat")
+
+
+async def test_a_presets_parameters_reach_an_openai_connection(api, client_for):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        params = {"temperature": 0.2, "max_tokens": 40}
+        params["options"] = {"reasoning_effort": "high", "logit_bias": {"50256": -100}}
+        preset = {"id": "tuned", "name": "Tuned", "base_model": "fake-chat", "params": params}
+        assert (await api("POST", "presets", preset | {"system_prompt": "Be tuned."})).status == 201
+        await client.chat(model="tuned", messages=HELLO, options={"temperature": 0.5})
+        sent = up.requests[-1].body
+        assert sent["messages"][0] == {"role": "system", "content": "Be tuned."}
+        assert (sent["temperature"], sent["max_tokens"]) == (0.5, 40)
+        assert (sent["reasoning_effort"], sent["logit_bias"]) == ("high", {"50256": -100})
+        # How hard to think, asked in Ollama's words.
+        await client.chat(model="fake-chat", messages=HELLO, think="low")
+        assert up.requests[-1].body["reasoning_effort"] == "low"
+        await client.chat(model="fake-chat", messages=HELLO, think=True)
+        assert "reasoning_effort" not in up.requests[-1].body
+
+
+async def test_what_only_ollama_can_do_is_refused_elsewhere(api, client_for, kind):
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        asks = {"suffix": "return 1", "raw": True, "template": "{{ .Prompt }}", "context": [1, 2]}
+        for name, value in asks.items():
+            ask = client.generate(model="fake-chat", prompt="def f(", **{name: value})
+            if kind == "ollama":
+                await ask
+                assert up.requests[-1].body[name] == value
+                continue
+            with pytest.raises(ollama.ResponseError) as error:
+                await ask
+            assert error.value.status_code == 400 and "Ollama connection" in error.value.error
+        # Left empty, they ask for nothing.
+        answer = await client.generate(model="fake-chat", prompt="Hi", raw=False, suffix="")
+        assert answer.response
 
 
 async def test_a_preset_becomes_ollama_options(api, client_for):

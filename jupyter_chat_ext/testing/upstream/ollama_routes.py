@@ -162,7 +162,7 @@ class ChatHandler(OllamaHandler):
             raise BadRequest("messages must be a list of objects")
         if not messages:
             # An empty chat only loads the model, as in Ollama.
-            await self.send_json(_loaded(model, "message"))
+            await self.send_json(_loaded(model, "message", body))
             return
         await self.answer(body, model, messages, "message")
 
@@ -175,7 +175,7 @@ class GenerateHandler(OllamaHandler):
         if not isinstance(prompt, str):
             raise BadRequest("prompt must be a string")
         if not prompt:
-            await self.send_json(_loaded(model, "response"))
+            await self.send_json(_loaded(model, "response", body))
             return
         user = {"role": "user", "content": prompt, "images": body.get("images") or []}
         system = body.get("system")
@@ -188,7 +188,8 @@ class EmbedHandler(OllamaHandler):
         body = self.json_body()
         model = self.require_model(body)
         value = body.get("input")
-        texts = [value] if isinstance(value, str) else value
+        # Ollama embeds nothing for a missing or empty input, and says so with a 200.
+        texts = ([value] if value else []) if isinstance(value, str) else value or []
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise BadRequest("invalid input type")
         dimensions = body.get("dimensions") or self.state.settings.dimensions
@@ -246,13 +247,16 @@ def _thinking(field: str, text: str) -> dict[str, Any]:
     return {"thinking": text}
 
 
-def _loaded(model: str, field: str) -> dict[str, Any]:
+def _loaded(model: str, field: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Nothing to say: the model is loaded, or unloaded with a keep_alive of zero. Ollama
+    answers with this one JSON object (no newline), whether or not the request streams."""
+    unload = body.get("keep_alive") in (0, "0", "0s", "0m")
     return {
         "model": model,
         "created_at": payloads.now(),
         **_content(field, "", None),
         "done": True,
-        "done_reason": "load",
+        "done_reason": "unload" if unload else "load",
     }
 
 

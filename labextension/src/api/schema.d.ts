@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/chat-ext/ollama/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ollama: whether the server is up, as Ollama's root says */
+        get: operations["get_OllamaRootHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chat-ext/ollama/api/chat": {
         parameters: {
             query?: never;
@@ -2019,6 +2036,44 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_OllamaRootHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": Record<string, never>;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+            /** @description The model server failed */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OllamaError"];
+                };
+            };
+        };
+    };
     post_OllamaChatHandler: {
         parameters: {
             query?: never;
