@@ -151,6 +151,15 @@ def _finite(text: str) -> float:
     return value
 
 
+# Made once: json.loads would build a decoder for each body given these hooks.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
+def _decode(raw: bytes) -> Any:
+    # As json.loads reads bytes (any UTF, lone surrogates kept for the check below).
+    return _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
+
+
 def _encodable(data: Any) -> bool:
     try:
         json.dumps(data, ensure_ascii=False).encode()
@@ -210,7 +219,7 @@ class ApiHandler(APIHandler):
                 "(ChatExtApp.max_body_size)."
             )
         try:
-            data = json.loads(raw or b"{}", parse_constant=_no_constant, parse_float=_finite)
+            data = _decode(raw or b"{}")
         except ValueError as error:  # JSONDecodeError and UnicodeDecodeError among them
             raise BadRequest(
                 f"Request body is not valid JSON: {error}", code="malformed_json"

@@ -40,9 +40,11 @@ export class ChatOpener implements IChatOpener {
   }
 
   async open(chatId: string | null, where: ChatPlace): Promise<ChatView> {
-    return where === 'tab'
-      ? this._openInTab(chatId)
-      : this._openInPanel(chatId);
+    if (where === 'tab') {
+      return this._openInTab(chatId);
+    }
+    this._panelAsks++;
+    return this._openInPanel(chatId);
   }
 
   async ask(request: IChatRequest): Promise<ChatView> {
@@ -81,6 +83,7 @@ export class ChatOpener implements IChatOpener {
   /** Gives the side panel back to the chat list. */
   showList(): void {
     const { panel, state } = this._options;
+    this._panelAsks++;
     this._panelView?.dispose();
     this._panelView = null;
     panel.list.show();
@@ -90,8 +93,14 @@ export class ChatOpener implements IChatOpener {
 
   /** Reopens the chat the panel showed before the page was reloaded. */
   async restorePanel(): Promise<void> {
+    const asks = this._panelAsks;
     const saved = await this._options.state?.fetch(PANEL_STATE);
-    if (typeof saved === 'string' && saved && !this.panelView) {
+    if (typeof saved !== 'string' || !saved) {
+      return;
+    }
+    await this._load();
+    // What the user opened in the panel meanwhile (a chat, or the list) stands.
+    if (asks === this._panelAsks && !this.panelView) {
       await this._openInPanel(saved, false);
     }
   }
@@ -188,6 +197,9 @@ export class ChatOpener implements IChatOpener {
 
   private _catalog: InstanceType<ChatModule['ModelCatalog']> | null = null;
   private _history: InstanceType<ChatModule['PromptHistory']> | null = null;
+  // How many times the user has asked for something in the panel: a restore that began
+  // before the latest ask gives way to it.
+  private _panelAsks = 0;
   private _module: Promise<ChatModule> | null = null;
   private _panelView: ChatView | null = null;
 }
