@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -37,19 +37,23 @@ class ModelList(BaseModel):
 _SET_BY_SERVER = frozenset({"model", "messages", "stream", "stream_options", "prompt"})
 
 
+StopSequence = Annotated[str, Field(max_length=1000)]
+
+
 class Params(StrictModel):
     """Sampling parameters, passed upstream as they are; unknown ones are refused by name."""
 
-    temperature: float | None = Field(default=None, ge=0, le=2)
-    top_p: float | None = Field(default=None, gt=0, le=1)
-    top_k: int | None = Field(default=None, ge=1)
-    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000)
-    stop: str | list[str] | None = None
-    seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1)
-    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
-    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
-    num_ctx: int | None = Field(default=None, ge=1)
-    repeat_penalty: float | None = Field(default=None, ge=0)
+    # Strict: true is not 1, nor "5" five; a wrong type is refused by name, not guessed at.
+    temperature: float | None = Field(default=None, ge=0, le=2, strict=True)
+    top_p: float | None = Field(default=None, gt=0, le=1, strict=True)
+    top_k: int | None = Field(default=None, ge=1, strict=True)
+    max_tokens: int | None = Field(default=None, ge=1, le=1_000_000, strict=True)
+    stop: StopSequence | Annotated[list[StopSequence], Field(max_length=64)] | None = None
+    seed: int | None = Field(default=None, ge=-(2**63), le=2**63 - 1, strict=True)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2, strict=True)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2, strict=True)
+    num_ctx: int | None = Field(default=None, ge=1, strict=True)
+    repeat_penalty: float | None = Field(default=None, ge=0, strict=True)
     response_format: dict[str, Any] | None = None
     options: dict[str, Any] = Field(
         default_factory=dict, description="Any other upstream option, passed as it is"

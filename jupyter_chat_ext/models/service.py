@@ -40,6 +40,11 @@ class Route:
         return {**(self.preset.params if self.preset else {}), **requested}
 
 
+def _unique(errors: dict[str, str], name: str, object_id: str) -> str:
+    """Names need not be unique: a second one is told apart by its id."""
+    return f"{name} ({object_id})" if name in errors else name
+
+
 class ModelService:
     def __init__(self, connections: ConnectionService, ttl: float, presets: PresetService):
         self.connections = connections
@@ -59,9 +64,8 @@ class ModelService:
             if base is None:
                 # Offered, it could not answer: said beside the list instead, like a
                 # connection that is down, until its base model is back.
-                found.errors[f"Preset {preset.name}"] = (
-                    f"its base model {preset.base_model!r} is not available now"
-                )
+                name = _unique(found.errors, f"Preset {preset.name}", preset.id)
+                found.errors[name] = f"its base model {preset.base_model!r} is not available now"
                 continue
             found.items.append(
                 ModelOut(
@@ -91,7 +95,7 @@ class ModelService:
         seen: set[str] = set()
         for row, entry in zip(rows, entries, strict=True):
             if entry.error:
-                errors[row.name] = entry.error
+                errors[_unique(errors, row.name, row.id)] = entry.error
             for model in entry.models:
                 model_id = f"{row.prefix}{model.id}"
                 if model_id in seen or (row.model_ids and model.id not in row.model_ids):

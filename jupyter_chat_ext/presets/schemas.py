@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -9,6 +9,7 @@ from ..core.schemas import StrictModel
 from ..models.schemas import Params
 
 Visibility = Literal["private", "public"]
+Capability = Annotated[str, Field(min_length=1, max_length=50)]
 PresetId = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$", description="The model id to use")
 
 
@@ -19,7 +20,7 @@ class PresetCreate(StrictModel):
     description: str = Field(default="", max_length=2000)
     system_prompt: str = Field(default="", max_length=100_000)
     params: Params = Field(default_factory=Params)
-    capabilities: list[str] = Field(default_factory=list, max_length=20)
+    capabilities: list[Capability] = Field(default_factory=list, max_length=20)
     visibility: Visibility = "private"
 
 
@@ -29,7 +30,7 @@ class PresetUpdate(StrictModel):
     description: str | None = Field(default=None, max_length=2000)
     system_prompt: str | None = Field(default=None, max_length=100_000)
     params: Params | None = None
-    capabilities: list[str] | None = Field(default=None, max_length=20)
+    capabilities: list[Capability] | None = Field(default=None, max_length=20)
     visibility: Visibility | None = None
 
 

@@ -32,6 +32,12 @@ def to_out(row: PresetRow, me: Identity) -> PresetOut:
 _IDS_TTL = 5.0
 
 
+def _name(name: str) -> str:
+    if not name.strip():
+        raise ValidationFailed("'name' must not be blank.")
+    return name.strip()
+
+
 class PresetService:
     def __init__(self, store):
         self.store = store
@@ -67,13 +73,12 @@ class PresetService:
             raise Conflict(f"The model id {body.id!r} is taken; choose another.")
         if body.visibility == "public" and await self.store.public_exists(body.id):
             raise Conflict(f"Another preset for everyone is called {body.id!r}; choose another.")
-        if body.base_model == body.id:
-            raise ValidationFailed("A preset cannot be its own base model.")
+        await self._check_base(me, body.id, body.base_model)
         now = now_ms()
         row = PresetRow(
             id=body.id,
             user_id=me.id,
-            name=body.name.strip(),
+            name=_name(body.name),
             base_model=body.base_model,
             description=body.description,
             system_prompt=body.system_prompt,
@@ -98,6 +103,10 @@ class PresetService:
                     raise Forbidden("Only admins make presets for everyone.")
                 if await self.store.public_exists(row.id):
                     raise Conflict(f"Another preset for everyone is called {row.id!r}.")
+            if name == "base_model":
+                await self._check_base(me, row.id, value)
+            if name == "name":
+                value = _name(value)
             setattr(row, name, value.upstream() if name == "params" else value)
         row.updated_at = now_ms()
         return to_out(await self.store.save(row), me)
@@ -105,6 +114,16 @@ class PresetService:
     async def delete(self, me: Identity, preset_id: str) -> None:
         await self.store.delete(await self._writable(me, preset_id))
         self._ids.invalidate()
+
+    async def _check_base(self, me: Identity, preset_id: str, base_model: str) -> None:
+        """A preset wraps a connection's model: itself or another preset could never answer."""
+        if base_model == preset_id:
+            raise ValidationFailed("A preset cannot be its own base model.")
+        if any(r.id == base_model for r in await self.visible(me)):
+            raise ValidationFailed(
+                f"'base_model': {base_model!r} is a preset; a preset's base model is a model of "
+                "a connection."
+            )
 
     async def _writable(self, me: Identity, preset_id: str) -> PresetRow:
         row = await self.find(me, preset_id)

@@ -18,6 +18,13 @@ class _ConnectionHandler(ApiHandler):
     uses = ("connections",)
     connections: ConnectionService
 
+    async def prepare(self) -> None:
+        await super().prepare()
+        identity = getattr(self, "identity", None)
+        if identity is not None and not identity.is_admin:
+            # Refused before the body is read, so that a refusal says nothing of its shape.
+            raise web.HTTPError(403, "Only admins manage connections.")
+
 
 class ConnectionsHandler(_ConnectionHandler):
     @web.authenticated

@@ -10,7 +10,7 @@ from typing import Any
 
 from .base import UpstreamError, UpstreamSaid
 from .transport import TransportError, UpstreamResponse, UpstreamTransport
-from .urls import where
+from .urls import MASK, credential, where
 
 
 def describe_error_body(body: bytes) -> UpstreamSaid:
@@ -49,6 +49,7 @@ async def upstream_stream(
     UpstreamError. ``connect_timeout`` bounds the connect, ``read_timeout`` (default the
     same) each wait for the upstream's next bytes."""
     body = b""
+    given = headers  # the connection's own, its secrets among them
     if json is not None:
         body = dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {**headers, "Content-Type": "application/json"}
@@ -59,7 +60,7 @@ async def upstream_stream(
         raise _upstream_error(error, url) from None
     try:
         if response.status_code >= 400:
-            said = describe_error_body(await response.aread())
+            said = _scrubbed(describe_error_body(await response.aread()), given, url)
             raise UpstreamError(
                 "http",
                 f"{response.status_code} from {where(url)}: {said.message}",
@@ -72,6 +73,24 @@ async def upstream_stream(
         raise _upstream_error(error, url) from None
     finally:
         await response.aclose()
+
+
+# Shorter values are too likely to be ordinary words to blot out of a message.
+_SHORTEST_SECRET = 6
+
+
+def _scrubbed(said: UpstreamSaid, headers: dict[str, str], url: str) -> UpstreamSaid:
+    """The upstream's words without the connection's secrets: a server that quotes the key it
+    refused would otherwise show it to every user who sees the error."""
+    secrets = {credential(url) or ""}
+    for value in headers.values():
+        secrets.add(value)
+        secrets.add(value.partition(" ")[2])  # "Bearer sk-...": the token alone too
+    message = said.message
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= _SHORTEST_SECRET and secret in message:
+            message = message.replace(secret, MASK)
+    return UpstreamSaid(message, said.code, said.param) if message != said.message else said
 
 
 # When to come back: the standard header, the milliseconds OpenAI's client prefers, and

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from ..core.schemas import StrictModel
+from .urls import check_url
 
 Kind = Literal["openai", "ollama"]
 
@@ -14,9 +16,51 @@ def _check_url(value: str | None) -> str | None:
     if value is None:
         return value
     value = value.strip().rstrip("/")
-    if not value.startswith(("http://", "https://")) or len(value) < 10:
-        raise ValueError("must be an http:// or https:// URL")
+    problem = check_url(value)
+    if problem:
+        raise ValueError(problem)
     return value
+
+
+# An HTTP header's name (RFC 9110's token), and the headers the server writes itself.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_SET_BY_SERVER = {"host", "content-length", "content-type", "transfer-encoding", "connection"}
+_MAX_HEADERS = 50
+_MAX_HEADER_VALUE = 8192
+
+
+def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
+    """Headers a request can carry as given: refused by name here rather than failing (or
+    being dropped, or sent twice) at every request."""
+    if headers is None:
+        return headers
+    if len(headers) > _MAX_HEADERS:
+        raise ValueError(f"at most {_MAX_HEADERS} headers")
+    seen: set[str] = set()
+    for name, value in headers.items():
+        lower = name.lower()
+        if not _TOKEN.fullmatch(name):
+            raise ValueError(f"{name!r} is not a header name")
+        if lower in _SET_BY_SERVER:
+            raise ValueError(f"{name!r} is set by the server itself")
+        if lower in seen:
+            raise ValueError(f"{name!r} is given twice (header names ignore case)")
+        seen.add(lower)
+        if len(value) > _MAX_HEADER_VALUE:
+            raise ValueError(f"the value of {name!r} is longer than {_MAX_HEADER_VALUE}")
+        if not _latin1(value) or any(
+            (ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value
+        ):
+            raise ValueError(f"the value of {name!r} has characters a header cannot carry")
+    return headers
+
+
+def _latin1(value: str) -> bool:
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class ConnectionCreate(StrictModel):
@@ -34,6 +78,7 @@ class ConnectionCreate(StrictModel):
     enabled: bool = True
 
     _url = field_validator("base_url")(_check_url)
+    _headers = field_validator("headers")(_check_headers)
 
 
 class ConnectionUpdate(StrictModel):
@@ -48,6 +93,7 @@ class ConnectionUpdate(StrictModel):
     enabled: bool | None = None
 
     _url = field_validator("base_url")(_check_url)
+    _headers = field_validator("headers")(_check_headers)
 
 
 class ConnectionOut(BaseModel):

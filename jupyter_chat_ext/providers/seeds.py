@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .urls import check_url
+
 
 @dataclass(frozen=True, slots=True)
 class Seed:
@@ -15,13 +17,17 @@ class Seed:
     origin: str  # "config" or "env"
 
 
+def _url(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(";") if part.strip()]
 
 
 def valid(seeds: list[Seed]) -> tuple[list[Seed], list[Seed]]:
-    """(usable, refused): a configured URL must be http:// or https://."""
-    good = [s for s in seeds if s.kind == "local" or s.base_url.startswith(("http://", "https://"))]
+    """(usable, refused): a configured URL must be a valid http:// or https:// one."""
+    good = [s for s in seeds if s.kind == "local" or check_url(s.base_url) is None]
     return good, [s for s in seeds if s not in good]
 
 
@@ -36,14 +42,14 @@ def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
     seeds = [
         Seed(
             "openai",
-            url.rstrip("/"),
+            _url(url),
             keys[i] if i < len(keys) else (keys[0] if len(keys) == 1 else ""),
             "env",
         )
         for i, url in enumerate(urls)
     ]
     ollama = _split(env.get("OLLAMA_BASE_URLS")) or _split(env.get("OLLAMA_BASE_URL"))
-    seeds += [Seed("ollama", url.rstrip("/"), "", "env") for url in ollama]
+    seeds += [Seed("ollama", _url(url), "", "env") for url in ollama]
     return seeds
 
 
@@ -51,10 +57,10 @@ def from_config(
     openai_urls: list[str], openai_keys: list[str], ollama_urls: list[str], local_model: str = ""
 ) -> list[Seed]:
     seeds = [
-        Seed("openai", url.rstrip("/"), openai_keys[i] if i < len(openai_keys) else "", "config")
+        Seed("openai", _url(url), openai_keys[i].strip() if i < len(openai_keys) else "", "config")
         for i, url in enumerate(openai_urls)
     ]
-    seeds += [Seed("ollama", url.rstrip("/"), "", "config") for url in ollama_urls]
+    seeds += [Seed("ollama", _url(url), "", "config") for url in ollama_urls]
     if local_model:
         seeds.append(Seed("local", local_model, "", "config"))
     return seeds

@@ -28,12 +28,33 @@ _ENABLED_TTL = 5.0
 
 
 def mask(secret: str) -> str:
-    """Enough to recognise a key, never enough to use it."""
+    """Enough to recognise a key, never enough to use it: its end, and its start (the kind
+    of key, "sk-") only when long enough that the two stay a small part of it."""
     if not secret:
         return ""
     if len(secret) <= 12:
         return "****"
+    if len(secret) < 24:
+        return f"****{secret[-4:]}"
     return f"{secret[:3]}****{secret[-4:]}"
+
+
+def _unmasked(sent: str, stored: str) -> str:
+    """A secret sent back as it was shown (masked) means the stored one."""
+    return stored if stored and sent == mask(stored) else sent
+
+
+def _unmasked_headers(sent: dict[str, str], stored: dict[str, str]) -> dict[str, str]:
+    held = {name.lower(): value for name, value in stored.items()}
+    return {name: _unmasked(value, held.get(name.lower(), "")) for name, value in sent.items()}
+
+
+def _check_authorization(row: ConnectionRow) -> None:
+    if row.api_key and any(name.lower() == "authorization" for name in row.headers or {}):
+        raise ValidationFailed(
+            "'headers': an Authorization header would be sent beside the API key; give the key "
+            "as api_key or as that header, not both."
+        )
 
 
 def to_out(row: ConnectionRow) -> ConnectionOut:
@@ -88,6 +109,23 @@ def _new_url(row: ConnectionRow, changes: dict) -> str:
     return url
 
 
+def _keep_configured(row: ConnectionRow, changes: dict) -> None:
+    """A connection named by configuration takes its URL and key from there at every start:
+    changed here, they would quietly change back."""
+    url = changes.get("base_url")
+    moved = url is not None and restore(url, row.base_url) != row.base_url
+    rekeyed = "api_key" in changes and _unmasked(changes["api_key"], row.api_key) != row.api_key
+    if moved or rekeyed:
+        where_set = (
+            "ChatExtApp's settings" if row.origin == "config" else "the environment variables"
+        )
+        raise ValidationFailed(
+            f"'{'base_url' if moved else 'api_key'}': this connection comes from "
+            f"{where_set}; change it there (its name, prefix, models, headers and whether it "
+            "is enabled can be changed here)."
+        )
+
+
 class ConnectionService:
     def __init__(
         self,
@@ -137,6 +175,7 @@ class ConnectionService:
             created_at=now,
             updated_at=now,
         )
+        _check_authorization(row)
         row = await self.store.save(row)
         self._enabled.invalidate()
         return to_out(row)
@@ -151,10 +190,17 @@ class ConnectionService:
             for name in body.model_fields_set
             if (value := getattr(body, name)) is not None
         }
+        if row.origin != "api":
+            _keep_configured(row, changes)
+        if "api_key" in changes:
+            changes["api_key"] = _unmasked(changes["api_key"], row.api_key)
+        if "headers" in changes:
+            changes["headers"] = _unmasked_headers(changes["headers"], row.headers or {})
         if "base_url" in changes:
             changes["base_url"] = _new_url(row, changes)
         for name, value in changes.items():
             setattr(row, name, value)
+        _check_authorization(row)
         if not row.name:
             row.name = default_name(row.kind, row.base_url)
         row.updated_at = now_ms()
@@ -252,16 +298,33 @@ class ConnectionService:
     async def apply_seeds(self, seeds: list[Seed]) -> None:
         """Configuration is the source of truth for the rows it names: their URL and key follow
         it, and a row it no longer names goes; whether they are enabled stays the admins'
-        choice."""
-        rows = await self.store.list()
-        existing = {(r.kind, r.base_url): r for r in rows}
-        wanted = {(seed.kind, seed.base_url) for seed in seeds}
-        for row in rows:
-            if row.origin in ("config", "env") and (row.kind, row.base_url) not in wanted:
-                await self.store.delete(row.id)  # no longer configured
-        now = now_ms()
+        choice. A URL named twice (by the settings and the environment, say) is one
+        connection, with the first key given for it."""
+        chosen: dict[tuple[str, str], Seed] = {}
         for seed in seeds:
-            row = existing.get((seed.kind, seed.base_url))
+            first = chosen.setdefault((seed.kind, seed.base_url), seed)
+            if first is not seed and seed.api_key and seed.api_key != first.api_key:
+                log.warning(
+                    "%s is configured more than once with different keys; the first is used.",
+                    where(seed.base_url),
+                )
+        rows = await self.store.list()
+        existing: dict[tuple[str, str], ConnectionRow] = {}
+        for row in rows:
+            key = (row.kind, row.base_url)
+            if row.origin not in ("config", "env"):
+                continue
+            if key not in chosen or key in existing:
+                await self.store.delete(row.id)  # no longer configured, or a duplicate
+            else:
+                existing[key] = row
+        for row in rows:
+            # A connection made here for a URL configuration now names is taken over.
+            if row.origin not in ("config", "env"):
+                existing.setdefault((row.kind, row.base_url), row)
+        now = now_ms()
+        for key, seed in chosen.items():
+            row = existing.get(key)
             if row is None:
                 row = ConnectionRow(
                     id=new_id(),

@@ -9,6 +9,23 @@ from urllib.parse import urlsplit, urlunsplit
 MASK = "****"
 
 
+def check_url(url: str) -> str | None:
+    """What is wrong with a server's base URL, or None: http(s), a host, a port that can be,
+    and nothing a request line cannot carry."""
+    if not url.startswith(("http://", "https://")):
+        return "must be an http:// or https:// URL"
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return "must not hold spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError as error:
+        return f"is not a valid URL ({error})"
+    if not parts.hostname:
+        return "must name a host"
+    return None
+
+
 def where(url: str) -> str:
     """Scheme, host and port: never the path, query or any user:password in the URL."""
     try:

@@ -42,7 +42,7 @@ async def test_admin_manages_connections_with_keys_masked(api, caplog):
         assert sent["authorization"] == f"Bearer {SECRET}" and sent["x-team"] == "blue-secret"
 
         r = await admin("PATCH", f"connections/{conn['id']}", {"api_key": "wrong-key-123456789"})
-        assert r.json()["api_key"] == "wro****6789"
+        assert r.json()["api_key"] == "****6789"  # a short key shows less of itself
         failed = (await admin("POST", f"connections/{conn['id']}/verify")).json()
         assert failed["ok"] is False and failed["status"] == 401 and failed["error"]
 
@@ -171,3 +171,122 @@ async def test_moving_a_connection_needs_its_secrets_again(api):
     conn = (await admin("POST", "connections", created)).json()
     r = await admin("PATCH", f"connections/{conn['id']}", {"base_url": "http://127.0.0.1:9/v2"})
     assert r.status == 200 and r.json()["api_key"] == "sk-****CRET"
+
+
+async def test_secrets_sent_back_as_shown_are_kept(api):
+    admin = api.as_("admin")
+    async with FakeUpstream(api_key=SECRET) as up:
+        body = {"kind": "openai", "base_url": up.openai_url, "api_key": SECRET}
+        conn = (
+            await admin("POST", "connections", body | {"headers": {"X-Team": "blue-123456"}})
+        ).json()
+        # A form sends back what it was shown, masks included.
+        shown = {k: conn[k] for k in ("name", "api_key", "headers", "base_url")}
+        r = await admin("PATCH", f"connections/{conn['id']}", shown | {"name": "Renamed"})
+        assert r.status == 200, r
+        assert (await admin("POST", f"connections/{conn['id']}/verify")).json()["ok"] is True
+        sent = up.requests[-1].headers
+        assert sent["authorization"] == f"Bearer {SECRET}" and sent["x-team"] == "blue-123456"
+
+
+async def test_an_upstream_that_quotes_the_key_does_not_show_it(api):
+    admin = api.as_("admin")
+    async with FakeUpstream() as up:
+        body = {"kind": "openai", "base_url": up.openai_url, "api_key": SECRET}
+        conn = (
+            await admin("POST", "connections", body | {"headers": {"X-Org": "org-SECRET42"}})
+        ).json()
+        up.set_faults(
+            error_status=401,
+            error_message=f"Incorrect API key provided: Bearer {SECRET} (org org-SECRET42)",
+        )
+        verified = (await admin("POST", f"connections/{conn['id']}/verify")).json()
+        assert verified["ok"] is False and "Incorrect API key provided" in verified["error"]
+        listed = (await api("GET", "models")).json()
+        for shown in (json.dumps(verified), json.dumps(listed)):
+            assert SECRET not in shown and "org-SECRET42" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ({"Bad Name": "v"}, "'Bad Name' is not a header name"),
+        ({"X-A": "a\r\nInjected: 1"}, "characters a header cannot carry"),
+        ({"X-A": "\u2603"}, "characters a header cannot carry"),
+        ({"X-Big": "x" * 9000}, "longer than"),
+        ({"Host": "evil.example"}, "set by the server"),
+        ({"x-a": "1", "X-A": "2"}, "given twice"),
+    ],
+)
+async def test_headers_a_request_cannot_carry_are_refused(api, headers, named):
+    admin = api.as_("admin")
+    body = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "headers": headers}
+    r = await admin("POST", "connections", body)
+    assert r.status == 422 and named in r.json()["message"], r.json()
+    assert (await admin("GET", "connections")).json()["items"] == []
+
+
+async def test_a_key_is_given_once(api):
+    admin = api.as_("admin")
+    body = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": SECRET}
+    r = await admin("POST", "connections", body | {"headers": {"authorization": "Bearer x"}})
+    assert r.status == 422 and "not both" in r.json()["message"]
+    conn = (await admin("POST", "connections", body)).json()
+    r = await admin(
+        "PATCH", f"connections/{conn['id']}", {"headers": {"Authorization": "Bearer x"}}
+    )
+    assert r.status == 422 and "not both" in r.json()["message"]
+    # Without a key, the header is the key.
+    r = await admin(
+        "PATCH",
+        f"connections/{conn['id']}",
+        {"api_key": "", "headers": {"Authorization": "Bearer x"}},
+    )
+    assert r.status == 200, r
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1/v1", "http://127.0.0.1:99999/v1", "http:// 127.0.0.1/v1", "http:///v1"]
+)
+async def test_urls_a_request_cannot_go_to_are_refused(api, url):
+    r = await api.as_("admin")("POST", "connections", {"kind": "openai", "base_url": url})
+    assert r.status == 422 and "'base_url'" in r.json()["message"], r.json()
+
+
+async def test_users_are_refused_before_their_body_is_read(api):
+    for method, path, body in (
+        ("POST", "connections", "not json"),
+        ("POST", "connections", {"kind": "gopher"}),
+        ("PATCH", "connections/x", {"kind": "openai"}),
+    ):
+        r = await api(method, path, body)
+        assert r.status == 403 and "admins" in r.json()["message"], (path, r.json())
+
+
+@pytest.mark.parametrize(
+    "chat_ext_config",
+    [{"openai_api_base_urls": ["http://127.0.0.1:9/v1 "], "openai_api_keys": [SECRET]}],
+)
+async def test_a_configured_connections_url_and_key_are_changed_where_they_are_set(
+    api, chat_ext_config
+):
+    admin = api.as_("admin")
+    (conn,) = (await admin("GET", "connections")).json()["items"]
+    assert conn["base_url"] == "http://127.0.0.1:9/v1"  # the stray space gone
+    for change in ({"base_url": "http://127.0.0.1:10/v1"}, {"api_key": "sk-other-0123456789"}):
+        r = await admin("PATCH", f"connections/{conn['id']}", change)
+        assert r.status == 422 and "ChatExtApp" in r.json()["message"], r.json()
+    r = await admin(
+        "PATCH", f"connections/{conn['id']}", {"name": "Ours", "api_key": conn["api_key"]}
+    )
+    assert r.status == 200 and r.json()["name"] == "Ours"
+
+
+async def test_connections_of_one_name_each_say_what_failed(api):
+    admin = api.as_("admin")
+    with RefusedPort() as one, RefusedPort() as two:
+        for port in (one, two):
+            body = {"kind": "ollama", "base_url": port.url, "name": "Lab"}
+            assert (await admin("POST", "connections", body)).status == 201
+        errors = (await api("GET", "models")).json()["errors"]
+    assert len(errors) == 2 and "Lab" in errors, errors

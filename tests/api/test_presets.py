@@ -95,6 +95,20 @@ async def test_preset_ids_are_unique_and_checked(api, upstream):
         "POST", "presets", {"id": "c", "name": "x", "base_model": "b", "params": {"temperature": 5}}
     )
     assert r.status == 422 and "temperature" in r.json()["message"]
+    for params in ({"temperature": True}, {"max_tokens": "5"}, {"stop": ["x"] * 65}):
+        r = await api(
+            "POST", "presets", {"id": "c", "name": "x", "base_model": "b", "params": params}
+        )
+        assert r.status == 422 and next(iter(params)) in r.json()["message"], r.json()
+    r = await api("POST", "presets", {"id": "c", "name": "   ", "base_model": "b"})
+    assert r.status == 422 and "'name'" in r.json()["message"]
+    # A preset wraps a connection's model, never itself or another preset.
+    for base in ("a", "c"):
+        r = await api("POST", "presets", {"id": "c", "name": "x", "base_model": base})
+        assert r.status == 422 and "base model" in r.json()["message"], r.json()
+    r = await api("PATCH", "presets/a", {"base_model": "a"})
+    assert r.status == 422 and "own base model" in r.json()["message"]
+    assert (await api("PATCH", "presets/a", {"name": " Trim "})).json()["name"] == "Trim"
 
 
 async def test_a_private_preset_id_is_its_owners_alone(api, upstream):

@@ -58,3 +58,21 @@ async def test_a_name_that_shows_the_password_is_renamed_and_nothing_else_change
     assert store.saved == [] and store.rows["c1"].name == "Team"
     store = await seeded(row(), key="sk-2")
     assert (store.rows["c1"].name, store.rows["c1"].api_key) == ("Team", "sk-2")
+
+
+@pytest.mark.asyncio
+async def test_a_url_configured_twice_is_one_connection_with_the_first_key():
+    store = Store([row(id="old-dup", origin="env", api_key="sk-env")])
+    service = ConnectionService(store, http=None, timeout=1)  # type: ignore[arg-type]
+    seeds = [
+        Seed("openai", URL, "sk-config", "config"),
+        Seed("openai", URL, "sk-env", "env"),
+        Seed("openai", URL, "", "env"),
+    ]
+    await service.apply_seeds(seeds)
+    assert [(r.id, r.api_key) for r in store.rows.values()] == [("old-dup", "sk-config")]
+    # Rows an older version made twice for one URL become one.
+    store = Store([row(id="a"), row(id="b", origin="env")])
+    service = ConnectionService(store, http=None, timeout=1)  # type: ignore[arg-type]
+    await service.apply_seeds(seeds)
+    assert list(store.rows) == ["a"]
