@@ -3,8 +3,10 @@
 Only simple expressions are replaced (a name, an attribute, an item, a call: ``{df}``,
 ``{df.columns}``, ``{In[3]}``, ``{len(rows)}``), and names the namespace does not have are left
 as they are, so that braces in prose or code (``{a: 1}``, f-strings) pass through. ``{{`` and
-``}}`` stand for literal braces, and nothing inside fenced code blocks is replaced. ``{Err}``
-is the last exception with its traceback.
+``}}`` stand for literal braces, and nothing inside fenced code blocks is replaced. A bare name
+is the user's own only: ``{id}`` or ``{input}`` is left as written unless the notebook defined
+it (built-ins serve inside expressions, ``{len(rows)}``). ``{Err}`` is the last exception with
+its traceback.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import re
 import reprlib
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 TRUNCATED = "… [truncated: {} more characters]"
 ERR = "Err"
 
-_FENCE = re.compile(r"^[ \t]*(```|~~~)", re.MULTILINE)
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.MULTILINE)
 _FIELD = re.compile(r"\{\{|\}\}|\{([^{}\n]+)\}")
 _SIMPLE = (ast.Name, ast.Attribute, ast.Subscript, ast.Call)
 
@@ -40,11 +42,14 @@ def truncate(text: str, budget: int, *, keep_end: bool = False) -> str:
     return text[:budget] + marker
 
 
-def interpolate(prompt: str, namespace: Mapping[str, Any], budget: int) -> str:
-    """The prompt with its ``{expr}`` fields replaced (see the module docstring)."""
+def interpolate(
+    prompt: str, namespace: Mapping[str, Any], budget: int, hidden: Collection[str] = ()
+) -> str:
+    """The prompt with its ``{expr}`` fields replaced (see the module docstring). ``hidden``
+    are names the namespace holds that the user did not make (IPython's ``In``, ``exit``)."""
     pieces = []
     for index, part in enumerate(_split_fences(prompt)):
-        pieces.append(part if index % 2 else _fill(part, namespace, budget))
+        pieces.append(part if index % 2 else _fill(part, namespace, budget, hidden))
     return "".join(pieces)
 
 
@@ -55,7 +60,8 @@ def _split_fences(text: str) -> list[str]:
         if not fence:
             parts.append(text[position : match.start()])
             position, fence = match.start(), match.group(1)
-        elif match.group(1) == fence:
+        elif match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+            # Closed, as Markdown closes it, by a fence of its kind at least as long.
             end = text.find("\n", match.end())
             end = len(text) if end < 0 else end
             parts.append(text[position:end])
@@ -64,17 +70,19 @@ def _split_fences(text: str) -> list[str]:
     return parts
 
 
-def _fill(text: str, namespace: Mapping[str, Any], budget: int) -> str:
+def _fill(text: str, namespace: Mapping[str, Any], budget: int, hidden: Collection[str]) -> str:
     def replace(match: re.Match[str]) -> str:
         whole, source = match.group(0), match.group(1)
         if whole in ("{{", "}}"):
             return whole[0]
-        return _field(source.strip(), namespace, budget, whole)
+        return _field(source.strip(), namespace, budget, whole, hidden)
 
     return _FIELD.sub(replace, text)
 
 
-def _field(source: str, namespace: Mapping[str, Any], budget: int, whole: str) -> str:
+def _field(
+    source: str, namespace: Mapping[str, Any], budget: int, whole: str, hidden: Collection[str]
+) -> str:
     if source == ERR and ERR not in namespace:
         return _last_error(budget)
     try:
@@ -82,6 +90,10 @@ def _field(source: str, namespace: Mapping[str, Any], budget: int, whole: str) -
     except SyntaxError:
         return whole
     if not isinstance(tree.body, _SIMPLE):
+        return whole
+    if isinstance(tree.body, ast.Name) and (source not in namespace or source in hidden):
+        # A bare word the user did not define ({id}, {input}, {type} in prose or a route):
+        # Python's built-ins serve only inside expressions, such as {len(rows)}.
         return whole
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     builtins = namespace.get("__builtins__", __builtins__)

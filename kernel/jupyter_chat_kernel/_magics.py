@@ -93,7 +93,9 @@ class ChatMagics(Magics):
                 return
             if not options.prompt:
                 raise OptionError("no prompt: %chat <prompt>, or the prompt in a %%chat cell")
-            prompt = interpolate(options.prompt, self.shell.user_ns, self.value_budget)
+            prompt = interpolate(
+                options.prompt, self.shell.user_ns, self.value_budget, self.shell.user_ns_hidden
+            )
             self._ask(options, prompt)
         except ChatError as error:
             error_line(f"%chat: {_in_notebook_terms(error)}")
@@ -131,7 +133,9 @@ class ChatMagics(Magics):
         }
         live = LiveOutput(options.format, self.update_interval)
         try:
-            result, interrupted = self._stream(client, live, prompt, request, options.stream)
+            result, interrupted = self._stream(
+                client, live, prompt, request, options.stream, options.model
+            )
         except KeyboardInterrupt:
             result, interrupted = _stop_running(client, chat_id), True
         except ChatError:
@@ -162,6 +166,7 @@ class ChatMagics(Magics):
         prompt: str,
         request: dict[str, Any],
         progress: bool,
+        chosen: str | None,
     ) -> tuple[CompletionResult, bool]:
         """The answer, shown as it grows when ``progress``, and whether Ctrl-C stopped it.
 
@@ -172,7 +177,7 @@ class ChatMagics(Magics):
         stream: CompletionStream | None = None
         try:
             stream = client.stream(prompt, **request)
-            self.session.used(stream.chat_id or "", request["model"])
+            self.session.used(stream.chat_id or "", chosen)
             live.show(stream.text if progress else "")
             for event in stream:
                 if progress and isinstance(event, TextDelta):

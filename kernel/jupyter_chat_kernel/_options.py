@@ -29,7 +29,8 @@ PARAMS = (
     "response_format",
     "options",
 )
-_WORD = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\S+")
+# A word as a shell reads one: quoted parts may sit anywhere in it (--system='Be brief').
+_WORD = re.compile(r"""(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s"'])+""")
 _NUMBER = re.compile(r"-\d")
 
 
@@ -109,7 +110,7 @@ def parse(line: str, cell: str | None = None) -> Options | None:
         if not word.startswith("-") or word == "-" or _NUMBER.match(word):
             rest = line[matches[index].start() :].strip()
             break
-        words.append(word)
+        words.append(_unquote(word))
         if word in takes_value and index + 1 < len(matches):
             index += 1
             words.append(_unquote(matches[index].group(0)))
@@ -130,12 +131,13 @@ def parse(line: str, cell: str | None = None) -> Options | None:
 
 
 def _unquote(word: str) -> str:
-    if word[:1] in "\"'" and word[-1:] == word[:1]:
-        try:
-            return shlex.split(word)[0]
-        except ValueError:
-            return word
-    return word
+    if "'" not in word and '"' not in word:
+        return word
+    try:
+        parts = shlex.split(word)
+    except ValueError:
+        return word
+    return parts[0] if len(parts) == 1 else word
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:

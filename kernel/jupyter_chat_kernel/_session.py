@@ -88,8 +88,9 @@ class Session:
         return self.client.create_chat(title, tags=[notebook_tag(notebook)]).id
 
     def model_for(self, choice: str | None, configured: str, chat_id: str | None) -> str:
-        """``-m``, else the model last used, the configured one, the chat's last answer's, or
-        the first model the server lists. ``-m`` sticks once an answer starts (``used``)."""
+        """``-m``, else the model an earlier ``-m`` chose, the configured one, the chat's last
+        answer's, or the first model the server lists. ``-m`` sticks once an answer starts
+        (``used``)."""
         if choice:
             return choice
         if self.model:
@@ -113,6 +114,10 @@ class Session:
             found = models.items[0].id
         return found
 
-    def used(self, chat_id: str, model: str) -> None:
-        """An answer started in ``chat_id`` with ``model``: later cells continue with both."""
-        self.chat_id, self.model = chat_id, model
+    def used(self, chat_id: str, chosen: str | None) -> None:
+        """An answer started in ``chat_id``, with the model ``-m`` chose (None when none was):
+        later cells continue the chat, and keep a chosen model. A model found by default is
+        found again each time, so a changed setting or chat counts."""
+        self.chat_id = chat_id
+        if chosen:
+            self.model = chosen

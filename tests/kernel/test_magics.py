@@ -522,9 +522,10 @@ def test_the_notebooks_chat_survives_a_kernel_restart(kernel, api):
 
 def test_the_default_model_comes_from_ipython_config(kernel, upstream):
     try:
-        chat(
-            kernel, f"%reload_ext jupyter_chat_kernel\n%config ChatMagics.model = {STEADY_MODEL!r}"
-        )
+        chat(kernel, "%reload_ext jupyter_chat_kernel")
+        chat(kernel, "%chat before any setting")
+        # A model found by default is found again: a setting made later counts.
+        chat(kernel, f"%config ChatMagics.model = {STEADY_MODEL!r}")
         assert markdown(chat(kernel, "%chat configured")).startswith("You said: configured")
         assert sent_for(upstream, "configured")["model"] == STEADY_MODEL
     finally:

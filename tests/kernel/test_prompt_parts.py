@@ -77,10 +77,31 @@ NAMESPACE = {"x": 42, "word": "hi", "rows": list(range(1000)), "In": ["", "x = 4
         ("```\n{x}\n```\n{x}", "```\n{x}\n```\n42"),
         ("~~~py\n{x}\n~~~\n{x}\n```\n{x}", "~~~py\n{x}\n~~~\n42\n```\n{x}"),
         ("{In[1]}", "\n```python\nx = 42\n```\n"),
+        # Bare words the notebook did not define stay, built-ins and IPython's own included.
+        (
+            "/users/{id} takes {input} of {type}; {len} {In}",
+            "/users/{id} takes {input} of {type}; {len} {In}",
+        ),
+        ("````\n```\n{x}\n```\n````\n{x}", "````\n```\n{x}\n```\n````\n42"),
     ],
 )
 def test_interpolation(prompt, expected):
-    assert interpolate(prompt, NAMESPACE, 4000) == expected
+    assert interpolate(prompt, NAMESPACE, 4000, hidden={"In"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "system", "params", "prompt"),
+    [
+        ("--system='Be brief' Q hi", "Be brief", {}, "Q hi"),
+        ('--system="Be brief" Q', "Be brief", {}, "Q"),
+        ("-p y='[1, 2]' Q", None, {"options": {"y": [1, 2]}}, "Q"),
+        ("""-p x='{"a": 1}' Q""", None, {"options": {"x": {"a": 1}}}, "Q"),
+        ("what's up, 'doc'?", None, {}, "what's up, 'doc'?"),
+    ],
+)
+def test_quoted_values_are_read_as_a_shell_reads_them(line, system, params, prompt):
+    options = parse(line)
+    assert (options.system, options.params, options.prompt) == (system, params, prompt)
 
 
 def test_interpolation_budget_and_failures():
