@@ -37,6 +37,9 @@ from .tasks import Generation, Registry
 
 log = logging.getLogger(__name__)
 
+# The error code of a turn that would continue an answer still being written.
+BUSY = "answer_in_progress"
+
 _STREAMING = {"status": "streaming"}
 
 # A title made from the question itself takes its first words.
@@ -129,7 +132,8 @@ class CompletionService:
         if blocked:
             raise Conflict(
                 "An answer is still being written in this chat: wait for it to end, or stop "
-                f"it (POST chat/completions/{busy[0]}/stop), then send again."
+                f"it (POST chat/completions/{busy[0]}/stop), then send again.",
+                code=BUSY,
             )
 
     def abandon(self, me: Identity, chat_id: str | None = None) -> None:

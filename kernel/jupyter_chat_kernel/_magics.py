@@ -233,8 +233,14 @@ class ChatMagics(Magics):
 
 
 def _in_notebook_terms(error: ChatError) -> str:
-    """The error's line, pointing at ``%chat_models`` where the server points at its API."""
+    """The error's line, pointing at ``%chat_models`` or the panel where the server points at
+    its API."""
     text = str(error)
+    if error.code == "answer_in_progress":
+        return (
+            "an answer is still being written in this chat (from the Chats panel or another "
+            "cell): wait for it to end, or stop it there, then run the cell again."
+        )
     if error.code != "model_not_found":
         return text
     if _API_LISTING in text:

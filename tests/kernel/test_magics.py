@@ -4,6 +4,7 @@ model server that echoes the last user message ("You said: ...")."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -350,6 +351,25 @@ def test_an_answer_stopped_elsewhere_says_so(kernel, api):
     stored = notebook_chat(api)["messages"][-1]
     assert stored["meta"]["status"] == "stopped"
     assert run.final()["text/markdown"] == stored["content"]
+
+
+def test_a_cell_waits_for_an_answer_the_panel_is_writing(kernel, api):
+    chat(kernel, f"%chat -m {MODEL} start the chat")
+    chat_id = notebook_chat(api)["id"]
+    body = {"model": SLOW_MODEL, "chat_id": chat_id, "content": "from the panel", "stream": False}
+    panel = threading.Thread(target=lambda: api.post("chat/completions", json=body, timeout=60))
+    panel.start()
+    try:
+        for _ in range(200):
+            if api.get("chat/completions").json()["items"]:
+                break
+            time.sleep(0.05)
+        line = one_line(chat(kernel, "%chat too soon"))
+        assert "still being written" in line and "Chats panel" in line, line
+    finally:
+        panel.join(60)
+    contents = [m["content"] for m in notebook_chat(api)["messages"] if m["role"] == "user"]
+    assert "too soon" not in contents
 
 
 @pytest.mark.parametrize(
