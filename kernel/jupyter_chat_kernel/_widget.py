@@ -25,6 +25,11 @@ from ._types import MessageOut, ReasoningDelta, TextDelta
 STATIC = Path(__file__).parent / "static"
 
 
+_BUSY = "An answer is being written: wait for it, or stop it."
+# Seconds new_chat waits for a stopped answer to end before starting over.
+_STOP_WAIT = 10.0
+
+
 def _message(message: MessageOut) -> dict[str, Any]:
     return {
         "id": message.id,
@@ -94,14 +99,15 @@ class ChatWidget(anywidget.AnyWidget):
                 detail = self._client.chat(chat_id, tail=tail)
                 state["title"] = detail.title
                 state["messages"] = [_message(m) for m in detail.messages]
-            state["model"] = (
-                model
-                or os.environ.get(MODEL_ENV)
-                or _last_model(state.get("messages", []))
-                or next(iter(state["models"]), "")
-            )
         except ChatError as error:
             state["error"] = str(error)
+        # A chat that cannot be read still leaves a model to ask, in a new chat (new_chat).
+        state["model"] = (
+            model
+            or os.environ.get(MODEL_ENV)
+            or _last_model(state.get("messages", []))
+            or next(iter(state.get("models", ())), "")
+        )
         super().__init__(**state, **kwargs)
         self.on_msg(self._on_front_end)
         self.observe(self._chat_changed, names="chat_id")
@@ -111,7 +117,7 @@ class ChatWidget(anywidget.AnyWidget):
     def ask(self, content: str) -> None:
         """Send ``content`` and stream the answer in the background (see ``wait``)."""
         if self.busy:
-            self.error = "An answer is being written: wait for it, or stop it."
+            self.error = _BUSY
             return
         if not content.strip():
             return
@@ -147,7 +153,11 @@ class ChatWidget(anywidget.AnyWidget):
         return not self.busy
 
     def new_chat(self) -> None:
-        """Start over: the next question makes a new chat."""
+        """Start over: the next question makes a new chat. An answer being written is
+        stopped first (what it wrote is kept in its chat)."""
+        if self.busy:
+            self.stop()
+            self.wait(_STOP_WAIT)
         self.chat_id = None
 
     def close(self) -> None:
@@ -179,7 +189,8 @@ class ChatWidget(anywidget.AnyWidget):
         try:
             detail = self._client.chat(chat_id, tail=self.tail)
         except ChatError as error:
-            self.error = str(error)
+            # Whatever was shown belongs to another chat.
+            self.messages, self.title, self.error = [], "", str(error)
             return
         self.title = detail.title
         self.messages = [_message(m) for m in detail.messages]
@@ -221,6 +232,8 @@ class ChatWidget(anywidget.AnyWidget):
                     self._show(start.chat_id, answer, stream.text, "thinking")
             answer["thought"] = bool(stream.reasoning)
             self._show(start.chat_id, answer, stream.text, stream.status)
+            if self.error == _BUSY:
+                self.error = ""  # a question refused meanwhile: this answer is what it waited for
         except ChatError as error:
             self.error = str(error)
             if answer is not None and stream is not None and stream.start is not None:

@@ -219,3 +219,48 @@ def test_errors_land_in_the_error_trait(kernel):
     # The question never reached the chat: shown as failed, not as sent.
     assert state == "False [(None, 'error')]"
     assert "No chat with id 'no-such-chat'" in unknown_chat
+
+
+def test_a_chat_that_cannot_be_read_leaves_a_model_and_a_way_on(kernel, api):
+    chat = api.post("chats", json={"title": "shown first"}).json()
+    run = kernel.execute(
+        "import json\n"
+        f"w = ChatWidget(chat_id='no-such-chat', model={MODEL!r})\n"
+        "bare = ChatWidget(chat_id='no-such-chat')\n"
+        f"w.chat_id = {chat['id']!r}\n"
+        "titled = w.title\n"
+        "w.chat_id = 'gone-too'\n"
+        "after = (w.title, w.messages, bool(w.error))\n"
+        "w.new_chat()\n"
+        "w.ask('hello')\n"
+        "ok = w.wait(30)\n"
+        "last = w.messages[-1]['content']\n"
+        "print(json.dumps([bare.model != '', titled, after, ok, w.error, last]))"
+    )
+    assert run.status == "ok", run.errors
+    has_model, titled, after, ok, error, last = json.loads(run.stdout)
+    assert has_model and titled == "shown first"
+    assert after == ["", [], True]  # nothing of the chat shown before
+    assert ok and error == "" and last == "You said: hello"
+
+
+def test_a_refusal_while_busy_clears_when_the_answer_ends_and_new_chat_stops_it(kernel, api):
+    run = kernel.execute(
+        "import json\n"
+        f"w = ChatWidget(model={STEADY_MODEL!r})\n"
+        "w.ask('first')\n"
+        "w.ask('too soon')\n"
+        "refused = w.error\n"
+        "w.wait(30)\n"
+        "cleared = w.error\n"
+        "first_chat = w.chat_id\n"
+        "w.ask('long one')\n"
+        "w.new_chat()\n"
+        "print(json.dumps([refused, cleared, w.busy, w.chat_id, first_chat]))"
+    )
+    assert run.status == "ok", run.errors
+    refused, cleared, busy, chat_id, first_chat = json.loads(run.stdout)
+    assert "being written" in refused and cleared == ""
+    assert busy is False and chat_id is None
+    stored = api.get(f"chats/{first_chat}").json()["messages"][-1]
+    assert stored["meta"]["status"] in ("stopped", "done")
