@@ -70,9 +70,11 @@ class PresetService:
             raise Forbidden("Only admins make presets for everyone; make it private.")
         # Only ids this user can see are taken: other users' private presets never show.
         if body.id in known_models or await self.store.find(me.id, body.id) is not None:
-            raise Conflict(f"The model id {body.id!r} is taken; choose another.")
+            raise Conflict(f"'id': the model id {body.id!r} is taken. Choose another.")
         if body.visibility == "public" and await self.store.public_exists(body.id):
-            raise Conflict(f"Another preset for everyone is called {body.id!r}; choose another.")
+            raise Conflict(
+                f"'id': another preset for everyone is called {body.id!r}. Choose another."
+            )
         await self._check_base(me, body.id, body.base_model)
         now = now_ms()
         row = PresetRow(

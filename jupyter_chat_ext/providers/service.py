@@ -49,11 +49,26 @@ def _unmasked_headers(sent: dict[str, str], stored: dict[str, str]) -> dict[str,
     return {name: _unmasked(value, held.get(name.lower(), "")) for name, value in sent.items()}
 
 
-def _check_authorization(row: ConnectionRow) -> None:
+def _given_again(name: str, changes: dict, row: ConnectionRow) -> bool:
+    if name not in changes:
+        return False
+    if name == "api_key":
+        return not (row.api_key and changes["api_key"] == mask(row.api_key))
+    held = {k.lower(): v for k, v in (row.headers or {}).items()}
+    sent = changes["headers"]
+    return not any(held.get(k.lower()) and v == mask(held[k.lower()]) for k, v in sent.items())
+
+
+def _check_key(row: ConnectionRow) -> None:
+    if row.kind == "ollama" and row.api_key:
+        raise ValidationFailed(
+            "'api_key': an Ollama connection takes no API key. A server behind a proxy that "
+            "wants one gets it as an Authorization header, under the extra headers."
+        )
     if row.api_key and any(name.lower() == "authorization" for name in row.headers or {}):
         raise ValidationFailed(
-            "'headers': an Authorization header would be sent beside the API key; give the key "
-            "as api_key or as that header, not both."
+            "'headers': an Authorization header would be sent beside the API key. Give the key "
+            "in one place: as the API key or as that header."
         )
 
 
@@ -96,10 +111,11 @@ def _new_url(row: ConnectionRow, changes: dict) -> str:
             "as it is."
         )
     if origin(url) != origin(row.base_url):
+        # A secret sent back masked is not given again: it was only read off the screen.
         missing = [
             name
             for name, held in (("api_key", row.api_key), ("headers", row.headers))
-            if held and name not in changes
+            if held and not _given_again(name, changes, row)
         ]
         if missing:
             raise ValidationFailed(
@@ -121,8 +137,8 @@ def _keep_configured(row: ConnectionRow, changes: dict) -> None:
         )
         raise ValidationFailed(
             f"'{'base_url' if moved else 'api_key'}': this connection comes from "
-            f"{where_set}; change it there (its name, prefix, models, headers and whether it "
-            "is enabled can be changed here)."
+            f"{where_set}, so it is changed there. Its name, prefix, models, headers and "
+            "whether it is enabled can be changed here."
         )
 
 
@@ -175,7 +191,7 @@ class ConnectionService:
             created_at=now,
             updated_at=now,
         )
-        _check_authorization(row)
+        _check_key(row)
         row = await self.store.save(row)
         self._enabled.invalidate()
         return to_out(row)
@@ -192,15 +208,16 @@ class ConnectionService:
         }
         if row.origin != "api":
             _keep_configured(row, changes)
+        # Before the masks are read as the stored secrets: a move needs the real ones.
+        if "base_url" in changes:
+            changes["base_url"] = _new_url(row, changes)
         if "api_key" in changes:
             changes["api_key"] = _unmasked(changes["api_key"], row.api_key)
         if "headers" in changes:
             changes["headers"] = _unmasked_headers(changes["headers"], row.headers or {})
-        if "base_url" in changes:
-            changes["base_url"] = _new_url(row, changes)
         for name, value in changes.items():
             setattr(row, name, value)
-        _check_authorization(row)
+        _check_key(row)
         if not row.name:
             row.name = default_name(row.kind, row.base_url)
         row.updated_at = now_ms()

@@ -6,13 +6,16 @@ import type { PresetCreate } from './api/client';
 /** Sampling parameters, as presets and chat settings keep them. */
 export type Params = NonNullable<PresetCreate['params']>;
 
-/** The parameters with a number field of their own: name, min, max (as the server checks). */
+/**
+ * The parameters with a number field of their own: name, min, max and whether it is a whole
+ * number (as the server checks).
+ */
 export const NUMBER_PARAMS = [
-  ['temperature', 0, 2],
-  ['top_p', 0, 1],
-  ['top_k', 1, undefined],
-  ['max_tokens', 1, 1_000_000],
-  ['seed', undefined, undefined]
+  ['temperature', 0, 2, false],
+  ['top_p', 0, 1, false],
+  ['top_k', 1, undefined, true],
+  ['max_tokens', 1, 1_000_000, true],
+  ['seed', undefined, undefined, true]
 ] as const;
 export type NumberParam = (typeof NUMBER_PARAMS)[number][0];
 
@@ -98,7 +101,7 @@ export function paramsFrom(
     }
   }
   const params: Record<string, unknown> = { options };
-  for (const [key] of NUMBER_PARAMS) {
+  for (const [key, , , whole] of NUMBER_PARAMS) {
     const typed = text.numbers[key].trim();
     if (typed) {
       const value = Number(typed);
@@ -106,6 +109,12 @@ export function paramsFrom(
         throw new FieldError(
           key,
           trans.__('%1 must be a number.', paramLabel(key, trans))
+        );
+      }
+      if (whole && !Number.isInteger(value)) {
+        throw new FieldError(
+          key,
+          trans.__('%1 must be a whole number.', paramLabel(key, trans))
         );
       }
       params[key] = value;

@@ -37,3 +37,27 @@ test('stop sequences are typed separated by commas, with \\n for a line break', 
   assert.deepEqual(typed('one\\, two'), ['one, two']);
   assert.equal(typed('  '), undefined);
 });
+
+test('whole-number parameters refuse a fraction, by field', () => {
+  const numbers = {
+    temperature: '0.5',
+    top_p: '',
+    top_k: '',
+    max_tokens: '',
+    seed: ''
+  };
+  const text = { numbers, stop: '', other: '' };
+  assert.equal(paramsFrom(text, trans).temperature, 0.5);
+  for (const key of ['top_k', 'max_tokens', 'seed']) {
+    assert.throws(
+      () =>
+        paramsFrom({ ...text, numbers: { ...numbers, [key]: '1.5' } }, trans),
+      error => error.field === key && /whole number/.test(error.message)
+    );
+  }
+  assert.equal(
+    paramsFrom({ ...text, numbers: { ...numbers, max_tokens: '64' } }, trans)
+      .max_tokens,
+    64
+  );
+});

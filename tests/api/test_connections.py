@@ -230,12 +230,12 @@ async def test_a_key_is_given_once(api):
     admin = api.as_("admin")
     body = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": SECRET}
     r = await admin("POST", "connections", body | {"headers": {"authorization": "Bearer x"}})
-    assert r.status == 422 and "not both" in r.json()["message"]
+    assert r.status == 422 and "in one place" in r.json()["message"]
     conn = (await admin("POST", "connections", body)).json()
     r = await admin(
         "PATCH", f"connections/{conn['id']}", {"headers": {"Authorization": "Bearer x"}}
     )
-    assert r.status == 422 and "not both" in r.json()["message"]
+    assert r.status == 422 and "in one place" in r.json()["message"]
     # Without a key, the header is the key.
     r = await admin(
         "PATCH",
@@ -290,3 +290,34 @@ async def test_connections_of_one_name_each_say_what_failed(api):
             assert (await admin("POST", "connections", body)).status == 201
         errors = (await api("GET", "models")).json()["errors"]
     assert len(errors) == 2 and "Lab" in errors, errors
+
+
+async def test_a_masked_secret_never_follows_a_move(api):
+    admin = api.as_("admin")
+    async with FakeUpstream(api_key=SECRET) as up, FakeUpstream() as elsewhere:
+        body = {"kind": "openai", "base_url": up.openai_url, "api_key": SECRET}
+        body["headers"] = {"X-Team": "blue-123456"}
+        conn = (await admin("POST", "connections", body)).json()
+        move = {"base_url": elsewhere.openai_url}
+        # What the screen showed is not the secret: whoever moves it must know it.
+        for sent, named in (
+            ({"api_key": conn["api_key"], "headers": {"X-Team": "blue-123456"}}, "api_key"),
+            ({"api_key": SECRET, "headers": conn["headers"]}, "headers"),
+        ):
+            r = await admin("PATCH", f"connections/{conn['id']}", move | sent)
+            assert r.status == 422 and named in r.json()["message"], r.json()
+        await admin("POST", f"connections/{conn['id']}/verify")
+        assert up.requests and not elsewhere.requests
+        again = {"api_key": SECRET, "headers": body["headers"]}
+        r = await admin("PATCH", f"connections/{conn['id']}", move | again)
+        assert r.status == 200, r
+
+
+async def test_an_ollama_connection_takes_no_key(api):
+    admin = api.as_("admin")
+    body = {"kind": "ollama", "base_url": "http://127.0.0.1:9", "api_key": SECRET}
+    r = await admin("POST", "connections", body)
+    assert r.status == 422 and "'api_key'" in r.json()["message"], r.json()
+    conn = (await admin("POST", "connections", body | {"api_key": ""})).json()
+    r = await admin("PATCH", f"connections/{conn['id']}", {"api_key": SECRET})
+    assert r.status == 422 and "Authorization header" in r.json()["message"]

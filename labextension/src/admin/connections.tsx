@@ -336,10 +336,11 @@ function ConnectionForm({
     if (!connection) {
       body.kind = kind as Kind;
     }
-    // The key is write-only: left empty, the stored one stays.
+    // The key is write-only: left empty, the stored one stays. Ollama takes none (a key
+    // typed before switching the type to Ollama stays behind).
     if (removeKey) {
       body.api_key = '';
-    } else if (apiKey.trim()) {
+    } else if (apiKey.trim() && (connection?.kind ?? kind) === 'openai') {
       body.api_key = apiKey.trim();
     }
     if (!connection || headersTouched) {

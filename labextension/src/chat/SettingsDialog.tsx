@@ -122,7 +122,7 @@ function SettingsForm(props: {
         )}
       </p>
       {wide('system', trans.__('System prompt'), 4)}
-      {NUMBER_PARAMS.map(([key, min, max]) => (
+      {NUMBER_PARAMS.map(([key, min, max, whole]) => (
         <label key={key}>
           <span>{paramLabel(key, trans)}</span>
           <input
@@ -130,8 +130,9 @@ function SettingsForm(props: {
             type="number"
             min={min}
             max={max}
-            // Any value in range: a step would refuse 0.33 as between two steps.
-            step="any"
+            // Whole numbers in steps of one; any other value in range (a step would refuse
+            // 0.33 as between two steps).
+            step={whole ? 1 : 'any'}
             placeholder={trans.__('Default')}
             value={draft.numbers[key]}
             aria-invalid={!!invalid[key]}
