@@ -233,6 +233,9 @@ class AsyncClient(_Base):
             finally:
                 await response.aclose()
             self._read(call, response)
+        if (problem := self._not_a_stream(response)) is not None:
+            await response.aclose()
+            raise problem
         stream = AsyncCompletionStream(
             response, self._where, self.stop_completion, self._transport_error
         )

@@ -78,6 +78,8 @@ class _Base:
     def _request(
         self, http: httpx.Client | httpx.AsyncClient, call: _Call[Any], *, stream: bool = False
     ) -> httpx.Request:
+        if http.is_closed:
+            raise ChatError(None, "closed", "This client was closed; make a new one to go on.")
         return http.build_request(
             call.method,
             call.path,
@@ -132,6 +134,13 @@ class _Base:
             return call.read(data)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise self._bad_response(response, "JSON of an unexpected shape") from None
+
+    def _not_a_stream(self, response: httpx.Response) -> ChatError | None:
+        """An answer asked for as a stream comes as server-sent events; else the error."""
+        kind = response.headers.get("Content-Type", "").partition(";")[0].strip()
+        if kind == "text/event-stream":
+            return None
+        return self._bad_response(response, f"{kind or 'no content type'}, not events")
 
     def _bad_response(self, response: httpx.Response, what: str) -> ChatError:
         return ChatError(

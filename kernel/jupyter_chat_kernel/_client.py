@@ -248,6 +248,9 @@ class Client(_Base):
             finally:
                 response.close()
             self._read(call, response)
+        if (problem := self._not_a_stream(response)) is not None:
+            response.close()
+            raise problem
         stream = CompletionStream(
             response, self._where, self.stop_completion, self._transport_error
         )

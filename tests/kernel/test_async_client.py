@@ -10,6 +10,8 @@ import uuid
 import pytest
 from jupyter_chat_kernel import AsyncClient, ChatDetail, ChatError, ChatPage, MessageOut, UserOut
 
+from tests.support.raw_server import RawServer
+
 pytestmark = pytest.mark.asyncio
 
 
@@ -83,3 +85,18 @@ async def test_discovered_over_a_unix_socket(socket_server, monkeypatch):
     async with AsyncClient() as client:
         assert client.connection.sock == str(socket_server.sock)
         assert (await client.me()).role == "admin"
+
+
+async def test_a_closed_client_says_so(server):
+    client = AsyncClient(server.url, server.token)
+    await client.aclose()
+    with pytest.raises(ChatError) as caught:
+        await client.me()
+    assert caught.value.code == "closed" and "closed" in str(caught.value)
+
+
+async def test_an_answer_that_is_not_a_stream_is_a_bad_response():
+    async with RawServer(b'{"a": 1}') as raw, AsyncClient(raw.url + "/", "t") as client:
+        with pytest.raises(ChatError) as caught:
+            await client.stream("hello", model="m")
+    assert caught.value.code == "bad_response" and "not events" in str(caught.value)

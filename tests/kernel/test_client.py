@@ -189,6 +189,14 @@ def test_server_unreachable():
     assert "(from arguments)" in str(error)
 
 
+def test_a_closed_client_says_so(server):
+    client = Client(server.url, server.token)
+    client.close()
+    with pytest.raises(ChatError) as caught:
+        client.me()
+    assert caught.value.code == "closed"
+
+
 def test_timeout():
     # Connections are queued by the kernel but never answered.
     with socket.socket() as listener:
