@@ -403,7 +403,16 @@ def test_forms_take_the_keyboard_focus_and_give_it_back(
     renamed_edit = connection_row(screen, renamed).locator(".jp-ChatExt-edit")
     expect(renamed_edit).to_be_focused()
 
-    screen.get_by_role("tab", name="Presets").click()
+    # The tabs are one stop in the Tab order; the arrows move between them.
+    connections_tab = screen.get_by_role("tab", name="Connections")
+    presets_tab = screen.get_by_role("tab", name="Presets")
+    expect(connections_tab).to_have_attribute("tabindex", "0")
+    expect(presets_tab).to_have_attribute("tabindex", "-1")
+    connections_tab.focus()
+    page.keyboard.press("ArrowRight")
+    expect(presets_tab).to_be_focused()
+    expect(presets_tab).to_have_attribute("tabindex", "0")
+    expect(connections_tab).to_have_attribute("tabindex", "-1")
     new_preset = screen.locator(".jp-ChatExt-addPreset")
     new_preset.focus()
     page.keyboard.press("Enter")

@@ -3,6 +3,7 @@ server that is down, a narrow side panel, and a connection added after the chat 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -102,3 +103,24 @@ def test_first_run_screen_gives_way_once_an_admin_connects_a_model(
 
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
     assert module_console.messages == []
+
+
+def test_home_and_end_move_in_the_search_text_and_ctrl_moves_in_the_list(
+    chat_page: Page, chat_lab: LabServer
+):
+    view = new_chat_in_panel(chat_page)
+    view.locator(".jp-ChatExt-modelButton").click()
+    search = view.locator(".jp-ChatExt-modelSearch")
+    options = view.locator(".jp-ChatExt-modelOption")
+    expect(options.first).to_have_class(re.compile("jp-mod-active"))
+    search.fill("fake")
+    search.press("Home")
+    assert search.evaluate("input => input.selectionStart") == 0
+    expect(options.first).to_have_class(re.compile("jp-mod-active"))
+    search.press("Control+End")
+    expect(options.last).to_have_class(re.compile("jp-mod-active"))
+    search.press("End")
+    assert search.evaluate("input => input.selectionStart") == len("fake")
+    search.press("Control+Home")
+    expect(options.first).to_have_class(re.compile("jp-mod-active"))
+    search.press("Escape")

@@ -60,6 +60,8 @@ export function AdminScreen({
             role="tab"
             id={`jp-ChatExt-tab-${id}`}
             aria-selected={current === id}
+            // One stop in the Tab order: the arrows move between tabs.
+            tabIndex={current === id ? 0 : -1}
             aria-controls={`jp-ChatExt-tabpanel-${id}`}
             className={`jp-ChatExt-tab${current === id ? ' jp-mod-active' : ''}`}
             onClick={() => setTab(id)}

@@ -106,10 +106,18 @@ export function ModelSelector(props: IModelSelectorProps): JSX.Element {
       case 'ArrowUp':
         setActive(index => Math.max(0, index - 1));
         break;
+      // Home and End move the cursor in the search text, as in any text box; with Ctrl
+      // (Cmd) they go to the first and last model.
       case 'Home':
+        if (!(event.ctrlKey || event.metaKey)) {
+          return;
+        }
         setActive(0);
         break;
       case 'End':
+        if (!(event.ctrlKey || event.metaKey)) {
+          return;
+        }
         setActive(shown.length - 1);
         break;
       case 'Enter':
