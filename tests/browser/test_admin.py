@@ -422,6 +422,20 @@ def test_forms_take_the_keyboard_focus_and_give_it_back(
     expect(new_preset).to_be_focused()
 
 
+def test_removing_a_row_leaves_the_focus_on_the_next_one(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread
+):
+    first, second = unique("First"), unique("Second")
+    add_connections(lab_server, upstream, first, second)
+    screen = reopen_admin(page, lab_server)
+    connection_row(screen, first).locator(".jp-ChatExt-remove").focus()
+    page.keyboard.press("Enter")
+    answer_dialog(page)
+    expect(connection_row(screen, first)).to_have_count(0)
+    # Not lost on the page: on the same button of a row still there.
+    expect(page.locator(".jp-ChatExt-connections .jp-ChatExt-remove:focus")).to_have_count(1)
+
+
 def test_no_console_errors_on_the_admin_screens(
     page: Page, lab_server: LabServer, console_errors: ConsoleErrors
 ):

@@ -283,6 +283,9 @@ export function FormButtons({
  * A table row's destructive button: asks first (`question` in a dialog titled `title`),
  * then runs `action`; what it throws goes to `onError`.
  */
+// About two seconds of frames: how long a removed row may take to leave the list.
+const FRAMES_TO_SETTLE = 120;
+
 export function ConfirmButton({
   label,
   className,
@@ -305,16 +308,39 @@ export function ConfirmButton({
       small
       minimal
       className={className}
-      onClick={async () => {
+      onClick={async event => {
+        const button = event.currentTarget;
         if (!(await confirm(title, question, label, trans))) {
           return;
         }
+        // Where the focus goes once the row is gone: the same button on the next row (or
+        // the one before), else the section's first button (its "add").
+        const row = button.closest('tr');
+        const neighbour =
+          row?.nextElementSibling ?? row?.previousElementSibling;
+        const section = button.closest('section');
         onError(null);
         try {
           await action();
         } catch (reason) {
           onError(errorMessage(reason));
+          return;
         }
+        // The list is read again after the action, so the row goes a few frames later.
+        const settle = (frames: number) =>
+          requestAnimationFrame(() => {
+            if (button.isConnected) {
+              if (frames > 0) {
+                settle(frames - 1);
+              }
+              return;
+            }
+            const next = neighbour?.isConnected
+              ? neighbour.querySelector<HTMLElement>(`.${className}`)
+              : null;
+            (next ?? section?.querySelector<HTMLElement>('button'))?.focus();
+          });
+        settle(FRAMES_TO_SETTLE);
       }}
     >
       {label}
