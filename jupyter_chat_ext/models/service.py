@@ -67,6 +67,16 @@ class ModelService:
                 name = _unique(found.errors, f"Preset {preset.name}", preset.id)
                 found.errors[name] = f"its base model {preset.base_model!r} is not available now"
                 continue
+            hidden = by_id.get(preset.id)
+            if hidden is not None and hidden.owned_by != "preset":
+                # A connection listed this id after the preset took it: the preset answers
+                # for it (as routing does), and the clash is said so that it can be renamed.
+                found.items.remove(hidden)
+                name = _unique(found.errors, f"Preset {preset.name}", preset.id)
+                found.errors[name] = (
+                    f"its id {preset.id!r} is also a model of {hidden.connection_name}, which "
+                    "it hides; rename the preset or give the connection a prefix"
+                )
             found.items.append(
                 ModelOut(
                     id=preset.id,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jupyter_chat_ext.testing.upstream import UpstreamThread
+from jupyter_chat_ext.testing.upstream import FakeUpstream, UpstreamThread
 from tests.support.identity import header
 from tests.support.sse import parse_events
 
@@ -150,3 +150,17 @@ async def test_a_preset_whose_base_model_is_gone_is_not_offered_until_it_is_back
     listed = (await api("GET", "models")).json()
     assert [m["id"] for m in listed["items"]] == ["base-model", "pirate"]
     assert listed["errors"] == {}
+
+
+async def test_a_model_a_connection_lists_later_under_a_presets_id_is_said_to_be_hidden(
+    api, upstream
+):
+    await connect(api, upstream)
+    assert (await api.as_("admin")("POST", "presets", PIRATE)).status == 201
+    async with FakeUpstream(models=("pirate",)) as later:
+        await connect(api, later)
+        listed = (await api("GET", "models")).json()
+        pirates = [m for m in listed["items"] if m["id"] == "pirate"]
+        # Listed once, as what answers for the id: the preset.
+        assert [m["owned_by"] for m in pirates] == ["preset"]
+        assert "hides" in listed["errors"]["Preset Pirate"]
