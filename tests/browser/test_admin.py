@@ -422,6 +422,33 @@ def test_forms_take_the_keyboard_focus_and_give_it_back(
     expect(new_preset).to_be_focused()
 
 
+def test_removing_a_connection_names_the_presets_made_from_its_models(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread
+):
+    name = unique("Solo")
+    prefix = name.replace(" ", "-").lower() + "/"
+    body = {"kind": "openai", "name": name, "base_url": upstream.openai_url, "prefix": prefix}
+    body["api_key"] = SECRET
+    status, created = lab_server.api("POST", "connections", body)
+    assert status == 201, created
+    preset = {
+        "id": prefix.rstrip("/") + "-tuned",
+        "name": name + " tuned",
+        "base_model": f"{prefix}fake-chat",
+        "visibility": "public",
+    }
+    status, made = lab_server.api("POST", "presets", preset)
+    assert status == 201, made
+    screen = reopen_admin(page, lab_server)
+    connection_row(screen, name).locator(".jp-ChatExt-remove").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text(f"presets made from them: “{preset['name']}”")
+    answer_dialog(page, accept=False)
+    expect(connection_row(screen, name)).to_have_count(1)
+    lab_server.api("DELETE", f"presets/{preset['id']}")
+    lab_server.api("DELETE", f"connections/{created['id']}")
+
+
 def test_removing_a_row_leaves_the_focus_on_the_next_one(
     page: Page, lab_server: LabServer, upstream: UpstreamThread
 ):

@@ -212,10 +212,7 @@ export function ConnectionsTab({
                     label={trans.__('Remove')}
                     className="jp-ChatExt-remove"
                     title={trans.__('Remove Connection')}
-                    question={trans.__(
-                      'Remove “%1”? Its models stop being available.',
-                      connection.name
-                    )}
+                    question={() => removalQuestion(client, connection, trans)}
                     action={async () => {
                       await client.deleteConnection(connection.id);
                       reload();
@@ -550,4 +547,33 @@ const CONNECTION_FIELDS = new Set([
 function connectionField(location: string): string | null {
   const field = location.split('.')[0];
   return CONNECTION_FIELDS.has(field) ? field : null;
+}
+
+/** What removing a connection takes away: its models, and the presets made from them. */
+async function removalQuestion(
+  client: ChatApiClient,
+  connection: Connection,
+  trans: TranslationBundle
+): Promise<string> {
+  const plain = trans.__(
+    'Remove “%1”? Its models stop being available.',
+    connection.name
+  );
+  let presets: string[];
+  try {
+    const { items } = await client.listModelsAndErrors();
+    presets = items
+      .filter(m => m.preset && m.connection_id === connection.id)
+      .map(m => `“${m.name}”`);
+  } catch {
+    return plain; // the question is still worth asking without them
+  }
+  if (!presets.length) {
+    return plain;
+  }
+  return trans.__(
+    'Remove “%1”? Its models stop being available, and so do the presets made from them: %2.',
+    connection.name,
+    presets.join(', ')
+  );
 }

@@ -298,7 +298,8 @@ export function ConfirmButton({
   label: string;
   className: string;
   title: string;
-  question: string;
+  /** Asked before acting; a function when the question needs a look at the server first. */
+  question: string | (() => Promise<string>);
   action: () => Promise<unknown>;
   onError: (message: string | null) => void;
   trans: TranslationBundle;
@@ -310,7 +311,9 @@ export function ConfirmButton({
       className={className}
       onClick={async event => {
         const button = event.currentTarget;
-        if (!(await confirm(title, question, label, trans))) {
+        const asked =
+          typeof question === 'string' ? question : await question();
+        if (!(await confirm(title, asked, label, trans))) {
           return;
         }
         // Where the focus goes once the row is gone: the same button on the next row (or
