@@ -3,65 +3,33 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
-from contextlib import asynccontextmanager
 
 import httpx
 import ollama
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reasoning_for, reply_for
-from tests.api.test_proxy_openai import ASK_WEATHER, HELLO, WEATHER_TOOL, connect, new_key
+from tests.api.proxy_clients import (
+    ASK_WEATHER,
+    HELLO,
+    PIXEL,
+    WEATHER_TOOL,
+    connect,
+    connect_url,
+    new_key,
+    ollama_root,
+)
 from tests.support.raw_server import RawServer
 
-# A 1x1 PNG, as Ollama clients send images: bare base64.
-PIXEL = base64.b64encode(
-    bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-    )
-).decode()
 
-
-def ollama_root(port: int, base_url: str) -> str:
-    return f"http://localhost:{port}{base_url}chat-ext/ollama"
-
-
-@pytest.fixture
-def client_for(api, jp_http_port, jp_base_url):
-    """``async with client_for()``: an ollama.AsyncClient with a new key for alice, or with
-    alice's Jupyter token (``key=None``)."""
-
-    @asynccontextmanager
-    async def make(key: str | None = "new"):
-        if key == "new":
-            key = await new_key(api)
-        auth = f"Bearer {key}" if key else "token alice-token"
-        client = ollama.AsyncClient(
-            host=ollama_root(jp_http_port, jp_base_url), headers={"Authorization": auth}
-        )
-        try:
-            yield client
-        finally:
-            await client.close()
-
-    return make
-
-
-@pytest.fixture(params=["openai", "ollama"])
-def kind(request) -> str:
-    """The kind of connection behind the Ollama API."""
-    return request.param
-
-
-async def test_tags_and_version(api, client_for, jp_http_port, jp_base_url):
+async def test_tags_and_version(api, ollama_for, jp_http_port, jp_base_url):
     async with FakeUpstream() as oa, FakeUpstream(models=("llama-fake",)) as ol:
         await connect(api, oa)
         await connect(api, ol, kind="ollama")
         for key in ("new", None):
-            async with client_for(key) as client:
+            async with ollama_for(key) as client:
                 listed = await client.list()
                 assert [m.model for m in listed.models] == [
                     "fake-chat",
@@ -78,8 +46,8 @@ async def test_tags_and_version(api, client_for, jp_http_port, jp_base_url):
             assert r.status_code == 401 and "error" in r.json()
 
 
-async def test_show(api, client_for, kind, jp_http_port, jp_base_url):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_show(api, ollama_for, kind, jp_http_port, jp_base_url):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         shown = await client.show("fake-chat")
         assert "completion" in shown.capabilities and shown.details is not None
@@ -125,10 +93,10 @@ async def test_the_root_and_head_say_the_server_is_up(api, jp_http_port, jp_base
         assert r.status_code == 404 and set(r.json()) == {"error"}
 
 
-async def test_loading_and_unloading_a_model(api, client_for, kind, jp_http_port, jp_base_url):
+async def test_loading_and_unloading_a_model(api, ollama_for, kind, jp_http_port, jp_base_url):
     """An empty chat or prompt only loads the model (unloads it with keep_alive 0), streamed
     or not, and a preset's system prompt does not turn it into an answer."""
-    async with FakeUpstream() as up, client_for() as client:
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         base = "fake-chat" if kind == "openai" else "fake-chat:latest"
         preset = {"id": "sys", "name": "Sys", "base_model": base, "system_prompt": "Be brief."}
@@ -162,8 +130,8 @@ async def test_loading_and_unloading_a_model(api, client_for, kind, jp_http_port
             assert all("system" not in r.body for r in sent)
 
 
-async def test_chat(api, client_for, kind):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_chat(api, ollama_for, kind):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         answer = await client.chat(model="fake-chat", messages=HELLO, stream=False)
         assert answer.message.content == reply_for(HELLO)
@@ -179,8 +147,8 @@ async def test_chat(api, client_for, kind):
         assert answer.message.content == reply_for(HELLO)
 
 
-async def test_generate(api, client_for, kind):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_generate(api, ollama_for, kind):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         answer = await client.generate(model="fake-chat", prompt="Hi you", system="Be brief")
         assert answer.response == reply_for([{"role": "user", "content": "Hi you"}])
@@ -190,8 +158,8 @@ async def test_generate(api, client_for, kind):
         assert loaded.done and loaded.done_reason == "load"
 
 
-async def test_embed(api, client_for, kind):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_embed(api, ollama_for, kind):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         result = await client.embed(model="fake-embed", input=["red fox", "blue"])
         assert len(result.embeddings) == 2
@@ -202,8 +170,8 @@ async def test_embed(api, client_for, kind):
             assert (await client.embed(model="fake-embed", input=nothing)).embeddings == []
 
 
-async def test_the_older_embeddings_form(api, client_for, kind):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_the_older_embeddings_form(api, ollama_for, kind):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         result = await client.embeddings(model="fake-embed", prompt="red fox")
         assert result.embedding == pytest.approx(embedding("red fox", 32), abs=1e-6)
@@ -214,13 +182,13 @@ async def test_the_older_embeddings_form(api, client_for, kind):
         assert error.value.status_code == 404
 
 
-async def test_an_ollama_connections_own_account_of_its_models(api, client_for):
+async def test_an_ollama_connections_own_account_of_its_models(api, ollama_for):
     """Size, digest and family in tags, for a preset from its base model; and ps, which
     names what is in memory as it is listed here."""
     async with (
         FakeUpstream() as oa,
         FakeUpstream(models=("llama-fake", "other-fake")) as ol,
-        client_for() as client,
+        ollama_for() as client,
     ):
         await connect(api, oa)
         await connect(api, ol, kind="ollama", prefix="team/")
@@ -249,10 +217,10 @@ async def test_an_ollama_connections_own_account_of_its_models(api, client_for):
         assert [m.model for m in (await client.ps()).models] == ["team/llama-fake:latest"]
 
 
-async def test_a_models_reasoning_comes_as_thinking(api, client_for, kind):
+async def test_a_models_reasoning_comes_as_thinking(api, ollama_for, kind):
     """Relayed from an Ollama server; from an OpenAI-compatible one's reasoning_content,
     translated."""
-    async with FakeUpstream(models=("fake-chat+think",)) as up, client_for() as client:
+    async with FakeUpstream(models=("fake-chat+think",)) as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         answer = await client.chat(model="fake-chat+think", messages=HELLO)
         assert answer.message.thinking == reasoning_for(HELLO)
@@ -266,8 +234,8 @@ async def test_a_models_reasoning_comes_as_thinking(api, client_for, kind):
             assert answer.message.content == reply_for(HELLO)
 
 
-async def test_tool_calls(api, client_for, kind):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_tool_calls(api, ollama_for, kind):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         for stream in (False, True):
             answer = await client.chat(
@@ -294,8 +262,8 @@ async def test_tool_calls(api, client_for, kind):
             assert sent[1]["tool_calls"][0]["id"] == sent[2]["tool_call_id"]
 
 
-async def test_logprobs_reach_an_openai_upstream_and_come_back(api, client_for):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_logprobs_reach_an_openai_upstream_and_come_back(api, ollama_for):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up)
         answer = await client.chat(
             model="fake-chat", messages=HELLO, logprobs=True, top_logprobs=2, stream=False
@@ -311,8 +279,8 @@ async def test_logprobs_reach_an_openai_upstream_and_come_back(api, client_for):
         assert with_text and all(p.logprobs[0].token == p.message.content for p in with_text)
 
 
-async def test_options_images_and_format_translate_to_openai(api, client_for):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_options_images_and_format_translate_to_openai(api, ollama_for):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up)
         answer = await client.chat(
             model="fake-chat",
@@ -330,8 +298,8 @@ async def test_options_images_and_format_translate_to_openai(api, client_for):
         }
 
 
-async def test_ollama_bytes_pass_through_with_the_prefix_put_back(api, client_for):
-    async with FakeUpstream(chunks=30) as up, client_for() as client:
+async def test_ollama_bytes_pass_through_with_the_prefix_put_back(api, ollama_for):
+    async with FakeUpstream(chunks=30) as up, ollama_for() as client:
         await connect(api, up, kind="ollama", prefix="local/")
         parts = [
             p async for p in await client.chat(model="local/fake-chat", messages=HELLO, stream=True)
@@ -342,151 +310,8 @@ async def test_ollama_bytes_pass_through_with_the_prefix_put_back(api, client_fo
         assert "authorization" not in sent.headers and "cookie" not in sent.headers
 
 
-async def test_errors(api, client_for, kind, jp_http_port, jp_base_url):
-    async with FakeUpstream() as up, client_for() as client:
-        await connect(api, up, kind=kind)
-        with pytest.raises(ollama.ResponseError) as error:
-            await client.chat(model="nope", messages=HELLO)
-        assert error.value.status_code == 404 and "api/tags" in error.value.error
-        up.set_faults(error_status=500, paths=("/v1/chat", "/api/chat"))
-        for stream in (False, True):
-            with pytest.raises(ollama.ResponseError) as error:
-                answer = await client.chat(model="fake-chat", messages=HELLO, stream=stream)
-                if stream:
-                    [p async for p in answer]
-            assert error.value.status_code == 500
-        up.set_faults(stream_error=True)
-        with pytest.raises(ollama.ResponseError):
-            [p async for p in await client.chat(model="fake-chat", messages=HELLO, stream=True)]
-        key = client._client.headers["authorization"]
-    async with httpx.AsyncClient() as http:
-        root = ollama_root(jp_http_port, jp_base_url)
-        for body in (b"{", b'{"messages": []}', b'{"model": "m", "messages": 3}'):
-            r = await http.post(root + "/api/chat", content=body, headers={"Authorization": key})
-            assert r.status_code == 400 and set(r.json()) == {"error"}, r.text
-        wrong = [
-            ("chat", {"messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
-            ("chat", {"messages": {}}, "messages"),
-            ("chat", {"messages": [{"role": "user", "images": 5}]}, "messages[0].images"),
-            ("chat", {"messages": [{"role": "user", "images": ["!!"]}]}, "messages[0].images"),
-            ("chat", {"messages": [{"role": "user", "images": [""]}]}, "messages[0].images"),
-            ("chat", {"messages": [{"tool_calls": [1]}]}, "messages[0].tool_calls"),
-            ("chat", {"messages": HELLO, "options": [1]}, "options"),
-            ("chat", {"messages": HELLO, "options": {"temperature": "hot"}}, "options.temperature"),
-            ("chat", {"messages": HELLO, "options": {"seed": 1.5}}, "options.seed"),
-            ("chat", {"messages": HELLO, "options": {"num_predict": "10"}}, "options.num_predict"),
-            ("chat", {"messages": HELLO, "options": {"stop": 5}}, "options.stop"),
-            ("chat", {"messages": HELLO, "stream": "no"}, "stream"),
-            ("chat", {"messages": HELLO, "think": "banana"}, "think"),
-            ("chat", {"messages": HELLO, "think": 5}, "think"),
-            ("chat", {"messages": HELLO, "keep_alive": "forever"}, "keep_alive"),
-            ("chat", {"messages": HELLO, "keep_alive": "300"}, "keep_alive"),
-            ("generate", {"prompt": "hi", "images": 5}, "images"),
-            ("generate", {"prompt": "hi", "images": ["data:image/png;base64,AAAA"]}, "images"),
-            ("generate", {"prompt": "hi", "format": 5}, "format"),
-            ("generate", {"prompt": "hi", "format": "xml"}, "format"),
-            ("generate", {"prompt": "hi", "raw": "yes"}, "raw"),
-            ("generate", {"prompt": "hi", "context": "abc"}, "context"),
-            ("generate", {"prompt": "hi", "suffix": 1}, "suffix"),
-            ("embed", {"input": "x", "truncate": "yes"}, "truncate"),
-            ("embed", {"input": "x", "dimensions": "4"}, "dimensions"),
-        ]
-        for path, body, name in wrong:
-            r = await http.post(
-                f"{root}/api/{path}", json={"model": "m", **body}, headers={"Authorization": key}
-            )
-            assert r.status_code == 400 and r.json()["error"].startswith(f"{name} must"), r.text
-        # Numbers JSON does not have, though Python's json reads them.
-        for number in (b"NaN", b"Infinity", b"1e999"):
-            body = b'{"model": "m", "prompt": "hi", "options": {"temperature": %s}}' % number
-            r = await http.post(
-                root + "/api/generate", content=body, headers={"Authorization": key}
-            )
-            assert r.status_code == 400 and "not valid JSON" in r.json()["error"], r.text
-
-
-ODD_STREAMS = {
-    "choice not an object": b'data: {"choices": [1]}\n\n',
-    "delta not an object": b'data: {"choices": [{"index": 0, "delta": "lo"}]}\n\n',
-}
-
-
-@pytest.mark.parametrize("stream", ODD_STREAMS.values(), ids=ODD_STREAMS.keys())
-async def test_an_upstream_of_another_shape_is_a_502_or_an_error_line(api, client_for, stream):
-    good = b'data: {"choices": [{"index": 0, "delta": {"content": "Hel"}}]}\n\n'
-    bodies = {"/v1/models": b'{"data": [{"id": "odd"}]}', "/v1/chat/completions": stream}
-    async with RawServer(bodies) as before, client_for() as client:
-        await connect_url(api, before.url + "/v1")
-        with pytest.raises(ollama.ResponseError) as error:
-            await client.chat(model="odd", messages=HELLO, stream=False)
-        assert error.value.status_code == 502 and "another shape" in error.value.error
-    bodies["/v1/chat/completions"] = good + stream
-    async with RawServer(bodies) as halfway, client_for() as client:
-        await connect_url(api, halfway.url + "/v1")
-        parts = []
-        with pytest.raises(ollama.ResponseError) as error:
-            async for part in await client.chat(model="odd", messages=HELLO, stream=True):
-                parts.append(part.message.content)
-        assert parts == ["Hel"] and "another shape" in error.value.error
-
-
-def ollama_line(content: str) -> bytes:
-    message = {"role": "assistant", "content": content}
-    return json.dumps({"model": "odd:latest", "message": message, "done": False}).encode() + b"\n"
-
-
-BROKEN_OLLAMA_STREAMS = {
-    "ends without done": ollama_line("Hel"),
-    "cut inside a line": ollama_line("Hel") + b'{"model": "odd:latest", "mess',
-    "a line that is not JSON": ollama_line("Hel") + b"<html>\n" + ollama_line("lo"),
-}
-
-
-@pytest.mark.parametrize("fault", BROKEN_OLLAMA_STREAMS)
-async def test_a_broken_ollama_stream_ends_in_an_error_line_after_what_came(api, client_for, fault):
-    """Relayed from an Ollama connection in whole lines, then an error line."""
-    bodies = {
-        "/api/tags": b'{"models": [{"name": "odd:latest"}]}',
-        "/api/chat": BROKEN_OLLAMA_STREAMS[fault],
-    }
-    types = {"/api/chat": "application/x-ndjson"}
-    async with RawServer(bodies, content_types=types) as raw, client_for() as client:
-        r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
-        assert r.status == 201, r
-        parts = []
-        with pytest.raises(ollama.ResponseError) as error:
-            async for part in await client.chat(model="odd", messages=HELLO, stream=True):
-                parts.append(part.message.content)
-        assert parts == ["Hel"] and "upstream" in error.value.error
-
-
-async def connect_url(api, url: str) -> None:
-    for old in (await api.as_("admin")("GET", "connections")).json()["items"]:
-        await api.as_("admin")("DELETE", f"connections/{old['id']}")
-    r = await api.as_("admin")("POST", "connections", {"kind": "openai", "base_url": url})
-    assert r.status == 201, r
-
-
-async def test_a_client_that_leaves_cancels_the_upstream(api, kind, jp_http_port, jp_base_url):
-    key = await new_key(api)
-    async with FakeUpstream(chunks=200) as up, httpx.AsyncClient() as http:
-        await connect(api, up, kind=kind)
-        up.set_faults(chunk_delay=0.05)
-        async with http.stream(
-            "POST",
-            ollama_root(jp_http_port, jp_base_url) + "/api/chat",
-            json={"model": "fake-chat", "messages": HELLO},
-            headers={"Authorization": f"Bearer {key}"},
-        ) as response:
-            assert response.status_code == 200
-            async for _ in response.aiter_lines():
-                break
-        gone = await up.wait_for_disconnects(1, within=1.0)
-        assert gone[0].path in ("/v1/chat/completions", "/api/chat")
-
-
-async def test_a_presets_parameters_reach_an_openai_connection(api, client_for):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_a_presets_parameters_reach_an_openai_connection(api, ollama_for):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up)
         params = {"temperature": 0.2, "max_tokens": 40}
         params["options"] = {"reasoning_effort": "high", "logit_bias": {"50256": -100}}
@@ -504,26 +329,8 @@ async def test_a_presets_parameters_reach_an_openai_connection(api, client_for):
         assert "reasoning_effort" not in up.requests[-1].body
 
 
-async def test_what_only_ollama_can_do_is_refused_elsewhere(api, client_for, kind):
-    async with FakeUpstream() as up, client_for() as client:
-        await connect(api, up, kind=kind)
-        asks = {"suffix": "return 1", "raw": True, "template": "{{ .Prompt }}", "context": [1, 2]}
-        for name, value in asks.items():
-            ask = client.generate(model="fake-chat", prompt="def f(", **{name: value})
-            if kind == "ollama":
-                await ask
-                assert up.requests[-1].body[name] == value
-                continue
-            with pytest.raises(ollama.ResponseError) as error:
-                await ask
-            assert error.value.status_code == 400 and "Ollama connection" in error.value.error
-        # Left empty, they ask for nothing.
-        answer = await client.generate(model="fake-chat", prompt="Hi", raw=False, suffix="")
-        assert answer.response
-
-
-async def test_a_preset_becomes_ollama_options(api, client_for):
-    async with FakeUpstream() as up, client_for() as client:
+async def test_a_preset_becomes_ollama_options(api, ollama_for):
+    async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind="ollama")
         preset = {
             "id": "warm",
@@ -556,10 +363,10 @@ ODD_PS = {
 }
 
 
-async def test_ps_answers_in_ollamas_own_shape(api, client_for, jp_http_port, jp_base_url):
+async def test_ps_answers_in_ollamas_own_shape(api, ollama_for, jp_http_port, jp_base_url):
     """As Ollama's ps: no modified_at, the context length kept, and a time in expires_at
     whatever the server sent, so typed clients can read every entry."""
-    async with RawServer(ODD_PS) as raw, client_for(None) as client:
+    async with RawServer(ODD_PS) as raw, ollama_for(None) as client:
         r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
         assert r.status == 201, r
         running = (await client.ps()).models
@@ -577,13 +384,13 @@ async def test_ps_answers_in_ollamas_own_shape(api, client_for, jp_http_port, jp
         assert all("modified_at" not in m for m in r.json()["models"])
 
 
-async def test_ps_shows_what_answers_for_a_name(api, client_for):
+async def test_ps_shows_what_answers_for_a_name(api, ollama_for):
     """Two Ollama servers offer one model: the first answers for it, so a copy loaded on
     the second is not said to be in memory."""
     async with (
         FakeUpstream(models=("llama-fake",)) as first,
         FakeUpstream(models=("llama-fake",)) as second,
-        client_for() as client,
+        ollama_for() as client,
         httpx.AsyncClient() as http,
     ):
         await connect(api, first, kind="ollama")
@@ -608,14 +415,14 @@ def _call_stream(arguments: object) -> bytes:
 
 
 @pytest.mark.parametrize("stream", [False, True])
-async def test_tool_arguments_sent_as_an_object_are_read(api, client_for, stream):
+async def test_tool_arguments_sent_as_an_object_are_read(api, ollama_for, stream):
     """Some OpenAI-compatible servers send a call's arguments as a JSON object rather than
     its text: the call still comes through, not a 500."""
     bodies = {
         "/v1/models": b'{"data": [{"id": "odd"}]}',
         "/v1/chat/completions": _call_stream({"city": "Paris"}) + b"data: [DONE]\n\n",
     }
-    async with RawServer(bodies) as raw, client_for() as client:
+    async with RawServer(bodies) as raw, ollama_for() as client:
         await connect_url(api, raw.url + "/v1")
         answer = await client.chat(
             model="odd", messages=ASK_WEATHER, tools=[WEATHER_TOOL], stream=stream
@@ -627,13 +434,13 @@ async def test_tool_arguments_sent_as_an_object_are_read(api, client_for, stream
         ]
 
 
-async def test_ps_is_not_held_by_a_server_that_hangs(api, client_for, jp_serverapp):
+async def test_ps_is_not_held_by_a_server_that_hangs(api, ollama_for, jp_serverapp):
     ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
     (await ext.ready()).connections.timeout = 0.5
     async with (
         FakeUpstream(models=("llama-fake",)) as good,
         FakeUpstream(models=("slow-fake",)) as slow,
-        client_for() as client,
+        ollama_for() as client,
     ):
         await connect(api, good, kind="ollama")
         await connect(api, slow, kind="ollama")
@@ -645,29 +452,10 @@ async def test_ps_is_not_held_by_a_server_that_hangs(api, client_for, jp_servera
         assert time.monotonic() - started < 3
 
 
-async def test_odd_embeddings_from_an_openai_upstream(api, client_for):
-    """No vector for the prompt is a 502, not a 500; an odd usage is only left out."""
-    bodies = {"/v1/models": b'{"data": [{"id": "odd"}]}', "/v1/embeddings": b'{"data": []}'}
-    async with RawServer(bodies) as raw, client_for() as client:
-        await connect_url(api, raw.url + "/v1")
-        for ask in (
-            client.embeddings(model="odd", prompt="red fox"),
-            client.embed(model="odd", input="red fox"),
-        ):
-            with pytest.raises(ollama.ResponseError) as error:
-                await ask
-            assert error.value.status_code == 502 and "format" in error.value.error
-    bodies["/v1/embeddings"] = b'{"data": [{"embedding": [0.5]}], "usage": 3}'
-    async with RawServer(bodies) as raw, client_for() as client:
-        await connect_url(api, raw.url + "/v1")
-        assert (await client.embeddings(model="odd", prompt="red fox")).embedding == [0.5]
-        assert (await client.embed(model="odd", input="red fox")).prompt_eval_count == 0
-
-
-async def test_a_presets_think_and_keep_alive_are_request_fields(api, client_for, kind):
+async def test_a_presets_think_and_keep_alive_are_request_fields(api, ollama_for, kind):
     """Ollama reads think and keep_alive beside its options, not among them; a request's
     own choice still comes first."""
-    async with FakeUpstream(models=("fake-chat+think",)) as up, client_for() as client:
+    async with FakeUpstream(models=("fake-chat+think",)) as up, ollama_for() as client:
         await connect(api, up, kind=kind)
         base = "fake-chat+think" if kind == "openai" else "fake-chat+think:latest"
         quiet = {"mirostat": 2, "think": False, "keep_alive": "5m"}
@@ -686,14 +474,14 @@ async def test_a_presets_think_and_keep_alive_are_request_fields(api, client_for
             assert (sent["think"], sent["keep_alive"]) == (True, 0)
 
 
-async def test_a_preset_shown_over_an_odd_show(api, client_for):
+async def test_a_preset_shown_over_an_odd_show(api, ollama_for):
     """An Ollama-like server whose show says capabilities null: a preset made from its
     model is still shown, with the preset's capabilities."""
     bodies = {
         "/api/tags": b'{"models": [{"name": "odd:latest"}]}',
         "/api/show": b'{"modelfile": "FROM odd\\n", "model_info": {}, "capabilities": null}',
     }
-    async with RawServer(bodies) as raw, client_for() as client:
+    async with RawServer(bodies) as raw, ollama_for() as client:
         r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
         assert r.status == 201, r
         preset = {"id": "seer", "name": "Seer", "base_model": "odd:latest"}
