@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..core.schemas import StrictModel
 
 
 class KeyCreate(StrictModel):
     name: str = Field(min_length=1, max_length=100, description="What the key is for")
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, name: str) -> str:
+        # A name is a label in a list; a NUL is more than PostgreSQL's text will store, and
+        # line breaks and other control characters would garble the list.
+        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
+            raise ValueError("must be one line of text, without control characters")
+        return name
 
 
 class KeyOut(BaseModel):
