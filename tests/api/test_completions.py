@@ -266,6 +266,44 @@ async def test_stop_keeps_the_partial_answer_and_closes_the_upstream(api, jp_fet
     assert (await api("POST", f"chat/completions/{message_id}/stop")).status == 404
 
 
+async def test_another_user_can_neither_see_follow_nor_stop_an_answer_being_written(
+    api, jp_fetch, jp_ws_fetch, upstream
+):
+    await connect(api, upstream)
+    upstream.update_settings(chunks=100)
+    bob_tab = await jp_ws_fetch("chat-ext", "api", "events", headers=header("bob"))
+    collector = EventCollector()
+    request = asyncio.ensure_future(
+        complete(
+            jp_fetch,
+            {"model": "fake-chat+delay-chunk-0.05", "content": "mine"},
+            collector=collector,
+        )
+    )
+    for _ in range(100):
+        if "delta" in collector.names():
+            break
+        await asyncio.sleep(0.05)
+    message_id = collector.events[0][1]["message_id"]
+    bob = api.as_("bob")
+    assert (await bob("GET", "chat/completions")).json()["items"] == []
+    # Bob is told what he would be told of an id that never existed, and the answer goes on.
+    missing = await bob("POST", "chat/completions/no-such-answer/stop")
+    r = await bob("POST", f"chat/completions/{message_id}/stop")
+    assert r.status == 404 and r.json()["message"] == missing.json()["message"].replace(
+        "no-such-answer", message_id
+    )
+    r = await bob("GET", f"chat/completions/{message_id}/stream")
+    assert r.status == 404
+    running = (await api("GET", "chat/completions")).json()["items"]
+    assert [g["message_id"] for g in running] == [message_id]
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(bob_tab.read_message(), 0.3)
+    assert (await api("POST", f"chat/completions/{message_id}/stop")).status == 200
+    await request
+    bob_tab.close()
+
+
 async def test_leaving_does_not_stop_and_another_tab_reattaches(
     api, jp_fetch, jp_ws_fetch, upstream
 ):
