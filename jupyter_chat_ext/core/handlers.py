@@ -160,6 +160,22 @@ def _decode(raw: bytes) -> Any:
     return _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
 
 
+def _holds_nul(data: Any) -> bool:
+    # A loop, not recursion: the decoder takes nesting deeper than the handler's stack has left.
+    todo = [data]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            todo.extend(value)
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return False
+
+
 def _encodable(data: Any) -> bool:
     try:
         json.dumps(data, ensure_ascii=False).encode()
@@ -175,6 +191,9 @@ class ApiHandler(APIHandler):
     identity: Identity
     # The services a handler works with, set as attributes of the same names before it runs.
     uses: ClassVar[tuple[str, ...]] = ()
+    # Whether what it is sent may be stored: PostgreSQL's text cannot hold a NUL, and a chat
+    # should not store on SQLite what it could not move to PostgreSQL.
+    stores_text: ClassVar[bool] = True
 
     def initialize(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
@@ -229,6 +248,12 @@ class ApiHandler(APIHandler):
             raise BadRequest(
                 "Request body has text that is not valid Unicode (a lone surrogate such as "
                 "\\ud800).",
+                code="malformed_json",
+            )
+        # A NUL comes escaped in a UTF-8 body; a UTF-16 or UTF-32 body has NUL bytes anyway.
+        if self.stores_text and (b"\\u0000" in raw or b"\x00" in raw) and _holds_nul(data):
+            raise BadRequest(
+                "Request body has text with a NUL character (\\u0000), which cannot be stored.",
                 code="malformed_json",
             )
         if model is None:

@@ -33,6 +33,8 @@ class ProxyHandler(KeyAuthHandler):
     # Which of the services answers: each compatible API has its own.
     api_name: str
     api: Any
+    # Passed on, never stored: what an upstream takes is for the upstream to judge.
+    stores_text = False
 
     async def prepare(self) -> None:
         await super().prepare()

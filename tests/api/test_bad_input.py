@@ -129,3 +129,21 @@ async def test_an_import_with_one_bad_chat_writes_nothing(api):
     )
     assert_error(r, 422, "invalid", "chats.1.messages.0")
     assert await count(api) == 0
+
+
+async def test_text_with_a_nul_is_refused_and_nothing_is_written(api):
+    # PostgreSQL's text cannot hold a NUL; SQLite is held to the same, so data moves between them.
+    nul = b'"a \\u0000 b"'
+    for method, path, raw in (
+        ("POST", "chats", b'{"title": ' + nul + b"}"),
+        ("POST", "chats", b'{"messages": [{"role": "user", "content": ' + nul + b"}]}"),
+        ("POST", "folders", b'{"name": ' + nul + b"}"),
+        ("POST", "chat/completions", b'{"model": "m", "content": ' + nul + b"}"),
+    ):
+        assert_error(await api(method, path, raw=raw), 400, "malformed_json", "NUL")
+    # Keys are text too, and UTF-16 bodies carry NUL bytes that are not NUL characters.
+    r = await api("POST", "chats", raw=b'{"title": "x", "\\u0000": 1}')
+    assert_error(r, 400, "malformed_json", "NUL")
+    r = await api("POST", "chats", raw='{"title": "utf-16 \\\\u0000"}'.encode("utf-16"))
+    assert (r.status, r.json()["title"]) == (201, "utf-16 \\u0000")
+    assert await count(api) == 1

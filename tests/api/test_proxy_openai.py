@@ -70,6 +70,11 @@ async def test_parameters_pass_through_unchanged(api, client_for):
         sent = up.requests[-1].body
         assert sent.pop("stream", False) is False
         assert sent == {"model": "fake-chat", "messages": HELLO, **params}
+        # Nothing is stored here, so a NUL (which the chat API refuses to store) goes on too.
+        nul = [{"role": "user", "content": "a \x00 b"}]
+        answer = await client.chat.completions.create(model="fake-chat", messages=nul)
+        assert answer.choices[0].message.content == reply_for(nul)
+        assert up.requests[-1].body["messages"] == nul
 
 
 @pytest.mark.parametrize("stream", [False, True])
