@@ -51,6 +51,12 @@ TITLE_PROMPT = (
 )
 
 
+def _storable(text: str) -> str:
+    # PostgreSQL's text cannot hold a NUL, which a model can still write; the answer would
+    # be lost with it. What the user is shown is what is stored.
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class CompletionService:
     def __init__(
         self,
@@ -192,13 +198,14 @@ class CompletionService:
                         now = time.monotonic()
                         if first_token is None:
                             first_token = now
+                        text = _storable(delta.text)
                         if isinstance(delta, ReasoningDelta):
                             thought_until = now
-                            gen.thoughts.append(delta.text)
-                            self._publish(me, gen, "reasoning", delta.text)
+                            gen.thoughts.append(text)
+                            self._publish(me, gen, "reasoning", text)
                         else:
-                            gen.parts.append(delta.text)
-                            self._publish(me, gen, "delta", delta.text)
+                            gen.parts.append(text)
+                            self._publish(me, gen, "delta", text)
                         if now - last_flush >= self.flush_interval:
                             last_flush = now
                             thought = self._thought(gen, started, thought_until)
@@ -208,7 +215,7 @@ class CompletionService:
                         call = tool_calls.setdefault(
                             delta.index, {"id": delta.id, "name": delta.name, "arguments": ""}
                         )
-                        call["arguments"] += delta.arguments
+                        call["arguments"] += _storable(delta.arguments)
                     elif isinstance(delta, Usage):
                         gen.usage = {
                             "prompt_tokens": delta.prompt_tokens,
@@ -318,7 +325,7 @@ class CompletionService:
         except (UpstreamError, NotFound) as error:
             log.info("no title from the model for chat %s: %s", gen.chat_id, error)
             parts = []
-        title = " ".join("".join(parts).replace('"', "").split())[:80].strip(" .")
+        title = " ".join(_storable("".join(parts)).replace('"', "").split())[:80].strip(" .")
         title = title or " ".join(question.split()[:_TITLE_WORDS])[:80]
         if title:
             await self.chats.name(me, gen.chat_id, title)

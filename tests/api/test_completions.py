@@ -521,3 +521,24 @@ async def test_deleting_a_chat_stops_its_answer(api, jp_fetch, upstream):
     upstream.wait_for_disconnects(1, within=1.0)
     await until_written(start["message_id"])
     assert (await api("GET", "chat/completions")).json()["items"] == []
+
+
+async def test_a_nul_from_the_model_is_stored_as_a_replacement_character(api, jp_fetch, upstream):
+    # PostgreSQL's text cannot hold a NUL: the answer was lost, and it stayed "streaming".
+    await connect(api, upstream)
+    upstream.update_settings(reply="odd \x00 byte")
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "hi"})
+    assert events[-1][1]["status"] == "done", events[-1]
+    answer = "".join(d["text"] for n, d in events if n == "delta")
+    assert answer == "You said: hi odd \ufffd byte"
+    chat_id = events[0][1]["chat_id"]
+    for _ in range(50):
+        chat = (await api("GET", f"chats/{chat_id}")).json()
+        if chat["title"] != "New Chat":
+            break
+        await asyncio.sleep(0.1)
+    assert (chat["messages"][1]["content"], chat["messages"][1]["meta"]["status"]) == (
+        answer,
+        "done",
+    )
+    assert chat["title"] != "New Chat"
