@@ -153,7 +153,9 @@ class CompletionService:
         generation = self.running.get(me.id, message_id)
         if generation is None:
             raise NotFound(f"No answer {message_id!r} is being written.")
-        if generation.task is not None:
+        # An answer already complete is only being stored: stopping it then would leave a
+        # new chat untitled, and the stop would have nothing left to stop.
+        if generation.task is not None and generation.status == "running":
             generation.task.cancel()
         await generation.finished.wait()
         return generation
@@ -276,12 +278,23 @@ class CompletionService:
         return {"reasoning": gen.reasoning, "reasoning_ms": round((until - started) * 1000)}
 
     async def _end(self, me: Identity, gen: Generation, meta: dict[str, Any]) -> None:
+        save = asyncio.ensure_future(self._save(me, gen, meta, final=True))
+        cancelled = False
         try:
-            await asyncio.shield(self._save(me, gen, meta, final=True))
+            # A cancel that comes meanwhile (the server stopping) waits for the save: the
+            # answer is said to end, and the database may close, only once it is stored.
+            while not save.done():
+                try:
+                    await asyncio.wait([save])
+                except asyncio.CancelledError:
+                    cancelled = True
+            save.result()
         finally:
             self.running.remove(gen)
             gen.emit(*gen.last_event())
             gen.finished.set()
+        if cancelled:
+            raise asyncio.CancelledError
 
     def _ended(self, me: Identity, gen: Generation, task: asyncio.Task) -> None:
         if gen.finished.is_set():

@@ -542,3 +542,58 @@ async def test_a_nul_from_the_model_is_stored_as_a_replacement_character(api, jp
         "done",
     )
     assert chat["title"] != "New Chat"
+
+
+def meeting_the_end(monkeypatch, services, act):
+    """Makes ``act(message_id)`` come as an answer that is complete is being stored (a stop or
+    a shutdown a moment too late); returns (``act``'s futures, set once that write is done)."""
+    save = services.chats.save_progress
+    acts: list[asyncio.Future] = []
+    stored = asyncio.Event()
+
+    async def final_save_met(me, chat_id, message_id, *args, final: bool, **kwargs):
+        if final and not acts:
+            acts.append(asyncio.ensure_future(act(message_id)))
+            await asyncio.sleep(0)  # it takes its first step while the write is under way
+        await save(me, chat_id, message_id, *args, final=final, **kwargs)
+        if final:
+            stored.set()
+
+    monkeypatch.setattr(services.chats, "save_progress", final_save_met)
+    return acts, stored
+
+
+async def test_a_stop_as_the_answer_ends_waits_for_it_to_be_stored(
+    api, jp_fetch, jp_serverapp, upstream, monkeypatch
+):
+    await connect(api, upstream)
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    services = await ext.ready()
+    me = await services.users.identify(User(username="alice"))
+    stops, stored = meeting_the_end(
+        monkeypatch, services, lambda message_id: services.completions.stop(me, message_id)
+    )
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "hello"})
+    stopped = await asyncio.wait_for(stops[0], 5)
+    assert stored.is_set() and stopped.status == "done"
+    await until_written(events[0][1]["message_id"])
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    assert chat["messages"][1]["meta"]["status"] == "done"
+    assert chat["messages"][1]["content"] == stopped.text
+    assert chat["title"].startswith("You said")  # the chat is named as if no stop had come
+
+
+async def test_closing_the_server_as_an_answer_ends_waits_for_it_to_be_stored(
+    api, jp_fetch, jp_serverapp, upstream, monkeypatch
+):
+    await connect(api, upstream)
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    services = await ext.ready()
+    closing, stored = meeting_the_end(
+        monkeypatch, services, lambda _: services.completions.running.stop_all()
+    )
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "hello"})
+    await asyncio.wait_for(closing[0], 5)
+    assert stored.is_set()  # before the database closes
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    assert chat["messages"][1]["meta"]["status"] == "done"
