@@ -422,6 +422,20 @@ async def test_garbage_and_in_band_stream_error(upstream, clients):
 
 
 @pytest.mark.asyncio
+async def test_a_one_piece_answer_still_breaks_as_told(upstream, clients):
+    client = clients.ollama(upstream)
+    upstream.set_faults(cut_stream=True)
+    with pytest.raises(httpx.RemoteProtocolError):
+        await collect(await client.chat(model="fake-chat+chunks-1", messages=HELLO, stream=True))
+    upstream.set_faults(stream_error=True)
+    with pytest.raises(ollama.ResponseError):
+        await collect(await client.chat(model="fake-chat+chunks-1", messages=HELLO, stream=True))
+    upstream.set_faults(garbage=True)
+    with pytest.raises(json.JSONDecodeError):
+        await collect(await client.chat(model="fake-chat+chunks-1", messages=HELLO, stream=True))
+
+
+@pytest.mark.asyncio
 async def test_connection_refused():
     with RefusedPort() as port:
         with pytest.raises(openai.APIConnectionError):

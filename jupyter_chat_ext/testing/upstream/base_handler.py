@@ -218,19 +218,11 @@ class UpstreamHandler(web.RequestHandler):
         # run behind (they all set TCP_NODELAY); Nagle would hold the second event until the
         # client's delayed ACK of the first.
         self.request.connection.stream.set_nodelay(True)  # type: ignore[attr-defined]
+        # A one-piece answer's half is before its end: the fault still happens, after it.
         half = max(1, len(payloads) // 2)
         for i, payload in enumerate(payloads):
-            if i == half:
-                if self.faults.cut_stream:
-                    self._close_connection()
-                    self.finish()
-                    return
-                if self.faults.stream_error:
-                    self.write(frame(json.dumps(error).encode()))
-                    self.finish()
-                    return
-                if self.faults.garbage:
-                    self.write(frame(GARBAGE_LINE))
+            if i == half and self._halfway(frame, error):
+                return
             if i and self.faults.chunk_delay and await self.pause(self.faults.chunk_delay):
                 self.finish()
                 return
@@ -238,8 +230,24 @@ class UpstreamHandler(web.RequestHandler):
             if not await self._flush():
                 self.finish()
                 return
+        if half == len(payloads) and self._halfway(frame, error):
+            return
         self.write(done)
         self.finish()
+
+    def _halfway(self, frame: Callable[[bytes], bytes], error: Any) -> bool:
+        """The faults of a stream's middle; True when the stream ends there."""
+        if self.faults.cut_stream:
+            self._close_connection()
+            self.finish()
+            return True
+        if self.faults.stream_error:
+            self.write(frame(json.dumps(error).encode()))
+            self.finish()
+            return True
+        if self.faults.garbage:
+            self.write(frame(GARBAGE_LINE))
+        return False
 
     async def _flush(self) -> bool:
         """Send what is buffered; False if the client has gone."""
