@@ -143,7 +143,8 @@ async def parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[Delta]:
             ) from None
         if not isinstance(chunk, dict):
             raise UpstreamError("malformed", "The upstream sent an event that is not an object.")
-        if "error" in chunk:
+        # Some servers (Foundry Local) put "error": null in every chunk.
+        if chunk.get("error") is not None:
             error = chunk["error"]
             message = error.get("message") if isinstance(error, dict) else str(error)
             raise UpstreamError("http", f"The upstream failed mid-stream: {message}")

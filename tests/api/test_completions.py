@@ -11,6 +11,7 @@ from jupyter_server.auth.identity import User
 from jupyter_chat_ext.completions.schemas import CompletionRequest
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 from tests.support.identity import header
+from tests.support.raw_server import RawServer
 from tests.support.sse import EventCollector, parse_events
 
 MODELS = (
@@ -597,3 +598,23 @@ async def test_closing_the_server_as_an_answer_ends_waits_for_it_to_be_stored(
     assert stored.is_set()  # before the database closes
     chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
     assert chat["messages"][1]["meta"]["status"] == "done"
+
+
+async def test_a_stream_whose_chunks_all_say_error_null_is_an_answer(api, jp_fetch):
+    def chunk(delta: dict, finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return b"data: " + json.dumps({"choices": [choice], "error": None}).encode() + b"\n\n"
+
+    stream = chunk({"content": "Hel"}) + chunk({"content": "lo"}) + chunk({}, "stop")
+    bodies = {
+        "/v1/models": json.dumps({"data": [{"id": "raw"}]}).encode(),
+        "/v1/chat/completions": stream + b"data: [DONE]\n\n",
+    }
+    types = {"/v1/chat/completions": "text/event-stream"}
+    async with RawServer(bodies, content_types=types) as raw:
+        body = {"kind": "openai", "base_url": raw.url + "/v1"}
+        assert (await api.as_("admin")("POST", "connections", body)).status == 201
+        _, events = await complete(jp_fetch, {"model": "raw", "content": "hi"})
+    assert events[-1] == ("done", {"status": "done", "finish_reason": "stop", "usage": None})
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    assert chat["messages"][1]["content"] == "Hello"
