@@ -14,8 +14,7 @@ class KeyCreate(StrictModel):
     @field_validator("name")
     @classmethod
     def _one_line(cls, name: str) -> str:
-        # A name is a label in a list; a NUL is more than PostgreSQL's text will store, and
-        # line breaks and other control characters would garble the list.
+        # A name is a label in a list: line breaks and other control characters garble it.
         if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
             raise ValueError("must be one line of text, without control characters")
         return name

@@ -57,8 +57,8 @@ async def test_bad_names_are_refused(api):
     for body in ({}, {"name": ""}, {"name": "x" * 101}, {"name": "ok", "extra": 1}):
         r = await api("POST", "users/me/keys", body)
         assert r.status == 422, (body, r)
-    # A NUL was a 500 on PostgreSQL; a line break would split the name in the list.
-    for name in ("a\u0000b", "a\nb", "a\tb", "a\u2028b", "\u007f"):
+    # A line break would split the name in the list (a NUL is refused as any body's is).
+    for name in ("a\nb", "a\tb", "a\u2028b", "\u007f"):
         r = await api("POST", "users/me/keys", {"name": name})
         assert r.status == 422 and "control characters" in r.json()["message"], (name, r)
     assert (await api("GET", "users/me/keys")).json()["items"] == []
