@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import pytest_asyncio
@@ -263,6 +264,31 @@ async def test_idle_model_is_unloaded_and_reloaded_on_next_use(tiny):
         assert text(await answer(client)) == before and client.loaded
     finally:
         await client.close()
+
+
+@needs_transformers
+@pytest.mark.asyncio
+async def test_weights_loaded_for_an_answer_stopped_meanwhile_are_shown_and_dropped(tiny):
+    pool = ThreadPoolExecutor(1)
+    gate = threading.Event()
+    pool.submit(gate.wait, 10)  # the load waits behind this, so the answer stops before it
+    client = LocalModelClient(str(tiny), idle_timeout=0.2, executor=pool)
+    try:
+        task = asyncio.ensure_future(answer(client))
+        await wait_until(lambda: client._loading is not None, within=5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        gate.set()
+        await asyncio.wrap_future(pool.submit(lambda: None))  # the load has ended
+        await asyncio.sleep(0.01)
+        assert client.loaded and client.resident() is not None, "weights in memory, unseen"
+        model = weakref.ref(client._loaded.model)
+        await wait_until(lambda: not client.loaded, within=2.0)
+        assert model() is None, "the unloaded weights are still referenced"
+    finally:
+        await client.close()
+        pool.shutdown()
 
 
 @needs_transformers

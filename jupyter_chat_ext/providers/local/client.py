@@ -251,17 +251,22 @@ class LocalModelClient:
             if self._loading is None:
                 loop = asyncio.get_running_loop()
                 self._loading = loop.run_in_executor(self._pool(), runtime.load, self.source)
-                # A failure nobody is left to await is still seen (asyncio would log it).
-                self._loading.add_done_callback(lambda f: f.cancelled() or f.exception())
+                self._loading.add_done_callback(self._on_loaded)
             # Shielded: an answer stopped while the weights load leaves the load to finish
             # for the next one, instead of that one loading them a second time.
-            loading = self._loading
-            try:
-                self._loaded = await asyncio.shield(loading)
-            finally:
-                if loading.done():
-                    self._loading = None
+            return await asyncio.shield(self._loading)
         return self._loaded
+
+    def _on_loaded(self, loading: asyncio.Future[runtime.Loaded]) -> None:
+        # Here rather than in the answer that started the load: one stopped meanwhile must
+        # not leave the weights in memory unseen, with no idle timer to drop them.
+        self._loading = None
+        # Marks a failure nobody is left to await as seen (asyncio would log it).
+        if loading.cancelled() or loading.exception() is not None:
+            return
+        self._loaded = loading.result()
+        if not self._lock.locked():
+            self._schedule_unload()
 
     def _pool(self) -> Executor:
         if self._executor is not None:
@@ -278,6 +283,9 @@ class LocalModelClient:
 
     def _release(self) -> None:
         self._lock.release()
+        self._schedule_unload()
+
+    def _schedule_unload(self) -> None:
         self._cancel_unload()
         if self._loaded is not None:
             loop = asyncio.get_running_loop()
