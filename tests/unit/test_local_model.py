@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import itertools
 import os
@@ -289,6 +290,26 @@ async def test_weights_loaded_for_an_answer_stopped_meanwhile_are_shown_and_drop
     finally:
         await client.close()
         pool.shutdown()
+
+
+@needs_transformers
+@pytest.mark.asyncio
+async def test_weights_are_freed_on_unload_after_an_answer_that_failed(tiny):
+    client = LocalModelClient(str(tiny), idle_timeout=60, max_new_tokens_default=2)
+    try:
+        await answer(client)
+        model = weakref.ref(client._loaded.model)
+        # Fails inside the worker, as a template that refuses the messages does.
+        client._loaded.tokenizer.chat_template = "{{ raise_exception('no system turn') }}"
+        with pytest.raises(UpstreamError) as refused:
+            await answer(client)
+        assert refused.value.status == 400
+        del refused
+        await client.unload()
+        # The failure's traceback and its frames form cycles: a collection frees them.
+        await wait_until(lambda: gc.collect() >= 0 and model() is None, within=2.0)
+    finally:
+        await client.close()
 
 
 @needs_transformers

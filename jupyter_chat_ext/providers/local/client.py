@@ -279,6 +279,10 @@ class LocalModelClient:
         if not job.cancelled():
             # Mark a failure nobody awaited (the consumer left) as seen, so asyncio won't log it.
             job.exception()
+        if self._job is job:
+            # A failure's traceback holds the worker's frames, and so the weights: kept here,
+            # it would hold them after an unload, and a reload would put a second copy beside.
+            self._job = None
         self._release()
 
     def _release(self) -> None:
