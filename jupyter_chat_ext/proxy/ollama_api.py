@@ -52,6 +52,13 @@ def _loaded(model: str, field: str, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def _load_or_unload(client: Any, body: dict[str, Any]) -> None:
+    """Does for the local model what the answer to an empty chat or prompt says was done
+    (clients unload a model with ``keep_alive`` 0, as ``ollama stop`` does, and check ``ps``)."""
+    if isinstance(client, LocalModelClient):
+        await (client.unload() if unloads(body) else client.preload())
+
+
 def _empty(body: dict[str, Any], field: str) -> bool:
     return not (body.get("messages") if field == "message" else body.get("prompt"))
 
@@ -220,6 +227,7 @@ class OllamaApi:
                     yield data
             return
         if _empty(body, field):
+            await _load_or_unload(client, body)
             yield ndjson(_loaded(requested, field, body))
             return
         lines = OllamaLines(requested, field)
@@ -238,6 +246,7 @@ class OllamaApi:
             async with ollama_request(client, _PATHS[field], upstream) as response:
                 return _renamed(await read_json(response), requested)
         if _empty(body, field):
+            await _load_or_unload(client, body)
             return _loaded(requested, field, body)
         lines = OllamaLines(requested, field)
         async for delta in self._deltas(target, body, field):

@@ -126,3 +126,27 @@ async def test_ollamas_names_for_transformers_options_reach_the_local_model(jp_f
         raise_error=False, request_timeout=60,
     )  # fmt: skip
     assert r.code == 400 and "repeat_penalty" in json.loads(r.body)["error"]["message"]
+
+
+async def test_an_empty_ollama_request_loads_or_unloads_the_local_model(jp_fetch):
+    async def ollama(path, body=None):
+        method = "GET" if body is None else "POST"
+        r = await jp_fetch(
+            "chat-ext", "ollama", "api", path, method=method, headers=header("alice"),
+            body=None if body is None else json.dumps(body), request_timeout=60,
+        )  # fmt: skip
+        return json.loads(r.body)
+
+    async def running():
+        return [m["model"] for m in (await ollama("ps"))["models"]]
+
+    assert await running() == []
+    loaded = await ollama("generate", {"model": "tiny-llama", "stream": False})
+    assert loaded["done_reason"] == "load" and await running() == ["tiny-llama"]
+    # What `ollama stop` sends.
+    dropped = await ollama("generate", {"model": "tiny-llama", "keep_alive": 0, "stream": False})
+    assert dropped["done_reason"] == "unload" and await running() == []
+    await ollama("chat", {"model": "tiny-llama", "messages": []})
+    assert await running() == ["tiny-llama"]
+    await ollama("chat", {"model": "tiny-llama", "messages": [], "keep_alive": "0s"})
+    assert await running() == []

@@ -306,6 +306,15 @@ class LocalModelClient:
             # Dropping the last reference frees the tensors; the next answer loads them again.
             self._loaded = None
 
+    async def preload(self) -> None:
+        """Load the weights now (they are dropped after the idle timeout, as after an answer)."""
+        await self._lock.acquire()
+        try:
+            self._cancel_unload()
+            await self._load()
+        finally:
+            self._release()
+
     async def unload(self) -> None:
         """Free the weights now (after the current answer, if one is running)."""
         async with self._lock:
