@@ -257,7 +257,8 @@ class OllamaApi:
         self, target: Route, body: dict[str, Any], field: str
     ) -> AsyncIterator[Delta]:
         messages = openai_messages(_messages(body, field))
-        params = target.params(openai_params(body))
+        local = isinstance(target.client, LocalModelClient)
+        params = target.params(openai_params(body, local))
         deltas = target.client.stream_chat(target.upstream_id, messages, params)
         # "think": false (the request's, else its preset's) asks for no thinking; a server
         # that thinks anyway is not shown.

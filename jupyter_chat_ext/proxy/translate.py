@@ -133,12 +133,17 @@ def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def openai_params(body: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAI parameters an Ollama chat or generate request asks for."""
+# Options the local model samples with under the same names. OpenAI's API refuses names it
+# does not know, so only the local model is given them.
+_LOCAL_OPTIONS = ("top_k", "min_p", "repeat_penalty")
+
+
+def openai_params(body: dict[str, Any], local: bool = False) -> dict[str, Any]:
+    """The OpenAI parameters an Ollama chat or generate request asks for (``local``: of the
+    local model, which takes some of Ollama's own options too)."""
     options = body.get("options") or {}
-    params = {
-        dst: options[src] for src, dst in _FROM_OPTIONS.items() if options.get(src) is not None
-    }
+    names = {**_FROM_OPTIONS, **({n: n for n in _LOCAL_OPTIONS} if local else {})}
+    params = {dst: options[src] for src, dst in names.items() if options.get(src) is not None}
     num_predict = options.get("num_predict")
     if isinstance(num_predict, int) and num_predict >= 0:  # -1 and -2 mean "no limit"
         params["max_tokens"] = num_predict

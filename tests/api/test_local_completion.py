@@ -150,3 +150,24 @@ async def test_an_empty_ollama_request_loads_or_unloads_the_local_model(jp_fetch
     assert await running() == ["tiny-llama"]
     await ollama("chat", {"model": "tiny-llama", "messages": [], "keep_alive": "0s"})
     assert await running() == []
+
+
+async def test_ollamas_sampling_options_reach_the_local_model(jp_fetch):
+    async def chat(**options):
+        body = {"model": "tiny-llama", "messages": [{"role": "user", "content": "hello"}],
+                "stream": False, "options": options}  # fmt: skip
+        r = await jp_fetch(
+            "chat-ext", "ollama", "api", "chat", method="POST", body=json.dumps(body),
+            headers=header("alice"), raise_error=False, request_timeout=60,
+        )  # fmt: skip
+        return r.code, json.loads(r.body)
+
+    code, greedy = await chat(temperature=0)
+    assert code == 200 and greedy["message"]["content"]
+    # top_k 1 leaves one word to sample from, so any seed writes the greedy answer.
+    sampled = {
+        (await chat(temperature=2, top_k=1, seed=s))[1]["message"]["content"] for s in (1, 2)
+    }
+    assert sampled == {greedy["message"]["content"]}
+    code, refused = await chat(repeat_penalty=0)
+    assert code == 400 and "repeat_penalty" in refused["error"], refused
