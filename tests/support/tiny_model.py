@@ -30,7 +30,12 @@ CHAT_TEMPLATE = (
 
 
 def build_tiny_model(
-    folder: Path, *, chat_template: bool = True, ends_after: int | None = None, seed: int = 0
+    folder: Path,
+    *,
+    chat_template: bool = True,
+    ends_after: int | None = None,
+    seed: int = 0,
+    context: int = 8192,
 ) -> Path:
     """Write a tokenizer and a random tiny Llama into ``folder``; return the folder.
 
@@ -68,7 +73,7 @@ def build_tiny_model(
         num_attention_heads=4,
         num_key_value_heads=2,
         # Long enough that a test can cancel an answer well before the model runs out of room.
-        max_position_embeddings=8192,
+        max_position_embeddings=context,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,

@@ -314,6 +314,29 @@ async def test_weights_are_freed_on_unload_after_an_answer_that_failed(tiny):
 
 @needs_transformers
 @pytest.mark.asyncio
+async def test_messages_past_the_context_are_a_400_and_answers_end_at_its_end(tmp_path):
+    from tests.support.tiny_model import build_tiny_model
+
+    short = LocalModelClient(str(build_tiny_model(tmp_path / "short-llama", context=32)))
+    try:
+        long = [{"role": "user", "content": " ".join(["hello there how are you"] * 10)}]
+        with pytest.raises(UpstreamError) as refused:
+            await answer(short, {"max_tokens": 4}, long)
+        error = refused.value
+        assert (error.status, error.said.code, error.said.param) == (
+            400,
+            "context_length_exceeded",
+            "messages",
+        )
+        assert "maximum context length is 32 tokens" in error.message
+        *_, usage, finish = await answer(short, {"max_tokens": 100})
+        assert finish == Finish("length") and usage.total_tokens == 32
+    finally:
+        await short.close()
+
+
+@needs_transformers
+@pytest.mark.asyncio
 async def test_without_a_chat_template_a_plain_transcript_is_used(tmp_path):
     from tests.support.tiny_model import build_tiny_model
 

@@ -15,7 +15,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ..base import UpstreamError
+from ..base import UpstreamError, UpstreamSaid
 
 # Put on the queue after the last piece of text, whether generation ended well or not.
 DONE = object()
@@ -208,6 +208,18 @@ def _generate(
     ids = prompt_ids(loaded, messages)
     config = copy.deepcopy(loaded.model.generation_config)
     settings = dict(settings)
+    # Past its context a model does not fail: it writes nonsense, or crashes midway on
+    # models with learned positions. OpenAI refuses such a prompt up front, and so does this.
+    context = getattr(loaded.model.config, "max_position_embeddings", None)
+    if isinstance(context, int) and context > 0:
+        if len(ids) >= context:
+            message = (
+                f"This model's maximum context length is {context} tokens, but the messages "
+                f"came to {len(ids)}. Shorten them, or start a new chat."
+            )
+            said = UpstreamSaid(message, "context_length_exceeded", "messages")
+            raise UpstreamError("http", message, 400, said)
+        settings["max_new_tokens"] = min(settings["max_new_tokens"], context - len(ids))
     seed = settings.pop("seed", None)
     config.update(**settings)
     if (config.min_new_tokens or 0) > config.max_new_tokens:
