@@ -337,6 +337,26 @@ async def test_messages_past_the_context_are_a_400_and_answers_end_at_its_end(tm
 
 @needs_transformers
 @pytest.mark.asyncio
+async def test_a_template_without_a_system_turn_gets_the_system_prompt_in_the_question(client):
+    from tests.support.tiny_model import CHAT_TEMPLATE
+
+    await answer(client, {"max_tokens": 1})  # loaded
+    client._loaded.tokenizer.chat_template = (
+        "{% if messages[0]['role'] == 'system' %}"
+        "{{ raise_exception('System role not supported') }}{% endif %}" + CHAT_TEMPLATE
+    )
+    system = [{"role": "system", "content": "red green"}, {"role": "user", "content": "hello"}]
+    inline = [{"role": "user", "content": "red green\n\nhello"}]
+    asked, merged = await answer(client, {}, system), await answer(client, {}, inline)
+    assert text(asked) and asked[-2:] == merged[-2:] and text(asked) == text(merged)
+    # A template's other refusals still come back as a 400 that quotes it.
+    with pytest.raises(UpstreamError) as refused:
+        await answer(client, {}, [system[0], {"role": "assistant", "content": "hi"}])
+    assert refused.value.status == 400 and "System role not supported" in refused.value.message
+
+
+@needs_transformers
+@pytest.mark.asyncio
 async def test_without_a_chat_template_a_plain_transcript_is_used(tmp_path):
     from tests.support.tiny_model import build_tiny_model
 

@@ -162,8 +162,19 @@ def prompt_ids(loaded: Loaded, messages: list[dict[str, Any]]) -> list[int]:
         return tokenizer(text)["input_ids"]
     from jinja2 import TemplateError
 
+    def render(turns: list[dict[str, str]]) -> str:
+        return tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+
     try:
-        text = tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
+        try:
+            text = render(turns)
+        except TemplateError:
+            if len(turns) < 2 or turns[0]["role"] != "system" or turns[1]["role"] != "user":
+                raise
+            # Some templates (Gemma's, older Mistral's) have no system turn; its text then
+            # opens the first question, where Ollama's templates for those models put it.
+            first = f"{turns[0]['content']}\n\n{turns[1]['content']}"
+            text = render([{"role": "user", "content": first}, *turns[2:]])
     except TemplateError as error:
         # Templates raise on shapes they do not accept (a system turn, two user turns in a row).
         raise UpstreamError(
