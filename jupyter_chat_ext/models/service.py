@@ -85,6 +85,7 @@ class ModelService:
                     connection_id=base.connection_id,
                     connection_name=base.connection_name,
                     kind=base.kind,
+                    embedding=base.embedding,
                     preset=PresetInfo(
                         base_model=preset.base_model,
                         description=preset.description,
@@ -124,6 +125,7 @@ class ModelService:
                 connection_id=row.id,
                 connection_name=row.name,
                 kind=row.kind,  # type: ignore[arg-type]
+                embedding=bool(model.meta.get("embedding")),
             )
             for model_id, row, model in served
         ]

@@ -54,7 +54,11 @@ def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
 
 
 def from_config(
-    openai_urls: list[str], openai_keys: list[str], ollama_urls: list[str], local_model: str = ""
+    openai_urls: list[str],
+    openai_keys: list[str],
+    ollama_urls: list[str],
+    local_model: str = "",
+    local_embedding_model: str = "",
 ) -> list[Seed]:
     seeds = [
         Seed("openai", _url(url), openai_keys[i].strip() if i < len(openai_keys) else "", "config")
@@ -63,4 +67,6 @@ def from_config(
     seeds += [Seed("ollama", _url(url), "", "config") for url in ollama_urls]
     if local_model:
         seeds.append(Seed("local", local_model, "", "config"))
+    if local_embedding_model:
+        seeds.append(Seed("local", local_embedding_model, "", "config"))
     return seeds

@@ -11,7 +11,7 @@ from ..core.errors import Forbidden, NotFound, ValidationFailed
 from ..core.identity import Identity
 from ..core.refreshed import Refreshed
 from .base import ModelClient, UpstreamError, UpstreamModel
-from .local_client import LocalModelClient
+from .local_client import LocalEmbedder, LocalModelClient
 from .ollama_client import OllamaClient
 from .openai_client import OpenAIClient
 from .orm import ConnectionRow
@@ -150,14 +150,17 @@ class ConnectionService:
         timeout: float,
         local_idle_timeout: float = 600.0,
         read_timeout: float = 300.0,
+        local_embedding_model: str = "",
     ):
         self.store = store
         self.http = http
         self.timeout = timeout
         self.read_timeout = read_timeout
         self.local_idle_timeout = local_idle_timeout
+        # Of the local connections, the one configured as the embedding model makes vectors.
+        self.local_embedding_model = local_embedding_model
         # A local model stays loaded between answers, so its client outlives a request.
-        self._local: dict[str, LocalModelClient] = {}
+        self._local: dict[str, LocalModelClient | LocalEmbedder] = {}
         self._enabled = Refreshed(self._read_enabled, _ENABLED_TTL, "connections")
 
     def _admin(self, me: Identity) -> None:
@@ -285,7 +288,12 @@ class ConnectionService:
         if row.kind == "local":
             client = self._local.get(row.base_url)
             if client is None:
-                client = LocalModelClient(row.base_url, idle_timeout=self.local_idle_timeout)
+                kind = (
+                    LocalEmbedder
+                    if row.base_url == self.local_embedding_model
+                    else LocalModelClient
+                )
+                client = kind(row.base_url, idle_timeout=self.local_idle_timeout)
                 self._local[row.base_url] = client
             return client
         headers = {str(k): str(v) for k, v in (row.headers or {}).items()}

@@ -13,7 +13,7 @@ from typing import Any
 from ..core.identity import Identity
 from ..models.service import ModelService, Route
 from ..providers.base import Delta, ReasoningDelta, UpstreamError
-from ..providers.local_client import LocalModelClient
+from ..providers.local_client import LocalEmbedder, LocalModelClient
 from ..providers.ollama_client import OllamaClient, is_vectors
 from ..providers.openai_client import OpenAIClient
 from ..providers.orm import ConnectionRow
@@ -77,6 +77,24 @@ _OLLAMA_ONLY = {
     "template": "a template",
     "context": "a token context",
 }
+
+
+def _capabilities(client: Any, kind: str) -> list[str]:
+    if isinstance(client, LocalEmbedder):
+        return ["embedding"]
+    # OpenAI-compatible servers take tools; the local model only writes text.
+    return ["completion", "tools"] if kind == "openai" else ["completion"]
+
+
+def _embedded(model: str, vectors: list[list[float]], started: int, tokens: int) -> dict[str, Any]:
+    """Ollama's answer to ``embed``."""
+    return {
+        "model": model,
+        "embeddings": vectors,
+        "total_duration": time.perf_counter_ns() - started,
+        "load_duration": 0,
+        "prompt_eval_count": tokens,
+    }
 
 
 class OllamaApi:
@@ -188,8 +206,7 @@ class OllamaApi:
                 "template": "",
                 "details": tag["details"],
                 "model_info": {},
-                # OpenAI-compatible servers take tools; the local model only writes text.
-                "capabilities": ["completion", "tools"] if kind == "openai" else ["completion"],
+                "capabilities": _capabilities(client, kind),
                 "modified_at": tag["modified_at"],
             }
         preset = target.preset
@@ -294,7 +311,7 @@ class OllamaApi:
                 client, "/api/embed", {**body, "model": target.upstream_id}
             ) as response:
                 return _renamed(await read_json(response), requested)
-        if not isinstance(client, OpenAIClient):
+        if not isinstance(client, OpenAIClient | LocalEmbedder):
             raise ProxyError(f"Model {requested!r} does not make embeddings.", param="model")
         value = body.get("input")
         inputs = ([value] if value else []) if isinstance(value, str) else value or []
@@ -302,6 +319,14 @@ class OllamaApi:
             # As Ollama answers nothing to embed.
             return {"model": requested, "embeddings": []}
         started = time.perf_counter_ns()
+        if isinstance(client, LocalEmbedder):
+            if not all(isinstance(i, str) for i in inputs):
+                raise ProxyError("'input' must be a string or an array of strings.", param="input")
+            dimensions = body.get("dimensions")
+            vectors, tokens = await client.embed(
+                target.upstream_id, inputs, dimensions if isinstance(dimensions, int) else None
+            )
+            return _embedded(requested, vectors, started, tokens)
         request = {"model": target.upstream_id, "input": inputs, "encoding_format": "float"}
         if isinstance(body.get("dimensions"), int):
             request["dimensions"] = body["dimensions"]
@@ -316,10 +341,4 @@ class OllamaApi:
         usage = answer.get("usage")
         tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
         tokens = tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else 0
-        return {
-            "model": requested,
-            "embeddings": vectors,
-            "total_duration": time.perf_counter_ns() - started,
-            "load_duration": 0,
-            "prompt_eval_count": tokens,
-        }
+        return _embedded(requested, vectors, started, tokens)

@@ -14,6 +14,7 @@ from typing import Any
 from ..core.identity import Identity
 from ..models.service import ModelService, Route
 from ..providers.base import UpstreamError
+from ..providers.local_client import LocalEmbedder
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
 from .errors import ProxyError
@@ -157,7 +158,7 @@ class OpenAIApi:
             if "model" in answer:
                 answer["model"] = requested
             return answer
-        if not isinstance(client, OllamaClient):
+        if not isinstance(client, OllamaClient | LocalEmbedder):
             raise ProxyError(f"Model {requested!r} does not make embeddings.", param="model")
         value = body["input"]
         inputs = [value] if isinstance(value, str) else value

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from ._types import ModelList
+from ._types import ModelList, ModelOut
 
 WAITING = "…"
 # Shown while a reasoning model thinks, before its answer begins.
@@ -39,10 +39,7 @@ def models_bundle(models: ModelList) -> dict[str, str]:
     """The models as a table (Markdown, and aligned plain text), then the connections that
     could not be listed."""
     header = ("model", "name", "connection", "kind")
-    rows = [
-        (m.id, m.name, m.connection_name or "", "preset" if m.preset else (m.kind or ""))
-        for m in models.items
-    ]
+    rows = [(m.id, m.name, m.connection_name or "", _kind(m)) for m in models.items]
     if rows:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         plain = [
@@ -56,6 +53,11 @@ def models_bundle(models: ModelList) -> dict[str, str]:
         plain = [*plain, f"{name} could not be listed: {problem}"]
         markdown = [*markdown, f"\n**{_escaped(name)}** could not be listed: {_escaped(problem)}"]
     return {"text/markdown": "\n".join(markdown), "text/plain": "\n".join(plain)}
+
+
+def _kind(model: ModelOut) -> str:
+    kind = "preset" if model.preset else (model.kind or "")
+    return f"{kind}, embeddings" if model.embedding else kind
 
 
 def _escaped(value: str) -> str:

@@ -103,7 +103,8 @@ class Session:
                     break
         if not found:
             models = self.client.models()
-            if not models.items:
+            found = next((m.id for m in models.items if not m.embedding), None)
+            if found is None:
                 problems = "; ".join(f"{k}: {v}" for k, v in models.errors.items())
                 raise ChatError(
                     None,
@@ -111,7 +112,6 @@ class Session:
                     "The server lists no models: an admin adds a connection in the Chats "
                     "panel's settings." + (f" ({problems})" if problems else ""),
                 )
-            found = models.items[0].id
         return found
 
     def used(self, chat_id: str, chosen: str | None) -> None:

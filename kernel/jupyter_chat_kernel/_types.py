@@ -163,6 +163,8 @@ class ModelOut:
     connection_name: str | None
     kind: Literal["openai", "ollama", "local"] | None
     preset: PresetInfo | None
+    # Makes embeddings only (the server's local embedding model): no chat answers.
+    embedding: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelOut:
@@ -175,6 +177,7 @@ class ModelOut:
             connection_name=data["connection_name"],
             kind=data["kind"],
             preset=PresetInfo.from_json(preset) if preset else None,
+            embedding=bool(data.get("embedding")),
         )
 
 

@@ -94,7 +94,7 @@ class ChatWidget(anywidget.AnyWidget):
         try:
             if self._client is None:
                 self._client = Client()
-            state["models"] = [m.id for m in self._client.models().items]
+            state["models"] = [m.id for m in self._client.models().items if not m.embedding]
             if chat_id:
                 detail = self._client.chat(chat_id, tail=tail)
                 state["title"] = detail.title

@@ -286,6 +286,7 @@ def start_server(workdir: Path, openai_url: str) -> tuple[subprocess.Popen[bytes
         "--ServerApp.jpserver_extensions={'jupyter_chat_ext': True}",
         f"--ChatExtApp.db_url=sqlite:///{workdir / 'c.db'}",
         "--ChatExtApp.local_model=",
+        "--ChatExtApp.local_embedding_model=",
         f"--ChatExtApp.openai_api_base_urls={openai_url}",
         f"--ChatExtApp.gc_freeze_delay={GC_FREEZE_DELAY}",
         "--log-level=WARN",

@@ -205,6 +205,7 @@ def main() -> None:
             (
                 f"--ChatExtApp.openai_api_base_urls={upstream.openai_url}",
                 "--ChatExtApp.local_model=",
+                "--ChatExtApp.local_embedding_model=",
             ),
         ) as lab_process,
         sync_playwright() as playwright,

@@ -49,7 +49,8 @@ def chat_lab(
     request: pytest.FixtureRequest,
     upstream: UpstreamThread,
 ) -> Iterator[LabServer]:
-    """A lab whose only models are the fake upstream's (no local model)."""
+    """A lab whose only chat models are the fake upstream's (no local model; the local
+    embedding model is there, and must not be offered for chats)."""
     args = (
         f"--ChatExtApp.openai_api_base_urls={upstream.openai_url}",
         "--ChatExtApp.local_model=",

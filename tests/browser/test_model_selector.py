@@ -44,8 +44,10 @@ def test_the_selector_says_which_connection_could_not_be_listed(
     reload_lab(page)
     view = new_chat_in_panel(page)
     view.locator(".jp-ChatExt-modelButton").click()
-    # The healthy server's models are there to choose from ...
+    # The healthy server's models are there to choose from, the embedding model not ...
     expect(view.locator(f'.jp-ChatExt-modelOption[data-model-id="{FAST}"]')).to_be_visible()
+    embedder = view.locator('.jp-ChatExt-modelOption[data-model-id="all-MiniLM-L6-v2"]')
+    expect(embedder).to_have_count(0)
     # ... and the one that is down is named, with its error, rather than silently missing.
     problems = view.locator(".jp-ChatExt-modelErrors")
     expect(problems).to_contain_text(dead_connection)

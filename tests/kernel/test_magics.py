@@ -271,6 +271,11 @@ def test_chat_models_lists_the_servers_models(kernel):
     for model in (MODEL, SLOW_MODEL, DOWN_MODEL):
         assert f"| {model} |" in table.replace("\\|", "|")
     assert "Fake" in shown["data"]["text/plain"]
+    # Listed, but marked: it makes embeddings only.
+    assert (
+        "| all-MiniLM-L6-v2 | all-MiniLM-L6-v2 | Local (all-MiniLM-L6-v2) | local, embeddings |"
+        in table
+    )
 
 
 def test_help_and_bad_options(kernel):
@@ -544,6 +549,8 @@ def test_the_default_model_comes_from_ipython_config(kernel, upstream):
     try:
         chat(kernel, "%reload_ext jupyter_chat_kernel")
         chat(kernel, "%chat before any setting")
+        # The first model listed that chats: the server's local embedding model comes first.
+        assert sent_for(upstream, "before any setting")["model"] == MODEL
         # A model found by default is found again: a setting made later counts.
         chat(kernel, f"%config ChatMagics.model = {STEADY_MODEL!r}")
         assert markdown(chat(kernel, "%chat configured")).startswith("You said: configured")

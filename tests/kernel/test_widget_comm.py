@@ -101,6 +101,8 @@ def test_the_widget_opens_with_the_servers_models(kernel):
     state = front.state
     assert state["model"] == MODEL
     assert {MODEL, SLOW_MODEL, STEADY_MODEL} <= set(state["models"])
+    # The server's local embedding model makes no answers, so it is not offered.
+    assert "all-MiniLM-L6-v2" not in state["models"]
     assert (state["chat_id"], state["messages"], state["busy"], state["error"]) == (
         None,
         [],

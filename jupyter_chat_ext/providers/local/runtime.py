@@ -57,18 +57,18 @@ def is_path(source: str) -> bool:
     return source.startswith(("/", ".", "~")) or Path(source).expanduser().is_dir()
 
 
-def missing_message(source: str, error: Exception) -> str:
+def missing_message(source: str, error: Exception, setting: str = "local_model") -> str:
     if is_path(source):
         folder = Path(source).expanduser()
         problem = f"holds no Hugging Face model ({error})" if folder.is_dir() else "does not exist"
         return (
-            f"The local model folder {source} {problem}. Point ChatExtApp.local_model at a "
+            f"The local model folder {source} {problem}. Point ChatExtApp.{setting} at a "
             "folder with config.json, the tokenizer files and the weights."
         )
     return (
         f"The local model {source} is not on this machine, and the server never downloads "
         f"models. Run `hf download {source}` on a machine with internet and copy the Hugging "
-        "Face cache (~/.cache/huggingface/hub) here, or set ChatExtApp.local_model to a local "
+        f"Face cache (~/.cache/huggingface/hub) here, or set ChatExtApp.{setting} to a local "
         "folder holding the model."
     )
 
@@ -89,8 +89,9 @@ _WEIGHTS = (
 )
 
 
-def unavailable(source: str) -> str | None:
-    """Why the model cannot run here, found without loading anything; None when it can."""
+def unavailable(source: str, setting: str = "local_model") -> str | None:
+    """Why the model cannot run here, found without loading anything; None when it can
+    (``setting``: the option that names it, for the message)."""
     if find_spec("torch") is None or find_spec("transformers") is None:
         return needs_packages(source)
     if is_path(source):
@@ -109,9 +110,9 @@ def unavailable(source: str) -> str | None:
                 return False
 
     if not has("config.json"):
-        return missing_message(source, FileNotFoundError("no config.json"))
+        return missing_message(source, FileNotFoundError("no config.json"), setting)
     if not any(has(name) for name in _WEIGHTS):
-        return missing_message(source, FileNotFoundError("no weights"))
+        return missing_message(source, FileNotFoundError("no weights"), setting)
     return None
 
 

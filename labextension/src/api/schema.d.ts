@@ -1609,6 +1609,12 @@ export interface components {
             /** Connection Name */
             connection_name: string | null;
             /**
+             * Embedding
+             * @description A model known to make embeddings only (the local embedding model): it answers the compatible APIs' embeddings, not chats
+             * @default false
+             */
+            embedding?: boolean;
+            /**
              * Id
              * @description What to pass as `model`: the connection's prefix + upstream id
              */

