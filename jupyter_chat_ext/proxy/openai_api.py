@@ -45,10 +45,9 @@ def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[s
     for message in body["messages"]:
         content = message.get("content")
         for part in content if isinstance(content, list) else ():
-            if part["type"] != "image_url":
+            # The local model refuses images itself, on every route.
+            if part["type"] != "image_url" or not isinstance(client, OllamaClient):
                 continue
-            if not isinstance(client, OllamaClient):
-                raise ProxyError("The local model reads text only, not images.", param="messages")
             if not str((part.get("image_url") or {}).get("url") or "").startswith("data:"):
                 raise ProxyError(
                     f"Images for {model} go as data: URLs (base64), not links.",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.api.proxy_clients import PIXEL
 from tests.support.identity import header
 from tests.support.sse import parse_events
 
@@ -171,3 +172,32 @@ async def test_ollamas_sampling_options_reach_the_local_model(jp_fetch):
     assert sampled == {greedy["message"]["content"]}
     code, refused = await chat(repeat_penalty=0)
     assert code == 400 and "repeat_penalty" in refused["error"], refused
+
+
+async def test_images_are_refused_on_every_route_not_dropped(jp_fetch):
+    async def post(*path, body):
+        r = await jp_fetch(
+            "chat-ext", *path, method="POST", body=json.dumps(body),
+            headers=header("alice"), raise_error=False, request_timeout=60,
+        )  # fmt: skip
+        return r.code, r.body.decode()
+
+    question = {"role": "user", "content": "what is this?", "images": [PIXEL]}
+    ollama = {"model": "tiny-llama", "stream": False, "messages": [question]}
+    code, said = await post("ollama", "api", "chat", body=ollama)
+    assert code == 400 and "text only, not images" in said, said
+    generate = {
+        "model": "tiny-llama",
+        "prompt": "what is this?",
+        "images": [PIXEL],
+        "stream": False,
+    }
+    code, said = await post("ollama", "api", "generate", body=generate)
+    assert code == 400 and "text only, not images" in said, said
+    parts = [
+        {"type": "text", "text": "what is this?"},
+        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{PIXEL}"}},
+    ]
+    openai = {"model": "tiny-llama", "messages": [{"role": "user", "content": parts}]}
+    code, said = await post("openai", "v1", "chat", "completions", body=openai)
+    assert code == 400 and "text only, not images" in said, said

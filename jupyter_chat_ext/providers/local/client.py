@@ -102,6 +102,17 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
     return settings
 
 
+def refuse_images(messages: list[dict[str, Any]]) -> None:
+    """A language model run here reads text: an image would be dropped without a word."""
+    for message in messages:
+        content = message.get("content")
+        parts = content if isinstance(content, list) else ()
+        if message.get("images") or any(p.get("type") != "text" for p in parts):
+            text = "The local model reads text only, not images."
+            said = UpstreamSaid(text, "unsupported_content", "messages")
+            raise UpstreamError("http", text, 400, said)
+
+
 def stop_strings(params: dict[str, Any]) -> list[str]:
     stop = params.get("stop") or []
     return [s for s in ([stop] if isinstance(stop, str) else stop) if isinstance(s, str) and s]
@@ -192,6 +203,7 @@ class LocalModelClient:
             raise UpstreamError(
                 "http", f"This server runs {self.model_id} locally, not {model}.", 404
             )
+        refuse_images(messages)
         settings = generation_settings(params, self.max_new_tokens_default)
         stops = stop_strings(params)
         loop = asyncio.get_running_loop()
