@@ -104,8 +104,11 @@ def test_openai_parameters_become_generation_settings():
     # Ollama's names for the options transformers has too.
     tuned = generation_settings({"temperature": 0.5, "repeat_penalty": 1.2, "min_p": 0.05}, 64)
     assert (tuned["repetition_penalty"], tuned["min_p"]) == (1.2, 0.05)
+    # top_p 0 is OpenAI's way to say greedy, which transformers cannot take as a top_p.
+    assert generation_settings({"temperature": 1, "top_p": 0}, 64) == generation_settings({}, 64)
     for bad in (
         {"repeat_penalty": 0},
+        {"top_p": -0.1},
         {"temperature": 1, "min_p": 2},
         {"min_p": "x"},
         {"presence_penalty": 0.5},  # transformers has none; repeat_penalty is its kind

@@ -77,18 +77,20 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
     if (
         settings["max_new_tokens"] < 1
         or temperature < 0
-        or (top_p is not None and top_p <= 0)
+        or (top_p is not None and top_p < 0)
         or (top_k is not None and top_k < 1)
         or settings.get("repetition_penalty", 1) <= 0
         or (min_p is not None and not 0 <= min_p <= 1)
     ):
         raise UpstreamError(
             "http",
-            "max_tokens and top_k must be at least 1, temperature >= 0, top_p and "
+            "max_tokens and top_k must be at least 1, temperature and top_p >= 0, "
             "repeat_penalty > 0, and min_p between 0 and 1.",
             400,
         )
-    if temperature == 0:
+    # top_p 0 keeps the likeliest token alone, as OpenAI reads it: greedy, which transformers
+    # (whose top_p must be above 0) is asked for by name.
+    if temperature == 0 or top_p == 0:
         # Greedy: clear the model's own sampling defaults so that none of them applies.
         settings.update(do_sample=False, temperature=None, top_p=None, top_k=None)
     else:
