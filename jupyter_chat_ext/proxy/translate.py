@@ -145,7 +145,8 @@ def openai_params(body: dict[str, Any], local: bool = False) -> dict[str, Any]:
     names = {**_FROM_OPTIONS, **({n: n for n in _LOCAL_OPTIONS} if local else {})}
     params = {dst: options[src] for src, dst in names.items() if options.get(src) is not None}
     num_predict = options.get("num_predict")
-    if isinstance(num_predict, int) and num_predict >= 0:  # -1 and -2 mean "no limit"
+    # Ollama's runners stop at num_predict only when it is above 0: 0, -1 and -2 set no limit.
+    if isinstance(num_predict, int) and num_predict > 0:
         params["max_tokens"] = num_predict
     if body.get("tools"):
         params["tools"] = body["tools"]

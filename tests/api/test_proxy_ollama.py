@@ -296,6 +296,10 @@ async def test_options_images_and_format_translate_to_openai(api, ollama_for):
             "type": "image_url",
             "image_url": {"url": f"data:image/png;base64,{PIXEL}"},
         }
+        # As in Ollama, num_predict 0 (like -1) sets no limit: no max_tokens of 0 goes upstream.
+        for unlimited in (0, -1):
+            await client.chat(model="fake-chat", messages=HELLO, options={"num_predict": unlimited})
+            assert "max_tokens" not in up.requests[-1].body
 
 
 async def test_ollama_bytes_pass_through_with_the_prefix_put_back(api, ollama_for):
