@@ -52,6 +52,8 @@ class ModelService:
         self.ttl = ttl
         self._cache: dict[tuple[str, float], _Entry] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
+        # First fetches under way, shared by every request that needs them meanwhile.
+        self._fetching: dict[tuple[str, float], asyncio.Task[_Entry]] = {}
 
     async def list(self, me: Identity | None = None) -> ModelList:
         """Upstream models, then (for a user) the presets they can see."""
@@ -174,8 +176,19 @@ class ModelService:
         Every completion asks, and from the cache that costs no task per connection."""
         cached = [self._cached(row) for row in rows]
         missing = [row for row, entry in zip(rows, cached, strict=True) if entry is None]
-        fetched = iter(await asyncio.gather(*map(self._fetch, missing)) if missing else ())
+        fetched = iter(await asyncio.gather(*map(self._first_fetch, missing)) if missing else ())
         return [entry if entry is not None else next(fetched) for entry in cached]
+
+    async def _first_fetch(self, row: ConnectionRow) -> _Entry:
+        """A connection's first list, fetched once for all who ask while it comes: fifty
+        requests at start-up, or while a dead server times out, make one request to it."""
+        key = self._key(row)
+        task = self._fetching.get(key)
+        if task is None:
+            task = self._fetching[key] = asyncio.create_task(self._fetch(row))
+            task.add_done_callback(lambda _t: self._fetching.pop(key, None))
+        # Shielded: one request that goes away does not cancel the others' fetch.
+        return await asyncio.shield(task)
 
     def _cached(self, row: ConnectionRow) -> _Entry | None:
         """The cached entry, refreshed in the background once it is older than the TTL."""

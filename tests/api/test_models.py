@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -115,3 +116,13 @@ async def test_an_ollama_with_no_model_pulled_is_reachable_and_empty(api):
         assert "Fresh Ollama" not in body["errors"] and body["items"] == []
         verified = (await api.as_("admin")("POST", f"connections/{row['id']}/verify")).json()
         assert verified["ok"] is True and verified["model_count"] == 0
+
+
+async def test_requests_that_come_together_share_one_fetch_of_a_list(api):
+    async with FakeUpstream(models=("shared",)) as up:
+        # Slow enough that the requests overlap while the list comes.
+        up.set_faults(Faults(first_token_delay=0.5, paths=("/v1/models",)))
+        await connect(api, kind="openai", base_url=up.openai_url)
+        answers = await asyncio.gather(*(api("GET", "models") for _ in range(8)))
+        assert [[m["id"] for m in r.json()["items"]] for r in answers] == [["shared"]] * 8
+        assert [r.path for r in up.requests].count("/v1/models") == 1
