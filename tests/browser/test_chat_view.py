@@ -30,7 +30,7 @@ from chat_view_ui import (
 from chats_ui import change_theme
 from lab_process import LabServer
 from page_console import ConsoleErrors
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 # Long enough to stream for a few seconds with the slow model (one word every 50 ms).
 LONG_QUESTION = " ".join(f"word{n}" for n in range(150))
@@ -156,6 +156,45 @@ def test_errors_show_in_place_with_retry(chat_page: Page, chat_lab: LabServer):
     failed.locator(".jp-ChatExt-messageError button").click()
     expect(wait_answered(view)).to_contain_text("You said: this will fail")
     assert stored_branch(chat_lab, chat_id_of(view))[-1]["meta"]["status"] == "done"
+
+
+def test_a_refused_question_goes_back_to_the_input(
+    chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
+):
+    page = chat_page
+    said_before = len(module_console.messages)
+    view = new_chat_in_panel(page)
+    pick_model(view, FAST)
+    completions = "**/chat-ext/api/chat/completions"
+    busy = {
+        "message": "An answer is still being written in this chat: wait for it to end.",
+        "reason": "Conflict",
+        "code": "answer_in_progress",
+    }
+
+    def refuse(route: Route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=409, json=busy)
+        else:
+            route.continue_()
+
+    page.route(completions, refuse)
+    try:
+        send(view, "a question typed with care")
+        expect(view.locator(".jp-ChatExt-failure")).to_contain_text("still being written")
+        # Nothing was stored: the question is back in the input, not lost with the error.
+        expect(view.locator(INPUT)).to_have_value("a question typed with care")
+        expect(view.locator(QUESTION)).to_have_count(0)
+    finally:
+        page.unroute(completions, refuse)
+    # The browser reports the refusal it was made to get; whatever else is said stays.
+    module_console.messages[said_before:] = [
+        said for said in module_console.messages[said_before:] if "409 (Conflict)" not in said
+    ]
+    view.locator(INPUT).press("Enter")
+    expect(wait_answered(view)).to_contain_text("You said: a question typed with care")
+    expect(view.locator(INPUT)).to_have_value("")
+    assert [m["role"] for m in stored_branch(chat_lab, chat_id_of(view))] == ["user", "assistant"]
 
 
 def test_input_keys_history_and_default_model(chat_page: Page, chat_lab: LabServer):

@@ -242,7 +242,13 @@ function ChatViewBody(props: {
     context.history.add(text);
     draft.clear();
     setFollowToken(token => token + 1);
-    void model.send(text, modelId, source ?? undefined);
+    void model.send(text, modelId, source ?? undefined).then(taken => {
+      // Refused (an answer still being written, the server away): what was typed comes
+      // back to the input, to be changed or sent again, unless something new is there.
+      if (!taken && !draft.text.trim()) {
+        draft.fill(text, { source });
+      }
+    });
   };
 
   // A command asked for the draft to be sent: do so once a model is ready.

@@ -212,8 +212,12 @@ export class ChatViewModel implements IDisposable {
     state.changed.emit();
   }
 
-  /** Sends a user message to `model`, as a reply to the last message shown. */
-  send(content: string, model: string, source?: ISource): Promise<void> {
+  /**
+   * Sends a user message to `model`, as a reply to the last message shown. Resolves to
+   * whether the server took it: when not, nothing was stored, and the caller gives the
+   * text back to the user to send again.
+   */
+  send(content: string, model: string, source?: ISource): Promise<boolean> {
     const state = this._state;
     const leaf = state.messages[state.messages.length - 1];
     // Where it came from is stored with the message, in the same request.
@@ -235,16 +239,16 @@ export class ChatViewModel implements IDisposable {
         ...(settings ? { settings } : {})
       },
       { kind: 'send', pendingUser },
-      () => void this.send(content, model, source)
+      null
     );
   }
 
   /** Answers again in place of `message` (an answer), as its new sibling. */
-  regenerate(message: IViewMessage, model: string): Promise<void> {
+  regenerate(message: IViewMessage, model: string): Promise<boolean> {
     const state = this._state;
     const index = state.messages.indexOf(message);
     if (index < 0 || !state.chatId) {
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     const pendingAnswer = {
       ...pendingMessage('assistant', '', message.parent_id),
@@ -261,11 +265,15 @@ export class ChatViewModel implements IDisposable {
   }
 
   /** Replaces a user message with `content` (a new sibling: a branch) and answers it. */
-  edit(message: IViewMessage, content: string, model: string): Promise<void> {
+  edit(
+    message: IViewMessage,
+    content: string,
+    model: string
+  ): Promise<boolean> {
     const state = this._state;
     const index = state.messages.indexOf(message);
     if (index < 0 || !state.chatId) {
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     const pendingUser = pendingMessage('user', content, message.parent_id);
     pendingUser.sibling_ids = [...message.sibling_ids, pendingUser.id];
@@ -337,11 +345,12 @@ export class ChatViewModel implements IDisposable {
     Signal.clearData(state);
   }
 
+  /** Resolves to whether the server took the request (its answer started). */
   private async _start(
     request: CompletionRequest,
     plan: Plan,
-    retry: () => void
-  ): Promise<void> {
+    retry: (() => void) | null
+  ): Promise<boolean> {
     const state = this._state;
     const before = state.messages;
     state.failure = null;
@@ -352,9 +361,10 @@ export class ChatViewModel implements IDisposable {
         this._client.complete(request, state.abort.signal),
         plan
       );
+      return true;
     } catch (error) {
       if (state.disposed) {
-        return;
+        return false;
       }
       // Nothing was stored: show the branch as it was, and what went wrong.
       if (state.plan === plan) {
@@ -366,6 +376,7 @@ export class ChatViewModel implements IDisposable {
       }
       state.failure = { message: messageOf(error), retry };
       state.changed.emit();
+      return false;
     }
   }
 
