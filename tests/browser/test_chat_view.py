@@ -53,6 +53,9 @@ def test_pick_a_model_send_and_see_the_streamed_answer_rendered(
     expect(view.locator(QUESTION)).to_have_count(1)
     expect(answer_with_status(view, "streaming")).to_have_count(1)
     expect(view.locator(".jp-ChatExt-stop")).to_be_visible()
+    # Screen readers wait for the answer rather than read each re-rendered piece of it.
+    log = view.locator('[role="log"]')
+    expect(log).to_have_attribute("aria-busy", "true")
     expect(view.locator(ANSWER)).to_contain_text("You said: What is 6 times 7?")
     # ... and is rendered: highlighted code with its toolbar, typeset math, a list.
     answer = wait_answered(view)
@@ -63,6 +66,7 @@ def test_pick_a_model_send_and_see_the_streamed_answer_rendered(
     expect(answer.locator(".jp-ChatExt-messageAuthor")).to_have_text(SLOW)
     expect(answer.locator(".jp-ChatExt-usage")).to_contain_text("tokens")
     expect(view.locator(".jp-ChatExt-send")).to_be_visible()
+    expect(log).to_have_attribute("aria-busy", "false")
 
     messages = stored_branch(chat_lab, chat_id_of(view))
     assert [m["role"] for m in messages] == ["user", "assistant"]

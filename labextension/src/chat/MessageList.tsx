@@ -122,6 +122,9 @@ export function MessageList(props: {
         onTouchMove={leave}
         role="log"
         aria-label={trans.__('Messages')}
+        // The answer being written is rendered again a few times a second: screen
+        // readers would read it again each time, rather than once it is written.
+        aria-busy={props.busy}
         tabIndex={0}
       >
         <div ref={content} className="jp-ChatExt-messagesContent">
