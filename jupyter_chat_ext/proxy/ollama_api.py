@@ -324,7 +324,10 @@ class OllamaApi:
                 raise ProxyError("'input' must be a string or an array of strings.", param="input")
             dimensions = body.get("dimensions")
             vectors, tokens = await client.embed(
-                target.upstream_id, inputs, dimensions if isinstance(dimensions, int) else None
+                target.upstream_id,
+                inputs,
+                dimensions if isinstance(dimensions, int) else None,
+                truncate=body.get("truncate") is not False,
             )
             return _embedded(requested, vectors, started, tokens)
         request = {"model": target.upstream_id, "input": inputs, "encoding_format": "float"}

@@ -7,6 +7,7 @@ import json
 import math
 import shutil
 
+import ollama as ollama_client
 import openai
 import pytest
 
@@ -114,6 +115,19 @@ async def test_vectors_through_the_ollama_api(ollama_for, client_for, jp_fetch):
         body={"model": MODEL, "messages": [{"role": "user", "content": "hi"}]},
     )
     assert code == 400 and "embedding model" in said["error"]
+
+
+async def test_ollama_truncate_false_refuses_a_text_longer_than_the_window(ollama_for):
+    long = "word " * 400  # past all-MiniLM-L6-v2's 256 tokens
+    async with ollama_for() as ollama:
+        cut = await ollama.embed(model=MODEL, input=[long, CAT])
+        assert len(cut.embeddings) == 2 and cut.prompt_eval_count <= 2 * 256
+        with pytest.raises(ollama_client.ResponseError) as error:
+            await ollama.embed(model=MODEL, input=[CAT, long], truncate=False)
+        assert error.value.status_code == 400
+        assert "exceeds the context length" in error.value.error
+        within = await ollama.embed(model=MODEL, input=[CAT], truncate=False)
+        assert same(within.embeddings[0], cut.embeddings[1])
 
 
 @pytest.mark.parametrize("chat_ext_config", [{"local_embedding_model": "/no/such/minilm"}])

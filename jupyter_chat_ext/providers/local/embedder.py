@@ -77,14 +77,23 @@ def load(source: str) -> Encoder:
     return Encoder(model, int(model.get_embedding_dimension() or 0))
 
 
-def encode(encoder: Encoder, inputs: list[str]) -> tuple[list[list[float]], int]:
+def encode(
+    encoder: Encoder, inputs: list[str], truncate: bool = True
+) -> tuple[list[list[float]], int]:
     """Unit-length vectors, as OpenAI's are, and the tokens the inputs came to. Inputs longer
-    than the model's window are cut to it, as Ollama does by default."""
+    than the model's window are cut to it, as Ollama does by default; without ``truncate``
+    they are refused, as Ollama refuses them."""
     tokenizer = encoder.model.tokenizer
     window = encoder.model.max_seq_length
-    counts = tokenizer(inputs, truncation=True, max_length=window)["input_ids"]
+    if truncate:
+        counts = list(map(len, tokenizer(inputs, truncation=True, max_length=window)["input_ids"]))
+    else:
+        counts = list(map(len, tokenizer(inputs, verbose=False)["input_ids"]))
+        if max(counts) > window:
+            message = "the input length exceeds the context length"  # Ollama's words
+            raise UpstreamError("http", message, 400, UpstreamSaid(message, param="input"))
     vectors = encoder.model.encode(inputs, normalize_embeddings=True, convert_to_numpy=True)
-    return vectors.tolist(), sum(map(len, counts))
+    return vectors.tolist(), sum(counts)
 
 
 class LocalEmbedder:
@@ -129,9 +138,9 @@ class LocalEmbedder:
         yield  # an async generator, as every client's stream_chat is
 
     async def embed(
-        self, model: str, inputs: list[str], dimensions: int | None = None
+        self, model: str, inputs: list[str], dimensions: int | None = None, truncate: bool = True
     ) -> tuple[list[list[float]], int]:
-        """The vectors, and the tokens the inputs came to."""
+        """The vectors, and the tokens the inputs came to (see ``encode`` for ``truncate``)."""
         if model not in (self.model_id, self.source):
             raise UpstreamError(
                 "http", f"This server runs {self.model_id} locally, not {model}.", 404
@@ -150,7 +159,9 @@ class LocalEmbedder:
             loop = asyncio.get_running_loop()
             # Shielded: a client that leaves cannot stop the thread; the next caller waits
             # for it instead of finding the model unloaded under it.
-            return await asyncio.shield(loop.run_in_executor(self._pool, encode, encoder, inputs))
+            return await asyncio.shield(
+                loop.run_in_executor(self._pool, encode, encoder, inputs, truncate)
+            )
         finally:
             self._running -= 1
             self._schedule_unload()
