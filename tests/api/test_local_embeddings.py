@@ -10,6 +10,7 @@ import shutil
 import ollama as ollama_client
 import openai
 import pytest
+from tornado.httpclient import HTTPClientError
 
 from tests.support.identity import header
 
@@ -128,6 +129,36 @@ async def test_ollama_truncate_false_refuses_a_text_longer_than_the_window(ollam
         assert "exceeds the context length" in error.value.error
         within = await ollama.embed(model=MODEL, input=[CAT], truncate=False)
         assert same(within.embeddings[0], cut.embeddings[1])
+
+
+async def test_a_client_that_leaves_frees_the_model_for_the_next(jp_fetch):
+    await post(jp_fetch, "openai", "v1", "embeddings", body={"model": MODEL, "input": CAT})
+    # OpenAI's most inputs in one request, each filling the window: minutes of work here.
+    many = {"model": MODEL, "input": ["word " * 300] * 2048}
+    with pytest.raises(HTTPClientError) as gone:
+        await jp_fetch(
+            "chat-ext",
+            "openai",
+            "v1",
+            "embeddings",
+            method="POST",
+            body=json.dumps(many),
+            headers=header("alice"),
+            request_timeout=2,
+        )
+    assert gone.value.code == 599  # the client timed out and closed the connection
+    # Answered at once, not after the rest of the abandoned batch (a timeout is an error).
+    r = await jp_fetch(
+        "chat-ext",
+        "openai",
+        "v1",
+        "embeddings",
+        method="POST",
+        body=json.dumps({"model": MODEL, "input": CAT}),
+        headers=header("alice"),
+        request_timeout=20,
+    )
+    assert len(json.loads(r.body)["data"]) == 1
 
 
 @pytest.mark.parametrize("chat_ext_config", [{"local_embedding_model": "/no/such/minilm"}])

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from threading import Event
 from typing import Any
 
 from ..base import Delta, UpstreamError, UpstreamModel, UpstreamSaid
@@ -21,6 +22,9 @@ from . import runtime
 BUNDLED = "all-MiniLM-L6-v2"
 _BUNDLED_NAMES = (BUNDLED, f"sentence-transformers/{BUNDLED}")
 _SETTING = "local_embedding_model"
+# Inputs are encoded this many at a time (sentence-transformers batches within each chunk):
+# small enough that a request whose client left frees the worker within seconds.
+_CHUNK = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +82,12 @@ def load(source: str) -> Encoder:
 
 
 def encode(
-    encoder: Encoder, inputs: list[str], truncate: bool = True
+    encoder: Encoder, inputs: list[str], truncate: bool = True, stop: Event | None = None
 ) -> tuple[list[list[float]], int]:
     """Unit-length vectors, as OpenAI's are, and the tokens the inputs came to. Inputs longer
     than the model's window are cut to it, as Ollama does by default; without ``truncate``
-    they are refused, as Ollama refuses them."""
+    they are refused, as Ollama refuses them. Once ``stop`` is set (the caller left), it
+    gives up after the current chunk, and what it returns is not to be used."""
     tokenizer = encoder.model.tokenizer
     window = encoder.model.max_seq_length
     if truncate:
@@ -92,8 +97,13 @@ def encode(
         if max(counts) > window:
             message = "the input length exceeds the context length"  # Ollama's words
             raise UpstreamError("http", message, 400, UpstreamSaid(message, param="input"))
-    vectors = encoder.model.encode(inputs, normalize_embeddings=True, convert_to_numpy=True)
-    return vectors.tolist(), sum(counts)
+    vectors: list[list[float]] = []
+    for start in range(0, len(inputs), _CHUNK):
+        if stop is not None and stop.is_set():
+            break
+        chunk = inputs[start : start + _CHUNK]
+        vectors += encoder.model.encode(chunk, normalize_embeddings=True).tolist()
+    return vectors, sum(counts)
 
 
 class LocalEmbedder:
@@ -157,11 +167,16 @@ class LocalEmbedder:
                 said = UpstreamSaid(message, "invalid_value", "dimensions")
                 raise UpstreamError("http", message, 400, said)
             loop = asyncio.get_running_loop()
-            # Shielded: a client that leaves cannot stop the thread; the next caller waits
-            # for it instead of finding the model unloaded under it.
-            return await asyncio.shield(
-                loop.run_in_executor(self._pool, encode, encoder, inputs, truncate)
-            )
+            stop = Event()
+            job = loop.run_in_executor(self._pool, encode, encoder, inputs, truncate, stop)
+            try:
+                # Shielded: cancelling the thread's future cannot stop the thread; the stop
+                # flag does, at the next chunk, so that other requests do not wait behind
+                # the rest of a batch nobody will read.
+                return await asyncio.shield(job)
+            except asyncio.CancelledError:
+                stop.set()
+                raise
         finally:
             self._running -= 1
             self._schedule_unload()
