@@ -177,8 +177,13 @@ def check_chat(body: Any) -> dict[str, Any]:
 
 def check_embeddings(body: Any) -> dict[str, Any]:
     body = check_object(body)
-    if body.get("input") in (None, "", []):
+    value = body.get("input")
+    if value in (None, "", []):
         raise ProxyError("You must provide an 'input' to embed.", param="input")
+    if isinstance(value, list) and "" in value:
+        # As OpenAI answers: an empty text has no meaning to give a vector for.
+        raise ProxyError("'input' must not hold an empty string.", param="input")
+    _require(body, {"dimensions": _integer(1)}, _openai_says)
     if body.get("encoding_format") not in (None, "float", "base64"):
         raise ProxyError(
             _openai_says("encoding_format", "'float' or 'base64'"), param="encoding_format"

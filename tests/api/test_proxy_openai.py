@@ -112,6 +112,13 @@ async def test_embeddings(api, client_for):
         assert [d.index for d in result.data] == [0, 1]
         assert result.data[0].embedding == pytest.approx(embedding("red fox", 32), abs=1e-6)
         assert result.model == "fake-embed"
+        # Refused as OpenAI refuses them, before any upstream is asked.
+        asked = len(up.requests)
+        for bad, param in (({"input": ["a", ""]}, "input"), ({"dimensions": "8"}, "dimensions")):
+            with pytest.raises(openai.BadRequestError) as error:
+                await client.embeddings.create(model="fake-embed", **{"input": "a", **bad})
+            assert error.value.param == param
+        assert len(up.requests) == asked
 
 
 async def test_a_prefix_renames_the_model_in_every_chunk(api, client_for):
