@@ -332,7 +332,7 @@ async def test_a_preset_adds_its_system_prompt_and_defaults(api, client_for):
             "name": "Terse",
             "base_model": "fake-chat",
             "system_prompt": "Be terse.",
-            "params": {"temperature": 0.1, "seed": 5},
+            "params": {"temperature": 0.1, "seed": 5, "max_tokens": 50},
         }
         assert (await api("POST", "presets", preset)).status == 201
         assert "terse" in [m.id for m in (await client.models.list()).data]
@@ -341,6 +341,14 @@ async def test_a_preset_adds_its_system_prompt_and_defaults(api, client_for):
         assert sent["model"] == "fake-chat"
         assert sent["messages"] == [{"role": "system", "content": "Be terse."}, *HELLO]
         assert (sent["temperature"], sent["seed"]) == (0.1, 9)
+        # The request's limit, under OpenAI's newer name, replaces the preset's older one:
+        # OpenAI refuses a request that sets both.
+        answer = await client.chat.completions.create(
+            model="terse", messages=HELLO, max_completion_tokens=1
+        )
+        assert answer.choices[0].finish_reason == "length"
+        sent = up.requests[-1].body
+        assert (sent["max_completion_tokens"], "max_tokens" in sent) == (1, False)
         # a private preset is its owner's alone
         async with client_for(user="bob") as bob, client_for(key=None, user="bob") as bob2:
             for other in (bob, bob2):

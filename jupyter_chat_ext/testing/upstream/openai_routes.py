@@ -211,6 +211,12 @@ def _stop(body: dict[str, Any]) -> str | list[str] | None:
 
 
 def _max_tokens(body: dict[str, Any]) -> int | None:
+    if body.get("max_tokens") is not None and body.get("max_completion_tokens") is not None:
+        raise BadRequest(
+            "Setting 'max_tokens' and 'max_completion_tokens' at the same time is not supported.",
+            param="max_tokens",
+            code="invalid_parameter_combination",
+        )
     for name in ("max_completion_tokens", "max_tokens"):
         if body.get(name) is not None:
             return _int_in(body, name, 1, 1_000_000, default=0)
