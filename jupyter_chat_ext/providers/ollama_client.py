@@ -60,7 +60,9 @@ def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         images: list[str] = []
         if isinstance(content, list):
             images = [_base64_of(p) for p in content if p.get("type") == "image_url"]
-            content = "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
+            content = "\n".join(
+                str(p.get(p["type"]) or "") for p in content if p.get("type") in ("text", "refusal")
+            )
         item: dict[str, Any] = {"role": m["role"], "content": content or ""}
         if images:
             item["images"] = images

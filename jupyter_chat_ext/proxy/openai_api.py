@@ -27,6 +27,8 @@ from .translate import Collected
 LISTING = "GET chat-ext/openai/v1/models lists the models you can use."
 # What the upstream client needs besides these is a parameter of the answer.
 _ENVELOPE = {"model", "messages", "stream", "stream_options"}
+# Content parts that are text: an earlier answer's refusal is what that answer said.
+_WORDS = ("text", "refusal")
 
 
 def _params(body: dict[str, Any]) -> dict[str, Any]:
@@ -46,8 +48,15 @@ def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[s
         content = message.get("content")
         for part in content if isinstance(content, list) else ():
             # The local model refuses images itself, on every route.
-            if part["type"] != "image_url" or not isinstance(client, OllamaClient):
+            if part["type"] in _WORDS or not isinstance(client, OllamaClient):
                 continue
+            if part["type"] != "image_url":
+                # Ollama's messages hold text and images only: audio or a file would be lost.
+                raise ProxyError(
+                    f"{model[0].upper()}{model[1:]} takes text and images, not "
+                    f"{part['type']!r} content.",
+                    param="messages",
+                )
             if not str((part.get("image_url") or {}).get("url") or "").startswith("data:"):
                 raise ProxyError(
                     f"Images for {model} go as data: URLs (base64), not links.",

@@ -162,6 +162,20 @@ async def test_what_an_ollama_model_cannot_give_is_refused_the_rest_translated(a
                 model="llama-fake", messages=[{"role": "user", "content": look}]
             )
         assert "data: URLs" in error.value.message
+        # Ollama's messages hold text and images: audio or a file would be lost without a word.
+        for part in (
+            {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+            {"type": "file", "file": {"file_id": "file-1"}},
+        ):
+            with pytest.raises(openai.BadRequestError) as error:
+                await client.chat.completions.create(
+                    model="llama-fake", messages=[{"role": "user", "content": [look[0], part]}]
+                )
+            assert error.value.param == "messages" and part["type"] in error.value.message
+        # An earlier answer's refusal is what that answer said.
+        refused = [{"role": "assistant", "content": [{"type": "refusal", "refusal": "No."}]}]
+        await client.chat.completions.create(model="llama-fake", messages=[*refused, *HELLO])
+        assert up.requests[-1].body["messages"][0]["content"] == "No."
 
         answer = await client.chat.completions.create(
             model="llama-fake", messages=HELLO, logprobs=True, top_logprobs=2
