@@ -55,6 +55,10 @@ OLLAMA_FIELDS = ("think", "keep_alive")
 
 def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
+    # Ollama pairs a tool's result with its call by the tool's name (many chat templates
+    # write it), not by OpenAI's call id: the name is found from the id, as Ollama's own
+    # OpenAI API finds it.
+    called: dict[str, str] = {}
     for m in messages:
         content = m.get("content")
         images: list[str] = []
@@ -66,7 +70,14 @@ def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         item: dict[str, Any] = {"role": m["role"], "content": content or ""}
         if images:
             item["images"] = images
+        if m["role"] == "tool":
+            name = m.get("name") or called.get(str(m.get("tool_call_id")))
+            if name:
+                item["tool_name"] = name
         if m.get("tool_calls"):
+            called.update(
+                {str(c.get("id")): c["function"].get("name", "") for c in m["tool_calls"]}
+            )
             item["tool_calls"] = [
                 {
                     "function": {

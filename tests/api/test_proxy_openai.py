@@ -276,6 +276,19 @@ async def test_openai_only_terms_are_said_in_ollamas(api, client_for):
             again.choices[0].message.tool_calls[0],
         )
         assert first.id.startswith("call_") and first.id != second.id
+        # A result names its tool, which Ollama pairs results with, as its own OpenAI API does.
+        results = [
+            {"role": "tool", "tool_call_id": call.id, "content": "Sunny"}
+            for call in (first, second)
+        ]
+        results[1]["name"] = "get_time"
+        await client.chat.completions.create(
+            model="llama-fake",
+            messages=[*brief, answer.choices[0].message, *results],
+            tools=[WEATHER_TOOL],
+        )
+        sent = up.requests[-1].body["messages"]
+        assert [m.get("tool_name") for m in sent[-2:]] == ["get_weather", "get_time"]
         with pytest.raises(openai.BadRequestError) as error:
             await client.embeddings.create(model="llama-fake", input="x", encoding_format="int8")
         assert error.value.param == "encoding_format"
