@@ -83,7 +83,8 @@ def preset_prompt(target: Route, body: dict[str, Any]) -> dict[str, Any]:
         return body
     messages = body.get("messages")
     if isinstance(messages, list):
-        if not (messages and messages[0].get("role") == "system"):
+        # OpenAI's "developer" message is the system prompt under its newer name.
+        if not (messages and messages[0].get("role") in ("system", "developer")):
             body = {**body, "messages": [{"role": "system", "content": system}, *messages]}
     elif "prompt" in body and not body.get("system"):
         body = {**body, "system": system}

@@ -376,6 +376,11 @@ async def test_a_preset_adds_its_system_prompt_and_defaults(api, client_for):
         assert answer.choices[0].finish_reason == "length"
         sent = up.requests[-1].body
         assert (sent["max_completion_tokens"], "max_tokens" in sent) == (1, False)
+        # The caller's own instructions replace the preset's, under either of OpenAI's names.
+        for role in ("system", "developer"):
+            own = [{"role": role, "content": "Be kind."}, *HELLO]
+            await client.chat.completions.create(model="terse", messages=own)
+            assert up.requests[-1].body["messages"] == own
         # a private preset is its owner's alone
         async with client_for(user="bob") as bob, client_for(key=None, user="bob") as bob2:
             for other in (bob, bob2):
