@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream
-from tests.api.test_completions import complete
+from tests.api.completion_calls import complete
 
 SETTINGS = {"system": "Be brief.", "params": {"temperature": 0.3, "max_tokens": 50}}
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.api.completion_calls import complete
 from tests.api.proxy_clients import PIXEL
 from tests.support.identity import header
-from tests.support.sse import parse_events
 
 pytest.importorskip("transformers", reason="the 'local' extra is not installed")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -36,17 +36,7 @@ async def test_the_local_model_answers_in_a_chat(api, jp_fetch):
         ("tiny-llama", "local", "Local (tiny-llama)")
     ]
     body = {"model": "tiny-llama", "content": "hello", "params": {"temperature": 0}}
-    r = await jp_fetch(
-        "chat-ext",
-        "api",
-        "chat",
-        "completions",
-        method="POST",
-        body=json.dumps(body),
-        headers=header("alice"),
-        request_timeout=120,
-    )
-    events = parse_events(r.body.decode())
+    _, events = await complete(jp_fetch, body, request_timeout=120)
     names = [n for n, _ in events]
     assert names[0] == "start" and names[-1] == "done" and names.count("delta") >= 2, names
     text = "".join(d["text"] for n, d in events if n == "delta")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, UpstreamThread
-from tests.support.identity import header
-from tests.support.sse import parse_events
+from tests.api.completion_calls import complete
 
 
 @pytest.fixture
@@ -42,16 +39,7 @@ async def test_a_public_preset_is_a_model_for_everyone(api, jp_fetch, upstream):
     assert models["pirate"]["preset"]["base_model"] == "base-model"
     assert models["pirate"]["kind"] == "openai" and models["pirate"]["name"] == "Pirate"
     body = {"model": "pirate", "content": "ahoy", "params": {"temperature": 0.1}}
-    r = await jp_fetch(
-        "chat-ext",
-        "api",
-        "chat",
-        "completions",
-        method="POST",
-        body=json.dumps(body),
-        headers=header("alice"),
-    )
-    events = parse_events(r.body.decode())
+    _, events = await complete(jp_fetch, body)
     assert events[-1][0] == "done"
     sent = next(q.body for q in upstream.requests if q.path.endswith("/chat/completions"))
     assert sent["model"] == "base-model"

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, reasoning_for, reply_for
-from tests.api.test_completions import complete
+from tests.api.completion_calls import complete
 from tests.support.identity import header
 from tests.support.raw_server import RawServer
 from tests.support.sse import EventCollector
