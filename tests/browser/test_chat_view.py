@@ -94,6 +94,42 @@ def test_stop_keeps_what_was_written(chat_page: Page, chat_lab: LabServer):
     assert "Euler" not in answer["content"]
 
 
+def test_stop_pressed_before_the_server_names_the_answer_still_stops_it(
+    chat_page: Page, chat_lab: LabServer
+):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, SLOW)
+    send(view, LONG_QUESTION)
+    wait_answered(view)
+    # The request to answer again is held on its way, as on a slow network: Stop shows at
+    # once, but the server has not said which answer it writes.
+    completions = "**/chat-ext/api/chat/completions"
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    chat_page.route(completions, hold)
+    try:
+        view.locator(ANSWER).last.locator('button[title^="Answer again"]').click()
+        for _ in range(100):
+            if held:
+                break
+            chat_page.wait_for_timeout(50)
+        assert held, "the request to answer again did not go out"
+        view.locator(".jp-ChatExt-stop").click()
+        held[0].continue_()
+    finally:
+        chat_page.unroute(completions, hold)
+    expect(answer_with_status(view, "stopped")).to_have_count(1)
+    answer = stored_branch(chat_lab, chat_id_of(view))[-1]
+    assert answer["meta"]["status"] == "stopped"
+    assert "word149" not in answer["content"]
+
+
 def test_send_and_stop_buttons_leave_the_focus_in_the_input(chat_page: Page, chat_lab: LabServer):
     view = new_chat_in_panel(chat_page)
     pick_model(view, SLOW)

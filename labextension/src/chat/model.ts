@@ -294,7 +294,23 @@ export class ChatViewModel implements IDisposable {
   /** Stops the answer being written; what was written is kept. */
   async stop(): Promise<void> {
     const id = this.streamingId;
-    if (!id || isPending(id)) {
+    if (!id) {
+      return;
+    }
+    if (isPending(id)) {
+      // The server has not named the answer yet: stop it once it does, or the answer
+      // would go on being written after the user asked it to stop.
+      const once = () => {
+        const named = this.streamingId;
+        if (named && isPending(named)) {
+          return;
+        }
+        this._state.changed.disconnect(once);
+        if (named) {
+          void this.stop();
+        }
+      };
+      this._state.changed.connect(once);
       return;
     }
     try {
