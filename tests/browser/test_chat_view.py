@@ -237,6 +237,46 @@ def test_a_refused_question_goes_back_to_the_input(
     assert [m["role"] for m in stored_branch(chat_lab, chat_id_of(view))] == ["user", "assistant"]
 
 
+def test_a_refused_edit_opens_again_with_its_text(
+    chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
+):
+    page = chat_page
+    said_before = len(module_console.messages)
+    view = new_chat_in_panel(page)
+    pick_model(view, FAST)
+    send(view, "first version")
+    wait_answered(view)
+    completions = "**/chat-ext/api/chat/completions"
+    busy = {"message": "Busy: try again.", "reason": "Conflict", "code": "answer_in_progress"}
+
+    def refuse(route: Route) -> None:
+        if route.request.method == "POST":
+            route.fulfill(status=409, json=busy)
+        else:
+            route.continue_()
+
+    question = view.locator(QUESTION).first
+    page.route(completions, refuse)
+    try:
+        question.locator('button[title^="Edit"]').click()
+        question.locator(".jp-ChatExt-editBox textarea").fill("second version, typed with care")
+        question.locator(".jp-ChatExt-editBox .jp-ChatExt-primaryButton").click()
+        expect(view.locator(".jp-ChatExt-failure")).to_contain_text("Busy")
+        # Nothing was stored: the edit is open again with what was typed, not lost.
+        editor = view.locator(QUESTION).first.locator(".jp-ChatExt-editBox textarea")
+        expect(editor).to_have_value("second version, typed with care")
+    finally:
+        page.unroute(completions, refuse)
+    module_console.messages[said_before:] = [
+        said for said in module_console.messages[said_before:] if "409 (Conflict)" not in said
+    ]
+    view.locator(QUESTION).first.locator(".jp-ChatExt-editBox .jp-ChatExt-primaryButton").click()
+    expect(wait_answered(view)).to_contain_text("You said: second version, typed with care")
+    branch = stored_branch(chat_lab, chat_id_of(view))
+    assert branch[0]["content"] == "second version, typed with care"
+    assert len(branch[0]["sibling_ids"]) == 2
+
+
 def test_input_keys_history_and_default_model(chat_page: Page, chat_lab: LabServer):
     view = new_chat_in_panel(chat_page)
     pick_model(view, FAST)

@@ -34,7 +34,10 @@ export const MessageItem = memo(function MessageItem(
 ): JSX.Element {
   const { message, context, busy } = props;
   const { trans, model } = context;
-  const [editing, setEditing] = useState(false);
+  // The text of the edit being made (null: not editing); a refused edit opens again.
+  const [editing, setEditing] = useState<string | null>(() =>
+    model.takeRefusedEdit(message.id)
+  );
   const status = message.meta?.status as string | undefined;
   const pending = isPending(message.id);
   const isUser = message.role === 'user';
@@ -61,11 +64,12 @@ export const MessageItem = memo(function MessageItem(
           <Siblings message={message} context={context} disabled={busy} />
         )}
       </header>
-      {editing ? (
+      {editing !== null ? (
         <EditBox
           message={message}
+          initial={editing}
           context={context}
-          onDone={() => setEditing(false)}
+          onDone={() => setEditing(null)}
         />
       ) : (
         <>
@@ -120,7 +124,7 @@ export const MessageItem = memo(function MessageItem(
                 label={trans.__('Edit')}
                 title={trans.__('Edit and send again, as a new branch')}
                 disabled={busy}
-                onClick={() => setEditing(true)}
+                onClick={() => setEditing(message.content)}
               />
             )}
             {!isUser && (
@@ -215,12 +219,13 @@ function MessageBody(props: {
 
 function EditBox(props: {
   message: IViewMessage;
+  initial: string;
   context: IChatViewContext;
   onDone: () => void;
 }): JSX.Element {
   const { message, context, onDone } = props;
   const { trans } = context;
-  const [text, setText] = useState(message.content);
+  const [text, setText] = useState(props.initial);
   const model = context.selectedModel();
   const submit = () => {
     if (model && text.trim()) {

@@ -11,7 +11,7 @@ import { IViewMessage, pendingMessage } from './messages';
 export type Plan =
   | { kind: 'send'; pendingUser: IViewMessage }
   | { kind: 'regenerate'; target: IViewMessage; pendingAnswer: IViewMessage }
-  | { kind: 'edit'; pendingUser: IViewMessage }
+  | { kind: 'edit'; pendingUser: IViewMessage; edited: IViewMessage }
   | { kind: 'attach'; messageId: string };
 
 type StartData = Extract<CompletionEvent, { type: 'start' }>['data'];

@@ -286,9 +286,23 @@ export class ChatViewModel implements IDisposable {
         // Explicitly null for the first message: a new root.
         parent_id: message.parent_id
       },
-      { kind: 'edit', pendingUser },
-      () => void this.edit(message, content, model)
+      { kind: 'edit', pendingUser, edited: message },
+      // Refused, the edit opens again with its text (see `takeRefusedEdit`).
+      null
     );
+  }
+
+  /**
+   * The text of an edit of `messageId` that the server refused (nothing was stored), once:
+   * the message's edit box opens again with it instead of losing what was typed.
+   */
+  takeRefusedEdit(messageId: string): string | null {
+    const refused = this._refusedEdit;
+    if (refused?.id !== messageId) {
+      return null;
+    }
+    this._refusedEdit = null;
+    return refused.text;
   }
 
   /** Stops the answer being written; what was written is kept. */
@@ -370,6 +384,7 @@ export class ChatViewModel implements IDisposable {
     const state = this._state;
     const before = state.messages;
     state.failure = null;
+    this._refusedEdit = null;
     state.plan = plan;
     state.changed.emit();
     try {
@@ -381,6 +396,12 @@ export class ChatViewModel implements IDisposable {
     } catch (error) {
       if (state.disposed) {
         return false;
+      }
+      if (plan.kind === 'edit') {
+        this._refusedEdit = {
+          id: plan.edited.id,
+          text: plan.pendingUser.content
+        };
       }
       // Nothing was stored: show the branch as it was, and what went wrong.
       if (state.plan === plan) {
@@ -417,6 +438,7 @@ export class ChatViewModel implements IDisposable {
   }
 
   private _answers: AnswerFollower;
+  private _refusedEdit: { id: string; text: string } | null = null;
   private _client: ChatApiClient;
   private _loaded = false;
   private _loadingEarlier = false;
