@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chat_view_ui import (
     ANSWER,
@@ -198,13 +200,11 @@ def test_errors_show_in_place_with_retry(chat_page: Page, chat_lab: LabServer):
     assert stored_branch(chat_lab, chat_id_of(view))[-1]["meta"]["status"] == "done"
 
 
-def test_a_refused_question_goes_back_to_the_input(
-    chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
-):
-    page = chat_page
-    said_before = len(module_console.messages)
-    view = new_chat_in_panel(page)
-    pick_model(view, FAST)
+@contextmanager
+def refused_answers(page: Page, console: ConsoleErrors) -> Iterator[None]:
+    """Every request for an answer meets a 409, as while another answer is being written.
+    The browser reports each refusal it was made to get; whatever else it says stays."""
+    said_before = len(console.messages)
     completions = "**/chat-ext/api/chat/completions"
     busy = {
         "message": "An answer is still being written in this chat: wait for it to end.",
@@ -220,17 +220,25 @@ def test_a_refused_question_goes_back_to_the_input(
 
     page.route(completions, refuse)
     try:
+        yield
+    finally:
+        page.unroute(completions, refuse)
+        console.messages[said_before:] = [
+            said for said in console.messages[said_before:] if "409 (Conflict)" not in said
+        ]
+
+
+def test_a_refused_question_goes_back_to_the_input(
+    chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
+):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    with refused_answers(chat_page, module_console):
         send(view, "a question typed with care")
         expect(view.locator(".jp-ChatExt-failure")).to_contain_text("still being written")
         # Nothing was stored: the question is back in the input, not lost with the error.
         expect(view.locator(INPUT)).to_have_value("a question typed with care")
         expect(view.locator(QUESTION)).to_have_count(0)
-    finally:
-        page.unroute(completions, refuse)
-    # The browser reports the refusal it was made to get; whatever else is said stays.
-    module_console.messages[said_before:] = [
-        said for said in module_console.messages[said_before:] if "409 (Conflict)" not in said
-    ]
     view.locator(INPUT).press("Enter")
     expect(wait_answered(view)).to_contain_text("You said: a question typed with care")
     expect(view.locator(INPUT)).to_have_value("")
@@ -240,37 +248,21 @@ def test_a_refused_question_goes_back_to_the_input(
 def test_a_refused_edit_opens_again_with_its_text(
     chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
 ):
-    page = chat_page
-    said_before = len(module_console.messages)
-    view = new_chat_in_panel(page)
+    view = new_chat_in_panel(chat_page)
     pick_model(view, FAST)
     send(view, "first version")
     wait_answered(view)
-    completions = "**/chat-ext/api/chat/completions"
-    busy = {"message": "Busy: try again.", "reason": "Conflict", "code": "answer_in_progress"}
-
-    def refuse(route: Route) -> None:
-        if route.request.method == "POST":
-            route.fulfill(status=409, json=busy)
-        else:
-            route.continue_()
-
-    question = view.locator(QUESTION).first
-    page.route(completions, refuse)
-    try:
+    edit_box = ".jp-ChatExt-editBox"
+    with refused_answers(chat_page, module_console):
+        question = view.locator(QUESTION).first
         question.locator('button[title^="Edit"]').click()
-        question.locator(".jp-ChatExt-editBox textarea").fill("second version, typed with care")
-        question.locator(".jp-ChatExt-editBox .jp-ChatExt-primaryButton").click()
-        expect(view.locator(".jp-ChatExt-failure")).to_contain_text("Busy")
+        question.locator(f"{edit_box} textarea").fill("second version, typed with care")
+        question.locator(f"{edit_box} .jp-ChatExt-primaryButton").click()
+        expect(view.locator(".jp-ChatExt-failure")).to_contain_text("still being written")
         # Nothing was stored: the edit is open again with what was typed, not lost.
-        editor = view.locator(QUESTION).first.locator(".jp-ChatExt-editBox textarea")
+        editor = view.locator(QUESTION).first.locator(f"{edit_box} textarea")
         expect(editor).to_have_value("second version, typed with care")
-    finally:
-        page.unroute(completions, refuse)
-    module_console.messages[said_before:] = [
-        said for said in module_console.messages[said_before:] if "409 (Conflict)" not in said
-    ]
-    view.locator(QUESTION).first.locator(".jp-ChatExt-editBox .jp-ChatExt-primaryButton").click()
+    view.locator(QUESTION).first.locator(f"{edit_box} .jp-ChatExt-primaryButton").click()
     expect(wait_answered(view)).to_contain_text("You said: second version, typed with care")
     branch = stored_branch(chat_lab, chat_id_of(view))
     assert branch[0]["content"] == "second version, typed with care"
