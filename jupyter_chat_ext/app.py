@@ -123,9 +123,9 @@ class ChatExtApp(ExtensionApp):
         "Qwen/Qwen2.5-0.5B-Instruct",
         config=True,
         help="""A Hugging Face causal language model run inside the server (a hub id in the
-        local Hugging Face cache, or a folder), listed as the connection "Local". Loaded on first
-        use, never downloaded; empty to turn it off. Needs the 'local' extra (torch,
-        transformers).""",
+        local Hugging Face cache, or a folder), listed as a connection named "Local (...)" after
+        the model, e.g. "Local (Qwen2.5-0.5B-Instruct)". Loaded on first use, never downloaded;
+        empty to turn it off. Needs the 'local' extra (torch, transformers).""",
     )
     local_embedding_model = Unicode(
         "all-MiniLM-L6-v2",
@@ -152,8 +152,8 @@ class ChatExtApp(ExtensionApp):
     task_model = Unicode(
         "",
         config=True,
-        help="""Model for background tasks such as naming new chats. Empty: the chat's own
-        model.""",
+        help="""Model for background tasks such as naming new chats: a connection's model id
+        as the model list gives it (not a preset). Empty: the chat's own model.""",
     )
 
     @default("owner")
