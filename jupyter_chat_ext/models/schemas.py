@@ -50,7 +50,8 @@ class Params(StrictModel):
 
     # Strict: true is not 1, nor "5" five; a wrong type is refused by name, not guessed at.
     temperature: float | None = Field(default=None, ge=0, le=2, strict=True)
-    top_p: float | None = Field(default=None, gt=0, le=1, strict=True)
+    # 0 keeps the likeliest token alone, as OpenAI takes it (and the settings form offers).
+    top_p: float | None = Field(default=None, ge=0, le=1, strict=True)
     top_k: int | None = Field(default=None, ge=1, strict=True)
     max_tokens: int | None = Field(default=None, ge=1, le=1_000_000, strict=True)
     stop: StopSequence | Annotated[list[StopSequence], Field(max_length=64)] | None = None

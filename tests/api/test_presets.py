@@ -83,11 +83,19 @@ async def test_preset_ids_are_unique_and_checked(api, upstream):
         "POST", "presets", {"id": "c", "name": "x", "base_model": "b", "params": {"temperature": 5}}
     )
     assert r.status == 422 and "temperature" in r.json()["message"]
-    for params in ({"temperature": True}, {"max_tokens": "5"}, {"stop": ["x"] * 65}):
+    for params in (
+        {"temperature": True},
+        {"max_tokens": "5"},
+        {"stop": ["x"] * 65},
+        {"top_p": -0.1},
+    ):
         r = await api(
             "POST", "presets", {"id": "c", "name": "x", "base_model": "b", "params": params}
         )
         assert r.status == 422 and next(iter(params)) in r.json()["message"], r.json()
+    # top_p 0 is OpenAI's (and the settings form's) lowest value.
+    body = {"id": "p0", "name": "x", "base_model": "b", "params": {"top_p": 0}}
+    assert (await api("POST", "presets", body)).json()["params"]["top_p"] == 0
     r = await api("POST", "presets", {"id": "c", "name": "   ", "base_model": "b"})
     assert r.status == 422 and "'name'" in r.json()["message"]
     # A preset wraps a connection's model, never itself or another preset.
