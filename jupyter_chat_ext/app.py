@@ -152,8 +152,9 @@ class ChatExtApp(ExtensionApp):
     task_model = Unicode(
         "",
         config=True,
-        help="""Model for background tasks such as naming new chats: a connection's model id
-        as the model list gives it (not a preset). Empty: the chat's own model.""",
+        help="""Model for background tasks such as naming new chats, as the model list gives
+        it: a connection's model, or a preset the user can see (its system prompt and defaults
+        then shape the titles). Empty: the chat's own model.""",
     )
 
     @default("owner")

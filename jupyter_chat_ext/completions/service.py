@@ -321,16 +321,20 @@ class CompletionService:
         question = next((m["content"] for m in messages if m["role"] == "user"), "")
         text = f"User: {question[:2000]}\nAssistant: {gen.text[:2000]}"
         parts: list[str] = []
+        prompt = [{"role": "user", "content": TITLE_PROMPT.format(text=text)}]
+        params: dict[str, Any] = {"max_tokens": 24, "temperature": 0}
         try:
             if self.title_model:
-                route = await self.models.route(self.title_model)
-            prompt = [{"role": "user", "content": TITLE_PROMPT.format(text=text)}]
+                # The task model may be a preset (one the user can see): its system prompt and
+                # defaults shape the titles, as an admin who made it for that meant.
+                route = await self.models.route(self.title_model, me)
+                if route.preset is not None:
+                    params = route.params(params)
+                    if route.preset.system_prompt:
+                        system = {"role": "system", "content": route.preset.system_prompt}
+                        prompt = [system, *prompt]
             # A reasoning model's thoughts are no part of the title.
-            answer = split_reasoning(
-                route.client.stream_chat(
-                    route.upstream_id, prompt, {"max_tokens": 24, "temperature": 0}
-                )
-            )
+            answer = split_reasoning(route.client.stream_chat(route.upstream_id, prompt, params))
             async with aclosing(answer):
                 async for delta in answer:
                     if isinstance(delta, TextDelta):

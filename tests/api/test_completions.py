@@ -445,6 +445,28 @@ async def test_a_title_model_that_fails_leaves_the_opening_words(
     assert title == "what is the fastest way to"
 
 
+@pytest.mark.parametrize("chat_ext_config", [{"task_model": "titler"}])
+async def test_the_task_model_may_be_a_preset(api, jp_fetch, upstream, chat_ext_config):
+    await connect(api, upstream)
+    preset = {
+        "id": "titler",
+        "name": "Titler",
+        "base_model": "fake-chat",
+        "system_prompt": "Titles in French.",
+        "params": {"top_p": 0.5},
+        "visibility": "public",
+    }
+    assert (await api.as_("admin")("POST", "presets", preset)).status == 201
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "bonjour"})
+    await until_written(events[0][1]["message_id"])
+    chats = [r.body for r in upstream.requests if r.path.endswith("/chat/completions")]
+    titled = next(b for b in chats if "Title:" in str(b["messages"]))
+    assert titled["messages"][0] == {"role": "system", "content": "Titles in French."}
+    assert (titled["top_p"], titled["max_tokens"], titled["temperature"]) == (0.5, 24, 0)
+    title = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()["title"]
+    assert title.startswith("You said: Write a short title")
+
+
 async def test_a_message_waits_for_the_answer_it_would_follow(api, jp_fetch, upstream):
     await connect(api, upstream)
     _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "first"})
