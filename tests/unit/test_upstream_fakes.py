@@ -14,6 +14,7 @@ import openai
 import pytest
 import pytest_asyncio
 
+from jupyter_chat_ext.completions.service import TITLE_PROMPT
 from jupyter_chat_ext.testing.upstream import (
     FakeUpstream,
     Faults,
@@ -22,6 +23,7 @@ from jupyter_chat_ext.testing.upstream import (
     UpstreamProcess,
     UpstreamThread,
     embedding,
+    reply_for,
 )
 
 HELLO = [{"role": "user", "content": "hello there friend"}]
@@ -528,3 +530,16 @@ def test_process_server_with_remote_control():
         assert [r.body["model"] for r in server.requests] == ["fake-chat", "fake-chat"]
         process = server.process
     assert process.returncode is not None
+
+
+def test_asked_for_a_title_the_model_gives_the_questions_first_words():
+    # chat-ext's own naming prompt: the demo and the tests get titles a person would read.
+    text = "User: how do I read a parquet file fast?\nAssistant: You said: ..."
+    asked = [{"role": "user", "content": TITLE_PROMPT.format(text=text)}]
+    assert reply_for(asked, canned="(demo)") == "How do i read a"
+
+
+def test_the_canned_words_follow_a_text_of_several_lines_as_a_paragraph():
+    fenced = [{"role": "user", "content": "Here:\n```python\nprint(1)\n```"}]
+    assert reply_for(fenced, canned="(demo)").endswith("```\n\n(demo)")
+    assert reply_for([{"role": "user", "content": "hi"}], canned="(demo)") == "You said: hi (demo)"

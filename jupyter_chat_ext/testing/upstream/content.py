@@ -15,6 +15,10 @@ from typing import Any
 
 ECHO_PREFIX = "You said: "
 THINK_PREFIX = "Thinking about: "
+# How chat-ext asks a model to name a chat; the conversation follows, its question first.
+TITLE_ASK = "Write a short title"
+_QUESTION_LINE = re.compile(r"^User: (.*)$", re.MULTILINE)
+TITLE_WORDS = 5
 
 # `call:<name>({"json": "args"})` in the last user message asks the model to call a tool.
 _TRIGGER = re.compile(r"call:([A-Za-z0-9_.\-]+)\(")
@@ -68,19 +72,32 @@ def prompt_tokens(messages: list[dict[str, Any]]) -> int:
 def reply_for(messages: list[dict[str, Any]], canned: str = "") -> str:
     """The assistant's answer to a conversation, before stop sequences and length limits.
 
-    After a tool result the model reports it (so tool loops terminate); otherwise it echoes
-    the last user message, notes attached images, and appends the server's canned reply.
+    After a tool result the model reports it (so tool loops terminate); asked to name a chat,
+    it gives the question's first words; otherwise it echoes the last user message, notes
+    attached images, and appends the server's canned reply.
     """
     if messages and messages[-1].get("role") == "tool":
         return f"Tool result: {text_of(messages[-1].get('content'))}"
     user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
-    reply = ECHO_PREFIX + text_of(user.get("content"))
+    said = text_of(user.get("content"))
+    if said.startswith(TITLE_ASK):
+        return title_for(said)
+    reply = ECHO_PREFIX + said
     images = image_count(user)
     if images:
         reply += f" [{images} image{'s' if images > 1 else ''}]"
     if canned:
-        reply += " " + canned
+        # After a text of several lines (a code block, say) the canned words are a paragraph
+        # of their own, so that they close nothing the echo opened.
+        reply += ("\n\n" if "\n" in said else " ") + canned
     return reply
+
+
+def title_for(ask: str) -> str:
+    """A chat's title, as a model asked for one gives it: the question's first words."""
+    question = _QUESTION_LINE.search(ask)
+    words = (question.group(1) if question else "").split()[:TITLE_WORDS]
+    return " ".join(words).capitalize() or "Untitled"
 
 
 def choice_variant(reply: str, index: int) -> str:
