@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import ChainMap
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
@@ -93,8 +94,12 @@ class ChatMagics(Magics):
                 return
             if not options.prompt:
                 raise OptionError("no prompt: %chat <prompt>, or the prompt in a %%chat cell")
+            # {In[n]} is a cell as it was typed: IPython's own In holds it with magics
+            # already turned into Python (get_ipython().run_line_magic(...)).
+            raw = getattr(self.shell.history_manager, "input_hist_raw", None)
+            namespace = ChainMap({"In": raw}, self.shell.user_ns) if raw else self.shell.user_ns
             prompt = interpolate(
-                options.prompt, self.shell.user_ns, self.value_budget, self.shell.user_ns_hidden
+                options.prompt, namespace, self.value_budget, self.shell.user_ns_hidden
             )
             self._ask(options, prompt)
         except ChatError as error:

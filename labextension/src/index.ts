@@ -116,7 +116,9 @@ const panelPlugin: JupyterFrontEndPlugin<IChatOpener> = {
     }
     launcher?.add({
       command: CommandIDs.newChat,
-      args: { where: 'tab' },
+      // The card is named "Chat", beside "Notebook" and "Console", as the command says
+      // when a launcher asks.
+      args: { where: 'tab', isLauncher: true },
       category: trans.__('Other'),
       rank: 1
     });

@@ -49,6 +49,16 @@ def test_lists_chats_created_before_the_page_opened(page: Page, lab_server: LabS
     assert shown.index(titles[1]) < shown.index(titles[0])
 
 
+def test_the_launcher_starts_a_chat(page: Page, lab_server: LabServer):
+    open_lab(page, lab_server)
+    page.evaluate("() => window.jupyterapp.commands.execute('launcher:create')")
+    card = page.locator('.jp-LauncherCard[title="Start a new chat"]').last
+    # Named as the Launcher's other cards are: "Chat" beside "Notebook" and "Console".
+    expect(card.locator(".jp-LauncherCard-label")).to_have_text("Chat")
+    card.click()
+    expect(page.locator("#jp-main-dock-panel .jp-ChatExt-chatView")).to_be_visible()
+
+
 def test_a_chat_created_elsewhere_appears_live(page: Page, lab_server: LabServer):
     open_chats_panel(page, lab_server)
     page.evaluate("() => { window.__chatExtSamePage = true; }")

@@ -197,6 +197,11 @@ def test_interpolation_of_values_history_and_truncation(kernel):
     assert "and gave 42;" in answer
     assert "z" * 4000 + "… [truncated: 6,000 more characters]" in answer
     assert "literal {x}, unknown {nothing_here}, a dict {'a': 1}" in answer
+    # A cell with a magic is given as it was typed, not as IPython turned it into Python.
+    chat(kernel, "%chat a magic cell")
+    typed = int(kernel.execute("print(len(In) - 1)").stdout.strip()) - 1
+    answer = markdown(chat(kernel, "%%chat\nthe cell was {In[" + str(typed) + "]}"))
+    assert "```python\n%chat a magic cell\n```" in answer, answer
 
 
 def test_a_dataframe_becomes_its_shape_dtypes_and_head(kernel):
