@@ -141,6 +141,23 @@ def test_search_finds_message_text_on_the_server(page: Page, lab_server: LabServ
     expect(chat_item(page, other["title"])).to_have_count(1)
 
 
+def test_long_tags_leave_room_for_the_title(page: Page, lab_server: LabServer):
+    tags = ["notebook:quarterly-report.ipynb", "finance-and-accounting"]
+    body = {"title": unique("Quarterly revenue analysis"), "tags": tags}
+    status, chat = lab_server.api("POST", "chats", body)
+    assert status == 201, chat
+    open_chats_panel(page, lab_server)
+    row = chat_item(page, chat["title"])
+    expect(row.locator(".jp-ChatExt-tag")).to_have_count(2)
+    title = row.locator(".jp-ChatExt-chatItem-title").bounding_box()
+    chips = [box for box in map(lambda t: t.bounding_box(), row.locator(".jp-ChatExt-tag").all())]
+    assert title is not None and all(chips)
+    # The title keeps room for its first words; the chips give way.
+    font = page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)")
+    assert title["width"] >= 5 * font, (title, chips)
+    assert all(box["width"] <= 100 for box in chips), chips
+
+
 def test_tag_filter_by_tag_and_untag(page: Page, lab_server: LabServer):
     tagged = lab_server.create_chat(unique("Physics notes"))
     untagged = lab_server.create_chat(unique("Cooking notes"))
