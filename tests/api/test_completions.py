@@ -243,21 +243,9 @@ async def test_another_user_can_neither_see_follow_nor_stop_an_answer_being_writ
     api, jp_fetch, jp_ws_fetch, upstream
 ):
     await connect(api, upstream)
-    upstream.update_settings(chunks=100)
     bob_tab = await jp_ws_fetch("chat-ext", "api", "events", headers=header("bob"))
-    collector = EventCollector()
-    request = asyncio.ensure_future(
-        complete(
-            jp_fetch,
-            {"model": "fake-chat+delay-chunk-0.05", "content": "mine"},
-            collector=collector,
-        )
-    )
-    for _ in range(100):
-        if "delta" in collector.names():
-            break
-        await asyncio.sleep(0.05)
-    message_id = collector.events[0][1]["message_id"]
+    request, _, start = await slow_answer(jp_fetch, upstream, {"content": "mine"}, 100)
+    message_id = start["message_id"]
     bob = api.as_("bob")
     assert (await bob("GET", "chat/completions")).json()["items"] == []
     # Bob is told what he would be told of an id that never existed, and the answer goes on.
@@ -281,22 +269,10 @@ async def test_leaving_does_not_stop_and_another_tab_reattaches(
     api, jp_fetch, jp_ws_fetch, upstream
 ):
     await connect(api, upstream)
-    upstream.update_settings(chunks=30)
     ws = await jp_ws_fetch("chat-ext", "api", "events", headers=header("alice"))
-    collector = EventCollector()
-    request = asyncio.ensure_future(
-        complete(
-            jp_fetch,
-            {"model": "fake-chat+delay-chunk-0.05", "content": "long one"},
-            collector=collector,
-        )
-    )
-    for _ in range(100):
-        if "delta" in collector.names():
-            break
-        await asyncio.sleep(0.05)
+    request, _, start = await slow_answer(jp_fetch, upstream, {"content": "long one"}, 30)
     request.cancel()  # the first tab goes away
-    message_id = collector.events[0][1]["message_id"]
+    message_id = start["message_id"]
     attached = EventCollector()
     r = await jp_fetch(
         "chat-ext",

@@ -68,7 +68,7 @@ async def test_a_caller_that_leaves_during_the_load_leaves_it_for_the_next():
         await leaving
     # The load went on: the weights are in memory, with their idle timer running.
     await until(lambda: embedder.loaded, 60)
-    assert embedder._unload_timer is not None
+    assert embedder._idle.running
     vectors, _ = await embedder.embed(MODEL, ["here"])
     assert len(vectors) == 1
     await embedder.close()

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from ..base import Delta, Finish, TextDelta, UpstreamError, UpstreamModel, UpstreamSaid, Usage
 from . import runtime
+from .idle import IdleTimer, weights_size
 
 
 class Resident(NamedTuple):
@@ -147,7 +148,6 @@ class LocalModelClient:
         # A folder is known by its name; a hub id is known as written (e.g. "Qwen/Qwen2.5-...").
         is_path = runtime.is_path(model_id_or_path)
         self.model_id = Path(model_id_or_path).expanduser().name if is_path else model_id_or_path
-        self.idle_timeout = idle_timeout
         self.max_new_tokens_default = max_new_tokens_default
         self._executor = executor
         self._own_executor: ThreadPoolExecutor | None = None
@@ -155,7 +155,7 @@ class LocalModelClient:
         self._lock = asyncio.Lock()
         self._loaded: runtime.Loaded | None = None
         self._loading: asyncio.Future[runtime.Loaded] | None = None
-        self._unload_timer: asyncio.TimerHandle | None = None
+        self._idle = IdleTimer(idle_timeout, self._unload_if_idle)
         self._job: asyncio.Future[runtime.Outcome] | None = None
 
     @property
@@ -173,13 +173,9 @@ class LocalModelClient:
         loaded = self._loaded
         if loaded is None:
             return None
-        size = sum(p.numel() * p.element_size() for p in loaded.model.parameters())
         context = getattr(loaded.model.config, "max_position_embeddings", None)
-        timer = self._unload_timer
-        left = self.idle_timeout
-        if timer is not None:
-            left = max(0.0, timer.when() - asyncio.get_running_loop().time())
-        return Resident(size, left, context if isinstance(context, int) else 0)
+        context = context if isinstance(context, int) else 0
+        return Resident(weights_size(loaded.model), self._idle.left(), context)
 
     async def models(self) -> list[UpstreamModel]:
         """The model, when it could run: a model that is not on this machine is not offered
@@ -212,7 +208,7 @@ class LocalModelClient:
         await self._lock.acquire()
         channel, job = runtime.Channel(loop), None
         try:
-            self._cancel_unload()
+            self._idle.stop()
             loaded = await self._load()
             if not loaded.has_template:
                 # The plain transcript format: a base model tends to go on and write the next turn.
@@ -304,18 +300,12 @@ class LocalModelClient:
         self._schedule_unload()
 
     def _schedule_unload(self) -> None:
-        self._cancel_unload()
         if self._loaded is not None:
-            loop = asyncio.get_running_loop()
-            self._unload_timer = loop.call_later(self.idle_timeout, self._unload_if_idle)
-
-    def _cancel_unload(self) -> None:
-        if self._unload_timer is not None:
-            self._unload_timer.cancel()
-            self._unload_timer = None
+            self._idle.restart()
+        else:
+            self._idle.stop()
 
     def _unload_if_idle(self) -> None:
-        self._unload_timer = None
         if not self._lock.locked():
             # Dropping the last reference frees the tensors; the next answer loads them again.
             self._loaded = None
@@ -324,7 +314,7 @@ class LocalModelClient:
         """Load the weights now (they are dropped after the idle timeout, as after an answer)."""
         await self._lock.acquire()
         try:
-            self._cancel_unload()
+            self._idle.stop()
             await self._load()
         finally:
             self._release()
@@ -332,7 +322,7 @@ class LocalModelClient:
     async def unload(self) -> None:
         """Free the weights now (after the current answer, if one is running)."""
         async with self._lock:
-            self._cancel_unload()
+            self._idle.stop()
             self._loaded = None
 
     async def close(self) -> None:

