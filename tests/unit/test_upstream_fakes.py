@@ -533,10 +533,11 @@ def test_process_server_with_remote_control():
 
 
 def test_asked_for_a_title_the_model_gives_the_questions_first_words():
-    # chat-ext's own naming prompt: the demo and the tests get titles a person would read.
+    # chat-ext's own naming prompt: the demo and the tests get titles a person would read, with
+    # the words' own case kept after the first letter.
     text = "User: how do I read a parquet file fast?\nAssistant: You said: ..."
     asked = [{"role": "user", "content": TITLE_PROMPT.format(text=text)}]
-    assert reply_for(asked, canned="(demo)") == "How do i read a"
+    assert reply_for(asked, canned="(demo)") == "How do I read a"
 
 
 def test_the_canned_words_follow_a_text_of_several_lines_as_a_paragraph():

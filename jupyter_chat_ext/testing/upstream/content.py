@@ -97,7 +97,9 @@ def title_for(ask: str) -> str:
     """A chat's title, as a model asked for one gives it: the question's first words."""
     question = _QUESTION_LINE.search(ask)
     words = (question.group(1) if question else "").split()[:TITLE_WORDS]
-    return " ".join(words).capitalize() or "Untitled"
+    # Only the first letter is raised: the rest keeps its case, so "I" and names stay as written.
+    title = " ".join(words)
+    return title[:1].upper() + title[1:] or "Untitled"
 
 
 def choice_variant(reply: str, index: int) -> str:
