@@ -205,7 +205,9 @@ function addCommands(
   });
 
   commands.addCommand(CommandIDs.newChat, {
-    label: args => (args.isLauncher ? trans.__('Chat') : trans.__('New Chat')),
+    // "Chat" beside "Notebook" and "Console" on the launcher and in File > New.
+    label: args =>
+      args.isLauncher || args.isMenu ? trans.__('Chat') : trans.__('New Chat'),
     caption: trans.__('Start a new chat'),
     icon: args => (args.isPalette ? undefined : chatIcon),
     execute: args => opener.open(null, place(args))

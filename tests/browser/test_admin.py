@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from admin_ui import (
     ADMIN,
+    KEYS,
     connection_row,
     ensure_lab,
     fill_connection_form,
@@ -146,6 +147,18 @@ def test_admin_creates_a_preset(
     assert preset["params"]["temperature"] == 0.2
     assert preset["visibility"] == "public"
     screen.screenshot(path=artifacts / "admin-presets-light.png")
+
+
+@pytest.mark.parametrize(
+    ("label", "screen"), [("Chat Models and Connections", ADMIN), ("Chat API Keys", KEYS)]
+)
+def test_the_settings_menu_opens_the_screen(
+    page: Page, lab_server: LabServer, label: str, screen: str
+):
+    ensure_lab(page, lab_server)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text=label).click()
+    expect(page.locator(screen)).to_be_visible()
 
 
 def test_screenshots_of_the_admin_screen(page: Page, lab_server: LabServer, artifacts: Path):

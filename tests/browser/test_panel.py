@@ -59,6 +59,17 @@ def test_the_launcher_starts_a_chat(page: Page, lab_server: LabServer):
     expect(page.locator("#jp-main-dock-panel .jp-ChatExt-chatView")).to_be_visible()
 
 
+def test_file_new_chat_starts_a_chat(page: Page, lab_server: LabServer):
+    open_lab(page, lab_server)
+    page.locator(".lm-MenuBar-itemLabel", has_text="File").click()
+    page.locator(".lm-Menu-itemLabel", has_text="New").first.hover()
+    # Beside "Notebook" and "Console", named as they are.
+    item = page.locator('.lm-Menu-item[data-command="chat-ext:new-chat"]')
+    expect(item.locator(".lm-Menu-itemLabel")).to_have_text("Chat")
+    item.click()
+    expect(page.locator("#jp-main-dock-panel .jp-ChatExt-chatView")).to_be_visible()
+
+
 def test_a_chat_created_elsewhere_appears_live(page: Page, lab_server: LabServer):
     open_chats_panel(page, lab_server)
     page.evaluate("() => { window.__chatExtSamePage = true; }")
