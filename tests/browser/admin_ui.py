@@ -64,7 +64,7 @@ def fill_connection_form(
     form = screen.locator(".jp-ChatExt-connectionForm")
     expect(form).to_be_visible()
     if kind is not None:
-        form.locator("select.jp-ChatExt-kind").select_option(kind)
+        form.locator(".jp-ChatExt-kind select").select_option(kind)
     if name is not None:
         form.locator("input.jp-ChatExt-name").fill(name)
     if base_url is not None:

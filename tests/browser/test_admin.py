@@ -129,11 +129,11 @@ def test_admin_creates_a_preset(
     form = screen.locator(".jp-ChatExt-presetForm")
     form.locator(".jp-ChatExt-presetName").fill("Code Helper")
     expect(form.locator(".jp-ChatExt-presetId")).to_have_value("code-helper")
-    form.locator(".jp-ChatExt-baseModel").select_option("fake-code")
+    form.locator(".jp-ChatExt-baseModel select").select_option("fake-code")
     form.locator(".jp-ChatExt-description").fill("Answers with code")
     form.locator(".jp-ChatExt-systemPrompt").fill("You write Python.")
     form.locator(".jp-ChatExt-param-temperature").fill("0.2")
-    form.locator(".jp-ChatExt-visibility").select_option("public")
+    form.locator(".jp-ChatExt-visibility select").select_option("public")
     form.locator(".jp-ChatExt-save").click()
 
     row = screen.locator(".jp-ChatExt-presets tr[data-preset-id='code-helper']")
@@ -159,6 +159,24 @@ def test_the_settings_menu_opens_the_screen(
     page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
     page.locator(".lm-Menu-itemLabel", has_text=label).click()
     expect(page.locator(screen)).to_be_visible()
+
+
+def test_a_forms_choices_look_like_its_text_fields(page: Page, lab_server: LabServer):
+    screen = open_admin(page, lab_server)
+    screen.get_by_role("tab", name="Presets").click()
+    screen.locator(".jp-ChatExt-addPreset").click()
+    form = screen.locator(".jp-ChatExt-presetForm")
+    text = form.locator(".jp-ChatExt-description").bounding_box()
+    for name in ("baseModel", "visibility"):
+        choice = form.locator(f".jp-ChatExt-{name}")
+        # JupyterLab's caret says it is a list to choose from.
+        expect(choice.locator("svg")).to_be_visible()
+        box = choice.locator("select").bounding_box()
+        assert text and box
+        # As tall as a text field, and as wide as its column, not stretched to its row.
+        assert abs(box["height"] - text["height"]) <= 1, (name, box, text)
+        assert abs(box["width"] - text["width"]) <= 2, (name, box, text)
+    form.locator("button", has_text="Cancel").click()
 
 
 def test_screenshots_of_the_admin_screen(page: Page, lab_server: LabServer, artifacts: Path):
@@ -293,7 +311,7 @@ def test_a_new_preset_is_made_from_the_base_model_it_shows(
             route.continue_()
         page.unroute("**/chat-ext/api/models")
     # Once the list comes, the select shows its first model, and that is what is saved.
-    base_model = form.locator(".jp-ChatExt-baseModel")
+    base_model = form.locator(".jp-ChatExt-baseModel select")
     expect(base_model).not_to_have_value("")
     shown = base_model.input_value()
     form.locator(".jp-ChatExt-save").click()
@@ -383,7 +401,7 @@ def test_forms_take_the_keyboard_focus_and_give_it_back(
     add = screen.locator(".jp-ChatExt-addConnection")
     add.focus()
     page.keyboard.press("Enter")
-    expect(form.locator("select.jp-ChatExt-kind")).to_be_focused()
+    expect(form.locator(".jp-ChatExt-kind select")).to_be_focused()
     page.keyboard.press("Escape")
     expect(form).to_have_count(0)
     expect(add).to_be_focused()

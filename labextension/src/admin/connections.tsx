@@ -1,5 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button } from '@jupyterlab/ui-components';
+import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
 
 import {
@@ -374,8 +374,8 @@ function ConnectionForm({
       </h3>
       <div className="jp-ChatExt-form-grid">
         <Field label={trans.__('Type')} error={invalid.kind}>
-          <select
-            className="jp-mod-styled jp-ChatExt-kind"
+          <HTMLSelect
+            className="jp-ChatExt-kind"
             aria-invalid={invalid.kind ? true : undefined}
             value={kind}
             disabled={connection !== null}
@@ -386,7 +386,7 @@ function ConnectionForm({
             {kind === 'local' && (
               <option value="local">{trans.__('Local model')}</option>
             )}
-          </select>
+          </HTMLSelect>
         </Field>
         <TextField
           label={trans.__('Name')}

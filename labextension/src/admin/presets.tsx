@@ -1,5 +1,5 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button } from '@jupyterlab/ui-components';
+import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useRef, useState } from 'react';
 
 import { ChatApiClient, Preset, PresetCreate } from '../api/client';
@@ -272,8 +272,8 @@ function PresetForm({
           />
         </Field>
         <Field label={trans.__('Base model')} error={invalid.base_model}>
-          <select
-            className="jp-mod-styled jp-ChatExt-baseModel"
+          <HTMLSelect
+            className="jp-ChatExt-baseModel"
             aria-invalid={invalid.base_model ? true : undefined}
             value={baseModel}
             required
@@ -287,11 +287,11 @@ function PresetForm({
                 {model.label}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </Field>
         <Field label={trans.__('Visibility')} error={invalid.visibility}>
-          <select
-            className="jp-mod-styled jp-ChatExt-visibility"
+          <HTMLSelect
+            className="jp-ChatExt-visibility"
             aria-invalid={invalid.visibility ? true : undefined}
             value={visibility}
             onChange={event =>
@@ -300,7 +300,7 @@ function PresetForm({
           >
             <option value="private">{trans.__('Only me')}</option>
             {isAdmin && <option value="public">{trans.__('Everyone')}</option>}
-          </select>
+          </HTMLSelect>
         </Field>
         <TextField
           label={trans.__('Description')}
