@@ -161,10 +161,16 @@ export function addNotebookCommands(
     }
   });
 
+  // A group of their own at the end of the cell menu, after JupyterLab's own (up to 60).
+  app.contextMenu.addItem({
+    type: 'separator',
+    selector: CELL_SELECTOR,
+    rank: 70
+  });
   for (const [command, rank] of [
-    [CommandIDs.askAboutCell, 60],
-    [CommandIDs.explainError, 61],
-    [CommandIDs.sendSelection, 62]
+    [CommandIDs.askAboutCell, 70],
+    [CommandIDs.explainError, 71],
+    [CommandIDs.sendSelection, 72]
   ] as const) {
     palette?.addItem({ command, category });
     app.contextMenu.addItem({ command, selector: CELL_SELECTOR, rank });

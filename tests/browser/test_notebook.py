@@ -99,7 +99,16 @@ def test_explain_this_error_from_the_cell_menu(chat_page: Page, chat_lab: LabSer
     )
 
     notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click(button="right")
-    page.locator('.lm-Menu-item[data-command="chat-ext:explain-error"]').click()
+    explain = page.locator('.lm-Menu-item[data-command="chat-ext:explain-error"]')
+    expect(explain).to_be_visible()
+    # The chat's items are one group, set apart from JupyterLab's own by a separator.
+    items = page.locator(".lm-Menu-content > .lm-Menu-item").evaluate_all(
+        "items => items.map(i => i.dataset.type === 'separator' ? '|' : i.dataset.command)"
+    )
+    ours = ["chat-ext:ask-about-cell", "chat-ext:explain-error", "chat-ext:send-selection"]
+    start = items.index(ours[0])
+    assert items[start - 1 : start + 3] == ["|", *ours], items
+    explain.click()
 
     view = page.locator(PANEL_VIEW)
     question = view.locator(QUESTION).last
