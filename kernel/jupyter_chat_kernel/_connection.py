@@ -32,6 +32,25 @@ HUB_URL = "JUPYTERHUB_SERVICE_URL"
 API_PATH = "chat-ext/api/"
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 _LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+# The first path segment of the pages that JupyterLab, Notebook, Jupyter Server and Voilà
+# serve: in a URL copied from the browser or the terminal, the base URL is what comes before.
+_PAGES = frozenset(
+    {
+        "lab",
+        "tree",
+        "notebooks",
+        "edit",
+        "consoles",
+        "terminals",
+        "doc",
+        "files",
+        "view",
+        "voila",
+        "nbclassic",
+        "login",
+        "logout",
+    }
+)
 
 
 class ConnectionNotFound(ChatError):
@@ -68,8 +87,9 @@ class Connection:
 
 
 def from_url(url: str, token: str = "", source: str = "arguments") -> Connection:
-    """A Connection to an explicit URL, normalised; a ``token`` query parameter in the URL
-    (as in a URL copied from the browser) is used when no token is given."""
+    """A Connection to an explicit URL, normalised: the URL of a page of the server (as
+    copied from the browser or the terminal) gives its base URL, and its ``token`` query
+    parameter is used when no token is given."""
     base, url_token = _split_url(url, what="url")
     return Connection(url=base, token=token or url_token, source=source)
 
@@ -278,8 +298,18 @@ def _split_url(raw: str, *, what: str) -> tuple[str, str]:
     except ValueError:
         raise ConnectionNotFound(f"{what}={shown!r} has an invalid port.") from None
     token = (parse_qs(parts.query).get("token") or [""])[0]
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    # People paste the API's own URL too; the base URL is what comes before it.
-    if path.endswith("/" + API_PATH):
-        path = path[: -len(API_PATH)]
-    return urlunsplit((parts.scheme, parts.netloc, path, "", "")), token
+    return urlunsplit((parts.scheme, parts.netloc, _base_path(parts.path), "", "")), token
+
+
+def _base_path(path: str) -> str:
+    """The server's base path in the path of one of its pages (``/user/ada/lab/tree/x.ipynb``
+    gives ``/user/ada/``) or of the chat API (``/chat-ext/api/chats``)."""
+    segments = [s for s in path.split("/") if s]
+    # A JupyterHub user (/user/<name>/) may be called "lab" or "tree" too.
+    first = segments.index("user") + 2 if "user" in segments else 0
+    for index in range(first, len(segments)):
+        api = segments[index : index + 2] == API_PATH.strip("/").split("/")
+        if api or segments[index] in _PAGES:
+            segments = segments[:index]
+            break
+    return _slashed("/".join(segments))

@@ -240,6 +240,16 @@ def test_discovered_from_env(server, monkeypatch):
         assert client.me().role == "admin"
 
 
+def test_a_page_url_copied_from_the_terminal_works(server, monkeypatch):
+    page = f"{server.url}lab/tree/project/x.ipynb?token={server.token}"
+    with Client(url=page) as client:
+        assert client.url == server.url
+        assert client.me().role == "admin"
+    monkeypatch.setenv("JUPYTER_CHAT_URL", f"{server.url}lab?token={server.token}")
+    with Client() as client:
+        assert client.me().role == "admin"
+
+
 def test_unix_socket_server(socket_server, monkeypatch):
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(socket_server.runtime_dir))
     found = discover()

@@ -85,8 +85,37 @@ def test_env_url_keeps_base_path(monkeypatch):
 def test_env_url_copied_from_the_browser_gives_its_token(monkeypatch):
     monkeypatch.setenv("JUPYTER_CHAT_URL", f"http://localhost:8888/lab/?token={SECRET}#x")
     found = discover()
-    assert found.url == "http://localhost:8888/lab/"
+    assert found.url == "http://localhost:8888/"
     assert found.token == SECRET
+
+
+@pytest.mark.parametrize(
+    ("copied", "base"),
+    [
+        ("http://127.0.0.1:8888/lab?token={}", "http://127.0.0.1:8888/"),
+        ("http://localhost:8888/tree?token={}", "http://localhost:8888/"),
+        ("http://localhost:8888/lab/tree/lab/tree/x.ipynb?token={}", "http://localhost:8888/"),
+        ("http://localhost:8888/notebooks/a/b.ipynb?token={}", "http://localhost:8888/"),
+        (
+            "https://hub.example/user/alice/lab/tree/x.ipynb?token={}",
+            "https://hub.example/user/alice/",
+        ),
+        (
+            "https://hub.example/jh/user/alice/work/doc/tree/x.ipynb?token={}",
+            "https://hub.example/jh/user/alice/work/",
+        ),
+        ("https://hub.example/user/lab/lab?token={}", "https://hub.example/user/lab/"),
+        ("http://localhost:8888/base/voila/render/x.ipynb?token={}", "http://localhost:8888/base/"),
+        (
+            "http://localhost:8888/base/chat-ext/api/chats/abc?token={}",
+            "http://localhost:8888/base/",
+        ),
+        ("http://localhost:8888/base/?token={}", "http://localhost:8888/base/"),
+    ],
+)
+def test_a_page_url_gives_the_base_url_and_its_token(copied, base):
+    found = Client(copied.format(SECRET)).connection
+    assert (found.url, found.token, found.source) == (base, SECRET, "arguments")
 
 
 def test_env_url_of_the_api_itself_gives_the_base_url(monkeypatch):
