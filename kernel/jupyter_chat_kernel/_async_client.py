@@ -236,6 +236,7 @@ class AsyncClient(_Base):
         if (problem := self._not_a_stream(response)) is not None:
             await response.aclose()
             raise problem
+        self._quiet_allowed(response)
         stream = AsyncCompletionStream(
             response, self._where, self.stop_completion, self._transport_error
         )

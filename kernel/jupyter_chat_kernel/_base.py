@@ -86,10 +86,20 @@ class _Base:
             params=call.params,
             json=call.body,
             headers={"Accept": "text/event-stream"} if stream else None,
+            # A stream's headers come as soon as the answer is stored, so they are timed like
+            # any answer; reading the events is not (see _quiet_allowed).
             timeout=httpx.Timeout(self.timeout, read=None)
-            if call.waits
+            if call.waits and not stream
             else httpx.USE_CLIENT_DEFAULT,
         )
+
+    @staticmethod
+    def _quiet_allowed(response: httpx.Response) -> None:
+        """Let a stream whose headers came go quiet for as long as its model takes; the
+        server bounds that wait itself (its upstream read timeout)."""
+        # httpcore reads the body with the read timeout of the request's extensions, looked up
+        # when the body is first read: the one moment to lift it.
+        response.request.extensions["timeout"]["read"] = None
 
     @property
     def _where(self) -> str:

@@ -43,7 +43,8 @@ class _Call(Generic[T]):
     body: Any = None
     # Waits on model servers: a model's answer, which may go quiet for as long as the model
     # thinks, or the model list, which waits for each connection up to its upstream timeout.
-    # The server bounds that wait itself, so only connecting is timed.
+    # The server bounds that wait itself, so only connecting is timed (and, for a stream, its
+    # headers, which come before the model is asked).
     waits: bool = False
 
 

@@ -251,6 +251,7 @@ class Client(_Base):
         if (problem := self._not_a_stream(response)) is not None:
             response.close()
             raise problem
+        self._quiet_allowed(response)
         stream = CompletionStream(
             response, self._where, self.stop_completion, self._transport_error
         )

@@ -243,6 +243,7 @@ STEADY_MODEL = "fake-chat+delay-chunk-0.02+chunks-40"  # under a second, in visi
 DOWN_MODEL = "fake-chat+error-503"
 THINK_MODEL = "fake-chat+think"  # thinks before it answers, its thoughts apart from the text
 SLOW_THINK_MODEL = "fake-chat+think+delay-chunk-0.1"  # thinks a word every 0.1 s, then answers
+QUIET_MODEL = "fake-chat+delay-first-1.5"  # silent for 1.5 s once its answer has started
 
 
 def api_client(server: RunningServer) -> httpx.Client:
@@ -268,7 +269,15 @@ def upstream(server):
 
     with (
         UpstreamThread(
-            models=(MODEL, SLOW_MODEL, STEADY_MODEL, DOWN_MODEL, THINK_MODEL, SLOW_THINK_MODEL)
+            models=(
+                MODEL,
+                SLOW_MODEL,
+                STEADY_MODEL,
+                DOWN_MODEL,
+                THINK_MODEL,
+                SLOW_THINK_MODEL,
+                QUIET_MODEL,
+            )
         ) as up,
         api_client(server) as api,
     ):

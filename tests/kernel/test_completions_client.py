@@ -10,18 +10,30 @@ import time
 import pytest
 from jupyter_chat_kernel import (
     AsyncClient,
+    AsyncCompletionStream,
     ChatError,
     Client,
     CompletionDone,
     CompletionResult,
     CompletionStart,
+    CompletionStream,
     ModelList,
     ReasoningDelta,
     TextDelta,
     Usage,
 )
 
-from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, STEADY_MODEL, THINK_MODEL, sent_for
+from tests.support.raw_server import RawServer
+
+from .conftest import (
+    DOWN_MODEL,
+    MODEL,
+    QUIET_MODEL,
+    SLOW_MODEL,
+    STEADY_MODEL,
+    THINK_MODEL,
+    sent_for,
+)
 
 
 @pytest.fixture
@@ -268,6 +280,55 @@ def test_answers_may_take_longer_than_the_clients_timeout(server, upstream):
         assert result.status == "done" and result.content.startswith("You said: patience")
         with client.stream("more patience", model=STEADY_MODEL) as stream:
             assert list(stream)[-1].status == "done"
+
+
+@pytest.mark.asyncio
+async def test_a_stream_may_go_quiet_for_longer_than_the_clients_timeout(server, upstream):
+    # QUIET_MODEL says nothing for 1.5 s after the answer's start: its model thinking, not a
+    # hung server.
+    def blocking() -> CompletionStream:
+        with Client(server.url, server.token, timeout=1.0) as client:
+            with client.stream("quiet", model=QUIET_MODEL) as stream:
+                list(stream)
+            return stream
+
+    async def not_blocking() -> AsyncCompletionStream:
+        async with AsyncClient(server.url, server.token, timeout=1.0) as client:
+            stream = await client.stream("quiet async", model=QUIET_MODEL)
+            async with stream:
+                async for _ in stream:
+                    pass
+            return stream
+
+    for answer in await asyncio.gather(asyncio.to_thread(blocking), not_blocking()):
+        assert (answer.status, answer.error) == ("done", None)
+        assert answer.text.startswith("You said: quiet")
+
+
+@pytest.mark.asyncio
+async def test_a_stream_from_a_server_that_never_answers_times_out():
+    async with RawServer(b"", hang=True) as hung:
+        url = f"{hung.url}/"
+        async with AsyncClient(url, "t", timeout=0.5) as client:
+            with pytest.raises(ChatError) as caught:
+                # Bounded, so that a client that waits for ever fails the test.
+                await asyncio.wait_for(client.stream("hello?", model=MODEL), 20)
+            errors = [caught.value]
+
+        def blocking(opening: str) -> ChatError:
+            with Client(url, "t", timeout=0.5) as client:
+                with pytest.raises(ChatError) as caught:
+                    if opening == "stream":
+                        client.stream("hello?", model=MODEL)
+                    else:
+                        client.attach("some-answer")
+                return caught.value
+
+        for opening in ("stream", "attach"):
+            errors.append(await asyncio.wait_for(asyncio.to_thread(blocking, opening), 20))
+    for error in errors:
+        assert (error.status, error.code) == (None, "timeout")
+        assert "No answer from the Jupyter server at" in str(error) and "within 0.5 s" in str(error)
 
 
 def test_stopping_an_answer_that_has_ended_gives_it_whole(client):

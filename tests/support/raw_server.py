@@ -1,5 +1,5 @@
-"""A server on 127.0.0.1 that answers every request with one fixed body: the shapes and paces
-that no well-behaved upstream (nor the fake ones) would send."""
+"""A server on 127.0.0.1 that answers every request with one fixed body, or never answers: the
+shapes and paces that no well-behaved server (nor the fake upstreams) would send."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ class RawServer:
         *,
         pace: float = 0.0,
         content_types: dict[str, str] | None = None,
+        hang: bool = False,
     ) -> None:
         # One body for every request, or a body for each path (the others get an empty one).
         self.bodies = body if isinstance(body, dict) else {}
@@ -20,6 +21,7 @@ class RawServer:
         self.pace = pace  # seconds between bytes of the body; 0 sends it at once
         # By path; JSON for the others.
         self.content_types = content_types or {}
+        self.hang = hang  # read each request and never answer, until the client goes away
         self.url = ""
         self._server: asyncio.Server | None = None
         self._answering: set[asyncio.Task] = set()
@@ -30,6 +32,10 @@ class RawServer:
         self._answering.add(task)
         try:
             request = await reader.readuntil(b"\r\n\r\n")
+            if self.hang:
+                while await reader.read(4096):
+                    pass
+                return
             path = request.split(b" ", 2)[1].decode()
             body = self.bodies.get(path, self.body)
             kind = self.content_types.get(path, "application/json").encode()
