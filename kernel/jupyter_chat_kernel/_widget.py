@@ -28,6 +28,12 @@ STATIC = Path(__file__).parent / "static"
 _BUSY = "An answer is being written: wait for it, or stop it."
 # Seconds new_chat waits for a stopped answer to end before starting over.
 _STOP_WAIT = 10.0
+# The server's title for a chat it has not named yet; it names one (a model writes the name)
+# once an answer in it ends well.
+UNTITLED = "New Chat"
+# Seconds the widget looks for that name, and the longest pause between two looks.
+_TITLE_WAIT = 60.0
+_TITLE_PAUSE = 4.0
 
 
 def _message(message: MessageOut) -> dict[str, Any]:
@@ -87,6 +93,9 @@ class ChatWidget(anywidget.AnyWidget):
         self._answer_id: str | None = None
         self._stop_asked = False
         self._own_chat: str | None = None
+        # Held while the title shown is checked against the chat shown and changed.
+        self._showing = threading.Lock()
+        self._closed = threading.Event()
         self._owns_client = client is None
         self._client = client
         # Everything is read before the widget exists, so that its first state is whole.
@@ -161,6 +170,7 @@ class ChatWidget(anywidget.AnyWidget):
         self.chat_id = None
 
     def close(self) -> None:
+        self._closed.set()
         self.stop()
         super().close()
         if self._owns_client and self._client is not None:
@@ -180,7 +190,8 @@ class ChatWidget(anywidget.AnyWidget):
     def _chat_changed(self, change: dict[str, Any]) -> None:
         if change["new"] is not None and change["new"] == self._own_chat:
             return  # the chat an answer just made: its messages are here already
-        self._load(change["new"])
+        with self._showing:
+            self._load(change["new"])
 
     def _load(self, chat_id: str | None) -> None:
         if chat_id is None or self._client is None:
@@ -232,6 +243,13 @@ class ChatWidget(anywidget.AnyWidget):
                     self._show(start.chat_id, answer, stream.text, "thinking")
             answer["thought"] = bool(stream.reasoning)
             self._show(start.chat_id, answer, stream.text, stream.status)
+            if stream.status == "done" and self.title in ("", UNTITLED):
+                threading.Thread(
+                    target=self._follow_title,
+                    args=(start.chat_id,),
+                    name="chat-widget-title",
+                    daemon=True,
+                ).start()
             if self.error == _BUSY:
                 self.error = ""  # a question refused meanwhile: this answer is what it waited for
         except ChatError as error:
@@ -246,6 +264,26 @@ class ChatWidget(anywidget.AnyWidget):
                 stream.close()
             self._answer_id = None
             self.busy = False
+
+    def _follow_title(self, chat_id: str) -> None:
+        """Show the name the server gives an untitled chat after an answer (the Chats panel
+        hears of it on its events socket; the kernel has only REST, so it asks)."""
+        assert self._client is not None
+        deadline = time.monotonic() + _TITLE_WAIT
+        pause = 0.25
+        while not self._closed.is_set():
+            try:
+                title = self._client.chat(chat_id, tail=1).title
+            except ChatError:
+                return  # deleted meanwhile, or the server went away: the next load says so
+            with self._showing:
+                if self.chat_id != chat_id:
+                    return
+                self.title = title
+            if title != UNTITLED or time.monotonic() + pause > deadline:
+                return
+            self._closed.wait(pause)
+            pause = min(pause * 2, _TITLE_PAUSE)
 
     def _show(self, chat_id: str, answer: dict[str, Any], text: str, status: str) -> None:
         answer.update(content=text, status=status)

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from jupyter_chat_ext.chats.schemas import UNTITLED
+
 from .conftest import MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MODEL
 from .kernel_session import KernelSession
 
@@ -128,6 +130,23 @@ def test_asking_streams_into_messages_and_makes_a_chat(kernel, api):
     stored = api.get(f"chats/{front.state['chat_id']}").json()["messages"]
     assert [m["id"] for m in stored] == [m["id"] for m in final]
     assert [m["content"] for m in stored] == [m["content"] for m in final]
+
+
+def test_a_new_chat_takes_the_title_the_server_gives_it(kernel, api):
+    code = f"from jupyter_chat_kernel import ChatWidget\nw = ChatWidget(model={MODEL!r})\nw"
+    front = open_widget(kernel, code)
+    front.send({"type": "ask", "content": "name this chat about tides"})
+    # The server names the chat once the answer has ended, with a request to the model.
+    front.follow(lambda s: s.get("title") not in (None, "", UNTITLED))
+    stored = api.get(f"chats/{front.state['chat_id']}").json()["title"]
+    assert front.state["title"] == stored
+    assert "tides" in stored.lower()
+
+
+def test_the_widget_knows_the_title_of_an_unnamed_chat():
+    from jupyter_chat_kernel import _widget
+
+    assert _widget.UNTITLED == UNTITLED
 
 
 def test_a_reasoning_model_is_shown_thinking_then_answering(kernel):
