@@ -6,7 +6,7 @@ as they are, so that braces in prose or code (``{a: 1}``, f-strings) pass throug
 ``}}`` stand for literal braces, and nothing inside fenced code blocks is replaced. A bare name
 is the user's own only: ``{id}`` or ``{input}`` is left as written unless the notebook defined
 it (built-ins serve inside expressions, ``{len(rows)}``). ``{Err}`` is the last exception with
-its traceback.
+its traceback, as IPython showed it.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from __future__ import annotations
 import ast
 import re
 import reprlib
-import sys
-import traceback
 from collections.abc import Collection, Mapping
 from typing import Any
+
+from ._last_error import as_shown, last_error
 
 TRUNCATED = "… [truncated: {} more characters]"
 ERR = "Err"
@@ -170,10 +170,9 @@ def _summary(value: Any, budget: int) -> str:
 
 
 def _last_error(budget: int) -> str:
-    error = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    error = last_error()
     if error is None:
         raise InterpolationError(
             "{Err} in the prompt: no cell has raised an exception in this kernel yet."
         )
-    lines = traceback.format_exception(type(error), error, error.__traceback__)
-    return _block(truncate("".join(lines), budget, keep_end=True))
+    return _block(truncate(as_shown(error), budget, keep_end=True))

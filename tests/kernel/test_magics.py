@@ -225,6 +225,21 @@ def test_err_is_the_last_exception_with_its_traceback(kernel):
     assert "Traceback (most recent call last)" in answer
     assert "return 1 / 0" in answer
     assert answer.rstrip().rstrip("`").rstrip().endswith("ZeroDivisionError: division by zero")
+    # As the notebook showed it: the cell's frames, named as IPython names them, in plain text.
+    assert "Cell In[" in answer and "in broken" in answer
+    assert "\x1b[" not in answer
+    for internal in ("interactiveshell.py", "run_code", "exec(code_obj"):
+        assert internal not in answer
+
+
+def test_err_of_a_cell_that_does_not_compile_is_where_it_fails(kernel):
+    failed = kernel.execute("ok = 1\nprint(ok))")
+    assert failed.status == "error"
+    answer = markdown(chat(kernel, "%chat what is wrong? {Err}"))
+    assert "Cell In[" in answer and "line 2" in answer and "print(ok))" in answer
+    assert "SyntaxError: unmatched ')'" in answer
+    for internal in ("interactiveshell.py", "compilerop.py", "ast_parse", "Traceback"):
+        assert internal not in answer
 
 
 def test_format_code_puts_the_code_into_the_next_cell(kernel):
