@@ -136,7 +136,7 @@ class ChatWidget(anywidget.AnyWidget):
         self.error = ""
         self._stop_asked = False
         self.busy = True
-        question = {"id": None, "role": "user", "content": content, "model": None}
+        question = {"id": None, "role": "user", "content": content, "model": None, "thought": False}
         self.messages = [*self.messages, {**question, "status": "done"}]
         self._thread = threading.Thread(
             target=self._answer, args=(content, self.model), name="chat-widget", daemon=True
@@ -226,6 +226,7 @@ class ChatWidget(anywidget.AnyWidget):
                 "content": stream.text,
                 "model": start.model,
                 "status": "streaming",
+                "thought": bool(stream.reasoning),
             }
             # A copy: ``answer`` changes as it streams, and the trait must see each change.
             self.messages = [*self.messages[:-1], question, dict(answer)]
@@ -240,6 +241,7 @@ class ChatWidget(anywidget.AnyWidget):
                     self._show(start.chat_id, answer, stream.text, "streaming")
                 elif isinstance(event, ReasoningDelta) and answer["status"] != "thinking":
                     # A reasoning model's thoughts are not the answer: the view says it thinks.
+                    answer["thought"] = True
                     self._show(start.chat_id, answer, stream.text, "thinking")
             answer["thought"] = bool(stream.reasoning)
             self._show(start.chat_id, answer, stream.text, stream.status)

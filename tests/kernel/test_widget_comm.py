@@ -124,6 +124,9 @@ def test_asking_streams_into_messages_and_makes_a_chat(kernel, api):
     assert all(texts[-1].startswith(t) for t in texts)
     final = front.state["messages"]
     assert [(m["role"], m["status"]) for m in final] == [("user", "done"), ("assistant", "done")]
+    # Every message has the same fields as those of a chat read from the server.
+    fields = {"id", "role", "content", "model", "status", "thought"}
+    assert all(set(m) == fields for u in updates if "messages" in u for m in u["messages"])
     assert final[1]["content"].startswith("You said: hi widget")
     assert final[1]["model"] == STEADY_MODEL
 
@@ -162,6 +165,8 @@ def test_a_reasoning_model_is_shown_thinking_then_answering(kernel):
         if u.get("messages")
     ]
     assert ("thinking", "") in shown, shown
+    thinking = [u["messages"][-1] for u in updates if u.get("messages")][1:]
+    assert all(m["thought"] for m in thinking if m["status"] == "thinking"), thinking
     assert front.state["messages"][-1]["content"] == "You said: ponder"
     assert front.state["messages"][-1]["status"] == "done"
     assert not any("Thinking about" in text for _, text in shown)
