@@ -28,6 +28,9 @@ ENV_TOKEN = "JUPYTER_CHAT_TOKEN"
 HUB_PREFIX = "JUPYTERHUB_SERVICE_PREFIX"
 HUB_TOKEN = "JUPYTERHUB_API_TOKEN"
 HUB_URL = "JUPYTERHUB_SERVICE_URL"
+RUNTIME_DIR = "JUPYTER_RUNTIME_DIR"
+# Every variable that discover() reads.
+DISCOVERY_VARS = (ENV_URL, ENV_TOKEN, HUB_PREFIX, HUB_TOKEN, HUB_URL, RUNTIME_DIR)
 
 API_PATH = "chat-ext/api/"
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
@@ -233,8 +236,8 @@ def _read_server_file(path: Path) -> dict[str, Any] | None:
 
 
 def _runtime_dir(env: Mapping[str, str]) -> Path:
-    if env.get("JUPYTER_RUNTIME_DIR"):
-        return Path(env["JUPYTER_RUNTIME_DIR"])
+    if env.get(RUNTIME_DIR):
+        return Path(env[RUNTIME_DIR])
     try:
         from jupyter_core.paths import jupyter_runtime_dir
     except ImportError:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 
 from ._client import Client
+from ._connection import DISCOVERY_VARS
 from ._errors import ChatError
 
 NOTEBOOK_ENV = "JPY_SESSION_NAME"
@@ -35,13 +36,20 @@ class Session:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self._environ = os.environ if environ is None else environ
         self._client: Client | None = None
+        self._found_with: tuple[str, ...] = ()
         self.chat_id: str | None = None
         self.model: str | None = None
 
     @property
     def client(self) -> Client:
+        # A failure's message says to set JUPYTER_CHAT_URL: set in the kernel (%env), it counts
+        # from the next cell on.
+        found_with = tuple(os.environ.get(name, "") for name in DISCOVERY_VARS)
+        if self._client is not None and found_with != self._found_with:
+            self.close()
         if self._client is None:
             self._client = Client()
+            self._found_with = found_with
         return self._client
 
     def close(self) -> None:

@@ -423,6 +423,22 @@ def test_connection_problems_are_one_line(kernel, env, expected):
     assert markdown(chat(kernel, f"%chat -m {MODEL} hello again")) == "You said: hello again"
 
 
+def test_setting_the_url_in_the_kernel_counts_from_the_next_cell(kernel, server):
+    # What the unreachable server's line advises, done in the notebook, as the URL printed
+    # by the server: the next cell uses it.
+    chat(kernel, "import os\n_saved = dict(os.environ)")
+    try:
+        chat(kernel, "%env JUPYTER_CHAT_URL=http://127.0.0.1:9/")
+        line = one_line(chat(kernel, f"%chat -m {MODEL} hello"))
+        assert "Cannot reach the Jupyter server at http://127.0.0.1:9/" in line, line
+        chat(kernel, f"%env JUPYTER_CHAT_URL={server.url}lab?token={server.token}")
+        answer = chat(kernel, f"%chat -m {MODEL} hello after")
+        assert markdown(answer) == "You said: hello after", answer.stderr
+    finally:
+        chat(kernel, "os.environ.clear()\nos.environ.update(_saved)")
+    assert markdown(chat(kernel, f"%chat -m {MODEL} hello again")) == "You said: hello again"
+
+
 def running_answers(api: httpx.Client, until: Callable[[list[dict]], bool]) -> list[dict]:
     """The server's answers being written, once ``until(them)`` holds (within 30 s)."""
     deadline = time.monotonic() + 30
