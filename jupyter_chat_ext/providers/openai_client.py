@@ -17,6 +17,7 @@ from .base import (
     Usage,
 )
 from .http import upstream_stream
+from .sse import EventReader
 
 if TYPE_CHECKING:
     from .transport import UpstreamTransport
@@ -119,46 +120,49 @@ class OpenAIClient:
     ) -> AsyncIterator[Delta]:
         body = self.request_body(model, messages, params, stream=True)
         async with self.open_stream(body) as response:
-            async for delta in parse_sse(response.aiter_lines()):
+            async for delta in parse_sse(response.aiter_bytes()):
                 yield delta
 
 
-async def parse_sse(lines: AsyncIterator[str]) -> AsyncIterator[Delta]:
+async def parse_sse(pieces: AsyncIterator[bytes]) -> AsyncIterator[Delta]:
     """OpenAI's chat.completion.chunk events as deltas; a stream that stops before [DONE]
     and before a finish reason was cut."""
     finished = False
-    async for line in lines:
-        if not line.startswith("data:"):
-            continue
-        data = line[5:].strip()
-        if data == "[DONE]":
-            if not finished:
-                yield Finish(None)
-            return
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            raise UpstreamError(
-                "malformed", f"The upstream sent a malformed event: {data[:80]!r}"
-            ) from None
-        if not isinstance(chunk, dict):
-            raise UpstreamError("malformed", "The upstream sent an event that is not an object.")
-        # Some servers (Foundry Local) put "error": null in every chunk.
-        if chunk.get("error") is not None:
-            error = chunk["error"]
-            message = error.get("message") if isinstance(error, dict) else str(error)
-            raise UpstreamError("http", f"The upstream failed mid-stream: {message}")
-        try:
-            deltas = _chunk_deltas(chunk)
-        except (AttributeError, TypeError, KeyError):
-            raise UpstreamError(
-                "malformed", "The upstream sent an event of another shape."
-            ) from None
-        for delta in deltas:
-            finished = finished or isinstance(delta, Finish)
-            yield delta
+    reader = EventReader()
+    async for piece in pieces:
+        for raw in reader.feed(piece):
+            data = raw.decode("utf-8", "replace").strip()
+            if not data:
+                continue  # an event of empty data lines says nothing (a keep-alive)
+            if data == "[DONE]":
+                if not finished:
+                    yield Finish(None)
+                return
+            for delta in _event_deltas(data):
+                finished = finished or isinstance(delta, Finish)
+                yield delta
     if not finished:
         raise UpstreamError("cut", "The upstream stream ended before the answer was complete.")
+
+
+def _event_deltas(data: str) -> list[Delta]:
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise UpstreamError(
+            "malformed", f"The upstream sent a malformed event: {data[:80]!r}"
+        ) from None
+    if not isinstance(chunk, dict):
+        raise UpstreamError("malformed", "The upstream sent an event that is not an object.")
+    # Some servers (Foundry Local) put "error": null in every chunk.
+    if chunk.get("error") is not None:
+        error = chunk["error"]
+        message = error.get("message") if isinstance(error, dict) else str(error)
+        raise UpstreamError("http", f"The upstream failed mid-stream: {message}")
+    try:
+        return _chunk_deltas(chunk)
+    except (AttributeError, TypeError, KeyError):
+        raise UpstreamError("malformed", "The upstream sent an event of another shape.") from None
 
 
 def _arguments_text(arguments: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..providers.base import UpstreamError
 from ..providers.http import upstream_stream
 from ..providers.ollama_client import OllamaClient
+from ..providers.sse import events
 
 if TYPE_CHECKING:
     from ..providers.transport import UpstreamResponse
@@ -45,22 +46,52 @@ class Wire:
 
     # A frame, as an error message names it.
     name: str
-    # What ends a frame, each way the format allows.
+    # What ends a frame, each way the format allows; ``cr_ends`` when the stream holds a CR.
     ends: tuple[bytes, ...]
+    cr_ends: tuple[bytes, ...]
     # A line that is not one JSON object (nor an end marker), searched for in the frames with
     # a newline put before them: a literal start lets the search skip ahead instead of trying
     # every byte.
     odd: re.Pattern[bytes]
     # What says a stream ended as it should, among its last pieces.
     ended: tuple[bytes, ...]
+    # Frames of a shape the ``odd`` search does not pass that may still be good: the good
+    # ones in the usual shape, and whether one after them was not JSON. None: none can be.
+    reframe: Callable[[bytes], tuple[bytes, bool]] | None = None
+
+
+def _sse_reframed(frames: bytes) -> tuple[bytes, bool]:
+    """Events as the standard reads them (several data lines, CR line ends, comments, ids,
+    empty data lines...), each passed on as one ``data:`` line of its JSON, as OpenAI sends
+    them and as every client reads them; an event without data is left out."""
+    out = []
+    for kind, data in events(frames):
+        text = data.strip()
+        if not text:
+            continue  # empty data lines only: nothing said (a keep-alive)
+        if text != b"[DONE]":
+            try:
+                document = json.loads(text)
+            except ValueError:
+                return b"".join(out), True
+            if not isinstance(document, dict):
+                return b"".join(out), True
+            if b"\n" in text:
+                text = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        out.append((b"event: " + kind + b"\n" if kind else b"") + b"data: " + text + b"\n\n")
+    return b"".join(out), False
 
 
 # OpenAI: server-sent events of one JSON object each, then [DONE]; a choice's finish reason or
-# the upstream's own error event (which clients raise) also ends the answer.
+# the upstream's own error event (which clients raise) also ends the answer. An event ends at a
+# blank line: any two line ends (LF, CR, CRLF) in a row hold one of the ends below. The usual
+# shape, one JSON ``data:`` line last in its event with LF or CRLF line ends, passes as it
+# came; anything else (``odd``, or a CR alone) is read and re-framed.
 SSE = Wire(
     "an event",
-    (b"\n\n", b"\r\n\r\n"),
-    re.compile(rb"\ndata:(?! ?(?:\{[^\n]*\}|\[DONE\])\r?\n)"),
+    (b"\n\n",),
+    (b"\n\n", b"\r\r", b"\n\r", b"\n\r\n", b"\r\n\r\n"),
+    re.compile(rb"\ndata:(?! ?(?:\{[^\n]*\}|\[DONE\])\r?\n[\r\n])"),
     (
         b"\ndata: [DONE]",
         b"\ndata:[DONE]",
@@ -69,21 +100,27 @@ SSE = Wire(
         b'\ndata: {"error"',
         b'\ndata:{"error"',
     ),
+    _sse_reframed,
 )
 # Ollama: one JSON object per line, the last one "done": true, or an error.
 NDJSON = Wire(
     "a line",
+    (b"\n",),
     (b"\n",),
     re.compile(rb"\n(?!\{[^\n]*\}\r?\n|\r?\n|$)"),
     (b'"done":true', b'"done": true', b'\n{"error"'),
 )
 
 
-def _split(data: bytes, before: int, ends: tuple[bytes, ...]) -> tuple[bytes, bytes]:
-    """(what follows the last whole frame that ends before ``before``, the frames up to it)."""
+# A line ended by a CR alone; one at the very end may be the start of a CRLF.
+_LONE_CR = re.compile(rb"\r(?=[^\n])")
+
+
+def _split(data: bytes, ends: tuple[bytes, ...]) -> tuple[bytes, bytes]:
+    """(what follows the last whole frame, the frames up to it)."""
     cut = 0
     for end in ends:
-        at = data.rfind(end, 0, before)
+        at = data.rfind(end)
         if at >= 0:
             cut = max(cut, at + len(end))
     return data[cut:], data[:cut]
@@ -104,25 +141,36 @@ class Frames:
         self.broken: UpstreamError | None = None
 
     def feed(self, data: bytes) -> bytes:
-        ends = self.wire.ends
-        self.pending, data = _split(self.pending + data, len(self.pending) + len(data), ends)
+        wire = self.wire
+        data = self.pending + data
+        cr = data.find(b"\r") >= 0  # quicker than ``in``
+        self.pending, data = _split(data, wire.cr_ends if cr else wire.ends)
         if not data:
             return data
-        odd = self.wire.odd.search(b"\n" + data)
-        if odd is not None:
+        odd = wire.odd.search(b"\n" + data)
+        bad = False
+        if wire.reframe is not None:
+            # A lone CR is searched for apart: a pattern with two starts would be tried at
+            # every byte.
+            if odd is not None or (cr and _LONE_CR.search(data)):
+                data, bad = wire.reframe(data)
+        elif odd is not None:
             # In the copy the match starts at the newline put before the odd line, which is
             # where that line starts in ``data``.
-            data = _split(data, odd.start(), ends)[1]
+            data, bad = _split(data[: odd.start()], wire.ends)[1], True
+        if bad:
             self.broken = UpstreamError(
-                "malformed", f"The upstream's stream has {self.wire.name} that is not JSON."
+                "malformed", f"The upstream's stream has {wire.name} that is not JSON."
             )
         self.recent = (*self.recent[-2:], data)
-        return self.rename.rename(data) if self.rename is not None else data
+        return self.rename.rename(data) if self.rename is not None and data else data
 
-    def close(self) -> None:
+    def close(self) -> bytes:
+        """What is left to pass on: the LF of a CRLF that ended the last frame."""
         tail = b"\n" + b"".join(self.recent)
         if self.pending.strip() or not any(mark in tail for mark in self.wire.ended):
             raise UpstreamError("cut", "The upstream's stream ended before the answer did.")
+        return self.pending
 
 
 async def relay_frames(
@@ -135,7 +183,8 @@ async def relay_frames(
             yield data
         if frames.broken is not None:
             raise frames.broken
-    frames.close()
+    if rest := frames.close():
+        yield rest
 
 
 def _content_type(response: UpstreamResponse) -> str:

@@ -9,7 +9,7 @@ import json
 import pytest
 from jupyter_server.auth.identity import User
 
-from jupyter_chat_ext.testing.upstream import UpstreamThread
+from jupyter_chat_ext.testing.upstream import UpstreamThread, reply_for
 from tests.api.completion_calls import complete, connect, until_written
 from tests.support.raw_server import RawServer
 
@@ -114,3 +114,21 @@ async def test_a_stream_whose_chunks_all_say_error_null_is_an_answer(api, jp_fet
     assert events[-1] == ("done", {"status": "done", "finish_reason": "stop", "usage": None})
     chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
     assert chat["messages"][1]["content"] == "Hello"
+
+
+async def test_events_in_any_shape_the_standard_allows_make_the_answer(api, jp_fetch):
+    """JSON over several data lines, an empty data line, comments, ids, events without data,
+    CR and CRLF line ends: server-sent events as the standard reads them."""
+    with UpstreamThread(models=("fake-chat+spread-sse",), chunks=12) as up:
+        await connect(api, up)
+        _, events = await complete(
+            jp_fetch, {"model": "fake-chat+spread-sse", "content": "spread me"}
+        )
+    assert events[-1][0] == "done" and events[-1][1]["status"] == "done", events[-1]
+    assert events[-1][1]["usage"]["completion_tokens"] > 0
+    deltas = [d["text"] for n, d in events if n == "delta"]
+    assert len(deltas) > 1 and "".join(deltas) == reply_for(
+        [{"role": "user", "content": "spread me"}]
+    )
+    chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+    assert chat["messages"][1]["content"] == "".join(deltas)

@@ -147,6 +147,17 @@ async def test_chat(api, ollama_for, kind):
         assert answer.message.content == reply_for(HELLO)
 
 
+async def test_an_openai_upstreams_events_are_read_as_the_standard_says(api, ollama_for):
+    """Several data lines to an event, comments, ids, CR or CRLF line ends: translated into
+    Ollama's lines like any other stream."""
+    model = "fake-chat+spread-sse"
+    async with FakeUpstream(models=(model,), chunks=12) as up, ollama_for() as client:
+        await connect(api, up)
+        parts = [p async for p in await client.chat(model=model, messages=HELLO, stream=True)]
+        assert "".join(p.message.content for p in parts) == reply_for(HELLO)
+        assert parts[-1].done and parts[-1].eval_count == 4
+
+
 async def test_generate(api, ollama_for, kind):
     async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)

@@ -136,6 +136,26 @@ async def test_a_prefix_renames_the_model_in_every_chunk(api, client_for):
         assert up.requests[-1].body["model"] == "fake-chat"
 
 
+async def test_events_in_any_shape_the_standard_allows_reach_the_client_whole(api, client_for):
+    """An upstream whose events spread their JSON over several data lines, with comments,
+    ids, events without data and CR or CRLF line ends: each is relayed as one event of one
+    data line, renamed like any other."""
+    model = "fake-chat+spread-sse"
+    async with FakeUpstream(models=(model,), chunks=12) as up, client_for() as client:
+        await connect(api, up, prefix="team/")
+        stream = await client.chat.completions.create(
+            model=f"team/{model}",
+            messages=HELLO,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = [chunk async for chunk in stream]
+        text = "".join(c.delta.content or "" for chunk in chunks for c in chunk.choices)
+        assert text == reply_for(HELLO)
+        assert {chunk.model for chunk in chunks} == {f"team/{model}"}
+        assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 4
+
+
 async def test_what_an_ollama_model_cannot_give_is_refused_the_rest_translated(api, client_for):
     async with FakeUpstream(models=("llama-fake", "embed-fake")) as up, client_for() as client:
         await connect(api, up, kind="ollama")

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from jupyter_chat_ext.providers import sse
 from jupyter_chat_ext.providers.base import UpstreamError
 from jupyter_chat_ext.proxy.passthrough import NDJSON, SSE, Frames, Renamer, Wire
+from jupyter_chat_ext.testing.upstream.openai_payloads import Spread
 
 
 def event(content: str, finish: str | None = None, end: bytes = b"\n") -> bytes:
@@ -29,8 +31,7 @@ def relay(
 def test_whole_events_come_out_whatever_the_pieces(end, size):
     stream = event("Hel", end=end) + event("lo", end=end) + b"data: [DONE]" + end + end
     out, events = relay(stream, size)
-    assert out == stream
-    events.close()
+    assert out + events.close() == stream
 
 
 def test_the_name_asked_for_is_put_back():
@@ -57,6 +58,32 @@ def test_a_stream_that_stops_early_is_cut(rest):
     with pytest.raises(UpstreamError) as error:
         events.close()
     assert error.value.kind == "cut"
+
+
+@pytest.mark.parametrize("size", [1, 7, 10_000])
+def test_events_of_any_shape_the_standard_allows_come_out_in_the_usual_one(size):
+    """Several data lines, CR or CRLF line ends, comments, fields, events without data: each
+    event leaves as one data line of its JSON, the model's name put back."""
+    spread = Spread()
+    chunks = [event("Hel"), event("lo"), event("", finish="stop"), b"data: [DONE]\n\n"]
+    stream = b"".join(spread(chunk[6:-2]) for chunk in chunks)
+    out, frames = relay(stream, size, Renamer("up", "team/up"))
+    out += frames.close()
+    assert frames.broken is None
+    renamed = [chunk.replace(b'"model": "up"', b'"model": "team/up"') for chunk in chunks]
+    # Each event's data in one line, whole, as every client reads it.
+    lines = [line for line in out.replace(b"\r", b"\n").split(b"\n") if line.startswith(b"data")]
+    assert [data for _, data in sse.events(out)] == [line[6:] for line in lines]
+    *documents, done = lines
+    assert [json.loads(d[6:]) for d in documents] == [json.loads(c[6:-2]) for c in renamed[:-1]]
+    assert done == b"data: [DONE]"
+
+
+def test_an_event_of_data_lines_that_are_not_json_breaks_the_stream_after_what_came():
+    odd = b'data: {"model":\ndata: "up"}\n\ndata: {"a": 1}\ndata: {"b": 2}\n\n'
+    out, frames = relay(event("Hi") + odd + event("never"), 10_000)
+    assert out == event("Hi") + b'data: {"model":"up"}\n\n'
+    assert frames.broken is not None and frames.broken.kind == "malformed"
 
 
 @pytest.mark.parametrize("odd", [b"data: {not json, <html>", b"data: <html>", b"data: {}x"])

@@ -2,9 +2,9 @@
 
 Per request, a model name carries `+`-separated directives after the model, for example
 `fake-chat+chunks-200`, `fake-chat+delay-first-2`, `fake-chat+cut`, `fake-chat+error-503`,
-`fake-chat+hang`, `fake-chat+garbage`, `fake-chat+stream-error`, `fake-chat+delay-chunk-0.05`;
-and `fake-chat+think` (a model that reasons first) or `fake-chat+think-tags` (one that writes
-its reasoning into the text).
+`fake-chat+hang`, `fake-chat+garbage`, `fake-chat+stream-error`, `fake-chat+delay-chunk-0.05`,
+`fake-chat+spread-sse`; and `fake-chat+think` (a model that reasons first) or
+`fake-chat+think-tags` (one that writes its reasoning into the text).
 A name made only of directives (`chunks-200`) means the server's first model. Such names can
 also be listed as models, so a browser test can pick a faulty model from the UI.
 """
@@ -37,6 +37,9 @@ class Faults:
     """Put non-JSON bytes halfway into a stream (which then goes on), or make the body garbage."""
     stream_error: bool = False
     """Stop a stream halfway with an in-band error event, as providers do on overload."""
+    spread_sse: bool = False
+    """Frame server-sent events in every way the standard allows (see `openai_payloads.Spread`):
+    no fault, but few servers do it."""
     paths: tuple[str, ...] = ()
     """Only requests whose path starts with one of these; empty means every route."""
     times: int | None = None
@@ -83,6 +86,7 @@ _DIRECTIVES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"hang"), lambda m: {"hang": True}),
     (re.compile(r"garbage"), lambda m: {"garbage": True}),
     (re.compile(r"stream-error"), lambda m: {"stream_error": True}),
+    (re.compile(r"spread-sse"), lambda m: {"spread_sse": True}),
     (re.compile(r"think"), lambda m: {"think": "field"}),
     (re.compile(r"think-tags"), lambda m: {"think": "tags"}),
 ]

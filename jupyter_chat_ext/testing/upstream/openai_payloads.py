@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from itertools import zip_longest
 from typing import Any
@@ -188,6 +189,34 @@ def stream_chunks(
 def sse(data: bytes) -> bytes:
     """One server-sent event carrying `data` (a JSON document, or `[DONE]`)."""
     return b"data: " + data + b"\n\n"
+
+
+# Line ends, one for each event in turn: the standard allows all three.
+_LINE_ENDS = (b"\r\n", b"\r", b"\n")
+
+
+class Spread:
+    """Server-sent events as the standard allows and few servers send them: a JSON document
+    over several `data:` lines (which a reader joins with LF), with and without the space
+    after the colon, an empty `data:` line, comments, `event`, `id` and `retry` fields, an
+    event with no data (which a reader skips), and CRLF, CR and LF line ends in turn."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, data: bytes) -> bytes:
+        end = _LINE_ENDS[self.count % len(_LINE_ENDS)]
+        self.count += 1
+        try:
+            lines = json.dumps(json.loads(data), indent=1).encode().split(b"\n")
+        except ValueError:
+            lines = [data]  # [DONE], or garbage: as it is
+        head = [b": keep-alive", b"id: " + str(self.count).encode(), b"retry: 3000"]
+        if self.count % 2:
+            head.append(b"event: message")
+        body = [b"data:" + (b" " if i % 2 else b"") + line for i, line in enumerate(lines)]
+        nothing = b"id: " + str(self.count).encode() + end + end
+        return nothing + end.join([*head, *body, b"data:"]) + end + end
 
 
 def embeddings(

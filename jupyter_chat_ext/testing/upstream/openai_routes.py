@@ -115,11 +115,12 @@ class ChatCompletionsHandler(OpenAIHandler):
             await self.send_json(payloads.completion(**common))
             return
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        frame = payloads.Spread() if self.faults.spread_sse else payloads.sse
         await self.send_stream(
             payloads.stream_chunks(**common, include_usage=include_usage),
             content_type="text/event-stream; charset=utf-8",
-            frame=payloads.sse,
-            done=payloads.sse(b"[DONE]"),
+            frame=frame,
+            done=frame(b"[DONE]"),
             error=payloads.error(500, self.fault_message(500)),
         )
 
