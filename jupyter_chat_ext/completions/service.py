@@ -1,9 +1,10 @@
 """The completion flow: store the question, then write the answer as it streams.
 
 The user's message is stored before the upstream is called, and the answer is written every
-``flush_interval`` seconds while it streams, so a cut stream, an upstream error, a stop or a
-crash leaves what was said in the chat, marked with its status. Generation runs as a task of
-the server, not of the request: a closed tab does not stop it.
+``flush_interval`` seconds while it streams (and within that time of its latest piece, when
+the model pauses), so a cut stream, an upstream error, a stop or a crash leaves what was said
+in the chat, marked with its status. Generation runs as a task of the server, not of the
+request: a closed tab does not stop it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import functools
 import logging
 import time
+from collections.abc import Awaitable
 from contextlib import aclosing
 from typing import Any
 
@@ -33,7 +35,7 @@ from ..providers.base import (
 )
 from ..providers.reasoning import split_reasoning
 from .schemas import CompletionRequest, CompletionResult
-from .tasks import Generation, Registry
+from .tasks import Generation, Progress, Registry
 
 log = logging.getLogger(__name__)
 
@@ -189,8 +191,13 @@ class CompletionService:
         first_token: float | None = None
         # When the latest piece of reasoning came: "thought for" runs from the start to it.
         thought_until: float | None = None
-        last_flush = started
         tool_calls: dict[int, dict[str, Any]] = {}
+
+        def write_progress() -> Awaitable[None]:
+            thought = self._thought(gen, started, thought_until)
+            return self._save(me, gen, {"status": "streaming", **thought}, final=False)
+
+        progress = Progress(write_progress, self.flush_interval)
         deltas = split_reasoning(route.client.stream_chat(route.upstream_id, messages, params))
         try:
             # Closed on any way out, so a stop closes the upstream request at once.
@@ -208,11 +215,9 @@ class CompletionService:
                         else:
                             gen.parts.append(text)
                             self._publish(me, gen, "delta", text)
-                        if now - last_flush >= self.flush_interval:
-                            last_flush = now
-                            thought = self._thought(gen, started, thought_until)
-                            progress = {"status": "streaming", **thought}
-                            await self._save(me, gen, progress, final=False)
+                        if progress.failed is not None:
+                            raise progress.failed
+                        progress.changed()
                     elif isinstance(delta, ToolCallDelta):
                         call = tool_calls.setdefault(
                             delta.index, {"id": delta.id, "name": delta.name, "arguments": ""}
@@ -249,7 +254,7 @@ class CompletionService:
             }
             if tool_calls:
                 meta["tool_calls"] = [tool_calls[i] for i in sorted(tool_calls)]
-            await self._end(me, gen, meta)
+            await self._end(me, gen, meta, after=progress.stop())
         if untitled and gen.status == "done" and gen.chat_id not in self._naming:
             self._naming.add(gen.chat_id)
             try:
@@ -277,8 +282,15 @@ class CompletionService:
             return {}
         return {"reasoning": gen.reasoning, "reasoning_ms": round((until - started) * 1000)}
 
-    async def _end(self, me: Identity, gen: Generation, meta: dict[str, Any]) -> None:
-        save = asyncio.ensure_future(self._save(me, gen, meta, final=True))
+    async def _end(
+        self,
+        me: Identity,
+        gen: Generation,
+        meta: dict[str, Any],
+        after: asyncio.Future[None] | None = None,
+    ) -> None:
+        """The last write, ``after`` a write of the answer in progress that is under way."""
+        save = asyncio.ensure_future(self._save_last(me, gen, meta, after))
         cancelled = False
         try:
             # A cancel that comes meanwhile (the server stopping) waits for the save: the
@@ -302,6 +314,18 @@ class CompletionService:
         # Stopped before its first step: the coroutine never ran, nor its ``finally``.
         gen.status = "stopped"
         self.running.track(asyncio.ensure_future(self._end(me, gen, {"status": "stopped"})))
+
+    async def _save_last(
+        self,
+        me: Identity,
+        gen: Generation,
+        meta: dict[str, Any],
+        after: asyncio.Future[None] | None,
+    ) -> None:
+        if after is not None:
+            # Its failure, if any, is the generation's already.
+            await asyncio.wait([after])
+        await self._save(me, gen, meta, final=True)
 
     async def _save(
         self, me: Identity, gen: Generation, meta: dict[str, Any], *, final: bool

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 # Events a listener may fall behind by; beyond them it catches up from ``text`` (see ``follow``)
@@ -109,6 +109,53 @@ class Generation:
                     return
         finally:
             self.unlisten(queue)
+
+
+class Progress:
+    """Writes an answer in progress at most once every ``interval`` seconds, and within that
+    time of each new piece even when no piece follows it: a crash while the model pauses
+    loses nothing it has said. One timer per interval, not one write per piece."""
+
+    def __init__(self, write: Callable[[], Awaitable[None]], interval: float):
+        self._write = write
+        self._interval = interval
+        self._loop = asyncio.get_running_loop()
+        self._last = self._loop.time()
+        self._timer: asyncio.TimerHandle | None = None
+        self._writing: asyncio.Future[None] | None = None
+        self._unwritten = False
+        self._stopped = False
+        # A write that failed, for the generation to fail with at its next piece.
+        self.failed: BaseException | None = None
+
+    def changed(self) -> None:
+        """Something new to write, at the end of the current interval."""
+        self._unwritten = True
+        if self._timer is None and self._writing is None:
+            self._timer = self._loop.call_at(self._last + self._interval, self._start)
+
+    def _start(self) -> None:
+        self._timer = None
+        self._unwritten = False
+        self._last = self._loop.time()
+        self._writing = asyncio.ensure_future(self._write())
+        self._writing.add_done_callback(self._written)
+
+    def _written(self, writing: asyncio.Future[None]) -> None:
+        self._writing = None
+        if not writing.cancelled() and (error := writing.exception()) is not None:
+            self.failed = error
+        elif self._unwritten and not self._stopped:
+            # What came while it was written waits for the next interval.
+            self._timer = self._loop.call_at(self._last + self._interval, self._start)
+
+    def stop(self) -> asyncio.Future[None] | None:
+        """No more writes; returns the one under way, which the last write must follow."""
+        self._stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        return self._writing
 
 
 class Registry:

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from tests.support.identity import header
-from tests.support.sse import parse_events
+from tests.support.sse import EventCollector, parse_events
 
 
 async def connect(api, up) -> None:
@@ -36,6 +36,15 @@ async def complete(jp_fetch, body, user="alice", collector=None, request_timeout
     ):
         return r, parse_events(r.body.decode())
     return r, (collector.events if collector else None)
+
+
+async def started(collector: EventCollector) -> dict:
+    """The start event of an answer followed by ``collector``, once its first delta came."""
+    for _ in range(200):
+        if "delta" in collector.names():
+            return collector.events[0][1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no delta came: {collector.events}")
 
 
 async def until_written(message_id: str) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from contextlib import asynccontextmanager
+from itertools import pairwise
 
 import pytest
 from jupyter_server.auth.identity import User
 
 from jupyter_chat_ext.testing.upstream import UpstreamThread, reply_for
-from tests.api.completion_calls import complete, connect, until_written
+from tests.api.completion_calls import complete, connect, started, until_written
 from tests.support.raw_server import RawServer
+from tests.support.sse import EventCollector
 
 
 @pytest.fixture
@@ -132,3 +136,108 @@ async def test_events_in_any_shape_the_standard_allows_make_the_answer(api, jp_f
     )
     chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
     assert chat["messages"][1]["content"] == "".join(deltas)
+
+
+@asynccontextmanager
+async def paused_answer(api, jp_fetch, content: str):
+    """An answer whose model goes silent for 4 s halfway, once it has begun: (its events, its
+    start event). It is read to its end on the way out."""
+    model = "fake-chat+pause-mid-4"
+    with UpstreamThread(models=(model,), chunks=40) as up:
+        await connect(api, up)
+        collector = EventCollector()
+        body = {"model": model, "content": content}
+        request = asyncio.ensure_future(complete(jp_fetch, body, collector=collector))
+        try:
+            yield collector, await started(collector)
+            await request
+        finally:
+            request.cancel()  # after a failed check: the test's end is this request's
+
+
+async def test_what_came_before_a_pause_is_stored_while_the_model_is_silent(
+    api, jp_fetch, jp_serverapp, monkeypatch
+):
+    """The answer so far reaches the database within the write interval (half a second) of
+    its latest piece, though no piece follows for seconds; and a piece does not cost a write
+    of its own."""
+    services = await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+    writes = []
+
+    async def counted():
+        writes.append(time.monotonic())
+
+    _writes(services, monkeypatch, counted)
+    async with paused_answer(api, jp_fetch, "wait for it") as (collector, start):
+        began = time.monotonic()
+        stored = ""
+        while time.monotonic() - began < 3:
+            chat = (await api("GET", f"chats/{start['chat_id']}")).json()
+            stored = chat["messages"][1]["content"]
+            if stored and stored == collector.text():
+                break
+            await asyncio.sleep(0.05)
+        # Stored while the model is still silent: the first half, all the client was sent.
+        assert "done" not in collector.names()
+        assert stored and stored == collector.text(), (stored, collector.text())
+    whole = collector.text()
+    assert len(whole) > len(stored) and whole.startswith(stored)
+    assert collector.events[-1][1]["status"] == "done"
+    # One write an interval at most, however many pieces came in it.
+    assert writes and all(later - earlier >= 0.45 for earlier, later in pairwise(writes))
+
+
+def _writes(services, monkeypatch, progress) -> asyncio.Event:
+    """Has ``progress()`` run before each write of an answer in progress; the event is set
+    once one such write is done."""
+    save = services.chats.save_progress
+    written = asyncio.Event()
+
+    async def write(*args, final: bool, **kwargs):
+        if not final:
+            await progress()
+        await save(*args, final=final, **kwargs)
+        if not final:
+            written.set()
+
+    monkeypatch.setattr(services.chats, "save_progress", write)
+    return written
+
+
+async def test_a_stop_during_a_write_in_progress_is_stored_after_it(
+    api, jp_fetch, jp_serverapp, monkeypatch
+):
+    services = await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+    writing = asyncio.Event()
+
+    async def slowly():
+        writing.set()
+        await asyncio.sleep(0.5)
+
+    written = _writes(services, monkeypatch, slowly)
+    async with paused_answer(api, jp_fetch, "stop me") as (collector, start):
+        await asyncio.wait_for(writing.wait(), 3)
+        r = await api("POST", f"chat/completions/{start['message_id']}/stop")
+        assert r.status == 200 and r.json()["status"] == "stopped"
+    await asyncio.wait_for(written.wait(), 3)
+    answer = (await api("GET", f"chats/{start['chat_id']}")).json()["messages"][1]
+    assert (answer["meta"]["status"], answer["content"]) == ("stopped", collector.text())
+
+
+async def test_a_write_in_progress_that_fails_ends_the_answer_with_its_error(
+    api, jp_fetch, jp_serverapp, monkeypatch
+):
+    services = await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+
+    async def failing():
+        raise RuntimeError("the disk is full")
+
+    _writes(services, monkeypatch, failing)
+    model = "fake-chat+delay-chunk-0.05"
+    with UpstreamThread(models=(model,), chunks=40) as up:
+        await connect(api, up)
+        _, events = await complete(jp_fetch, {"model": model, "content": "fill it"})
+    name, data = events[-1]
+    assert name == "error" and "the disk is full" in data["message"], events[-1]
+    answer = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()["messages"][1]
+    assert answer["meta"]["status"] == "error" and answer["content"] == data["content"] != ""

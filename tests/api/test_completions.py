@@ -10,7 +10,7 @@ from jupyter_server.auth.identity import User
 
 from jupyter_chat_ext.completions.schemas import CompletionRequest
 from jupyter_chat_ext.testing.upstream import UpstreamThread
-from tests.api.completion_calls import complete, connect, until_written
+from tests.api.completion_calls import complete, connect, started, until_written
 from tests.support.identity import header
 from tests.support.sse import EventCollector
 
@@ -357,14 +357,6 @@ async def test_an_answer_stopped_before_it_began_is_saved_as_stopped(api, jp_ser
         assert [m["content"] for m in chat["messages"]] == ["hello", ""]
         assert chat["messages"][1]["meta"]["status"] == "stopped"
     assert services.completions.running.of_user(me.id) == []
-
-
-async def started(collector: EventCollector) -> dict:
-    for _ in range(200):
-        if "delta" in collector.names():
-            return collector.events[0][1]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no delta came: {collector.events}")
 
 
 async def slow_answer(jp_fetch, upstream, body: dict, chunks: int):

@@ -210,7 +210,8 @@ class UpstreamHandler(web.RequestHandler):
         """Stream payloads, each wrapped by `frame`, with the chunk delay, then `done`.
 
         Halfway through, `cut_stream` closes the connection, `stream_error` sends `error` in
-        band and stops, and `garbage` slips in a non-JSON event before going on.
+        band and stops, `garbage` slips in a non-JSON event before going on, and `pause_mid`
+        goes silent for a while.
         """
         self.set_header("Content-Type", content_type)
         self.set_header("Cache-Control", "no-cache")
@@ -222,6 +223,9 @@ class UpstreamHandler(web.RequestHandler):
         half = max(1, len(payloads) // 2)
         for i, payload in enumerate(payloads):
             if i == half and self._halfway(frame, error):
+                return
+            if i == half and self.faults.pause_mid and await self.pause(self.faults.pause_mid):
+                self.finish()
                 return
             if i and self.faults.chunk_delay and await self.pause(self.faults.chunk_delay):
                 self.finish()

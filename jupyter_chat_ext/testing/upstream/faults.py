@@ -3,8 +3,8 @@
 Per request, a model name carries `+`-separated directives after the model, for example
 `fake-chat+chunks-200`, `fake-chat+delay-first-2`, `fake-chat+cut`, `fake-chat+error-503`,
 `fake-chat+hang`, `fake-chat+garbage`, `fake-chat+stream-error`, `fake-chat+delay-chunk-0.05`,
-`fake-chat+spread-sse`; and `fake-chat+think` (a model that reasons first) or
-`fake-chat+think-tags` (one that writes its reasoning into the text).
+`fake-chat+pause-mid-3`, `fake-chat+spread-sse`; and `fake-chat+think` (a model that reasons
+first) or `fake-chat+think-tags` (one that writes its reasoning into the text).
 A name made only of directives (`chunks-200`) means the server's first model. Such names can
 also be listed as models, so a browser test can pick a faulty model from the UI.
 """
@@ -37,6 +37,8 @@ class Faults:
     """Put non-JSON bytes halfway into a stream (which then goes on), or make the body garbage."""
     stream_error: bool = False
     """Stop a stream halfway with an in-band error event, as providers do on overload."""
+    pause_mid: float = 0.0
+    """Seconds a stream goes silent halfway, before it goes on."""
     spread_sse: bool = False
     """Frame server-sent events in every way the standard allows (see `openai_payloads.Spread`):
     no fault, but few servers do it."""
@@ -86,6 +88,7 @@ _DIRECTIVES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"hang"), lambda m: {"hang": True}),
     (re.compile(r"garbage"), lambda m: {"garbage": True}),
     (re.compile(r"stream-error"), lambda m: {"stream_error": True}),
+    (re.compile(r"pause-mid-([\d.]+)"), lambda m: {"pause_mid": float(m.group(1))}),
     (re.compile(r"spread-sse"), lambda m: {"spread_sse": True}),
     (re.compile(r"think"), lambda m: {"think": "field"}),
     (re.compile(r"think-tags"), lambda m: {"think": "tags"}),
