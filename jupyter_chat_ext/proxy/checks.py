@@ -196,7 +196,7 @@ def check_embeddings(body: Any) -> dict[str, Any]:
 
 def _think(value: Any) -> str | None:
     ok = isinstance(value, bool) or value in THINK_LEVELS
-    return None if ok else 'a boolean or "high", "medium" or "low"'
+    return None if ok else 'a boolean or "high", "medium", "low" or "max"'
 
 
 def _keep_alive(value: Any) -> str | None:
@@ -224,7 +224,15 @@ def _is_base64(data: str) -> bool:
 
 
 _number_ = _of(int | float, "a number")
-_integer_ = _integer(-(2**63), 2**63 - 1)
+
+
+def _whole(value: Any) -> str | None:
+    # Ollama reads any JSON number for its integer options and drops the fraction, as Go
+    # does (JSON's numbers are floats to it): 8192.0 is as good as 8192.
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return None if ok and -(2**63) <= value < 2**63 else "an integer"
+
+
 # The options whose type Ollama fixes, checked for every connection: an OpenAI-compatible
 # upstream gets some of them under other names, and a wrong type is the caller's to hear of.
 _OLLAMA_OPTIONS: dict[str, Check] = {
@@ -242,7 +250,7 @@ _OLLAMA_OPTIONS: dict[str, Check] = {
     ),
     **dict.fromkeys(
         ("seed", "top_k", "num_predict", "num_ctx", "num_keep", "repeat_last_n", "num_batch"),
-        _integer_,
+        _whole,
     ),
     "stop": _string_or_strings,
 }
@@ -298,6 +306,9 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
             raise ProxyError("messages must be a list of objects", param="messages")
         for i, m in enumerate(messages or ()):
             _require(m, _OLLAMA_MESSAGE, _ollama_says, at=f"messages[{i}].")
+        if any(isinstance(m.get("role"), str) and not m["role"].islower() for m in messages or ()):
+            # Ollama reads a role in any case ("User"); the servers behind it may not.
+            body = {**body, "messages": [_lower_role(m) for m in messages]}
     elif kind == "generate":
         _require(body, _OLLAMA_PROMPT, _ollama_says)
     elif kind == "show":
@@ -318,6 +329,11 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
     _require(body, _OLLAMA_REQUEST, _ollama_says)
     _require(body.get("options") or {}, _OLLAMA_OPTIONS, _ollama_says, at="options.")
     return body
+
+
+def _lower_role(message: dict[str, Any]) -> dict[str, Any]:
+    role = message.get("role")
+    return {**message, "role": role.lower()} if isinstance(role, str) else message
 
 
 def ollama_streams(body: dict[str, Any]) -> bool:

@@ -136,6 +136,8 @@ def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # Options the local model samples with under the same names. OpenAI's API refuses names it
 # does not know, so only the local model is given them.
 _LOCAL_OPTIONS = ("top_k", "min_p", "repeat_penalty")
+# Of those taken, the ones Ollama reads as integers.
+_WHOLE = frozenset({"seed", "top_k"})
 
 
 def openai_params(body: dict[str, Any], local: bool = False) -> dict[str, Any]:
@@ -144,10 +146,12 @@ def openai_params(body: dict[str, Any], local: bool = False) -> dict[str, Any]:
     options = body.get("options") or {}
     names = {**_FROM_OPTIONS, **({n: n for n in _LOCAL_OPTIONS} if local else {})}
     params = {dst: options[src] for src, dst in names.items() if options.get(src) is not None}
+    for name in _WHOLE & params.keys():
+        params[name] = int(params[name])  # Ollama drops a fraction (checks.py); OpenAI refuses it
     num_predict = options.get("num_predict")
     # Ollama's runners stop at num_predict only when it is above 0: 0, -1 and -2 set no limit.
-    if isinstance(num_predict, int) and num_predict > 0:
-        params["max_tokens"] = num_predict
+    if isinstance(num_predict, int | float) and int(num_predict) > 0:
+        params["max_tokens"] = int(num_predict)
     if body.get("tools"):
         params["tools"] = body["tools"]
     if body.get("logprobs"):
@@ -156,9 +160,10 @@ def openai_params(body: dict[str, Any], local: bool = False) -> dict[str, Any]:
             params["top_logprobs"] = body["top_logprobs"]
     think = body.get("think")
     if think in THINK_LEVELS:
-        # How hard to think, which OpenAI's API says as reasoning_effort. A plain true or
-        # false has no such word: false only hides the thinking (see OllamaApi._deltas).
-        params["reasoning_effort"] = think
+        # How hard to think, which OpenAI's API says as reasoning_effort ("max" as its
+        # highest, as Ollama says it to gpt-oss). A plain true or false has no such word:
+        # false only hides the thinking (see OllamaApi._deltas).
+        params["reasoning_effort"] = "high" if think == "max" else think
     fmt = body.get("format")
     if fmt == "json":
         params["response_format"] = {"type": "json_object"}
@@ -178,7 +183,7 @@ def generate_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"role": "system", "content": system}, user] if system else [user]
 
 
-THINK_LEVELS = ("high", "medium", "low")
+THINK_LEVELS = ("high", "medium", "low", "max")
 
 # Go's durations, as Ollama reads keep_alive: "5m", "1h30m", "-1s", "0".
 _DURATION = re.compile(r"[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+")

@@ -313,6 +313,28 @@ async def test_options_images_and_format_translate_to_openai(api, ollama_for):
             assert "max_tokens" not in up.requests[-1].body
 
 
+async def test_what_ollama_reads_is_read_as_ollama_reads_it(api, ollama_for, kind):
+    """Integer options written as floats (Ollama drops the fraction), think "max" and a role
+    in capitals reach the model as Ollama would take them."""
+    model = "fake-chat+think"
+    async with FakeUpstream(models=(model,)) as up, ollama_for() as client:
+        await connect(api, up, kind=kind)
+        answer = await client.chat(
+            model=model,
+            messages=[{"role": "User", "content": HELLO[0]["content"]}],
+            options={"num_predict": 50.0, "seed": 3.7, "top_k": 4.0},
+            think="max",
+        )
+        assert answer.message.content == reply_for(HELLO)
+        sent = up.requests[-1].body
+        assert sent["messages"][0]["role"] == "user"
+        if kind == "openai":
+            limits = (sent["max_tokens"], sent["seed"], sent["reasoning_effort"])
+            assert limits == (50, 3, "high") and all(type(n) is int for n in limits[:2])
+        else:
+            assert (sent["options"]["seed"], sent["think"]) == (3.7, "max")
+
+
 async def test_ollama_bytes_pass_through_with_the_prefix_put_back(api, ollama_for):
     async with FakeUpstream(chunks=30) as up, ollama_for() as client:
         await connect(api, up, kind="ollama", prefix="local/")

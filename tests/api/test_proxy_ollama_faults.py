@@ -45,7 +45,7 @@ async def test_errors(api, ollama_for, kind, jp_http_port, jp_base_url):
             ("chat", {"messages": [{"tool_calls": [1]}]}, "messages[0].tool_calls"),
             ("chat", {"messages": HELLO, "options": [1]}, "options"),
             ("chat", {"messages": HELLO, "options": {"temperature": "hot"}}, "options.temperature"),
-            ("chat", {"messages": HELLO, "options": {"seed": 1.5}}, "options.seed"),
+            ("chat", {"messages": HELLO, "options": {"seed": True}}, "options.seed"),
             ("chat", {"messages": HELLO, "options": {"num_predict": "10"}}, "options.num_predict"),
             ("chat", {"messages": HELLO, "options": {"stop": 5}}, "options.stop"),
             ("chat", {"messages": HELLO, "stream": "no"}, "stream"),
