@@ -28,7 +28,9 @@ LISTING = "GET chat-ext/ollama/api/tags lists the models you can use."
 # Ollama's own words, which some clients look for.
 UNKNOWN = 'model "{}" not found.'
 # The Ollama release whose API this one follows; clients use it to decide what to ask for.
-VERSION = "0.9.0"
+# 0.12.11 is the first with everything served here: log-probabilities, and tool calls with
+# their ids and indexes.
+VERSION = "0.12.11"
 _PATHS = {"message": "/api/chat", "response": "/api/generate"}
 
 

@@ -60,13 +60,16 @@ class OllamaLines:
         return b""
 
     def tool_calls(self) -> list[dict[str, Any]]:
+        """Whole calls as Ollama gives them: an id (the upstream's), and the call's place among
+        the answer's calls."""
         calls = []
-        for _, call in sorted(self.answer.calls.items()):
+        for index, (_, call) in enumerate(sorted(self.answer.calls.items())):
             try:
                 arguments = json.loads(call["arguments"] or "{}")
             except ValueError:
                 arguments = {}
-            calls.append({"function": {"name": call["name"], "arguments": arguments}})
+            function = {"index": index, "name": call["name"], "arguments": arguments}
+            calls.append({"id": call["id"], "function": function})
         return calls
 
     def final(self, text: str = "", *, with_calls: bool = True) -> dict[str, Any]:

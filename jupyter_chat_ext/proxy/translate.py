@@ -91,11 +91,26 @@ def _image_url(data: str) -> str:
     return f"data:{mime};base64,{data}"
 
 
+def _answered(open_calls: list[tuple[str, str, str]], result: dict[str, Any]) -> str | None:
+    """The id here of the call a tool's result answers: the call with the result's
+    ``tool_call_id``, else the first open one named as its ``tool_name``, else the first open
+    one; None when none is open."""
+    for key, at in (("tool_call_id", 0), ("tool_name", 1)):
+        wanted = result.get(key)
+        found = next((c for c in open_calls if wanted and c[at] == wanted), None)
+        if found is not None:
+            open_calls.remove(found)
+            return found[2]
+    return open_calls.pop(0)[2] if open_calls else None
+
+
 def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ollama's messages in OpenAI's form. Ollama's tool calls carry no ids, so they get ids
-    here and each tool result answers the oldest call still open, as Ollama pairs them."""
+    """Ollama's messages in OpenAI's form. Calls get ids of their own here (a client's may
+    be missing, or repeat from one answer to the next), and each tool result goes with the
+    call it answers (see ``_answered``)."""
     out: list[dict[str, Any]] = []
-    open_calls: list[str] = []
+    # (the client's id for a call, its name, its id here), for each call not yet answered.
+    open_calls: list[tuple[str, str, str]] = []
     made = 0
     for m in messages:
         role, content = m.get("role", "user"), m.get("content") or ""
@@ -111,7 +126,7 @@ def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             arguments = function.get("arguments") or {}
             call_id = f"call_{made}"
             made += 1
-            open_calls.append(call_id)
+            open_calls.append((str(call.get("id") or ""), function.get("name", ""), call_id))
             calls.append(
                 {
                     "id": call_id,
@@ -128,7 +143,7 @@ def openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             item["tool_calls"] = calls
             item["content"] = content or None
         if role == "tool":
-            item["tool_call_id"] = open_calls.pop(0) if open_calls else f"call_{made}"
+            item["tool_call_id"] = _answered(open_calls, m) or f"call_{made}"
         out.append(item)
     return out
 

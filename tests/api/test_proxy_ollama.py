@@ -41,7 +41,9 @@ async def test_tags_and_version(api, ollama_for, jp_http_port, jp_base_url):
                 ollama_root(jp_http_port, jp_base_url) + "/api/version",
                 headers={"Authorization": "token bob-token"},
             )
-            assert r.status_code == 200 and r.json()["version"]
+            assert r.status_code == 200
+            # Clients decide what to ask for by it: logprobs and tool call ids came in 0.12.
+            assert tuple(map(int, r.json()["version"].split("."))) >= (0, 12, 11)
             r = await http.get(ollama_root(jp_http_port, jp_base_url) + "/api/tags")
             assert r.status_code == 401 and "error" in r.json()
 
@@ -271,6 +273,67 @@ async def test_tool_calls(api, ollama_for, kind):
         if kind == "openai":
             sent = up.requests[-1].body["messages"]
             assert sent[1]["tool_calls"][0]["id"] == sent[2]["tool_call_id"]
+
+
+TIME_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+ASK_BOTH = [
+    {
+        "role": "user",
+        "content": 'call:get_weather({"city": "Paris"}) call:get_time({"city": "Paris"})',
+    }
+]
+
+
+async def test_tool_calls_have_ids_and_each_result_goes_with_its_call(
+    api, ollama_for, jp_http_port, jp_base_url
+):
+    """As Ollama gives them, each call has an id and its index; a result goes with the call
+    of its tool_call_id, else of its tool_name, in whatever order the results come."""
+    tools = [WEATHER_TOOL, TIME_TOOL]
+    url = ollama_root(jp_http_port, jp_base_url) + "/api/chat"
+    async with FakeUpstream() as up, ollama_for() as client, httpx.AsyncClient() as http:
+        await connect(api, up)
+        key = {"Authorization": client._client.headers["authorization"]}
+        # Asked without the client, which keeps only a call's name and arguments.
+        for stream in (False, True):
+            body = {"model": "fake-chat", "messages": ASK_BOTH, "tools": tools, "stream": stream}
+            r = await http.post(url, json=body, headers=key)
+            lines = [json.loads(line) for line in r.text.splitlines()]
+            calls = [c for line in lines for c in line["message"].get("tool_calls") or []]
+            assert [(c["function"]["index"], c["function"]["name"]) for c in calls] == [
+                (0, "get_weather"),
+                (1, "get_time"),
+            ]
+            ids = [c["id"] for c in calls]
+            assert all(ids) and len(set(ids)) == 2
+
+        def paired() -> list[tuple[str, str]]:
+            """(result, the tool of the call it went with) for each result sent upstream;
+            each result's text is the name of the tool it answers."""
+            sent = up.requests[-1].body["messages"]
+            names = {c["id"]: c["function"]["name"] for c in sent[1]["tool_calls"]}
+            return [(m["content"], names[m["tool_call_id"]]) for m in sent[2:]]
+
+        called = {"role": "assistant", "content": "", "tool_calls": calls}
+        by_name = [
+            {"role": "tool", "content": "get_time", "tool_name": "get_time"},
+            {"role": "tool", "content": "get_weather", "tool_name": "get_weather"},
+        ]
+        await client.chat(model="fake-chat", messages=[*ASK_BOTH, called, *by_name], tools=tools)
+        assert paired() == [("get_time", "get_time"), ("get_weather", "get_weather")]
+        by_id = [
+            {"role": "tool", "content": "get_time", "tool_call_id": ids[1]},
+            {"role": "tool", "content": "get_weather", "tool_call_id": ids[0]},
+        ]
+        body = {"model": "fake-chat", "messages": [*ASK_BOTH, called, *by_id], "tools": tools}
+        assert (await http.post(url, json=body | {"stream": False}, headers=key)).status_code == 200
+        assert paired() == [("get_time", "get_time"), ("get_weather", "get_weather")]
 
 
 async def test_logprobs_reach_an_openai_upstream_and_come_back(api, ollama_for):
