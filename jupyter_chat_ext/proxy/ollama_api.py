@@ -269,7 +269,7 @@ class OllamaApi:
             return _loaded(requested, field, body)
         lines = OllamaLines(requested, field)
         async for delta in self._deltas(target, body, field):
-            lines.answer.add(delta)
+            lines.add(delta)
         return lines.final(lines.answer.content)
 
     async def _deltas(

@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from ..providers.base import Delta, ReasoningDelta, TextDelta, Usage
+from ..providers.base import Delta, ReasoningDelta, TextDelta, ToolCallDelta, Usage
 from .translate import Collected, ndjson
 
 
@@ -25,6 +25,8 @@ class OllamaLines:
         self.field = field
         self.answer = Collected()
         self.started = time.perf_counter_ns()
+        # When the model's first words came: reading the prompt ends there, writing begins.
+        self.first: int | None = None
 
     def _content(
         self, text: str, calls: list[dict[str, Any]] | None = None, thinking: str = ""
@@ -51,8 +53,13 @@ class OllamaLines:
             line["logprobs"] = [ollama_logprob(e) for e in logprobs]
         return {**line, "done": False}
 
-    def frames(self, delta: Delta) -> bytes:
+    def add(self, delta: Delta) -> None:
+        if self.first is None and isinstance(delta, TextDelta | ReasoningDelta | ToolCallDelta):
+            self.first = time.perf_counter_ns()
         self.answer.add(delta)
+
+    def frames(self, delta: Delta) -> bytes:
+        self.add(delta)
         if isinstance(delta, TextDelta):
             return ndjson(self._line(delta.text, logprobs=delta.logprobs))
         if isinstance(delta, ReasoningDelta):
@@ -76,7 +83,8 @@ class OllamaLines:
         """The closing ``done: true`` object; for a non-streamed reply it carries the whole
         answer: text, reasoning and tool calls."""
         u = self.answer.usage or Usage(0, 0, 0)
-        elapsed = time.perf_counter_ns() - self.started
+        now = time.perf_counter_ns()
+        first = now if self.first is None else self.first
         calls = self.tool_calls() if with_calls and self.field == "message" else None
         logprobs = self.answer.logprobs if with_calls else None
         thinking = self.answer.reasoning if with_calls else ""
@@ -87,12 +95,12 @@ class OllamaLines:
             **({"logprobs": [ollama_logprob(e) for e in logprobs]} if logprobs else {}),
             "done": True,
             "done_reason": "length" if self.answer.finish == "length" else "stop",
-            "total_duration": elapsed,
+            "total_duration": now - self.started,
             "load_duration": 0,
             "prompt_eval_count": u.prompt_tokens,
-            "prompt_eval_duration": 0,
+            "prompt_eval_duration": first - self.started,
             "eval_count": u.completion_tokens,
-            "eval_duration": elapsed,
+            "eval_duration": now - first,
         }
 
     def end(self) -> bytes:

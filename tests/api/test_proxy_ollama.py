@@ -160,6 +160,19 @@ async def test_an_openai_upstreams_events_are_read_as_the_standard_says(api, oll
         assert parts[-1].done and parts[-1].eval_count == 4
 
 
+async def test_durations_part_reading_the_prompt_from_writing_the_answer(api, ollama_for):
+    """Until the first words, the model reads the prompt (prompt_eval_duration); after them,
+    it writes (eval_duration), which is what clients divide eval_count by."""
+    model = "fake-chat+delay-first-0.3+delay-chunk-0.1"
+    async with FakeUpstream(models=(model,)) as up, ollama_for() as client:
+        await connect(api, up)
+        parts = [p async for p in await client.chat(model=model, messages=HELLO, stream=True)]
+        whole = await client.generate(model=model, prompt="Hello there")
+        for done in (parts[-1], whole):
+            assert done.prompt_eval_duration >= 0.3e9 and done.eval_duration >= 0.25e9
+            assert done.total_duration >= done.prompt_eval_duration + done.eval_duration
+
+
 async def test_generate(api, ollama_for, kind):
     async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
