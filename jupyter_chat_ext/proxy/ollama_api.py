@@ -286,6 +286,8 @@ class OllamaApi:
             async for delta in deltas:
                 if not (quiet and isinstance(delta, ReasoningDelta)):
                     yield delta
+        if unloads(body) and isinstance(target.client, LocalModelClient):
+            await target.client.unload()  # as Ollama drops a model after a keep_alive of 0
 
     async def embedding(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
         """The older ``/api/embeddings``: one prompt, one vector, as ``{"embedding": [...]}``."""

@@ -143,6 +143,22 @@ async def test_an_empty_ollama_request_loads_or_unloads_the_local_model(jp_fetch
     assert await running() == []
 
 
+async def test_an_answer_with_keep_alive_0_drops_the_local_weights_after_it(ollama_for):
+    async with ollama_for() as client:
+        hello = [{"role": "user", "content": "hello"}]
+        for stream in (False, True):
+            answer = await client.chat(model="tiny-llama", messages=hello, stream=stream)
+            if stream:
+                answer = [part async for part in answer][-1]
+            assert answer.done and [m.model for m in (await client.ps()).models] == ["tiny-llama"]
+            answer = await client.chat(
+                model="tiny-llama", messages=hello, keep_alive=0, stream=stream
+            )
+            if stream:
+                answer = [part async for part in answer][-1]
+            assert answer.done and (await client.ps()).models == []
+
+
 async def test_ollamas_sampling_options_reach_the_local_model(jp_fetch):
     async def chat(**options):
         body = {"model": "tiny-llama", "messages": [{"role": "user", "content": "hello"}],
