@@ -312,6 +312,7 @@ def check_ollama(body: Any, kind: str) -> dict[str, Any]:
     elif kind == "generate":
         _require(body, _OLLAMA_PROMPT, _ollama_says)
     elif kind == "show":
+        _require(body, {"verbose": _of(bool, "a boolean")}, _ollama_says)
         return body
     elif kind == "embeddings":
         if not isinstance(body.get("prompt", ""), str):

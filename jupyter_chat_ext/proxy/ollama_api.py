@@ -183,13 +183,15 @@ class OllamaApi:
             for model in loaded
         ]
 
-    async def show(self, me: Identity, model: str) -> dict[str, Any]:
-        """What Ollama's ``show`` tells of a model: an Ollama connection's own account, or one
-        made from what is known here. A preset adds its system prompt."""
+    async def show(self, me: Identity, model: str, verbose: bool = False) -> dict[str, Any]:
+        """What Ollama's ``show`` tells of a model: an Ollama connection's own account (in
+        full with ``verbose``), or one made from what is known here. A preset adds its system
+        prompt."""
         target = await route(self.models, me, model, LISTING, UNKNOWN)
         client = target.client
         if isinstance(client, OllamaClient):
-            async with ollama_request(client, "/api/show", {"model": target.upstream_id}) as r:
+            asked = {"model": target.upstream_id, **({"verbose": True} if verbose else {})}
+            async with ollama_request(client, "/api/show", asked) as r:
                 shown = await read_json(r)
             if not isinstance(shown, dict):
                 raise UpstreamError("malformed", "Ollama's model details are not an object.")

@@ -81,8 +81,10 @@ class OllamaShowHandler(OllamaHandler):
         await self.guard(self._show(body))
 
     async def _show(self, body: Any) -> None:
-        model = checks.check_ollama(body, "show")["model"]
-        self.send_json(await self.api.show(self.identity, model))
+        body = checks.check_ollama(body, "show")
+        self.send_json(
+            await self.api.show(self.identity, body["model"], body.get("verbose", False))
+        )
 
 
 class OllamaRunningHandler(OllamaHandler):

@@ -77,6 +77,15 @@ async def test_show(api, ollama_for, kind, jp_http_port, jp_base_url):
                 headers={"Authorization": client._client.headers["authorization"]},
             )
             assert r.status_code == 200 and "completion" in r.json()["capabilities"]
+            # All there is to tell, as `ollama show --verbose` asks: from the Ollama server.
+            r = await http.post(
+                ollama_root(jp_http_port, jp_base_url) + "/api/show",
+                json={"model": "fake-chat", "verbose": True},
+                headers={"Authorization": client._client.headers["authorization"]},
+            )
+            assert r.status_code == 200
+            if kind == "ollama":
+                assert up.requests[-1].body == {"model": "fake-chat:latest", "verbose": True}
 
 
 async def test_the_root_and_head_say_the_server_is_up(api, jp_http_port, jp_base_url):

@@ -62,6 +62,7 @@ async def test_errors(api, ollama_for, kind, jp_http_port, jp_base_url):
             ("generate", {"prompt": "hi", "suffix": 1}, "suffix"),
             ("embed", {"input": "x", "truncate": "yes"}, "truncate"),
             ("embed", {"input": "x", "dimensions": "4"}, "dimensions"),
+            ("show", {"verbose": "yes"}, "verbose"),
         ]
         for path, body, name in wrong:
             r = await http.post(
