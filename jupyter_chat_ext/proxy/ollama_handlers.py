@@ -136,8 +136,21 @@ class OllamaEmbeddingHandler(OllamaHandler):
         self.send_json(await self.api.embedding(self.identity, body))
 
 
+# Ollama's routes that manage the models it holds; here the models are the connections'.
+_MANAGING = frozenset({"pull", "push", "create", "copy", "delete", "blobs"})
+
+
 class OllamaUnknownHandler(UnknownPath, OllamaHandler):
-    pass
+    def unknown_message(self) -> str:
+        route = self.request.path.rpartition("/chat-ext/ollama/api/")[2].split("/")[0]
+        if route not in _MANAGING:
+            return super().unknown_message()
+        # `ollama pull` and the like show this line as it is.
+        return (
+            f"chat-ext serves the models of its connections and cannot {route} models: "
+            f"{route} them on the model server itself, or add its connection under "
+            "Settings > Chat Models and Connections."
+        )
 
 
 routes = [

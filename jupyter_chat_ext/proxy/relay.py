@@ -164,8 +164,11 @@ class UnknownPath:
 
     request: Any
 
+    def unknown_message(self) -> str:
+        return f"Invalid URL ({self.request.method} {self.request.path})"
+
     def _missing(self, *args: Any) -> None:
-        message = f"Invalid URL ({self.request.method} {self.request.path})"
-        self.send_failure(Failure(404, message, "unknown_url"))  # type: ignore[attr-defined]
+        failure = Failure(404, self.unknown_message(), "unknown_url")
+        self.send_failure(failure)  # type: ignore[attr-defined]
 
     get = post = put = patch = delete = web.authenticated(authorized(_missing))

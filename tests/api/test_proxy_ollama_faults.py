@@ -169,6 +169,24 @@ async def test_what_only_ollama_can_do_is_refused_elsewhere(api, ollama_for, kin
         assert answer.response
 
 
+async def test_managing_models_is_refused_with_where_to_do_it(api, ollama_for):
+    async with FakeUpstream() as up, ollama_for() as client:
+        await connect(api, up, kind="ollama")
+        asks = {
+            "pull": lambda: client.pull("fake-chat"),
+            "delete": lambda: client.delete("fake-chat"),
+            "copy": lambda: client.copy("fake-chat", "mine"),
+        }
+        for route, ask in asks.items():
+            with pytest.raises(ollama.ResponseError) as error:
+                await ask()
+            assert error.value.status_code == 404
+            assert f"cannot {route} models" in error.value.error
+            assert "Chat Models and Connections" in error.value.error
+        # Nothing reached the Ollama server behind: it is not this API's to change.
+        assert not [r for r in up.requests if r.path.split("/")[-1] in asks]
+
+
 async def test_odd_embeddings_from_an_openai_upstream(api, ollama_for):
     """No vector for the prompt is a 502, not a 500; an odd usage is only left out."""
     bodies = {"/v1/models": b'{"data": [{"id": "odd"}]}', "/v1/embeddings": b'{"data": []}'}
