@@ -19,14 +19,20 @@ KEY = "settings"
 
 
 class ChatSettings(StrictModel):
-    """A chat's system prompt (in place of its model's or preset's) and parameters."""
+    """A chat's system prompt (in place of its model's or preset's; ``""`` for none) and
+    parameters."""
 
-    system: str | None = Field(default=None, max_length=100_000)
+    system: str | None = Field(
+        default=None,
+        max_length=100_000,
+        description="In place of the preset's: \"\" for no system prompt, null for the preset's",
+    )
     params: Params = Field(default_factory=Params)
 
     @property
     def empty(self) -> bool:
-        return not self.system and not self.params.upstream()
+        # "" is a choice (no system prompt, not even the preset's), not the absence of one.
+        return self.system is None and not self.params.upstream()
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

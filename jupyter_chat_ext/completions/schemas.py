@@ -22,7 +22,7 @@ class CompletionRequest(StrictModel):
     system: str | None = Field(
         default=None,
         max_length=100_000,
-        description="For this answer, in place of the chat's, the preset's or none",
+        description="For this answer, in place of the chat's or the preset's; \"\" for none",
     )
     meta: dict[str, Any] | None = Field(
         default=None,

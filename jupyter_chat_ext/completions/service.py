@@ -59,6 +59,12 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
+def _first_given(*prompts: str | None) -> str | None:
+    """The system prompt that counts: the first one given. ``""`` is given, and means none,
+    so a user who empties it is not handed the chat's or the preset's instead."""
+    return next((p for p in prompts if p is not None), None)
+
+
 class CompletionService:
     def __init__(
         self,
@@ -101,7 +107,9 @@ class CompletionService:
             for role, content in turn.context
             if content or role != "assistant"
         ]
-        system = req.system or chat.system or (route.preset.system_prompt if route.preset else "")
+        system = _first_given(
+            req.system, chat.system, route.preset.system_prompt if route.preset else None
+        )
         if system:
             messages.insert(0, {"role": "system", "content": system})
         chat_id, answer_id = turn.chat.id, turn.added[-1].id

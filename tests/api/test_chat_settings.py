@@ -97,6 +97,45 @@ async def test_a_new_chat_is_made_with_the_settings_its_first_request_gives(api,
         assert r.code == 422 and "PATCH chats" in r.body.decode()
 
 
+async def test_an_empty_system_prompt_sends_none_over_the_chats_and_the_presets(api, jp_fetch):
+    """An empty system prompt is a choice, none at all, not a gap for the next one to fill."""
+    async with FakeUpstream() as up:
+        await connect(api, up)
+        preset = {"id": "p", "name": "P", "base_model": "fake-chat", "system_prompt": "Preset."}
+        assert (await api("POST", "presets", preset)).status == 201
+        chat = (await api("POST", "chats", {"title": "Set", "settings": SETTINGS})).json()
+        body = {"model": "p", "chat_id": chat["id"]}
+
+        # For one answer: neither the chat's nor the preset's.
+        await complete(jp_fetch, {**body, "content": "one", "system": ""})
+        sent = asked(up)
+        assert sent["messages"] == [{"role": "user", "content": "one"}]
+        assert sent["temperature"] == 0.3  # the chat's parameters still count
+
+        # For the chat: the earlier prompt is gone, and the preset's does not come back.
+        r = await api("PATCH", f"chats/{chat['id']}", {"settings": {"system": ""}})
+        assert r.status == 200, r
+        assert r.json()["meta"]["settings"] == {"system": "", "params": {"options": {}}}
+        await complete(jp_fetch, {**body, "content": "two"})
+        sent = asked(up)
+        assert all(m["role"] != "system" for m in sent["messages"]), sent["messages"]
+        assert "temperature" not in sent
+
+        # A new chat made with it, and a request that gives one back for itself.
+        _, events = await complete(
+            jp_fetch, {"model": "p", "content": "three", "settings": {"system": ""}}
+        )
+        assert all(m["role"] != "system" for m in asked(up)["messages"])
+        new_id = events[0][1]["chat_id"]
+        await complete(jp_fetch, {"model": "p", "chat_id": new_id, "content": "4", "system": "X"})
+        assert asked(up)["messages"][0] == {"role": "system", "content": "X"}
+
+        # Cleared with null, the preset speaks again.
+        await api("PATCH", f"chats/{chat['id']}", {"settings": None})
+        await complete(jp_fetch, {**body, "content": "five"})
+        assert asked(up)["messages"][0] == {"role": "system", "content": "Preset."}
+
+
 @pytest.mark.parametrize(
     ("settings", "named"),
     [

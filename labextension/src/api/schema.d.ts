@@ -880,12 +880,14 @@ export interface components {
         };
         /**
          * ChatSettings
-         * @description A chat's system prompt (in place of its model's or preset's) and parameters.
+         * @description A chat's system prompt (in place of its model's or preset's; ``""`` for none) and
+         *     parameters.
          */
         ChatSettings: {
             params?: components["schemas"]["Params"];
             /**
              * System
+             * @description In place of the preset's: "" for no system prompt, null for the preset's
              * @default null
              */
             system?: string | null;
@@ -1025,7 +1027,7 @@ export interface components {
             stream?: boolean;
             /**
              * System
-             * @description For this answer, in place of the chat's, the preset's or none
+             * @description For this answer, in place of the chat's or the preset's; "" for none
              * @default null
              */
             system?: string | null;
