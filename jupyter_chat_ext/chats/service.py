@@ -401,6 +401,11 @@ class ChatService:
         tree = Tree(await self.store.skeleton(chat.id))
         return _message(rows[0], tree.siblings(message_id))
 
+    async def answer(self, me: Identity, message_id: str) -> MessageRow | None:
+        """One of the user's answers (an assistant message) by its id alone, in any chat."""
+        row = await self.store.message_of(me.id, message_id)
+        return row if row is not None and row.role == "assistant" else None
+
     async def save_progress(
         self,
         me: Identity,

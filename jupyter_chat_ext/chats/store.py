@@ -285,6 +285,12 @@ class ChatStore:
         async with self.db.session() as session:
             return list(await session.scalars(stmt))
 
+    async def message_of(self, user_id: str, message_id: str) -> MessageRow | None:
+        async with self.db.session() as session:
+            return await session.scalar(
+                select(MessageRow).where(MessageRow.id == message_id, MessageRow.user_id == user_id)
+            )
+
     async def messages_of(self, chat_ids: Sequence[str]) -> dict[str, list[MessageRow]]:
         out: dict[str, list[MessageRow]] = defaultdict(list)
         async with self.db.session() as session:

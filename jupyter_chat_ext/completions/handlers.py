@@ -101,10 +101,13 @@ class CompletionStreamHandler(_CompletionHandler):
 class CompletionStopHandler(_CompletionHandler):
     @web.authenticated
     @authorized
-    @endpoint("Stop an answer being written; what was written is kept", response=CompletionResult)
+    @endpoint(
+        "Stop an answer being written, keeping what was written; one that has ended already "
+        "is told as it ended",
+        response=CompletionResult,
+    )
     async def post(self, message_id: str) -> CompletionResult:
-        gen = await self.completions.stop(self.identity, message_id)
-        return self.completions.result(gen, None)
+        return await self.completions.stop(self.identity, message_id)
 
 
 routes = [

@@ -159,16 +159,54 @@ class CompletionService:
             if chat_id in (None, generation.chat_id) and generation.task is not None:
                 generation.task.cancel()
 
-    async def stop(self, me: Identity, message_id: str) -> Generation:
+    async def stop(self, me: Identity, message_id: str) -> CompletionResult:
+        """Stop an answer and say how it ended. One that had ended already (on its own, or
+        by an earlier stop from another tab) is told as it was stored: a stop is idempotent."""
         generation = self.running.get(me.id, message_id)
         if generation is None:
-            raise NotFound(f"No answer {message_id!r} is being written.")
+            return await self._ended_answer(me, message_id)
         # An answer already complete is only being stored: stopping it then would leave a
         # new chat untitled, and the stop would have nothing left to stop.
         if generation.task is not None and generation.status == "running":
             generation.task.cancel()
         await generation.finished.wait()
-        return generation
+        return self.result(generation, None)
+
+    async def _ended_answer(self, me: Identity, message_id: str) -> CompletionResult:
+        row = await self.chats.answer(me, message_id)
+        # Also for another user's answer, so that it looks like one that never was.
+        if row is None:
+            raise NotFound(f"No answer {message_id!r}.")
+        meta = row.meta or {}
+        status = meta.get("status")
+        if status == "streaming":
+            # Stored as begun, yet not written here: it is about to start, or another server
+            # of the same user (sharing the database) writes it.
+            raise Conflict(
+                f"The answer {message_id!r} is being written, but not by this server: stop it "
+                "where it was asked for, or try again in a moment.",
+                code=BUSY,
+            )
+        usage = meta.get("usage")
+        if not isinstance(usage, dict) or not all(type(v) is int for v in usage.values()):
+            usage = None  # an imported answer's may be anything
+
+        def text(key: str) -> str | None:
+            value = meta.get(key)
+            return value if isinstance(value, str) else None
+
+        return CompletionResult(
+            chat_id=row.chat_id,
+            user_message_id=None,
+            message_id=row.id,
+            content=row.content,
+            reasoning=text("reasoning") or None,
+            # An answer written by hand or imported has no status: it is as it was given.
+            status=status if status in ("stopped", "error") else "done",
+            finish_reason=text("finish_reason"),
+            usage=usage,
+            error=text("error"),
+        )
 
     def attach(self, me: Identity, message_id: str) -> Generation | None:
         return self.running.get(me.id, message_id)

@@ -158,10 +158,16 @@ class _Answer:
         return error.status == 404 and not self._response.is_closed
 
     def _stopped(self, result: CompletionResult) -> CompletionResult:
+        """The answer as the server's stop tells it (as it was stored, for one that had
+        ended already), with the question's id, which only the stream's start gives."""
         self.status, self._parts = result.status, [result.content]
         if result.reasoning:
             self._thoughts = [result.reasoning]
-        return result
+        self.finish_reason = result.finish_reason or self.finish_reason
+        if result.usage:
+            self.usage = UsageEvent.from_json(result.usage)
+        self.error = result.error
+        return self.result()
 
     def _failed(self, error: ChatError) -> ChatError:
         """``error`` ends the reading: the answer so far stays, marked as failed."""

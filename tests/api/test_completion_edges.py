@@ -80,7 +80,7 @@ async def test_a_stop_as_the_answer_ends_waits_for_it_to_be_stored(
     await until_written(events[0][1]["message_id"])
     chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
     assert chat["messages"][1]["meta"]["status"] == "done"
-    assert chat["messages"][1]["content"] == stopped.text
+    assert chat["messages"][1]["content"] == stopped.content
     assert chat["title"] == "Hello"  # the chat is named as if no stop had come
 
 

@@ -236,7 +236,47 @@ async def test_stop_keeps_the_partial_answer_and_closes_the_upstream(api, jp_fet
     chat = (await api("GET", f"chats/{collector.events[0][1]['chat_id']}")).json()
     assert chat["messages"][1]["meta"]["status"] == "stopped"
     assert chat["messages"][1]["content"] == r.json()["content"] != ""
-    assert (await api("POST", f"chat/completions/{message_id}/stop")).status == 404
+    # Stopped again (from another tab, say): it is told as it ended.
+    again = await api("POST", f"chat/completions/{message_id}/stop")
+    assert again.status == 200 and again.json() == r.json()
+
+
+async def test_stopping_an_answer_that_has_ended_says_how_it_ended(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    _, done = await complete(jp_fetch, {"model": "fake-chat", "content": "done already"})
+    _, failed = await complete(jp_fetch, {"model": "fake-chat+error-503", "content": "fails"})
+    answer_id, failed_id = done[0][1]["message_id"], failed[0][1]["message_id"]
+    await until_written(answer_id)
+    r = await api("POST", f"chat/completions/{answer_id}/stop")
+    assert r.status == 200, r
+    result = r.json()
+    stored = (await api("GET", f"chats/{done[0][1]['chat_id']}")).json()["messages"][1]
+    assert (result["status"], result["finish_reason"]) == ("done", "stop")
+    assert (result["content"], result["usage"]) == (stored["content"], stored["meta"]["usage"])
+    assert result["chat_id"] == done[0][1]["chat_id"] and result["message_id"] == answer_id
+    # Nothing changed: the answer is as it was.
+    after = (await api("GET", f"chats/{done[0][1]['chat_id']}")).json()["messages"][1]
+    assert after == stored
+
+    r = await api("POST", f"chat/completions/{failed_id}/stop")
+    assert r.status == 200 and r.json()["status"] == "error"
+    assert r.json()["error"] == failed[-1][1]["message"]
+
+    # A question is no answer, and another user's answer looks like one that never was.
+    question = await api("POST", f"chat/completions/{done[0][1]['user_message_id']}/stop")
+    missing = await api("POST", "chat/completions/no-such-answer/stop")
+    bobs = await api.as_("bob")("POST", f"chat/completions/{answer_id}/stop")
+    assert (question.status, missing.status, bobs.status) == (404, 404, 404)
+    assert bobs.json()["message"] == missing.json()["message"].replace("no-such-answer", answer_id)
+
+    # Stored as begun but written by no task here (another server of the user's writes it).
+    elsewhere = await api(
+        "POST",
+        f"chats/{done[0][1]['chat_id']}/messages",
+        {"role": "assistant", "content": "so far", "meta": {"status": "streaming"}},
+    )
+    r = await api("POST", f"chat/completions/{elsewhere.json()['id']}/stop")
+    assert r.status == 409 and "not by this server" in r.json()["message"], r
 
 
 async def test_another_user_can_neither_see_follow_nor_stop_an_answer_being_written(

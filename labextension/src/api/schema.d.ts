@@ -252,7 +252,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop an answer being written; what was written is kept */
+        /** Stop an answer being written, keeping what was written; one that has ended already is told as it ended */
         post: operations["post_CompletionStopHandler"];
         delete?: never;
         options?: never;
