@@ -55,10 +55,6 @@ class ApiKeyService:
         return KeyList(items=[to_out(r) for r in await self.store.list(me.id)])
 
     async def create(self, me: Identity, body: KeyCreate) -> KeyCreated:
-        if await self.store.count(me.id) >= MAX_KEYS_PER_USER:
-            raise Conflict(
-                f"You already have {MAX_KEYS_PER_USER} API keys; revoke one you no longer use."
-            )
         secret = KEY_PREFIX + secrets.token_urlsafe(30)
         row = ApiKeyRow(
             id=new_id(),
@@ -69,7 +65,10 @@ class ApiKeyService:
             created_at=now_ms(),
             last_used_at=None,
         )
-        await self.store.add(row)
+        if not await self.store.add_within(row, MAX_KEYS_PER_USER):
+            raise Conflict(
+                f"You already have {MAX_KEYS_PER_USER} API keys; revoke one you no longer use."
+            )
         return KeyCreated(**to_out(row).model_dump(), key=secret)
 
     async def revoke(self, me: Identity, key_id: str) -> None:

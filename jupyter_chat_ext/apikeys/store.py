@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.orm import Session
 
 from ..core.db import Database
 from ..users.orm import UserRow
@@ -11,17 +12,29 @@ class ApiKeyStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def add(self, row: ApiKeyRow) -> None:
-        async with self.db.session() as session:
-            session.add(row)
-            await session.commit()
+    async def add_within(self, row: ApiKeyRow, limit: int) -> bool:
+        """Add a key unless its owner has ``limit`` keys already; whether it was added. The
+        count and the insert are one step, so that keys made at once cannot all take the
+        last place."""
+        table = ApiKeyRow.__table__
+        held = select(func.count()).select_from(table).where(table.c.user_id == row.user_id)
+        values = [literal(getattr(row, c.key), c.type).label(c.key) for c in table.columns]
+        # One statement: SQLite takes its write lock before it counts.
+        add = insert(table).from_select(
+            [c.key for c in table.columns], select(*values).where(held.scalar_subquery() < limit)
+        )
+        postgres = self.db.dialect == "postgresql"
 
-    async def count(self, user_id: str) -> int:
-        async with self.db.session() as session:
-            found = await session.scalar(
-                select(func.count()).select_from(ApiKeyRow).where(ApiKeyRow.user_id == user_id)
-            )
-            return int(found or 0)
+        def work(session: Session) -> bool:
+            if postgres:
+                # Each statement of PostgreSQL's READ COMMITTED sees what was committed when it
+                # began: a lock on the owner makes concurrent adds count one after another.
+                session.execute(
+                    select(UserRow.id).where(UserRow.id == row.user_id).with_for_update()
+                )
+            return session.execute(add).rowcount == 1
+
+        return await self.db.write(work)
 
     async def list(self, user_id: str) -> list[ApiKeyRow]:
         async with self.db.session() as session:

@@ -3,11 +3,13 @@ only for chat-ext's compatible APIs (never for Jupyter's own)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
 import httpx
 
+from jupyter_chat_ext.apikeys.service import MAX_KEYS_PER_USER
 from tests.support.identity import header
 
 
@@ -97,6 +99,22 @@ async def test_a_key_is_not_a_jupyter_token(api, jp_http_port, jp_base_url):
         # while the user's own Jupyter token opens the same doors
         r = await client.get(base + "api/contents", headers=header("alice"))
         assert r.status_code == 200
+
+
+async def test_concurrent_creates_stop_at_the_limit(api, jp_http_port, jp_base_url):
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/api/users/me/keys"
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=None)) as client:
+        # All sent at once: each create's check must see the keys the others are adding.
+        answers = await asyncio.gather(
+            *(client.post(url, json={"name": f"k{i}"}, headers=header("alice")) for i in range(80))
+        )
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201] * MAX_KEYS_PER_USER + [409] * (80 - MAX_KEYS_PER_USER), codes
+    refused = next(r for r in answers if r.status_code == 409).json()
+    assert refused["code"] == "conflict" and "revoke one" in refused["message"]
+    assert len((await api("GET", "users/me/keys")).json()["items"]) == MAX_KEYS_PER_USER
+    # The limit is each user's own.
+    assert (await api.as_("bob")("POST", "users/me/keys", {"name": "bob's"})).status == 201
 
 
 async def test_keys_need_a_signed_in_user(api):
