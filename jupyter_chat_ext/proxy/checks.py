@@ -175,6 +175,10 @@ def check_chat(body: Any) -> dict[str, Any]:
     return body
 
 
+# As many inputs (texts or token arrays) as OpenAI takes in one embeddings request.
+MAX_EMBEDDING_INPUTS = 2048
+
+
 def check_embeddings(body: Any) -> dict[str, Any]:
     body = check_object(body)
     value = body.get("input")
@@ -183,6 +187,14 @@ def check_embeddings(body: Any) -> dict[str, Any]:
     if isinstance(value, list) and "" in value:
         # As OpenAI answers: an empty text has no meaning to give a vector for.
         raise ProxyError("'input' must not hold an empty string.", param="input")
+    if isinstance(value, list) and len(value) > MAX_EMBEDDING_INPUTS:
+        # OpenAI's own limit: a client that batches for OpenAI is told the same here, and no
+        # upstream is handed a request it would refuse (or choke on).
+        raise ProxyError(
+            f"'input' holds {len(value)} items; at most {MAX_EMBEDDING_INPUTS} can be embedded "
+            "in one request: send them in batches.",
+            param="input",
+        )
     _require(body, {"dimensions": _integer(1)}, _openai_says)
     if body.get("encoding_format") not in (None, "float", "base64"):
         raise ProxyError(

@@ -114,11 +114,21 @@ async def test_embeddings(api, client_for):
         assert result.model == "fake-embed"
         # Refused as OpenAI refuses them, before any upstream is asked.
         asked = len(up.requests)
-        for bad, param in (({"input": ["a", ""]}, "input"), ({"dimensions": "8"}, "dimensions")):
+        too_many = ({"input": ["a"] * 2049}, "input"), ({"input": [[1, 2]] * 2049}, "input")
+        for bad, param in (
+            ({"input": ["a", ""]}, "input"),
+            ({"dimensions": "8"}, "dimensions"),
+            *too_many,
+        ):
             with pytest.raises(openai.BadRequestError) as error:
                 await client.embeddings.create(model="fake-embed", **{"input": "a", **bad})
             assert error.value.param == param
+            assert error.value.body["type"] == "invalid_request_error"
+        assert "2049 items; at most 2048" in error.value.message
         assert len(up.requests) == asked
+        # As many as OpenAI takes are embedded.
+        result = await client.embeddings.create(model="fake-embed", input=["a"] * 2048)
+        assert len(result.data) == 2048
 
 
 async def test_a_prefix_renames_the_model_in_every_chunk(api, client_for):
