@@ -77,6 +77,15 @@ def prepare(app: ChatExtApp, url: str) -> None:
         app.local_model,
         app.local_embedding_model,
     )
+    if app.local_model and app.local_model == app.local_embedding_model:
+        # One model cannot be both: it is loaded as the embedding model, and asking it to chat
+        # is refused, which would surprise whoever set local_model without this line.
+        app.log.warning(
+            "jupyter-chat-ext: ChatExtApp.local_model and ChatExtApp.local_embedding_model both "
+            "name %r: it runs as the embedding model only, and no local chat model is offered. "
+            "Set local_model to a causal language model (or to '' to turn it off).",
+            app.local_model,
+        )
     usable, refused = seeds.valid(configured + seeds.from_environment())
     for seed in refused:
         app.log.warning(

@@ -61,6 +61,14 @@ async def test_listed_as_an_embedding_model_of_its_own_connection(api):
     ]
 
 
+@pytest.mark.parametrize(
+    "chat_ext_config", [{"local_model": MODEL, "local_embedding_model": MODEL}]
+)
+async def test_one_model_named_for_both_runs_as_the_embedding_model_only(api):
+    listed = (await api("GET", "models")).json()["items"]
+    assert [(m["id"], m["embedding"]) for m in listed] == [(MODEL, True)]
+
+
 async def test_vectors_through_the_openai_api(client_for, jp_fetch):
     async with client_for() as client:
         # The official client asks for base64 and decodes it.

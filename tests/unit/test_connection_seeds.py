@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from jupyter_chat_ext.app import ChatExtApp
 from jupyter_chat_ext.providers.orm import ConnectionRow
 from jupyter_chat_ext.providers.seeds import Seed
 from jupyter_chat_ext.providers.service import ConnectionService
+from jupyter_chat_ext.wiring import prepare
 
 URL = "http://svc:pw-SECRET@127.0.0.1:9/v1"
 
@@ -76,3 +80,22 @@ async def test_a_url_configured_twice_is_one_connection_with_the_first_key():
     service = ConnectionService(store, http=None, timeout=1)  # type: ignore[arg-type]
     await service.apply_seeds(seeds)
     assert list(store.rows) == ["a"]
+
+
+@pytest.mark.parametrize(("chat", "embeddings", "warned"), [("m", "m", True), ("m", "e", False)])
+def test_one_local_model_named_for_both_is_said_at_start_up_to_embed_only(
+    tmp_path, chat, embeddings, warned
+):
+    app = ChatExtApp(local_model=chat, local_embedding_model=embeddings)
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    app.log.addHandler(handler)
+    try:
+        prepare(app, f"sqlite:///{tmp_path / 'chat-ext.db'}")
+    finally:
+        app.log.removeHandler(handler)
+    said = [r.getMessage() for r in records]
+    assert len(said) == warned, said
+    if warned:
+        assert "'m'" in said[0] and "embedding model only" in said[0], said
