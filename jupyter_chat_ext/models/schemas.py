@@ -27,6 +27,12 @@ class ModelOut(BaseModel):
         "answers the compatible APIs' embeddings, not chats",
     )
     preset: PresetInfo | None = Field(default=None, description="Set when this is a preset")
+    created: int | None = Field(
+        default=None,
+        description="When it was made, in Unix seconds: as its server says (Ollama: when it "
+        "was pulled), when the local model's files were written, or when the preset was "
+        "made; null when unknown",
+    )
 
 
 class ModelList(BaseModel):

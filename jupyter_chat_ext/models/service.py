@@ -88,6 +88,7 @@ class ModelService:
                     connection_name=base.connection_name,
                     kind=base.kind,
                     embedding=base.embedding,
+                    created=preset.created_at // 1000,
                     preset=PresetInfo(
                         base_model=preset.base_model,
                         description=preset.description,
@@ -128,6 +129,7 @@ class ModelService:
                 connection_name=row.name,
                 kind=row.kind,  # type: ignore[arg-type]
                 embedding=bool(model.meta.get("embedding")),
+                created=model.meta.get("created"),
             )
             for model_id, row, model in served
         ]

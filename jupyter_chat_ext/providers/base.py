@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
+
+
+def unix_time(value: Any) -> int | None:
+    """A time as servers write one (OpenAI's Unix seconds, Ollama's RFC 3339), in Unix
+    seconds; None for anything else, and for Go's zero time, which means none."""
+    if isinstance(value, str):
+        try:
+            value = int(datetime.fromisoformat(value).timestamp())
+        except ValueError:
+            return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,6 +26,7 @@ class UpstreamModel:
     id: str  # as the upstream names it
     name: str
     owned_by: str = ""
+    # What else the upstream told of it; "created": when it was made, in Unix seconds.
     meta: dict[str, Any] = field(default_factory=dict)
 
 

@@ -16,6 +16,7 @@ from .base import (
     UpstreamError,
     UpstreamModel,
     Usage,
+    unix_time,
 )
 from .http import upstream_stream
 
@@ -51,6 +52,12 @@ _OLLAMA_OPTIONS = frozenset(
 )  # fmt: skip
 # Fields of Ollama's request itself rather than of its options.
 OLLAMA_FIELDS = ("think", "keep_alive")
+
+
+def _listed(model: dict[str, Any]) -> dict[str, Any]:
+    meta = {k: model[k] for k in _LISTED if k in model}
+    created = unix_time(model.get("modified_at"))
+    return meta if created is None else {**meta, "created": created}
 
 
 def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -171,7 +178,7 @@ class OllamaClient:
                     id=str(m.get("model") or m["name"]),
                     name=str(m["name"]),
                     owned_by="ollama",
-                    meta={k: m[k] for k in _LISTED if k in m},
+                    meta=_listed(m),
                 )
                 # Go writes an empty list as null: a server with no model pulled yet.
                 for m in (listed if listed is not None else [])

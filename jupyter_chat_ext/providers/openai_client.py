@@ -15,12 +15,18 @@ from .base import (
     UpstreamError,
     UpstreamModel,
     Usage,
+    unix_time,
 )
 from .http import upstream_stream
 from .sse import EventReader
 
 if TYPE_CHECKING:
     from .transport import UpstreamTransport
+
+
+def _made(created: Any) -> dict[str, Any]:
+    seconds = unix_time(created)
+    return {} if seconds is None else {"created": seconds}
 
 
 class OpenAIClient:
@@ -58,6 +64,7 @@ class OpenAIClient:
                     id=str(m["id"]),
                     name=str(m.get("name") or m["id"]),
                     owned_by=str(m.get("owned_by") or ""),
+                    meta=_made(m.get("created")),
                 )
                 for m in data
             ]

@@ -81,6 +81,13 @@ def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[s
     return messages, params
 
 
+def _cache_untold(client: Any) -> bool:
+    """Whether a translated answer's prompt may have been read from a cache of the server's
+    that its count of tokens does not tell of: Ollama keeps one between requests; the local
+    model keeps none."""
+    return isinstance(client, OllamaClient)
+
+
 def _shaped(answer: Any, items: str) -> dict[str, Any]:
     """An OpenAI upstream's answer, if it is one: an object with its list of ``items``."""
     if not isinstance(answer, dict) or not isinstance(answer.get(items), list):
@@ -101,7 +108,10 @@ class OpenAIApi:
         listed = await self.models.list(me)
         return OpenAIModelList(
             data=[
-                OpenAIModel(id=m.id, owned_by=m.owned_by or m.connection_name or "")
+                # 0, OpenAI's type being a number, where no time is known.
+                OpenAIModel(
+                    id=m.id, created=m.created or 0, owned_by=m.owned_by or m.connection_name or ""
+                )
                 for m in listed.items
             ]
         )
@@ -133,7 +143,7 @@ class OpenAIApi:
             return
         messages, params = _translatable(body, client)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        chunks = OpenAIChunks(requested, include_usage)
+        chunks = OpenAIChunks(requested, include_usage, cache_untold=_cache_untold(client))
         async for delta in client.stream_chat(target.upstream_id, messages, params):
             frame = chunks.frames(delta)
             if frame:
@@ -155,7 +165,7 @@ class OpenAIApi:
         collected = Collected()
         async for delta in client.stream_chat(target.upstream_id, messages, params):
             collected.add(delta)
-        return openai_completion(collected, requested)
+        return openai_completion(collected, requested, cache_untold=_cache_untold(client))
 
     async def embeddings(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
         requested = body["model"]

@@ -25,18 +25,48 @@ def _openai_call(index: int, call: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def openai_usage(usage: Usage | None, *, reasoned: bool, cache_untold: bool) -> dict[str, Any]:
+    """OpenAI's usage, with those of its details that are known for certain: no audio either
+    way, and no predicted output (neither Ollama nor the local model takes a ``prediction``);
+    no hidden reasoning when none was sent apart (``reasoned``: how much of the answer it
+    was is not told); and no cached prompt tokens unless the server may reuse a cache it does
+    not account for (``cache_untold``: Ollama's)."""
+    u = usage or Usage(0, 0, 0)
+    prompt: dict[str, int] = {"audio_tokens": 0}
+    if not cache_untold:
+        prompt["cached_tokens"] = 0
+    completion = {
+        "audio_tokens": 0,
+        "accepted_prediction_tokens": 0,
+        "rejected_prediction_tokens": 0,
+    }
+    if not reasoned:
+        completion["reasoning_tokens"] = 0
+    return {
+        "prompt_tokens": u.prompt_tokens,
+        "completion_tokens": u.completion_tokens,
+        "total_tokens": u.total_tokens,
+        "prompt_tokens_details": prompt,
+        "completion_tokens_details": completion,
+    }
+
+
 class OpenAIChunks:
     """``chat.completion.chunk`` events from deltas, as OpenAI streams them."""
 
-    def __init__(self, model: str, include_usage: bool):
+    def __init__(self, model: str, include_usage: bool, *, cache_untold: bool):
         self.base = {
             "id": f"chatcmpl-{uuid.uuid4().hex}",
             "object": "chat.completion.chunk",
             "created": int(time.time()),
             "model": model,
+            # OpenAI's name for its backend's configuration; there is none to name here.
+            "system_fingerprint": None,
         }
         self.include_usage = include_usage
+        self.cache_untold = cache_untold
         self.started = False
+        self.reasoned = False
         self.usage: Usage | None = None
 
     def _chunk(
@@ -55,10 +85,11 @@ class OpenAIChunks:
         out = b""
         if not self.started:
             self.started = True
-            out = self._chunk({"role": "assistant", "content": ""})
+            out = self._chunk({"role": "assistant", "content": "", "refusal": None})
         if isinstance(delta, TextDelta):
             out += self._chunk({"content": delta.text}, logprobs=delta.logprobs)
         elif isinstance(delta, ReasoningDelta):
+            self.reasoned = True
             out += self._chunk({REASONING: delta.text})
         elif isinstance(delta, ToolCallDelta):
             call = {"id": delta.id or "", "name": delta.name or "", "arguments": delta.arguments}
@@ -72,18 +103,13 @@ class OpenAIChunks:
     def end(self) -> bytes:
         out = b""
         if self.include_usage:
-            u = self.usage or Usage(0, 0, 0)
-            usage = {
-                "prompt_tokens": u.prompt_tokens,
-                "completion_tokens": u.completion_tokens,
-                "total_tokens": u.total_tokens,
-            }
+            usage = openai_usage(self.usage, reasoned=self.reasoned, cache_untold=self.cache_untold)
             out = sse({**self.base, "choices": [], "usage": usage})
         return out + SSE_DONE
 
 
-def openai_completion(answer: Collected, model: str) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": answer.content}
+def openai_completion(answer: Collected, model: str, *, cache_untold: bool) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer.content, "refusal": None}
     if answer.reasoning:
         message[REASONING] = answer.reasoning
     if answer.calls:
@@ -97,6 +123,7 @@ def openai_completion(answer: Collected, model: str) -> dict[str, Any]:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
+        "system_fingerprint": None,
         "choices": [
             {
                 "index": 0,
@@ -107,7 +134,9 @@ def openai_completion(answer: Collected, model: str) -> dict[str, Any]:
                 "finish_reason": answer.finish or "stop",
             }
         ],
-        "usage": answer.usage_dict(),
+        "usage": openai_usage(
+            answer.usage, reasoned=bool(answer.thoughts), cache_untold=cache_untold
+        ),
     }
 
 

@@ -61,14 +61,6 @@ class Collected:
     def reasoning(self) -> str:
         return "".join(self.thoughts)
 
-    def usage_dict(self) -> dict[str, int]:
-        u = self.usage or Usage(0, 0, 0)
-        return {
-            "prompt_tokens": u.prompt_tokens,
-            "completion_tokens": u.completion_tokens,
-            "total_tokens": u.total_tokens,
-        }
-
 
 # Ollama option -> OpenAI parameter, for what both mean the same way.
 _FROM_OPTIONS = {

@@ -165,6 +165,8 @@ class ModelOut:
     preset: PresetInfo | None
     # Makes embeddings only (the server's local embedding model): no chat answers.
     embedding: bool = False
+    # When it was made, in Unix seconds (None when the server does not know).
+    created: int | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ModelOut:
@@ -178,6 +180,7 @@ class ModelOut:
             kind=data["kind"],
             preset=PresetInfo.from_json(preset) if preset else None,
             embedding=bool(data.get("embedding")),
+            created=data.get("created"),
         )
 
 

@@ -81,6 +81,26 @@ async def test_what_the_local_model_cannot_do_is_a_400_on_the_openai_api(jp_fetc
     assert json.loads(r.body)["choices"][0]["message"]["role"] == "assistant"
 
 
+async def test_the_openai_api_tells_what_is_known_of_the_local_model(jp_fetch, tiny_model):
+    async def get(*path, body=None):
+        kwargs = {"method": "POST", "body": json.dumps(body)} if body else {}
+        r = await jp_fetch(
+            "chat-ext", "openai", "v1", *path, headers=header("alice"), request_timeout=60, **kwargs
+        )
+        return json.loads(r.body)
+
+    # Made when its files were written.
+    (model,) = (await get("models"))["data"]
+    assert model["created"] == int((tiny_model / "config.json").stat().st_mtime) > 0
+    hello = [{"role": "user", "content": "hello"}]
+    answer = await get("chat", "completions", body={"model": "tiny-llama", "messages": hello})
+    assert answer["system_fingerprint"] is None and answer["choices"][0]["logprobs"] is None
+    assert answer["choices"][0]["message"]["refusal"] is None
+    # It keeps no cache of earlier prompts: every prompt token was read anew.
+    assert answer["usage"]["prompt_tokens_details"] == {"cached_tokens": 0, "audio_tokens": 0}
+    assert answer["usage"]["completion_tokens_details"]["reasoning_tokens"] == 0
+
+
 @pytest.mark.parametrize("chat_ext_config", [{"local_model": "/nowhere/no-such-model"}])
 async def test_a_missing_local_model_says_how_to_get_it(api, jp_fetch, chat_ext_config):
     listed = (await api("GET", "models")).json()

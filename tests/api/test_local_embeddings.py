@@ -12,6 +12,7 @@ import openai
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_chat_ext.providers.local import embedder
 from tests.support.identity import header
 
 pytest.importorskip("sentence_transformers", reason="the 'local' extra is not installed")
@@ -55,6 +56,9 @@ async def test_listed_as_an_embedding_model_of_its_own_connection(api):
     assert [
         (m["id"], m["kind"], m["embedding"], m["connection_name"]) for m in listed["items"]
     ] == [(MODEL, "local", True, f"Local ({MODEL})")]
+    # Made when the files of the copy here were written.
+    folder = embedder.bundled_folder(MODEL)
+    assert listed["items"][0]["created"] == int((folder / "config.json").stat().st_mtime) > 0
     connections = (await api.as_("admin")("GET", "connections")).json()["items"]
     assert [(c["kind"], c["base_url"], c["origin"]) for c in connections] == [
         ("local", MODEL, "config")

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 import openai
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reasoning_for, reply_for
+from jupyter_chat_ext.testing.upstream.ollama_payloads import MODIFIED_AT
+from jupyter_chat_ext.testing.upstream.openai_payloads import MODEL_CREATED
 from tests.api.proxy_clients import ASK_WEATHER, HELLO, WEATHER_TOOL, assert_nothing_leaked, connect
 
 
@@ -260,6 +263,70 @@ async def test_an_ollama_connection_speaks_openai(api, client_for):
         result = await client.embeddings.create(model="embed-fake", input="red fox")
         assert result.data[0].embedding == pytest.approx(embedding("red fox", 32), abs=1e-6)
         assert up.requests[-1].path == "/api/embed"
+
+
+async def test_translated_answers_carry_the_fields_openai_sends(api, client_for):
+    """What OpenAI always sends, filled with what is known and null for what is not; nothing
+    made up."""
+    async with (
+        FakeUpstream(models=("llama-fake", "llama-fake+think")) as up,
+        client_for() as client,
+    ):
+        await connect(api, up, kind="ollama")
+        for model, reasoned in (("llama-fake", False), ("llama-fake+think", True)):
+            answer = await client.chat.completions.create(model=model, messages=HELLO)
+            assert (
+                answer.system_fingerprint is None
+                and "system_fingerprint" in answer.model_fields_set
+            )
+            (choice,) = answer.choices
+            assert choice.logprobs is None and "logprobs" in choice.model_fields_set
+            assert choice.message.refusal is None and "refusal" in choice.message.model_fields_set
+            # Ollama may have read the prompt from its cache, and does not say how much.
+            assert answer.usage.prompt_tokens_details.model_dump(exclude_none=True) == {
+                "audio_tokens": 0
+            }
+            completion = answer.usage.completion_tokens_details.model_dump(exclude_none=True)
+            # How much of the answer was reasoning is not told; no reasoning is 0 of it.
+            assert completion == {
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+                **({} if reasoned else {"reasoning_tokens": 0}),
+            }
+
+            stream = await client.chat.completions.create(
+                model=model, messages=HELLO, stream=True, stream_options={"include_usage": True}
+            )
+            chunks = [c async for c in stream]
+            assert all("system_fingerprint" in c.model_fields_set for c in chunks)
+            first = chunks[0].choices[0]
+            assert (first.delta.role, first.delta.content, first.delta.refusal) == (
+                "assistant",
+                "",
+                None,
+            )
+            assert "refusal" in first.delta.model_fields_set
+            assert all("logprobs" in c.choices[0].model_fields_set for c in chunks if c.choices)
+            usage = chunks[-1].usage
+            assert usage.completion_tokens_details.model_dump(exclude_none=True) == completion
+
+
+async def test_models_are_listed_with_when_they_were_made(api, client_for):
+    async with FakeUpstream(models=("llama-fake",)) as up, client_for() as client:
+        await connect(api, up, kind="ollama")
+        await connect(api, up, prefix="oa/")
+        preset = {"id": "p", "name": "P", "base_model": "oa/llama-fake"}
+        made = (await api("POST", "presets", preset)).json()["created_at"]
+        listed = {m.id: m.created for m in (await client.models.list()).data}
+        assert listed == {
+            "llama-fake:latest": int(datetime.fromisoformat(MODIFIED_AT).timestamp()),
+            "oa/llama-fake": MODEL_CREATED,
+            "p": int(datetime.fromisoformat(made).timestamp()),
+        }
+        assert (await client.models.retrieve("p")).created == listed["p"]
+        rest = (await api("GET", "models")).json()["items"]
+        assert {m["id"]: m["created"] for m in rest} == listed
 
 
 @pytest.mark.parametrize("kind", ["openai", "ollama"])

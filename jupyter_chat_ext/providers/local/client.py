@@ -185,14 +185,9 @@ class LocalModelClient:
             problem = await asyncio.to_thread(runtime.unavailable, self.source)
             if problem:
                 raise UpstreamError("unavailable", problem)
-        return [
-            UpstreamModel(
-                id=self.model_id,
-                name=self.model_id,
-                owned_by="local",
-                meta={"source": self.source, "loaded": self.loaded},
-            )
-        ]
+        created = await asyncio.to_thread(runtime.created, self.source)
+        meta = {"source": self.source, "loaded": self.loaded, **created}
+        return [UpstreamModel(self.model_id, self.model_id, "local", meta)]
 
     async def stream_chat(
         self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]

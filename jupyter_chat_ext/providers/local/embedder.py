@@ -144,7 +144,8 @@ class LocalEmbedder:
             problem = await asyncio.to_thread(unavailable, self.source)
             if problem:
                 raise UpstreamError("unavailable", problem)
-        meta = {"source": self.source, "loaded": self.loaded, "embedding": True}
+        created = await asyncio.to_thread(runtime.created, self.source, bundled_folder(self.source))
+        meta = {"source": self.source, "loaded": self.loaded, "embedding": True, **created}
         return [UpstreamModel(self.model_id, self.model_id, "local", meta)]
 
     async def stream_chat(

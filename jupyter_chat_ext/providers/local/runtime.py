@@ -116,6 +116,28 @@ def unavailable(source: str, setting: str = "local_model") -> str | None:
     return None
 
 
+def created(source: str, folder: Path | None = None) -> dict[str, int]:
+    """``{"created": ...}``: when this machine's copy of the model was written (its
+    config.json's time, in Unix seconds), for the model lists; empty when it is not found.
+    ``folder`` holds the model in place of ``source``'s own."""
+    if folder is None and is_path(source):
+        folder = Path(source).expanduser()
+    try:
+        if folder is not None:
+            config = folder / "config.json"
+        else:
+            from huggingface_hub import try_to_load_from_cache
+
+            found = try_to_load_from_cache(source, "config.json")
+            if not isinstance(found, str):
+                return {}
+            config = Path(found)
+        # The cache's files are links to its blobs: the blob's time is the download's.
+        return {"created": int(config.stat().st_mtime)}
+    except (OSError, ValueError, ImportError):
+        return {}
+
+
 def load(source: str) -> Loaded:
     try:
         import torch

@@ -1611,6 +1611,12 @@ export interface components {
             /** Connection Name */
             connection_name: string | null;
             /**
+             * Created
+             * @description When it was made, in Unix seconds: as its server says (Ollama: when it was pulled), when the local model's files were written, or when the preset was made; null when unknown
+             * @default null
+             */
+            created?: number | null;
+            /**
              * Embedding
              * @description A model known to make embeddings only (the local embedding model): it answers the compatible APIs' embeddings, not chats
              * @default false
@@ -1743,6 +1749,7 @@ export interface components {
         OpenAIModel: {
             /**
              * Created
+             * @description When it was made, in Unix seconds; 0 if unknown
              * @default 0
              */
             created?: number;
