@@ -32,6 +32,14 @@ def to_out(row: PresetRow, me: Identity) -> PresetOut:
 _IDS_TTL = 5.0
 
 
+def _taken(preset_id: str) -> Conflict:
+    return Conflict(f"'id': the model id {preset_id!r} is taken. Choose another.")
+
+
+def _public_taken(preset_id: str) -> Conflict:
+    return Conflict(f"Another preset for everyone is called {preset_id!r}.")
+
+
 def _name(name: str) -> str:
     if not name.strip():
         raise ValidationFailed("'name' must not be blank.")
@@ -70,7 +78,7 @@ class PresetService:
             raise Forbidden("Only admins make presets for everyone; make it private.")
         # Only ids this user can see are taken: other users' private presets never show.
         if body.id in known_models or await self.store.find(me.id, body.id) is not None:
-            raise Conflict(f"'id': the model id {body.id!r} is taken. Choose another.")
+            raise _taken(body.id)
         if body.visibility == "public" and await self.store.public_exists(body.id):
             raise Conflict(
                 f"'id': another preset for everyone is called {body.id!r}. Choose another."
@@ -90,9 +98,10 @@ class PresetService:
             created_at=now,
             updated_at=now,
         )
-        saved = await self.store.save(row)
+        if not await self.store.add(row):
+            raise _taken(body.id)
         self._ids.invalidate()
-        return to_out(saved, me)
+        return to_out(row, me)
 
     async def update(self, me: Identity, preset_id: str, body: PresetUpdate) -> PresetOut:
         row = await self._writable(me, preset_id)
@@ -104,14 +113,17 @@ class PresetService:
                 if not me.is_admin:
                     raise Forbidden("Only admins make presets for everyone.")
                 if await self.store.public_exists(row.id):
-                    raise Conflict(f"Another preset for everyone is called {row.id!r}.")
+                    raise _public_taken(row.id)
             if name == "base_model":
                 await self._check_base(me, row.id, value)
             if name == "name":
                 value = _name(value)
             setattr(row, name, value.upstream() if name == "params" else value)
         row.updated_at = now_ms()
-        return to_out(await self.store.save(row), me)
+        saved = await self.store.save(row)
+        if saved is None:
+            raise _public_taken(row.id)
+        return to_out(saved, me)
 
     async def delete(self, me: Identity, preset_id: str) -> None:
         await self.store.delete(await self._writable(me, preset_id))

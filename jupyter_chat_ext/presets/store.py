@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sqlalchemy import case, delete, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from ..core.db import Database
 from .orm import PresetRow
@@ -46,10 +47,28 @@ class PresetStore:
             )
             return found is not None
 
-    async def save(self, row: PresetRow) -> PresetRow:
+    async def add(self, row: PresetRow) -> bool:
+        """Insert a new preset; False when its id was taken meanwhile (by the user, or by a
+        preset for everyone), so that of two requests at once one is refused, not merged."""
+        async with self.db.session() as session:
+            session.add(row)
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return False
+            return True
+
+    async def save(self, row: PresetRow) -> PresetRow | None:
+        """Write a changed preset; None when it became public while another public preset
+        took its id meanwhile."""
         async with self.db.session() as session:
             merged = await session.merge(row)
-            await session.commit()
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return None
             return merged
 
     async def delete(self, row: PresetRow) -> None:

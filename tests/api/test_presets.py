@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, UpstreamThread
 from tests.api.completion_calls import complete
+from tests.support.identity import header
 
 
 @pytest.fixture
@@ -105,6 +109,29 @@ async def test_preset_ids_are_unique_and_checked(api, upstream):
     r = await api("PATCH", "presets/a", {"base_model": "a"})
     assert r.status == 422 and "own base model" in r.json()["message"]
     assert (await api("PATCH", "presets/a", {"name": " Trim "})).json()["name"] == "Trim"
+
+
+async def test_presets_made_at_once_under_one_id_give_one_preset(api, jp_http_port, jp_base_url):
+    url = f"http://localhost:{jp_http_port}{jp_base_url}chat-ext/api/presets"
+
+    async def make_all(user: str, visibility: str) -> list[httpx.Response]:
+        bodies = [
+            {"id": visibility, "name": f"n{i}", "base_model": "m", "visibility": visibility}
+            for i in range(20)
+        ]
+        async with httpx.AsyncClient(timeout=60) as client:
+            return await asyncio.gather(
+                *(client.post(url, json=b, headers=header(user)) for b in bodies)
+            )
+
+    for user, visibility in (("alice", "private"), ("admin", "public")):
+        answers = await make_all(user, visibility)
+        codes = sorted(r.status_code for r in answers)
+        # The first is made; the others are told the id is taken, and change nothing.
+        assert codes == [201] + [409] * 19, codes
+        (made,) = [r.json() for r in answers if r.status_code == 201]
+        kept = (await api.as_(user)("GET", "presets")).json()["items"]
+        assert [(p["id"], p["name"]) for p in kept] == [(visibility, made["name"])]
 
 
 async def test_a_private_preset_id_is_its_owners_alone(api, upstream):
