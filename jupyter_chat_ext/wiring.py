@@ -30,7 +30,7 @@ from .providers import seeds
 from .providers.service import ConnectionService
 from .providers.store import ConnectionStore
 from .providers.transport import UpstreamTransport
-from .providers.urls import redact
+from .providers.urls import check_url, redact
 from .proxy.ollama_api import OllamaApi
 from .proxy.openai_api import OpenAIApi
 from .users.service import UserService
@@ -89,9 +89,10 @@ def prepare(app: ChatExtApp, url: str) -> None:
     usable, refused = seeds.valid(configured + seeds.from_environment())
     for seed in refused:
         app.log.warning(
-            "jupyter-chat-ext: ignoring the %s connection %r: not an http(s) URL",
+            "jupyter-chat-ext: ignoring the %s connection %r: its URL %s",
             seed.origin,
             redact(seed.base_url)[:200],
+            check_url(seed.base_url),
         )
     interrupted = asyncio.run(_migrate_and_seed(url, usable, app.hub_owner))
     if interrupted:

@@ -1,23 +1,16 @@
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from ..core.schemas import StrictModel
+from ..core.schemas import StrictModel, one_line
 
 
 class KeyCreate(StrictModel):
     name: str = Field(min_length=1, max_length=100, description="What the key is for")
 
-    @field_validator("name")
-    @classmethod
-    def _one_line(cls, name: str) -> str:
-        # A name is a label in a list: line breaks and other control characters garble it.
-        if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name):
-            raise ValueError("must be one line of text, without control characters")
-        return name
+    _name = field_validator("name")(one_line)
 
 
 class KeyOut(BaseModel):

@@ -2,30 +2,57 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, StringConstraints, field_validator
 
-from ..core.schemas import StrictModel
-from .urls import check_url
+from ..core.schemas import StrictModel, one_line
+from .urls import check_url, trimmed
 
 Kind = Literal["openai", "ollama"]
+# An allowlisted model id, as upstreams name their models.
+ModelId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+_MAX_MODEL_IDS = 1000
 
 
 def _check_url(value: str | None) -> str | None:
     if value is None:
         return value
-    value = value.strip().rstrip("/")
+    value = trimmed(value)
     problem = check_url(value)
     if problem:
         raise ValueError(problem)
     return value
 
 
+def _trim_url(value: str | None) -> str | None:
+    # A local connection's "URL" is its model: the service checks what a change may be.
+    return None if value is None else trimmed(value)
+
+
+def _check_key(value: str | None) -> str | None:
+    # Sent in a header at every request: refused once here, not by every request after.
+    if value is not None and not _carriable(value.strip()):
+        raise ValueError("has characters a header cannot carry (the key is sent in one)")
+    return value
+
+
+def _check_prefix(value: str | None) -> str | None:
+    # Model ids start with it, typed in chats, magics and clients' settings.
+    if value is not None and any(c.isspace() or ord(c) < 0x20 for c in value.strip()):
+        raise ValueError("must not hold spaces or control characters")
+    return value
+
+
+def _check_name(value: str | None) -> str | None:
+    return None if value is None else one_line(value)
+
+
 # An HTTP header's name (RFC 9110's token), and the headers the server writes itself.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _SET_BY_SERVER = {"host", "content-length", "content-type", "transfer-encoding", "connection"}
 _MAX_HEADERS = 50
+_MAX_HEADER_NAME = 256
 _MAX_HEADER_VALUE = 8192
 
 
@@ -39,6 +66,8 @@ def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
     seen: set[str] = set()
     for name, value in headers.items():
         lower = name.lower()
+        if len(name) > _MAX_HEADER_NAME:
+            raise ValueError(f"a header name is longer than {_MAX_HEADER_NAME}")
         if not _TOKEN.fullmatch(name):
             raise ValueError(f"{name!r} is not a header name")
         if lower in _SET_BY_SERVER:
@@ -48,19 +77,19 @@ def _check_headers(headers: dict[str, str] | None) -> dict[str, str] | None:
         seen.add(lower)
         if len(value) > _MAX_HEADER_VALUE:
             raise ValueError(f"the value of {name!r} is longer than {_MAX_HEADER_VALUE}")
-        if not _latin1(value) or any(
-            (ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value
-        ):
+        if not _carriable(value):
             raise ValueError(f"the value of {name!r} has characters a header cannot carry")
     return headers
 
 
-def _latin1(value: str) -> bool:
+def _carriable(value: str) -> bool:
+    """Whether a header can carry the value as it is: Latin-1, no line breaks or other
+    control characters but the tab."""
     try:
         value.encode("latin-1")
     except UnicodeEncodeError:
         return False
-    return True
+    return not any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value)
 
 
 class ConnectionCreate(StrictModel):
@@ -73,27 +102,38 @@ class ConnectionCreate(StrictModel):
     prefix: str = Field(
         default="", max_length=100, description="Prepended to this connection's model ids"
     )
-    model_ids: list[str] = Field(default_factory=list, description="Only these models (empty: all)")
+    model_ids: list[ModelId] = Field(
+        default_factory=list,
+        max_length=_MAX_MODEL_IDS,
+        description="Only these models (empty: all)",
+    )
     headers: dict[str, str] = Field(default_factory=dict, description="Extra headers sent upstream")
-    enabled: bool = True
+    enabled: StrictBool = True
 
     _url = field_validator("base_url")(_check_url)
     _headers = field_validator("headers")(_check_headers)
+    _key = field_validator("api_key")(_check_key)
+    _prefix = field_validator("prefix")(_check_prefix)
+    _name = field_validator("name")(_check_name)
 
 
 class ConnectionUpdate(StrictModel):
-    """Change any field; an omitted ``api_key`` keeps the stored one, ``""`` removes it."""
+    """Change any field; an omitted ``api_key`` keeps the stored one, ``""`` removes it (no
+    field takes null)."""
 
     base_url: str | None = Field(default=None, max_length=2000)
     name: str | None = Field(default=None, max_length=255)
     api_key: str | None = Field(default=None, max_length=4000)
     prefix: str | None = Field(default=None, max_length=100)
-    model_ids: list[str] | None = None
+    model_ids: list[ModelId] | None = Field(default=None, max_length=_MAX_MODEL_IDS)
     headers: dict[str, str] | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
-    _url = field_validator("base_url")(_check_url)
+    _url = field_validator("base_url")(_trim_url)
     _headers = field_validator("headers")(_check_headers)
+    _key = field_validator("api_key")(_check_key)
+    _prefix = field_validator("prefix")(_check_prefix)
+    _name = field_validator("name")(_check_name)
 
 
 class ConnectionOut(BaseModel):

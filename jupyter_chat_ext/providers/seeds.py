@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .urls import check_url
+from .urls import check_url, trimmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,10 +15,6 @@ class Seed:
     base_url: str
     api_key: str
     origin: str  # "config" or "env"
-
-
-def _url(url: str) -> str:
-    return url.strip().rstrip("/")
 
 
 def _split(value: str | None) -> list[str]:
@@ -42,14 +38,14 @@ def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
     seeds = [
         Seed(
             "openai",
-            _url(url),
+            trimmed(url),
             keys[i] if i < len(keys) else (keys[0] if len(keys) == 1 else ""),
             "env",
         )
         for i, url in enumerate(urls)
     ]
     ollama = _split(env.get("OLLAMA_BASE_URLS")) or _split(env.get("OLLAMA_BASE_URL"))
-    seeds += [Seed("ollama", _url(url), "", "env") for url in ollama]
+    seeds += [Seed("ollama", trimmed(url), "", "env") for url in ollama]
     return seeds
 
 
@@ -61,10 +57,12 @@ def from_config(
     local_embedding_model: str = "",
 ) -> list[Seed]:
     seeds = [
-        Seed("openai", _url(url), openai_keys[i].strip() if i < len(openai_keys) else "", "config")
+        Seed(
+            "openai", trimmed(url), openai_keys[i].strip() if i < len(openai_keys) else "", "config"
+        )
         for i, url in enumerate(openai_urls)
     ]
-    seeds += [Seed("ollama", _url(url), "", "config") for url in ollama_urls]
+    seeds += [Seed("ollama", trimmed(url), "", "config") for url in ollama_urls]
     if local_model:
         seeds.append(Seed("local", local_model, "", "config"))
     if local_embedding_model:

@@ -19,7 +19,7 @@ from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, Connection
 from .seeds import Seed
 from .store import ConnectionStore
 from .transport import UpstreamTransport
-from .urls import credential, host_label, origin, redact, restore, where
+from .urls import check_url, credential, host_label, origin, redact, restore, where
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +204,17 @@ class ConnectionService:
     ) -> ConnectionOut:
         self._admin(me)
         row = await self._require(connection_id)
-        changes = {
-            name: value.strip() if isinstance(value, str) else value
-            for name in body.model_fields_set
-            if (value := getattr(body, name)) is not None
-        }
+        changes = {}
+        for name in body.model_fields_set:
+            value = getattr(body, name)
+            if value is None:
+                # Omitted keeps a value and "" clears a text: null would be a guess at either.
+                raise ValidationFailed(f"'{name}' cannot be null.")
+            changes[name] = value.strip() if isinstance(value, str) else value
+        if "base_url" in changes and row.kind != "local":
+            problem = check_url(changes["base_url"])
+            if problem:
+                raise ValidationFailed(f"'base_url': {problem}")
         if row.origin != "api":
             _keep_configured(row, changes)
         # Before the masks are read as the stored secrets: a move needs the real ones.

@@ -9,13 +9,22 @@ from urllib.parse import urlsplit, urlunsplit
 MASK = "****"
 
 
+def trimmed(url: str) -> str:
+    """A base URL as given, without the spaces and final slashes around it."""
+    return url.strip().rstrip("/")
+
+
 def check_url(url: str) -> str | None:
     """What is wrong with a server's base URL, or None: http(s), a host, a port that can be,
-    and nothing a request line cannot carry."""
+    nothing a request line cannot carry, and nothing after the path."""
     if not url.startswith(("http://", "https://")):
         return "must be an http:// or https:// URL"
     if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         return "must not hold spaces or control characters"
+    if "?" in url or "#" in url:
+        # The API's paths go after the base URL: "/v1?key=..." + "/models" reaches no API
+        # (and a key in a query would be shown wherever the URL is).
+        return "must not have a query (?) or a fragment (#): the API's paths are added after it"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (a port out of range raises here)

@@ -253,6 +253,62 @@ async def test_urls_a_request_cannot_go_to_are_refused(api, url):
     assert r.status == 422 and "'base_url'" in r.json()["message"], r.json()
 
 
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"base_url": "http://127.0.0.1:9/v1?key=sk-in-the-query"}, "a query"),
+        ({"base_url": "http://127.0.0.1:9/v1#models"}, "a fragment"),
+        ({"enabled": "yes"}, "'enabled'"),
+        ({"enabled": 1}, "'enabled'"),
+        ({"api_key": "sk-0123\nInjected: 1"}, "'api_key'"),
+        ({"api_key": "sk-caf\u00e9-\u2603"}, "'api_key'"),
+        ({"name": "Two\nlines"}, "'name'"),
+        ({"prefix": "my team/"}, "'prefix'"),
+        ({"model_ids": ["llama3", "  "]}, "'model_ids.1'"),
+        ({"model_ids": ["m" * 256]}, "'model_ids.0'"),
+        ({"model_ids": [f"m{i}" for i in range(1001)]}, "'model_ids'"),
+        ({"headers": {"X-" + "a" * 300: "v"}}, "header name is longer"),
+    ],
+)
+async def test_what_a_connection_could_never_use_is_refused(api, fields, named):
+    admin = api.as_("admin")
+    body = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1"}
+    r = await admin("POST", "connections", body | fields)
+    assert r.status == 422 and named in r.json()["message"], r.json()
+    assert "sk-in-the-query" not in r.text
+    assert (await admin("GET", "connections")).json()["items"] == []
+    # Nor can a connection be changed to it.
+    conn = (await admin("POST", "connections", body)).json()
+    r = await admin("PATCH", f"connections/{conn['id']}", fields)
+    assert r.status == 422 and named in r.json()["message"], r.json()
+    assert (await admin("GET", "connections")).json()["items"] == [conn]
+
+
+async def test_null_is_no_value_a_connection_takes(api):
+    admin = api.as_("admin")
+    body = {"kind": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": SECRET}
+    conn = (await admin("POST", "connections", body)).json()
+    for name in ("api_key", "enabled", "base_url", "headers"):
+        r = await admin("PATCH", f"connections/{conn['id']}", {name: None})
+        assert r.status == 422 and f"'{name}' cannot be null" in r.json()["message"], r.json()
+    assert (await admin("GET", "connections")).json()["items"] == [conn]
+
+
+@pytest.mark.parametrize("chat_ext_config", [{"local_model": "some-org/some-model"}])
+async def test_a_local_connection_is_renamed_and_disabled_with_its_model_as_shown(
+    api, chat_ext_config
+):
+    admin = api.as_("admin")
+    (conn,) = (await admin("GET", "connections")).json()["items"]
+    # As the admin screen sends it: the whole form, the model in the URL's place.
+    form = {"name": "Mine", "base_url": conn["base_url"], "prefix": "", "model_ids": []}
+    r = await admin("PATCH", f"connections/{conn['id']}", form | {"enabled": False})
+    assert r.status == 200, r
+    assert (r.json()["name"], r.json()["enabled"]) == ("Mine", False)
+    r = await admin("PATCH", f"connections/{conn['id']}", {"base_url": "other-org/other"})
+    assert r.status == 422 and "ChatExtApp" in r.json()["message"], r.json()
+
+
 async def test_users_are_refused_before_their_body_is_read(api):
     for method, path, body in (
         ("POST", "connections", "not json"),

@@ -1177,7 +1177,8 @@ export interface components {
         };
         /**
          * ConnectionUpdate
-         * @description Change any field; an omitted ``api_key`` keeps the stored one, ``""`` removes it.
+         * @description Change any field; an omitted ``api_key`` keeps the stored one, ``""`` removes it (no
+         *     field takes null).
          */
         ConnectionUpdate: {
             /**
