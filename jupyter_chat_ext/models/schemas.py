@@ -51,6 +51,17 @@ _SET_BY_SERVER = frozenset({"model", "messages", "stream", "stream_options", "pr
 StopSequence = Annotated[str, Field(max_length=1000)]
 
 
+def response_format_problem(value: Any) -> str | None:
+    """What OpenAI's ``response_format`` is that ``value`` is not, or None. Other types than
+    OpenAI's own (vLLM's structural_tag, say) are the upstream's to judge."""
+    wanted = "an object with a 'type' (and a 'json_schema' object for json_schema)"
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return wanted
+    if value["type"] == "json_schema" and not isinstance(value.get("json_schema"), dict):
+        return wanted
+    return None
+
+
 class Params(StrictModel):
     """Sampling parameters, passed upstream as they are; unknown ones are refused by name."""
 
@@ -70,6 +81,15 @@ class Params(StrictModel):
     options: dict[str, Any] = Field(
         default_factory=dict, description="Any other upstream option, passed as it is"
     )
+
+    @field_validator("response_format")
+    @classmethod
+    def _openais(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        # Checked as the compatible APIs check it: a preset's would fail its every answer.
+        problem = None if value is None else response_format_problem(value)
+        if problem:
+            raise ValueError(f"must be {problem}")
+        return value
 
     @field_validator("options")
     @classmethod

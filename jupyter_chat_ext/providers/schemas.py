@@ -2,16 +2,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StrictBool, field_validator
 
-from ..core.schemas import StrictModel, one_line
+from ..core.schemas import ModelId, StrictModel, one_line
 from .urls import check_url, trimmed
 
 Kind = Literal["openai", "ollama"]
-# An allowlisted model id, as upstreams name their models.
-ModelId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 _MAX_MODEL_IDS = 1000
 
 
@@ -42,10 +40,6 @@ def _check_prefix(value: str | None) -> str | None:
     if value is not None and any(c.isspace() or ord(c) < 0x20 for c in value.strip()):
         raise ValueError("must not hold spaces or control characters")
     return value
-
-
-def _check_name(value: str | None) -> str | None:
-    return None if value is None else one_line(value)
 
 
 # An HTTP header's name (RFC 9110's token), and the headers the server writes itself.
@@ -114,7 +108,7 @@ class ConnectionCreate(StrictModel):
     _headers = field_validator("headers")(_check_headers)
     _key = field_validator("api_key")(_check_key)
     _prefix = field_validator("prefix")(_check_prefix)
-    _name = field_validator("name")(_check_name)
+    _name = field_validator("name")(one_line)
 
 
 class ConnectionUpdate(StrictModel):
@@ -133,7 +127,7 @@ class ConnectionUpdate(StrictModel):
     _headers = field_validator("headers")(_check_headers)
     _key = field_validator("api_key")(_check_key)
     _prefix = field_validator("prefix")(_check_prefix)
-    _name = field_validator("name")(_check_name)
+    _name = field_validator("name")(one_line)
 
 
 class ConnectionOut(BaseModel):

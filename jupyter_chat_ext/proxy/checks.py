@@ -7,6 +7,7 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
+from ..models.schemas import response_format_problem
 from .errors import ProxyError
 from .translate import THINK_LEVELS, keep_alive_seconds
 
@@ -73,16 +74,6 @@ def _objects_with(key: str, kind: type = dict) -> Check:
     return check
 
 
-def _response_format(value: Any) -> str | None:
-    # Other types than OpenAI's own (vLLM's structural_tag, say) are the upstream's to judge.
-    wanted = "an object with a 'type' (and a 'json_schema' object for json_schema)"
-    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
-        return wanted
-    if value["type"] == "json_schema" and not isinstance(value.get("json_schema"), dict):
-        return wanted
-    return None
-
-
 def _require(
     body: dict[str, Any], checks: dict[str, Check], say: Callable[[str, str], str], at: str = ""
 ) -> None:
@@ -110,7 +101,7 @@ _OPENAI_PARAMS: dict[str, Check] = {
     "stop": _string_or_strings,
     "logprobs": _of(bool, "a boolean"),
     "top_logprobs": _integer(0),
-    "response_format": _response_format,
+    "response_format": response_format_problem,
     "tools": _objects_with("function"),
     "tool_choice": _string_or_object,
     "user": _of(str, "a string"),

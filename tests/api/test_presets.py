@@ -111,6 +111,41 @@ async def test_preset_ids_are_unique_and_checked(api, upstream):
     assert (await api("PATCH", "presets/a", {"name": " Trim "})).json()["name"] == "Trim"
 
 
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"base_model": "   "}, "'base_model'"),
+        ({"name": "Two\nlines"}, "'name'"),
+        ({"name": "Bell\u0007"}, "'name'"),
+        ({"capabilities": ["vision", " "]}, "'capabilities.1'"),
+        ({"capabilities": ["vision", "vision"]}, "capability twice"),
+        ({"params": {"response_format": {"type": 5}}}, "'params.response_format'"),
+        ({"params": {"response_format": {"type": "json_schema"}}}, "'params.response_format'"),
+    ],
+)
+async def test_what_a_preset_could_never_use_is_refused(api, fields, named):
+    body = {"id": "p", "name": "P", "base_model": "base-model"}
+    r = await api("POST", "presets", body | fields)
+    assert r.status == 422 and named in r.json()["message"], r.json()
+    assert (await api("GET", "presets")).json()["items"] == []
+    made = (await api("POST", "presets", body)).json()
+    r = await api("PATCH", "presets/p", fields)
+    assert r.status == 422 and named in r.json()["message"], r.json()
+    assert (await api("GET", "presets")).json()["items"] == [made]
+
+
+async def test_a_response_format_is_checked_wherever_it_is_given(api, jp_fetch):
+    wrong = {"response_format": {"type": 5}}
+    chat = (await api("POST", "chats", {"title": "c"})).json()
+    r = await api("PATCH", f"chats/{chat['id']}", {"settings": {"params": wrong}})
+    assert r.status == 422 and "response_format" in r.json()["message"], r.json()
+    r, _ = await complete(jp_fetch, {"model": "any", "content": "hi", "params": wrong})
+    assert r.code == 422 and b"response_format" in r.body
+    ok = {"response_format": {"type": "json_schema", "json_schema": {"name": "n", "schema": {}}}}
+    r = await api("PATCH", f"chats/{chat['id']}", {"settings": {"params": ok}})
+    assert r.status == 200, r
+
+
 async def test_presets_made_at_once_under_one_id_give_one_preset(api, jp_http_port, jp_base_url):
     url = f"http://localhost:{jp_http_port}{jp_base_url}chat-ext/api/presets"
 
