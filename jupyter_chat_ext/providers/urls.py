@@ -55,7 +55,8 @@ def host_label(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with its password replaced by a mask, or its user when it has no password."""
+    """The URL with its password replaced by a mask, or its user when it has no password;
+    and its query and fragment, which may carry a key (``?key=...``), masked too."""
     if "://" not in url:
         # Not a URL (a refused setting, say): keep nothing that may precede an "@".
         _, at, tail = url.rpartition("@")
@@ -65,11 +66,20 @@ def redact(url: str) -> str:
         user, password = parts.username, parts.password
     except ValueError:
         return where(url)
-    if user is None and password is None:
+    if user is None and password is None and not parts.query and not parts.fragment:
         return url
-    userinfo, _, host = parts.netloc.rpartition("@")
-    shown = f"{userinfo.partition(':')[0]}:{MASK}" if password is not None else MASK
-    return urlunsplit(parts._replace(netloc=f"{shown}@{host}"))
+    netloc = parts.netloc
+    if user is not None or password is not None:
+        userinfo, _, host = netloc.rpartition("@")
+        shown = f"{userinfo.partition(':')[0]}:{MASK}" if password is not None else MASK
+        netloc = f"{shown}@{host}"
+    return urlunsplit(
+        parts._replace(
+            netloc=netloc,
+            query=MASK if parts.query else "",
+            fragment=MASK if parts.fragment else "",
+        )
+    )
 
 
 def credential(url: str) -> str | None:

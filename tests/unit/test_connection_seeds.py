@@ -82,11 +82,8 @@ async def test_a_url_configured_twice_is_one_connection_with_the_first_key():
     assert list(store.rows) == ["a"]
 
 
-@pytest.mark.parametrize(("chat", "embeddings", "warned"), [("m", "m", True), ("m", "e", False)])
-def test_one_local_model_named_for_both_is_said_at_start_up_to_embed_only(
-    tmp_path, chat, embeddings, warned
-):
-    app = ChatExtApp(local_model=chat, local_embedding_model=embeddings)
+def warned_at_start_up(app: ChatExtApp, tmp_path) -> list[str]:
+    """The warnings the server's start-up (migrations and configured connections) logs."""
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.WARNING)
     handler.emit = records.append  # type: ignore[method-assign]
@@ -95,7 +92,27 @@ def test_one_local_model_named_for_both_is_said_at_start_up_to_embed_only(
         prepare(app, f"sqlite:///{tmp_path / 'chat-ext.db'}")
     finally:
         app.log.removeHandler(handler)
-    said = [r.getMessage() for r in records]
+    return [r.getMessage() for r in records]
+
+
+@pytest.mark.parametrize(("chat", "embeddings", "warned"), [("m", "m", True), ("m", "e", False)])
+def test_one_local_model_named_for_both_is_said_at_start_up_to_embed_only(
+    tmp_path, chat, embeddings, warned
+):
+    said = warned_at_start_up(
+        ChatExtApp(local_model=chat, local_embedding_model=embeddings), tmp_path
+    )
     assert len(said) == warned, said
     if warned:
         assert "'m'" in said[0] and "embedding model only" in said[0], said
+
+
+def test_a_refused_configured_url_is_said_why_without_its_secrets(tmp_path):
+    app = ChatExtApp(
+        openai_api_base_urls=["http://svc:pw-SECRET@127.0.0.1:9/v1?key=q-SECRET#f-SECRET"],
+        local_model="",
+        local_embedding_model="",
+    )
+    (said,) = warned_at_start_up(app, tmp_path)
+    assert "http://svc:****@127.0.0.1:9/v1?****#****" in said and "a query" in said, said
+    assert "SECRET" not in said
