@@ -133,7 +133,8 @@ class ChatMagics(Magics):
         request = {
             "model": model,
             "chat_id": chat_id,
-            "system": system or None,
+            # --system '' asks for no system prompt, not for the chat's or the model's.
+            "system": system if options.system is not None else system or None,
             "params": params or None,
         }
         live = LiveOutput(options.format, self.update_interval)

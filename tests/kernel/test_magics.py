@@ -397,6 +397,24 @@ def test_a_cell_waits_for_an_answer_the_panel_is_writing(kernel, api):
     assert "too soon" not in contents
 
 
+def test_an_empty_system_prompt_is_none_at_all(server, upstream, api):
+    bare = KernelSession(server, None)
+    try:
+        chat(bare, "%load_ext jupyter_chat_kernel")
+        chat(bare, f"%chat -m {MODEL} first of three")
+        [made] = api.get("chats", params={"q": "first of three"}).json()["items"]
+        settings = {"settings": {"system": "The chat's own."}}
+        assert api.patch(f"chats/{made['id']}", json=settings).status_code == 200
+        chat(bare, "%chat second of three")
+        assert sent_for(upstream, "second of three")["messages"][0]["role"] == "system"
+        # Neither the chat's nor the model's: what was asked for is nothing.
+        chat(bare, "%chat --system '' third of three")
+        sent = sent_for(upstream, "third of three")
+        assert all(m["role"] != "system" for m in sent["messages"]), sent["messages"]
+    finally:
+        bare.close()
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
