@@ -134,6 +134,8 @@ def test_settings_changed_elsewhere_show_and_the_dialog_works_from_the_keyboard(
     expect(system).to_be_focused()
     expect(system).to_have_value("Elsewhere.")
     system.press("Tab")
+    expect(dialog.locator(".jp-ChatExt-settings-noSystem")).to_be_focused()
+    chat_page.keyboard.press("Tab")
     expect(dialog.locator(".jp-ChatExt-settings-temperature")).to_be_focused()
     chat_page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
@@ -149,6 +151,48 @@ def test_settings_changed_elsewhere_show_and_the_dialog_works_from_the_keyboard(
     expect(dialog.locator(".jp-ChatExt-settings-system")).to_have_value("")
     press(dialog, "Cancel")
     expect(dialog).to_have_count(0)
+
+
+def test_no_system_prompt_at_all_is_a_setting_of_its_own(
+    chat_page: Page, chat_lab: LabServer, upstream: UpstreamThread
+):
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    send(view, "hello")
+    wait_answered(view)
+    chat_id = chat_id_of(view)
+    button = view.locator(".jp-ChatExt-settingsButton")
+
+    dialog = open_settings(view)
+    dialog.locator(".jp-ChatExt-settings-system").fill("Not this.")
+    dialog.locator(".jp-ChatExt-settings-noSystem").check()
+    expect(dialog.locator(".jp-ChatExt-settings-system")).to_be_disabled()
+    press(dialog, "Save")
+    expect(dialog).to_have_count(0)
+    # It is a setting: the button says the chat has some, and the server keeps "".
+    expect(button).to_have_attribute("aria-pressed", "true")
+    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+    assert chat["meta"]["settings"]["system"] == ""
+    send(view, "and now")
+    wait_answered(view, 2)
+    assert [m["role"] for m in last_asked(upstream)["messages"]] == [
+        "user",
+        "assistant",
+        "user",
+    ]
+
+    # Opened again, it shows as it was saved, and saving another field keeps it.
+    dialog = chat_page.locator(DIALOG)
+    button.click()
+    box = dialog.locator(".jp-ChatExt-settings-noSystem")
+    expect(box).to_be_checked()
+    expect(box).to_be_focused()
+    dialog.locator(".jp-ChatExt-settings-temperature").fill("0.5")
+    press(dialog, "Save")
+    expect(dialog).to_have_count(0)
+    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
+    assert chat["meta"]["settings"]["system"] == ""
+    assert chat["meta"]["settings"]["params"]["temperature"] == 0.5
 
 
 def test_settings_saved_while_the_first_message_is_on_its_way_are_kept(

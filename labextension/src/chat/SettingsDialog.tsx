@@ -13,6 +13,8 @@ import { ChatSettings } from './settings';
 
 interface IDraft extends IParamsText {
   system: string;
+  /** No system prompt at all: the model's or preset's own is not sent either. */
+  noSystem: boolean;
 }
 
 /**
@@ -38,7 +40,9 @@ export async function editChatSettings(
         Dialog.warnButton({ label: trans.__('Reset'), ariaLabel: RESET }),
         Dialog.okButton({ label: trans.__('Save') })
       ],
-      focusNodeSelector: 'textarea'
+      // The system prompt, or the box that turns it off when it is off.
+      focusNodeSelector:
+        'textarea:not([disabled]), .jp-ChatExt-settings-noSystem'
     });
     const reset = result.button.ariaLabel === RESET;
     if (!result.button.accept && !reset) {
@@ -98,11 +102,13 @@ function SettingsForm(props: {
   const wide = (
     name: 'system' | 'stop' | 'other',
     label: string,
-    rows?: number
+    rows?: number,
+    disabled?: boolean
   ) => {
     const field = {
       className: `jp-mod-styled jp-ChatExt-settings-${name}`,
       value: draft[name],
+      disabled,
       onChange: (
         event: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>
       ) => change({ [name]: event.currentTarget.value })
@@ -121,7 +127,18 @@ function SettingsForm(props: {
           "Used by every answer in this chat, in place of the model's or preset's own. Empty fields keep the default."
         )}
       </p>
-      {wide('system', trans.__('System prompt'), 4)}
+      {wide('system', trans.__('System prompt'), 4, draft.noSystem)}
+      <label className="jp-ChatExt-settingsWide jp-ChatExt-settingsCheck">
+        <input
+          type="checkbox"
+          className="jp-ChatExt-settings-noSystem"
+          checked={draft.noSystem}
+          onChange={event => change({ noSystem: event.currentTarget.checked })}
+        />
+        <span>
+          {trans.__("No system prompt, not even the model's or preset's")}
+        </span>
+      </label>
       {NUMBER_PARAMS.map(([key, min, max, whole]) => (
         <label key={key}>
           <span>{paramLabel(key, trans)}</span>
@@ -168,12 +185,16 @@ function SettingsForm(props: {
 }
 
 function draftOf(settings: ChatSettings | null): IDraft {
-  return { system: settings?.system ?? '', ...paramsText(settings?.params) };
+  return {
+    system: settings?.system ?? '',
+    noSystem: settings?.system === '',
+    ...paramsText(settings?.params)
+  };
 }
 
 function settingsFrom(draft: IDraft, trans: TranslationBundle): ChatSettings {
   return {
-    system: draft.system.trim() ? draft.system : null,
+    system: draft.noSystem ? '' : draft.system.trim() ? draft.system : null,
     params: paramsFrom(draft, trans)
   };
 }

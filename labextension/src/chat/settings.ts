@@ -21,7 +21,8 @@ export function hasSettings(settings: ChatSettings | null): boolean {
   }
   const { options, ...params } = settings.params ?? {};
   return (
-    !!settings.system ||
+    // "" is a setting too: no system prompt at all, not even the model's or preset's.
+    (settings.system !== null && settings.system !== undefined) ||
     Object.values(params).some(
       value => value !== null && value !== undefined
     ) ||
