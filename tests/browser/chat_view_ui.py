@@ -151,6 +151,16 @@ def stored_branch(lab: LabServer, chat_id: str) -> list[dict]:
     return chat["messages"]
 
 
+def answered_chat(page: Page, question: str = "hello") -> tuple[Locator, str]:
+    """A new chat in the panel with the fast model, once it has answered ``question``: its
+    view and its id."""
+    view = new_chat_in_panel(page)
+    pick_model(view, FAST)
+    send(view, question)
+    wait_answered(view)
+    return view, chat_id_of(view)
+
+
 def chat_id_of(view: Locator) -> str:
     """The id of the chat a view shows (once its first message is stored)."""
     body = view.locator(".jp-ChatExt-chatViewBody")

@@ -3,7 +3,17 @@ message or later, used by the answers, refused values shown in the dialog as typ
 
 from __future__ import annotations
 
-from chat_view_ui import FAST, chat_id_of, new_chat_in_panel, pick_model, send, wait_answered
+import time
+
+from chat_view_ui import (
+    FAST,
+    answered_chat,
+    chat_id_of,
+    new_chat_in_panel,
+    pick_model,
+    send,
+    wait_answered,
+)
 from lab_process import LabServer
 from page_console import ConsoleErrors
 from playwright.sync_api import Locator, Page, Route, expect
@@ -112,11 +122,7 @@ def test_settings_shape_the_answers_and_bad_values_come_back_as_typed(
 def test_settings_changed_elsewhere_show_and_the_dialog_works_from_the_keyboard(
     chat_page: Page, chat_lab: LabServer
 ):
-    view = new_chat_in_panel(chat_page)
-    pick_model(view, FAST)
-    send(view, "hello")
-    wait_answered(view)
-    chat_id = chat_id_of(view)
+    view, chat_id = answered_chat(chat_page)
     button = view.locator(".jp-ChatExt-settingsButton")
     expect(button).to_have_attribute("aria-pressed", "false")
 
@@ -156,11 +162,7 @@ def test_settings_changed_elsewhere_show_and_the_dialog_works_from_the_keyboard(
 def test_no_system_prompt_at_all_is_a_setting_of_its_own(
     chat_page: Page, chat_lab: LabServer, upstream: UpstreamThread
 ):
-    view = new_chat_in_panel(chat_page)
-    pick_model(view, FAST)
-    send(view, "hello")
-    wait_answered(view)
-    chat_id = chat_id_of(view)
+    view, chat_id = answered_chat(chat_page)
     button = view.locator(".jp-ChatExt-settingsButton")
 
     dialog = open_settings(view)
@@ -190,9 +192,14 @@ def test_no_system_prompt_at_all_is_a_setting_of_its_own(
     dialog.locator(".jp-ChatExt-settings-temperature").fill("0.5")
     press(dialog, "Save")
     expect(dialog).to_have_count(0)
-    _, chat = chat_lab.api("GET", f"chats/{chat_id}")
-    assert chat["meta"]["settings"]["system"] == ""
-    assert chat["meta"]["settings"]["params"]["temperature"] == 0.5
+    # The dialog closes as the save sets off.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        settings = chat_lab.api("GET", f"chats/{chat_id}")[1]["meta"]["settings"]
+        if settings["params"].get("temperature") == 0.5:
+            break
+        time.sleep(0.1)
+    assert settings["system"] == "" and settings["params"]["temperature"] == 0.5, settings
 
 
 def test_settings_saved_while_the_first_message_is_on_its_way_are_kept(

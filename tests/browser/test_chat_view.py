@@ -20,6 +20,7 @@ from chat_view_ui import (
     REPLY,
     SLOW,
     answer_with_status,
+    answered_chat,
     chat_id_of,
     new_chat_in_panel,
     pick_model,
@@ -328,11 +329,7 @@ def test_reload_during_streaming_reattaches(chat_page: Page, chat_lab: LabServer
 def test_live_updates_from_another_tab_and_chats_in_tabs(
     browser: Browser, chat_page: Page, chat_lab: LabServer
 ):
-    view = new_chat_in_panel(chat_page)
-    pick_model(view, FAST)
-    send(view, "hello from the first tab")
-    wait_answered(view)
-    chat_id = chat_id_of(view)
+    view, chat_id = answered_chat(chat_page, "hello from the first tab")
 
     other = chat_page.context.new_page()
     try:
