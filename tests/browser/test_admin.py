@@ -287,6 +287,34 @@ def test_editing_another_connection_shows_and_saves_its_own_values(
     assert by_name[second]["prefix"] == "two/"
 
 
+def test_a_configured_connection_is_edited_and_removed_knowingly(page: Page, lab_server: LabServer):
+    # The local model is configured (ChatExtApp.local_model): its model id is no URL.
+    _, connections = lab_server.api("GET", "connections")
+    local = next(c for c in connections["items"] if c["kind"] == "local" and c["origin"] != "api")
+    screen = reopen_admin(page, lab_server)
+    row = screen.locator(f"tr[data-connection-id='{local['id']}']")
+    row.locator(".jp-ChatExt-edit").click()
+    form = screen.locator(".jp-ChatExt-connectionForm")
+    # What the configuration sets is shown, not offered for a change the server refuses.
+    model = form.locator("input.jp-ChatExt-baseUrl")
+    expect(model).to_have_value(local["base_url"])
+    expect(model).to_be_disabled()
+    hint = field_of(form, "input.jp-ChatExt-baseUrl").locator(".jp-ChatExt-field-hint")
+    expect(hint).to_contain_text("configuration: changed there")
+
+    renamed = unique("Local")
+    form.locator("input.jp-ChatExt-name").fill(renamed)
+    form.locator("button.jp-ChatExt-save").click()
+    expect(form).to_have_count(0)
+    expect(row.locator(".jp-ChatExt-connection-name")).to_contain_text(renamed)
+    lab_server.api("PATCH", f"connections/{local['id']}", {"name": local["name"]})
+
+    # Removed, it would come back at the next start: the question says so.
+    row.locator(".jp-ChatExt-remove").click()
+    expect(page.locator(".jp-Dialog")).to_contain_text("comes back when the server restarts")
+    answer_dialog(page, accept=False)
+
+
 def test_a_new_preset_is_made_from_the_base_model_it_shows(
     page: Page, lab_server: LabServer, upstream: UpstreamThread
 ):

@@ -306,6 +306,11 @@ function ConnectionForm({
   const [errors, setErrors] = useState<IFormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
   const remote = kind !== 'local';
+  // A connection from the server's configuration takes its address and key from there.
+  const configured = connection !== null && connection.origin !== 'api';
+  const fromConfiguration = trans.__(
+    'From the server’s configuration: changed there.'
+  );
   const formRef = useRef<HTMLFormElement>(null);
   const onKeyDown = useFormKeyboard(formRef, errors, onCancel);
   const invalid = errors.fields;
@@ -322,7 +327,6 @@ function ConnectionForm({
     }
     const body: ConnectionUpdate & { kind?: Kind } = {
       name: name.trim(),
-      base_url: baseUrl.trim(),
       prefix: prefix.trim(),
       model_ids: modelIds
         .split(/[\s,]+/)
@@ -332,6 +336,10 @@ function ConnectionForm({
     };
     if (!connection) {
       body.kind = kind as Kind;
+    }
+    // Sent only when changed: a local model's is a model id, which no URL check accepts.
+    if (!connection || baseUrl.trim() !== connection.base_url) {
+      body.base_url = baseUrl.trim();
     }
     // The key is write-only: left empty, the stored one stays. Ollama takes none (a key
     // typed before switching the type to Ollama stays behind).
@@ -399,16 +407,19 @@ function ConnectionForm({
         <TextField
           label={remote ? trans.__('Base URL') : trans.__('Model')}
           hint={
-            kind === 'ollama'
-              ? trans.__('e.g. http://localhost:11434')
-              : kind === 'openai'
-                ? trans.__('e.g. https://api.openai.com/v1')
-                : undefined
+            configured
+              ? fromConfiguration
+              : kind === 'ollama'
+                ? trans.__('e.g. http://localhost:11434')
+                : kind === 'openai'
+                  ? trans.__('e.g. https://api.openai.com/v1')
+                  : undefined
           }
           className="jp-ChatExt-baseUrl"
           error={invalid.base_url}
           value={baseUrl}
           required
+          disabled={configured}
           type={remote ? 'url' : 'text'}
           onChange={setBaseUrl}
         />
@@ -416,26 +427,28 @@ function ConnectionForm({
           <TextField
             label={trans.__('API key')}
             hint={
-              connection?.api_key
-                ? trans.__(
-                    'Stored: %1. Leave empty to keep it; type a new one to replace it.',
-                    connection.api_key
-                  )
-                : trans.__('Stored on the server; never shown again.')
+              configured
+                ? fromConfiguration
+                : connection?.api_key
+                  ? trans.__(
+                      'Stored: %1. Leave empty to keep it; type a new one to replace it.',
+                      connection.api_key
+                    )
+                  : trans.__('Stored on the server; never shown again.')
             }
             className="jp-ChatExt-apiKey"
             error={invalid.api_key}
             type="password"
             autoComplete="new-password"
             value={apiKey}
-            disabled={removeKey}
+            disabled={removeKey || configured}
             placeholder={
               connection?.api_key ? trans.__('Unchanged') : trans.__('Optional')
             }
             onChange={setApiKey}
           />
         )}
-        {kind === 'openai' && connection?.api_key && (
+        {kind === 'openai' && connection?.api_key && !configured && (
           <label className="jp-ChatExt-check">
             <input
               type="checkbox"
@@ -549,8 +562,25 @@ function connectionField(location: string): string | null {
   return CONNECTION_FIELDS.has(field) ? field : null;
 }
 
-/** What removing a connection takes away: its models, and the presets made from them. */
+/**
+ * What removing a connection takes away: its models, and the presets made from them; and,
+ * for one the configuration names, that it comes back.
+ */
 async function removalQuestion(
+  client: ChatApiClient,
+  connection: Connection,
+  trans: TranslationBundle
+): Promise<string> {
+  const question = await removedModels(client, connection, trans);
+  if (connection.origin === 'api') {
+    return question;
+  }
+  return `${question} ${trans.__(
+    'It comes back when the server restarts, as its configuration names it: to keep it off, switch it off instead.'
+  )}`;
+}
+
+async function removedModels(
   client: ChatApiClient,
   connection: Connection,
   trans: TranslationBundle
