@@ -350,6 +350,22 @@ def test_a_new_preset_is_made_from_the_base_model_it_shows(
     assert preset["base_model"] == shown
 
 
+def test_a_preset_is_made_from_a_model_that_chats(page: Page, lab_server: LabServer):
+    # The local embedding model (ChatExtApp.local_embedding_model) answers no chat.
+    _, models = lab_server.api("GET", "models")
+    embedding = [m["id"] for m in models["items"] if m["embedding"]]
+    assert embedding, "the test needs the local embedding model (the 'test' extra has it)"
+    screen = reopen_admin(page, lab_server)
+    screen.get_by_role("tab", name="Presets").click()
+    screen.locator(".jp-ChatExt-addPreset").click()
+    form = screen.locator(".jp-ChatExt-presetForm")
+    options = form.locator(".jp-ChatExt-baseModel select option")
+    expect(options.first).not_to_have_text("No models available")
+    offered = options.evaluate_all("options => options.map(option => option.value)")
+    assert not set(embedding) & set(offered), offered
+    form.locator("button", has_text="Cancel").click()
+
+
 def test_validation_errors_show_beside_their_fields(
     page: Page, lab_server: LabServer, upstream: UpstreamThread, console_errors: ConsoleErrors
 ):

@@ -50,8 +50,9 @@ export function PresetsTab({
   const shown = (presets.value ?? []).filter(
     preset => isAdmin || (preset.mine && preset.visibility === 'private')
   );
+  // Neither a preset nor an embedding model, which answers no chat.
   const baseModels = (models.value?.items ?? [])
-    .filter(model => !model.preset)
+    .filter(model => !model.preset && !model.embedding)
     .map(model => ({
       id: model.id,
       label: model.connection_name
