@@ -8,8 +8,12 @@ from chats_ui import open_lab
 from lab_process import LabServer
 from playwright.sync_api import Locator, Page, expect
 
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+
 ADMIN = "#jp-chat-ext-admin"
 KEYS = "#jp-chat-ext-keys"
+# The key the fake upstream asks for.
+SECRET = "sk-test-0123456789abcdef"
 
 
 def ensure_lab(page: Page, lab: LabServer) -> None:
@@ -84,3 +88,33 @@ def verify(row: Locator) -> Locator:
     expect(verdict).not_to_have_text("")
     expect(verdict).not_to_have_text("Checking…")
     return verdict
+
+
+def add_connections(lab: LabServer, upstream: UpstreamThread, *names: str) -> None:
+    """Connections made over the API (open the screen again to list them)."""
+    for name in names:
+        status, created = lab.api(
+            "POST",
+            "connections",
+            {"kind": "openai", "name": name, "base_url": upstream.openai_url, "api_key": SECRET},
+        )
+        assert status == 201, created
+
+
+def reopen_admin(page: Page, lab: LabServer) -> Locator:
+    """The admin screen opened anew, so that it lists what changed over the API."""
+    ensure_lab(page, lab)
+    page.evaluate(
+        """() => {
+            for (const widget of window.jupyterapp.shell.widgets('main')) {
+                if (widget.id === 'jp-chat-ext-admin') widget.close();
+            }
+        }"""
+    )
+    expect(page.locator(ADMIN)).to_have_count(0)
+    return open_admin(page, lab)
+
+
+def field_of(form: Locator, control: str) -> Locator:
+    """The labelled field around a form control."""
+    return form.locator(".jp-ChatExt-field").filter(has=form.page.locator(control))

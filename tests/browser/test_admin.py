@@ -13,11 +13,15 @@ import pytest
 from admin_ui import (
     ADMIN,
     KEYS,
+    SECRET,
+    add_connections,
     connection_row,
     ensure_lab,
+    field_of,
     fill_connection_form,
     open_admin,
     open_keys,
+    reopen_admin,
     verify,
 )
 from chats_ui import change_theme, unique
@@ -25,12 +29,11 @@ from lab_process import LabServer
 from list_ui import answer_dialog
 from own_lab import module_lab
 from page_console import ConsoleErrors
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 
 lab_server = module_lab("lab-admin.log")
-SECRET = "sk-test-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -231,36 +234,6 @@ def test_api_key_is_shown_once_works_and_is_revoked(
     answer_dialog(page)
     expect(row).to_have_count(0)
     assert openai_models(lab_server, key) == 401
-
-
-def add_connections(lab: LabServer, upstream: UpstreamThread, *names: str) -> None:
-    """Connections made over the API (open the screen again to list them)."""
-    for name in names:
-        status, created = lab.api(
-            "POST",
-            "connections",
-            {"kind": "openai", "name": name, "base_url": upstream.openai_url, "api_key": SECRET},
-        )
-        assert status == 201, created
-
-
-def reopen_admin(page: Page, lab: LabServer) -> Locator:
-    """The admin screen opened anew, so that it lists what changed over the API."""
-    ensure_lab(page, lab)
-    page.evaluate(
-        """() => {
-            for (const widget of window.jupyterapp.shell.widgets('main')) {
-                if (widget.id === 'jp-chat-ext-admin') widget.close();
-            }
-        }"""
-    )
-    expect(page.locator(ADMIN)).to_have_count(0)
-    return open_admin(page, lab)
-
-
-def field_of(form: Locator, control: str) -> Locator:
-    """The labelled field around a form control."""
-    return form.locator(".jp-ChatExt-field").filter(has=form.page.locator(control))
 
 
 def test_editing_another_connection_shows_and_saves_its_own_values(

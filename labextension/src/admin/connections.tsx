@@ -53,14 +53,17 @@ export function ConnectionsTab({
   const toggles = useRef<Record<string, Promise<void>>>({});
   useEffect(() => setSwitching({}), [value]);
 
-  const act = async (action: () => Promise<unknown>) => {
+  // A change refused may be to a connection changed or removed in another tab: the list is
+  // read again either way, and a refused switch shows what is stored.
+  const toggle = async (id: string, enabled: boolean) => {
     setActionError(null);
     try {
-      await action();
-      reload();
+      await client.updateConnection(id, { enabled });
     } catch (reason) {
       setActionError(errorMessage(reason));
+      setSwitching(({ [id]: _, ...others }) => others);
     }
+    reload();
   };
 
   const verify = async (connection: Connection) => {
@@ -176,9 +179,7 @@ export function ConnectionsTab({
                       const previous =
                         toggles.current[connection.id] ?? Promise.resolve();
                       toggles.current[connection.id] = previous.then(() =>
-                        act(() =>
-                          client.updateConnection(connection.id, { enabled })
-                        )
+                        toggle(connection.id, enabled)
                       );
                     }}
                   />
@@ -214,8 +215,11 @@ export function ConnectionsTab({
                     title={trans.__('Remove Connection')}
                     question={() => removalQuestion(client, connection, trans)}
                     action={async () => {
-                      await client.deleteConnection(connection.id);
-                      reload();
+                      try {
+                        await client.deleteConnection(connection.id);
+                      } finally {
+                        reload();
+                      }
                     }}
                     onError={setActionError}
                     trans={trans}

@@ -140,9 +140,13 @@ export function PresetsTab({
                     title={trans.__('Delete Preset')}
                     question={trans.__('Delete the preset “%1”?', preset.name)}
                     action={async () => {
-                      await client.deletePreset(preset.id);
-                      presets.reload();
-                      onChanged();
+                      // Read again even when refused: it may be gone already.
+                      try {
+                        await client.deletePreset(preset.id);
+                      } finally {
+                        presets.reload();
+                        onChanged();
+                      }
                     }}
                     onError={setActionError}
                     trans={trans}

@@ -159,11 +159,15 @@ export function KeysScreen({
                         key.name
                       )}
                       action={async () => {
-                        await client.revokeApiKey(key.id);
-                        if (created?.id === key.id) {
-                          setCreated(null);
+                        // Read again even when refused: it may be gone already.
+                        try {
+                          await client.revokeApiKey(key.id);
+                          if (created?.id === key.id) {
+                            setCreated(null);
+                          }
+                        } finally {
+                          keys.reload();
                         }
-                        keys.reload();
                       }}
                       onError={setError}
                       trans={trans}

@@ -1,0 +1,77 @@
+"""The admin screen when the server refuses a change, cannot be reached, or was changed from
+another browser tab: what it shows stays true, and what was typed stays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from admin_ui import (
+    SECRET,
+    add_connections,
+    connection_row,
+    reopen_admin,
+)
+from chats_ui import unique
+from lab_process import LabServer
+from list_ui import answer_dialog
+from own_lab import module_lab
+from page_console import ConsoleErrors
+from playwright.sync_api import Page, Route, expect
+
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+
+lab_server = module_lab("lab-admin-errors.log")
+CONNECTIONS_ERROR = "section[aria-labelledby='jp-ChatExt-conn-h'] > .jp-ChatExt-error"
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[UpstreamThread]:
+    with UpstreamThread(api_key=SECRET, models=["fake-chat"]) as up:
+        yield up
+
+
+def test_a_refused_change_leaves_the_list_showing_what_is_stored(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread, console_errors: ConsoleErrors
+):
+    logged_before = len(console_errors.messages)
+    name = unique("Refused")
+    add_connections(lab_server, upstream, name)
+    screen = reopen_admin(page, lab_server)
+    row = connection_row(screen, name)
+    switch = row.locator("input.jp-ChatExt-enabled")
+    expect(switch).to_be_checked()
+
+    # The server refuses to switch it off: the switch shows it on, as it still is.
+    def refuse(route: Route) -> None:
+        if route.request.method == "PATCH":
+            body = {"message": "Try again later.", "reason": "", "code": ""}
+            route.fulfill(status=503, json=body)
+        else:
+            route.continue_()
+
+    page.route("**/chat-ext/api/connections/*", refuse)
+    try:
+        switch.click()
+        expect(screen.locator(CONNECTIONS_ERROR)).to_have_text("Try again later.")
+        expect(switch).to_be_checked()
+    finally:
+        page.unroute("**/chat-ext/api/connections/*")
+
+    # Removed in another tab meanwhile: removing it here says so, and the row goes.
+    _, connections = lab_server.api("GET", "connections")
+    (stored,) = [c for c in connections["items"] if c["name"] == name]
+    assert lab_server.api("DELETE", f"connections/{stored['id']}")[0] == 204
+    row.locator(".jp-ChatExt-remove").click()
+    answer_dialog(page)
+    expect(screen.locator(CONNECTIONS_ERROR)).to_contain_text("No connection")
+    expect(row).to_have_count(0)
+
+    logged = console_errors.messages[logged_before:]
+    refused = [m for m in logged if "status of 503" in m or "status of 404" in m]
+    assert len(refused) == 2, logged
+    console_errors.messages[logged_before:] = [m for m in logged if m not in refused]
+
+
+def test_no_console_errors_on_the_admin_screen(console_errors: ConsoleErrors):
+    assert console_errors.messages == []
