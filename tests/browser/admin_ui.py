@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from chats_ui import open_lab
+from chats_ui import open_lab, unique
 from lab_process import LabServer
 from playwright.sync_api import Locator, Page, expect
 
@@ -113,6 +113,17 @@ def reopen_admin(page: Page, lab: LabServer) -> Locator:
     )
     expect(page.locator(ADMIN)).to_have_count(0)
     return open_admin(page, lab)
+
+
+def connection_on_screen(
+    page: Page, lab: LabServer, upstream: UpstreamThread, prefix: str
+) -> tuple[str, Locator, Locator]:
+    """A connection made over the API, named `prefix` and a suffix: its name, and the admin
+    screen opened anew with its row."""
+    name = unique(prefix)
+    add_connections(lab, upstream, name)
+    screen = reopen_admin(page, lab)
+    return name, screen, connection_row(screen, name)
 
 
 def field_of(form: Locator, control: str) -> Locator:

@@ -8,11 +8,9 @@ from collections.abc import Iterator
 import pytest
 from admin_ui import (
     SECRET,
-    add_connections,
-    connection_row,
-    reopen_admin,
+    connection_on_screen,
+    verify,
 )
-from chats_ui import unique
 from lab_process import LabServer
 from list_ui import answer_dialog
 from own_lab import module_lab
@@ -35,10 +33,7 @@ def test_a_refused_change_leaves_the_list_showing_what_is_stored(
     page: Page, lab_server: LabServer, upstream: UpstreamThread, console_errors: ConsoleErrors
 ):
     logged_before = len(console_errors.messages)
-    name = unique("Refused")
-    add_connections(lab_server, upstream, name)
-    screen = reopen_admin(page, lab_server)
-    row = connection_row(screen, name)
+    name, screen, row = connection_on_screen(page, lab_server, upstream, "Refused")
     switch = row.locator("input.jp-ChatExt-enabled")
     expect(switch).to_be_checked()
 
@@ -69,6 +64,38 @@ def test_a_refused_change_leaves_the_list_showing_what_is_stored(
 
     logged = console_errors.messages[logged_before:]
     refused = [m for m in logged if "status of 503" in m or "status of 404" in m]
+    assert len(refused) == 2, logged
+    console_errors.messages[logged_before:] = [m for m in logged if m not in refused]
+
+
+def test_a_server_that_cannot_be_reached_is_said_to_be_one(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread, console_errors: ConsoleErrors
+):
+    logged_before = len(console_errors.messages)
+    name, screen, row = connection_on_screen(page, lab_server, upstream, "Away")
+    form = screen.locator(".jp-ChatExt-connectionForm")
+    prefix = form.locator("input.jp-ChatExt-prefix")
+    page.route("**/chat-ext/api/connections/**", lambda route: route.abort("connectionrefused"))
+    try:
+        # The Jupyter server's failure, not to be taken for the model server's.
+        expect(verify(row)).to_contain_text("The Jupyter server could not be reached")
+        row.locator(".jp-ChatExt-edit").click()
+        prefix.fill("away/")
+        form.locator("button.jp-ChatExt-save").click()
+        expect(form.locator(".jp-ChatExt-error")).to_contain_text(
+            "The Jupyter server could not be reached"
+        )
+    finally:
+        page.unroute("**/chat-ext/api/connections/**")
+    # What was typed is still there, and saves once the server is back.
+    expect(prefix).to_have_value("away/")
+    form.locator("button.jp-ChatExt-save").click()
+    expect(form).to_have_count(0)
+    _, connections = lab_server.api("GET", "connections")
+    assert [c["prefix"] for c in connections["items"] if c["name"] == name] == ["away/"]
+
+    logged = console_errors.messages[logged_before:]
+    refused = [m for m in logged if "ERR_CONNECTION_REFUSED" in m]
     assert len(refused) == 2, logged
     console_errors.messages[logged_before:] = [m for m in logged if m not in refused]
 

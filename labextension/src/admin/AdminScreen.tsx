@@ -19,7 +19,7 @@ export function AdminScreen({
   /** A change here changes the models chats can use. */
   onModelsChanged: () => void;
 }): JSX.Element {
-  const me = useLoad(() => client.currentUser());
+  const me = useLoad(() => client.currentUser(), trans);
   const [tab, setTab] = useState<Tab>('connections');
 
   if (me.error) {

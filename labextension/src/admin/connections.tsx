@@ -38,7 +38,7 @@ export function ConnectionsTab({
   /** A connection was added, changed or removed. */
   onChanged: () => void;
 }): JSX.Element {
-  const loaded = useLoad(() => client.listConnections());
+  const loaded = useLoad(() => client.listConnections(), trans);
   const { value, error } = loaded;
   const reload = () => {
     loaded.reload();
@@ -60,7 +60,7 @@ export function ConnectionsTab({
     try {
       await client.updateConnection(id, { enabled });
     } catch (reason) {
-      setActionError(errorMessage(reason));
+      setActionError(errorMessage(reason, trans));
       setSwitching(({ [id]: _, ...others }) => others);
     }
     reload();
@@ -75,7 +75,7 @@ export function ConnectionsTab({
     try {
       verdict = await client.verifyConnection(connection.id);
     } catch (reason) {
-      verdict = { failed: errorMessage(reason) };
+      verdict = { failed: errorMessage(reason, trans) };
     }
     setVerdicts(known => ({ ...known, [connection.id]: verdict }));
   };
@@ -318,6 +318,7 @@ function ConnectionForm({
   const formRef = useRef<HTMLFormElement>(null);
   const onKeyDown = useFormKeyboard(formRef, errors, onCancel);
   const invalid = errors.fields;
+  const describe = (error: unknown) => errorMessage(error, trans);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -326,7 +327,7 @@ function ConnectionForm({
     try {
       parsedHeaders = parseHeaders(headers, trans);
     } catch (reason) {
-      setErrors(errorsOf(reason, connectionField));
+      setErrors(errorsOf(reason, connectionField, describe));
       return;
     }
     const body: ConnectionUpdate & { kind?: Kind } = {
@@ -359,7 +360,7 @@ function ConnectionForm({
     try {
       await onSave(body);
     } catch (reason) {
-      setErrors(errorsOf(reason, connectionField));
+      setErrors(errorsOf(reason, connectionField, describe));
     } finally {
       setSaving(false);
     }

@@ -13,6 +13,7 @@ import {
 } from '../params';
 import {
   ConfirmButton,
+  errorMessage,
   ErrorNote,
   Field,
   FormButtons,
@@ -41,8 +42,8 @@ export function PresetsTab({
   /** A preset was added, changed or removed. */
   onChanged: () => void;
 }): JSX.Element {
-  const presets = useLoad(() => client.listPresets());
-  const models = useLoad(() => client.listModelsAndErrors());
+  const presets = useLoad(() => client.listPresets(), trans);
+  const models = useLoad(() => client.listModelsAndErrors(), trans);
   const form = useFormTarget<Preset | 'new'>();
   const editing = form.target;
   const [actionError, setActionError] = useState<string | null>(null);
@@ -197,6 +198,7 @@ function PresetForm({
   const formRef = useRef<HTMLFormElement>(null);
   const onKeyDown = useFormKeyboard(formRef, errors, onCancel);
   const invalid = errors.fields;
+  const describe = (error: unknown) => errorMessage(error, trans);
   const choices = baseModels.some(model => model.id === baseModel)
     ? baseModels
     : [...baseModels, { id: baseModel, label: baseModel }].filter(m => m.id);
@@ -208,7 +210,7 @@ function PresetForm({
     try {
       params = paramsFrom({ numbers, stop, other }, trans);
     } catch (reason) {
-      setErrors(errorsOf(reason, presetField));
+      setErrors(errorsOf(reason, presetField, describe));
       return;
     }
     setSaving(true);
@@ -223,7 +225,7 @@ function PresetForm({
         visibility
       });
     } catch (reason) {
-      setErrors(errorsOf(reason, presetField));
+      setErrors(errorsOf(reason, presetField, describe));
     } finally {
       setSaving(false);
     }

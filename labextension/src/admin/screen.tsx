@@ -9,6 +9,7 @@ import {
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 import {
   ITranslator,
   nullTranslator,
@@ -326,7 +327,7 @@ export function ConfirmButton({
         try {
           await action();
         } catch (reason) {
-          onError(errorMessage(reason));
+          onError(errorMessage(reason, trans));
           return;
         }
         // The list is read again after the action, so the row goes a few frames later.
@@ -428,7 +429,15 @@ export function ErrorNote({
   ) : null;
 }
 
-export function errorMessage(error: unknown): string {
+/** What went wrong, for the reader: a server that cannot be reached is said to be one. */
+export function errorMessage(error: unknown, trans: TranslationBundle): string {
+  if (error instanceof ServerConnection.NetworkError) {
+    // The browser's own words ("Failed to fetch") would read as the model server failing.
+    return trans.__(
+      'The Jupyter server could not be reached (%1). Try again once it is back.',
+      error.message
+    );
+  }
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -441,7 +450,10 @@ export function formatDate(value: string | null | undefined): string {
  * Runs `load` now and whenever `reload` is called; returns what it gave, the error it
  * threw, and `reload`.
  */
-export function useLoad<T>(load: () => Promise<T>): {
+export function useLoad<T>(
+  load: () => Promise<T>,
+  trans: TranslationBundle
+): {
   value: T | undefined;
   error: string | null;
   reload: () => void;
@@ -460,7 +472,7 @@ export function useLoad<T>(load: () => Promise<T>): {
       },
       reason => {
         if (live) {
-          setError(errorMessage(reason));
+          setError(errorMessage(reason, trans));
         }
       }
     );

@@ -45,16 +45,19 @@ export function formErrors(
   return { fields, general: general.length ? general.join('; ') : null };
 }
 
-/** The errors of something a form threw: a field's own, or the server's message. */
+/**
+ * The errors of something a form threw: a field's own, or the server's message (`describe`
+ * puts an error that is no message of the server's into words).
+ */
 export function errorsOf(
   error: unknown,
-  fieldOf: (location: string) => string | null
+  fieldOf: (location: string) => string | null,
+  describe: (error: unknown) => string
 ): IFormErrors {
   if (error instanceof FieldError) {
     return { fields: { [error.field]: error.message }, general: null };
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return formErrors(message, fieldOf);
+  return formErrors(describe(error), fieldOf);
 }
 
 function locate(part: string): { location: string; problem: string } | null {

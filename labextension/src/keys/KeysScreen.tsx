@@ -23,7 +23,7 @@ export function KeysScreen({
   client: ChatApiClient;
   trans: TranslationBundle;
 }): JSX.Element {
-  const keys = useLoad(() => client.listApiKeys());
+  const keys = useLoad(() => client.listApiKeys(), trans);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -41,7 +41,7 @@ export function KeysScreen({
       setName('');
       keys.reload();
     } catch (reason) {
-      setError(errorMessage(reason));
+      setError(errorMessage(reason, trans));
     } finally {
       setBusy(false);
     }
