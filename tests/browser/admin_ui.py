@@ -129,3 +129,8 @@ def connection_on_screen(
 def field_of(form: Locator, control: str) -> Locator:
     """The labelled field around a form control."""
     return form.locator(".jp-ChatExt-field").filter(has=form.page.locator(control))
+
+
+def bring_to_front(page: Page) -> None:
+    """What the page sees when its browser tab comes back to the front."""
+    page.evaluate("() => window.dispatchEvent(new FocusEvent('focus'))")

@@ -8,9 +8,14 @@ from collections.abc import Iterator
 import pytest
 from admin_ui import (
     SECRET,
+    add_connections,
+    bring_to_front,
     connection_on_screen,
+    connection_row,
+    open_admin,
     verify,
 )
+from chats_ui import unique
 from lab_process import LabServer
 from list_ui import answer_dialog
 from own_lab import module_lab
@@ -27,6 +32,16 @@ CONNECTIONS_ERROR = "section[aria-labelledby='jp-ChatExt-conn-h'] > .jp-ChatExt-
 def upstream() -> Iterator[UpstreamThread]:
     with UpstreamThread(api_key=SECRET, models=["fake-chat"]) as up:
         yield up
+
+
+def test_changes_made_in_another_tab_show_when_back_in_front(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread
+):
+    screen = open_admin(page, lab_server)
+    name = unique("Elsewhere")
+    add_connections(lab_server, upstream, name)
+    bring_to_front(page)
+    expect(connection_row(screen, name)).to_have_count(1)
 
 
 def test_a_refused_change_leaves_the_list_showing_what_is_stored(

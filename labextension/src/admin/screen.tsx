@@ -447,7 +447,8 @@ export function formatDate(value: string | null | undefined): string {
 }
 
 /**
- * Runs `load` now and whenever `reload` is called; returns what it gave, the error it
+ * Runs `load` now, whenever `reload` is called and whenever the browser tab comes back to
+ * the front (what was changed in another shows then); returns what it gave, the error it
  * threw, and `reload`.
  */
 export function useLoad<T>(
@@ -461,6 +462,11 @@ export function useLoad<T>(
   const [value, setValue] = useState<T>();
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const again = () => setVersion(v => v + 1);
+    window.addEventListener('focus', again);
+    return () => window.removeEventListener('focus', again);
+  }, []);
   useEffect(() => {
     let live = true;
     load().then(

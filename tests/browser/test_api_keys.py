@@ -1,0 +1,73 @@
+"""The "Chat API Keys" screen in a real JupyterLab: a user's keys for the compatible APIs."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from admin_ui import bring_to_front, open_keys
+from chats_ui import unique
+from lab_process import LabServer
+from list_ui import answer_dialog
+from own_lab import module_lab
+from page_console import ConsoleErrors
+from playwright.sync_api import Page, expect
+
+lab_server = module_lab("lab-api-keys.log")
+
+
+def openai_models(lab: LabServer, key: str) -> int:
+    request = urllib.request.Request(
+        f"{lab.base_url}chat-ext/openai/v1/models", headers={"Authorization": f"Bearer {key}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            json.loads(response.read())
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_api_key_is_shown_once_works_and_is_revoked(
+    page: Page, lab_server: LabServer, artifacts: Path
+):
+    screen = open_keys(page, lab_server)
+    expect(screen.locator(".jp-ChatExt-url").first).to_have_text(
+        f"{lab_server.base_url}chat-ext/openai/v1"
+    )
+
+    screen.locator(".jp-ChatExt-keyName").fill("laptop")
+    screen.locator(".jp-ChatExt-createKey").click()
+    secret = screen.locator(".jp-ChatExt-secret")
+    expect(secret).to_be_visible()
+    key = secret.inner_text()
+    assert key.startswith("cx-")
+    expect(screen.locator(".jp-ChatExt-keyList")).to_contain_text("laptop")
+    assert openai_models(lab_server, key) == 200
+    screen.screenshot(path=artifacts / "api-keys-light.png")
+
+    # Shown once: after "Done", the secret is nowhere on the page, only its prefix.
+    screen.locator(".jp-ChatExt-dismissKey").click()
+    expect(secret).to_have_count(0)
+    assert key not in page.content()
+
+    row = screen.locator(".jp-ChatExt-keyList tbody tr", has_text="laptop")
+    row.locator(".jp-ChatExt-revoke").click()
+    answer_dialog(page)
+    expect(row).to_have_count(0)
+    assert openai_models(lab_server, key) == 401
+
+
+def test_a_key_made_in_another_tab_shows_when_back_in_front(page: Page, lab_server: LabServer):
+    screen = open_keys(page, lab_server)
+    name = unique("elsewhere")
+    status, made = lab_server.api("POST", "users/me/keys", {"name": name})
+    assert status == 201, made
+    bring_to_front(page)
+    expect(screen.locator(".jp-ChatExt-keyList tbody tr", has_text=name)).to_have_count(1)
+
+
+def test_no_console_errors_on_the_api_keys_screen(console_errors: ConsoleErrors):
+    assert console_errors.messages == []
