@@ -242,6 +242,48 @@ def test_a_configured_connection_is_edited_and_removed_knowingly(page: Page, lab
     answer_dialog(page, accept=False)
 
 
+def test_a_half_filled_form_waits_while_the_other_tab_is_shown(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread
+):
+    screen = reopen_admin(page, lab_server)
+    connections_tab = screen.get_by_role("tab", name="Connections")
+    presets_tab = screen.get_by_role("tab", name="Presets")
+    # Each tab's panel is there to be named by its tab, shown or not.
+    for tab in (connections_tab, presets_tab):
+        panel = tab.get_attribute("aria-controls")
+        expect(screen.locator(f"[role='tabpanel'][id='{panel}']")).to_have_count(1)
+
+    name = unique("Half Filled")
+    prefix = name.split()[-1] + "/"
+    screen.locator(".jp-ChatExt-addConnection").click()
+    connection_form = screen.locator(".jp-ChatExt-connectionForm")
+    connection_form.locator("input.jp-ChatExt-name").fill(name)
+    connection_form.locator("input.jp-ChatExt-baseUrl").fill(upstream.openai_url)
+    connection_form.locator("input.jp-ChatExt-apiKey").fill(SECRET)
+    connection_form.locator("input.jp-ChatExt-prefix").fill(prefix)
+
+    presets_tab.click()
+    screen.locator(".jp-ChatExt-addPreset").click()
+    preset_form = screen.locator(".jp-ChatExt-presetForm")
+    preset_form.locator(".jp-ChatExt-systemPrompt").fill("A long prompt, typed with care.")
+
+    connections_tab.click()
+    expect(connection_form.locator("input.jp-ChatExt-name")).to_have_value(name)
+    connection_form.locator("button.jp-ChatExt-save").click()
+    expect(connection_form).to_have_count(0)
+    expect(connection_row(screen, name)).to_have_count(1)
+
+    # Back on the presets: the prompt is still there, and the new models are offered.
+    presets_tab.click()
+    expect(preset_form.locator(".jp-ChatExt-systemPrompt")).to_have_value(
+        "A long prompt, typed with care."
+    )
+    new_model = preset_form.locator(f".jp-ChatExt-baseModel option[value='{prefix}fake-chat']")
+    expect(new_model).to_have_count(1)
+    preset_form.locator("button", has_text="Cancel").click()
+    connections_tab.click()
+
+
 def test_a_new_preset_is_made_from_the_base_model_it_shows(
     page: Page, lab_server: LabServer, upstream: UpstreamThread
 ):

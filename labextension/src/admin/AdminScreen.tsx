@@ -79,26 +79,33 @@ export function AdminScreen({
           </button>
         ))}
       </div>
-      <div
-        role="tabpanel"
-        id={`jp-ChatExt-tabpanel-${current}`}
-        aria-labelledby={`jp-ChatExt-tab-${current}`}
-      >
-        {current === 'connections' ? (
-          <ConnectionsTab
-            client={client}
-            trans={trans}
-            onChanged={onModelsChanged}
-          />
-        ) : (
-          <PresetsTab
-            client={client}
-            trans={trans}
-            isAdmin={isAdmin}
-            onChanged={onModelsChanged}
-          />
-        )}
-      </div>
+      {tabs.map(({ id }) => (
+        // Every tab stays in the page, hidden when not chosen, so that a form half filled
+        // in on one is still there after a look at the other.
+        <div
+          key={id}
+          role="tabpanel"
+          id={`jp-ChatExt-tabpanel-${id}`}
+          aria-labelledby={`jp-ChatExt-tab-${id}`}
+          hidden={current !== id}
+        >
+          {id === 'connections' ? (
+            <ConnectionsTab
+              client={client}
+              trans={trans}
+              onChanged={onModelsChanged}
+            />
+          ) : (
+            <PresetsTab
+              client={client}
+              trans={trans}
+              isAdmin={isAdmin}
+              active={current === id}
+              onChanged={onModelsChanged}
+            />
+          )}
+        </div>
+      ))}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect } from '@jupyterlab/ui-components';
-import React, { useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import { ChatApiClient, Preset, PresetCreate } from '../api/client';
 import {
@@ -34,11 +34,14 @@ export function PresetsTab({
   client,
   trans,
   isAdmin,
+  active = true,
   onChanged
 }: {
   client: ChatApiClient;
   trans: TranslationBundle;
   isAdmin: boolean;
+  /** Whether its tab is the one shown; shown again, it reads its lists again. */
+  active?: boolean;
   /** A preset was added, changed or removed. */
   onChanged: () => void;
 }): JSX.Element {
@@ -46,6 +49,16 @@ export function PresetsTab({
   const models = useLoad(() => client.listModelsAndErrors(), trans);
   const form = useFormTarget<Preset | 'new'>();
   const editing = form.target;
+  // Back from the connections tab, the base models are those the connections now offer.
+  const wasActive = useRef(active);
+  useEffect(() => {
+    if (active && !wasActive.current) {
+      presets.reload();
+      models.reload();
+    }
+    wasActive.current = active;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [active]);
   const [actionError, setActionError] = useState<string | null>(null);
 
   const shown = (presets.value ?? []).filter(
