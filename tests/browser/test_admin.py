@@ -158,6 +158,9 @@ def test_the_settings_menu_opens_the_screen(
     page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
     page.locator(".lm-Menu-itemLabel", has_text=label).click()
     expect(page.locator(screen)).to_be_visible()
+    # Its tab cuts a long label short, and names the screen in full on hover.
+    tab = page.locator(f".lm-DockPanel-tabBar .lm-TabBar-tab[data-id='{screen[1:]}']")
+    expect(tab).to_have_attribute("title", label)
 
 
 def test_a_forms_choices_look_like_its_text_fields(page: Page, lab_server: LabServer):

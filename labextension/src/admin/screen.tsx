@@ -80,6 +80,8 @@ export function screenPlugin(options: {
             widget = new MainAreaWidget({ content });
             widget.id = widgetId;
             widget.title.label = label;
+            // In full on hover: a tab cuts a long label short.
+            widget.title.caption = label;
             widget.title.icon = icon;
             widget.title.closable = true;
             void tracker.add(widget);
