@@ -1,7 +1,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
-import React, { useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import {
   ConfirmButton,
@@ -31,6 +31,13 @@ export function KeysScreen({
   const baseUrl = client.serverSettings.baseUrl;
   const openaiUrl = URLExt.join(baseUrl, 'chat-ext/openai/v1');
   const ollamaUrl = URLExt.join(baseUrl, 'chat-ext/ollama');
+  const form = useRef<HTMLFormElement>(null);
+  const newKey = useRef<HTMLDivElement>(null);
+  // The key just made is what to do something with: copy it. (The Create button, which had
+  // the focus, is disabled until another name is typed.)
+  useEffect(() => {
+    newKey.current?.querySelector<HTMLElement>('.jp-ChatExt-copy')?.focus();
+  }, [created]);
 
   const create = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -80,7 +87,11 @@ export function KeysScreen({
         aria-labelledby="jp-ChatExt-keys-h"
       >
         <h2 id="jp-ChatExt-keys-h">{trans.__('Your keys')}</h2>
-        <form className="jp-ChatExt-form jp-ChatExt-keyForm" onSubmit={create}>
+        <form
+          ref={form}
+          className="jp-ChatExt-form jp-ChatExt-keyForm"
+          onSubmit={create}
+        >
           <TextField
             label={trans.__('Name')}
             className="jp-ChatExt-keyName"
@@ -100,7 +111,7 @@ export function KeysScreen({
         </form>
         <ErrorNote error={error} />
         {created && (
-          <div className="jp-ChatExt-newKey" role="status">
+          <div className="jp-ChatExt-newKey" role="status" ref={newKey}>
             <p>
               {trans.__(
                 'Your new key “%1”. Copy it now: it will not be shown again.',
@@ -118,7 +129,11 @@ export function KeysScreen({
                 small
                 minimal
                 className="jp-ChatExt-dismissKey"
-                onClick={() => setCreated(null)}
+                onClick={() => {
+                  setCreated(null);
+                  // Back where another key is made, rather than lost with the button.
+                  form.current?.querySelector('input')?.focus();
+                }}
               >
                 {trans.__('Done')}
               </Button>
