@@ -131,6 +131,17 @@ def field_of(form: Locator, control: str) -> Locator:
     return form.locator(".jp-ChatExt-field").filter(has=form.page.locator(control))
 
 
+def lines_of(element: Locator) -> int:
+    """How many lines the element's text takes."""
+    return element.evaluate(
+        """element => {
+            const range = document.createRange();
+            range.selectNodeContents(element);
+            return new Set([...range.getClientRects()].map(rect => rect.top)).size;
+        }"""
+    )
+
+
 def bring_to_front(page: Page) -> None:
     """What the page sees when its browser tab comes back to the front."""
     page.evaluate("() => window.dispatchEvent(new FocusEvent('focus'))")

@@ -16,6 +16,7 @@ from admin_ui import (
     ensure_lab,
     field_of,
     fill_connection_form,
+    lines_of,
     open_admin,
     reopen_admin,
     verify,
@@ -27,7 +28,7 @@ from own_lab import module_lab
 from page_console import ConsoleErrors
 from playwright.sync_api import Page, Route, expect
 
-from jupyter_chat_ext.testing.upstream import UpstreamThread
+from jupyter_chat_ext.testing.upstream import RefusedPort, UpstreamThread
 
 lab_server = module_lab("lab-admin.log")
 
@@ -191,6 +192,44 @@ def test_screenshots_of_the_admin_screen(page: Page, lab_server: LabServer, arti
         screen.screenshot(path=artifacts / "admin-dark.png")
     finally:
         change_theme(page, "JupyterLab Light", light=True)
+
+
+def test_a_long_status_leaves_the_url_readable(page: Page, lab_server: LabServer):
+    name = unique("Refusing")
+    with RefusedPort() as port:
+        url = f"{port.url}/v1"
+        status, created = lab_server.api(
+            "POST", "connections", {"kind": "openai", "name": name, "base_url": url}
+        )
+        assert status == 201, created
+        screen = reopen_admin(page, lab_server)
+        row = connection_row(screen, name)
+        expect(verify(row)).to_contain_text("Unreachable")
+    cell = row.locator("td", has_text=url)
+    # The status's long sentence wraps; the URL keeps a column it can be read in.
+    assert lines_of(cell) <= 2, cell.bounding_box()
+    lab_server.api("DELETE", f"connections/{created['id']}")
+
+
+def test_a_narrow_screen_keeps_its_heading_and_forms_in_view(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread, artifacts: Path
+):
+    add_connections(lab_server, upstream, unique("Narrow"))
+    page.set_viewport_size({"width": 700, "height": 800})
+    try:
+        screen = reopen_admin(page, lab_server)
+        table = screen.locator(".jp-ChatExt-connections")
+        expect(table).to_be_visible()
+        content = screen.locator(".jp-ChatExt-screen")
+        scroll_width, width = content.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        box = table.bounding_box()
+        assert box and box["width"] > width, "the screen is wide enough for the table"
+        # The table scrolls on its own: the screen itself does not, so that its heading and
+        # forms stay in view.
+        assert scroll_width <= width, (scroll_width, width)
+        screen.screenshot(path=artifacts / "admin-narrow.png")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_editing_another_connection_shows_and_saves_its_own_values(

@@ -77,6 +77,29 @@ def test_the_focus_goes_from_a_new_key_to_its_copy_button_and_back(
     expect(name).to_be_focused()
 
 
+def test_a_narrow_screen_keeps_the_create_button_whole(
+    page: Page, lab_server: LabServer, artifacts: Path
+):
+    page.set_viewport_size({"width": 560, "height": 800})
+    try:
+        screen = open_keys(page, lab_server)
+        create = screen.locator(".jp-ChatExt-createKey")
+        expect(create).to_be_visible()
+        field = screen.locator(".jp-ChatExt-keyForm .jp-ChatExt-field").bounding_box()
+        assert field and field["width"] < 360, "the screen is wide enough for the whole form"
+        # Its label on one line, not cut in half by the button's height: the field gives way.
+        assert create.evaluate("e => e.scrollHeight <= e.clientHeight"), create.bounding_box()
+        # Nothing (a URL, the form) widens the screen past its edge, the button with it.
+        content = screen.locator(".jp-ChatExt-screen")
+        scroll_width, width = content.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert scroll_width <= width, (scroll_width, width)
+        box, edge = create.bounding_box(), content.bounding_box()
+        assert box and edge and box["x"] + box["width"] <= edge["x"] + edge["width"], box
+        screen.screenshot(path=artifacts / "api-keys-narrow.png")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def test_a_key_made_in_another_tab_shows_when_back_in_front(page: Page, lab_server: LabServer):
     screen = open_keys(page, lab_server)
     name = unique("elsewhere")

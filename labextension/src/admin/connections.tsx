@@ -16,7 +16,7 @@ import {
   Field,
   FormButtons,
   ListSection,
-  TableHead,
+  Table,
   TextField,
   useFormKeyboard,
   useFormTarget,
@@ -129,106 +129,101 @@ export function ConnectionsTab({
         </p>
       )}
       {value && value.length > 0 && (
-        <table className="jp-ChatExt-table jp-ChatExt-connections">
-          <TableHead
-            columns={[
-              trans.__('Name'),
-              trans.__('Type'),
-              trans.__('URL'),
-              trans.__('Key'),
-              trans.__('Enabled'),
-              trans.__('Status')
-            ]}
-            trans={trans}
-          />
-          <tbody>
-            {value.map(connection => (
-              <tr key={connection.id} data-connection-id={connection.id}>
-                <td className="jp-ChatExt-connection-name">
-                  {connection.name}
-                  {connection.origin !== 'api' && (
-                    <span
-                      className="jp-ChatExt-badge"
-                      title={trans.__(
-                        'From the server’s configuration: it comes back after a restart.'
-                      )}
-                    >
-                      {trans.__('configured')}
-                    </span>
-                  )}
-                </td>
-                <td>{kindLabel(connection.kind)}</td>
-                <td className="jp-ChatExt-mono">{connection.base_url}</td>
-                <td className="jp-ChatExt-mono jp-ChatExt-nowrap">
-                  {connection.api_key || '—'}
-                </td>
-                <td>
-                  <input
-                    type="checkbox"
-                    className="jp-ChatExt-enabled"
-                    checked={switching[connection.id] ?? connection.enabled}
-                    aria-label={trans.__('Enable “%1”', connection.name)}
-                    onChange={event => {
-                      const enabled = event.currentTarget.checked;
-                      setSwitching(known => ({
-                        ...known,
-                        [connection.id]: enabled
-                      }));
-                      // One change at a time per connection, in the order made: two
-                      // quick clicks must leave the server with the last one.
-                      const previous =
-                        toggles.current[connection.id] ?? Promise.resolve();
-                      toggles.current[connection.id] = previous.then(() =>
-                        toggle(connection.id, enabled)
-                      );
-                    }}
-                  />
-                </td>
-                <td className="jp-ChatExt-verdict" aria-live="polite">
-                  <VerdictText
-                    verdict={verdicts[connection.id]}
-                    trans={trans}
-                  />
-                </td>
-                <td className="jp-ChatExt-rowActions">
-                  <Button
-                    small
-                    minimal
-                    className="jp-ChatExt-verify"
-                    onClick={() => void verify(connection)}
-                    // Not `disabled`: that would take the focus from a keyboard user.
-                    aria-disabled={verdicts[connection.id] === 'checking'}
+        <Table
+          className="jp-ChatExt-connections"
+          columns={[
+            trans.__('Name'),
+            trans.__('Type'),
+            trans.__('URL'),
+            trans.__('Key'),
+            trans.__('Enabled'),
+            trans.__('Status')
+          ]}
+          trans={trans}
+        >
+          {value.map(connection => (
+            <tr key={connection.id} data-connection-id={connection.id}>
+              <td className="jp-ChatExt-connection-name">
+                {connection.name}
+                {connection.origin !== 'api' && (
+                  <span
+                    className="jp-ChatExt-badge"
+                    title={trans.__(
+                      'From the server’s configuration: it comes back after a restart.'
+                    )}
                   >
-                    {trans.__('Verify')}
-                  </Button>
-                  <Button
-                    small
-                    minimal
-                    className="jp-ChatExt-edit"
-                    onClick={() => form.open(connection)}
-                  >
-                    {trans.__('Edit')}
-                  </Button>
-                  <ConfirmButton
-                    label={trans.__('Remove')}
-                    className="jp-ChatExt-remove"
-                    title={trans.__('Remove Connection')}
-                    question={() => removalQuestion(client, connection, trans)}
-                    action={async () => {
-                      try {
-                        await client.deleteConnection(connection.id);
-                      } finally {
-                        reload();
-                      }
-                    }}
-                    onError={setActionError}
-                    trans={trans}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                    {trans.__('configured')}
+                  </span>
+                )}
+              </td>
+              <td>{kindLabel(connection.kind)}</td>
+              <td className="jp-ChatExt-mono">{connection.base_url}</td>
+              <td className="jp-ChatExt-mono jp-ChatExt-nowrap">
+                {connection.api_key || '—'}
+              </td>
+              <td>
+                <input
+                  type="checkbox"
+                  className="jp-ChatExt-enabled"
+                  checked={switching[connection.id] ?? connection.enabled}
+                  aria-label={trans.__('Enable “%1”', connection.name)}
+                  onChange={event => {
+                    const enabled = event.currentTarget.checked;
+                    setSwitching(known => ({
+                      ...known,
+                      [connection.id]: enabled
+                    }));
+                    // One change at a time per connection, in the order made: two
+                    // quick clicks must leave the server with the last one.
+                    const previous =
+                      toggles.current[connection.id] ?? Promise.resolve();
+                    toggles.current[connection.id] = previous.then(() =>
+                      toggle(connection.id, enabled)
+                    );
+                  }}
+                />
+              </td>
+              <td className="jp-ChatExt-verdict" aria-live="polite">
+                <VerdictText verdict={verdicts[connection.id]} trans={trans} />
+              </td>
+              <td className="jp-ChatExt-rowActions">
+                <Button
+                  small
+                  minimal
+                  className="jp-ChatExt-verify"
+                  onClick={() => void verify(connection)}
+                  // Not `disabled`: that would take the focus from a keyboard user.
+                  aria-disabled={verdicts[connection.id] === 'checking'}
+                >
+                  {trans.__('Verify')}
+                </Button>
+                <Button
+                  small
+                  minimal
+                  className="jp-ChatExt-edit"
+                  onClick={() => form.open(connection)}
+                >
+                  {trans.__('Edit')}
+                </Button>
+                <ConfirmButton
+                  label={trans.__('Remove')}
+                  className="jp-ChatExt-remove"
+                  title={trans.__('Remove Connection')}
+                  question={() => removalQuestion(client, connection, trans)}
+                  action={async () => {
+                    try {
+                      await client.deleteConnection(connection.id);
+                    } finally {
+                      reload();
+                    }
+                  }}
+                  onError={setActionError}
+                  trans={trans}
+                />
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </ListSection>
   );

@@ -18,7 +18,7 @@ import {
   Field,
   FormButtons,
   ListSection,
-  TableHead,
+  Table,
   TextField,
   useFormKeyboard,
   useFormTarget,
@@ -114,62 +114,60 @@ export function PresetsTab({
         <p className="jp-ChatExt-empty">{trans.__('No presets yet.')}</p>
       )}
       {shown.length > 0 && (
-        <table className="jp-ChatExt-table jp-ChatExt-presets">
-          <TableHead
-            columns={[
-              trans.__('Name'),
-              trans.__('Model id'),
-              trans.__('Base model'),
-              trans.__('Visibility'),
-              trans.__('Description')
-            ]}
-            trans={trans}
-          />
-          <tbody>
-            {shown.map(preset => (
-              <tr key={preset.id} data-preset-id={preset.id}>
-                <td className="jp-ChatExt-preset-name">{preset.name}</td>
-                <td className="jp-ChatExt-mono">{preset.id}</td>
-                <td className="jp-ChatExt-mono">{preset.base_model}</td>
-                <td>
-                  {preset.visibility === 'public'
-                    ? trans.__('Everyone')
-                    : trans.__('Only me')}
-                </td>
-                <td className="jp-ChatExt-preset-description">
-                  {preset.description}
-                </td>
-                <td className="jp-ChatExt-rowActions">
-                  <Button
-                    small
-                    minimal
-                    className="jp-ChatExt-edit"
-                    onClick={() => form.open(preset)}
-                  >
-                    {trans.__('Edit')}
-                  </Button>
-                  <ConfirmButton
-                    label={trans.__('Delete')}
-                    className="jp-ChatExt-remove"
-                    title={trans.__('Delete Preset')}
-                    question={trans.__('Delete the preset “%1”?', preset.name)}
-                    action={async () => {
-                      // Read again even when refused: it may be gone already.
-                      try {
-                        await client.deletePreset(preset.id);
-                      } finally {
-                        presets.reload();
-                        onChanged();
-                      }
-                    }}
-                    onError={setActionError}
-                    trans={trans}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          className="jp-ChatExt-presets"
+          columns={[
+            trans.__('Name'),
+            trans.__('Model id'),
+            trans.__('Base model'),
+            trans.__('Visibility'),
+            trans.__('Description')
+          ]}
+          trans={trans}
+        >
+          {shown.map(preset => (
+            <tr key={preset.id} data-preset-id={preset.id}>
+              <td className="jp-ChatExt-preset-name">{preset.name}</td>
+              <td className="jp-ChatExt-mono">{preset.id}</td>
+              <td className="jp-ChatExt-mono">{preset.base_model}</td>
+              <td>
+                {preset.visibility === 'public'
+                  ? trans.__('Everyone')
+                  : trans.__('Only me')}
+              </td>
+              <td className="jp-ChatExt-preset-description">
+                {preset.description}
+              </td>
+              <td className="jp-ChatExt-rowActions">
+                <Button
+                  small
+                  minimal
+                  className="jp-ChatExt-edit"
+                  onClick={() => form.open(preset)}
+                >
+                  {trans.__('Edit')}
+                </Button>
+                <ConfirmButton
+                  label={trans.__('Delete')}
+                  className="jp-ChatExt-remove"
+                  title={trans.__('Delete Preset')}
+                  question={trans.__('Delete the preset “%1”?', preset.name)}
+                  action={async () => {
+                    // Read again even when refused: it may be gone already.
+                    try {
+                      await client.deletePreset(preset.id);
+                    } finally {
+                      presets.reload();
+                      onChanged();
+                    }
+                  }}
+                  onError={setActionError}
+                  trans={trans}
+                />
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </ListSection>
   );

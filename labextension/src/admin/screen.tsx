@@ -392,8 +392,32 @@ export function ListSection({
   );
 }
 
-/** A table's column headings, and a last one for each row's buttons. */
-export function TableHead({
+/**
+ * A list's table: its column headings, a last column for each row's buttons, and the rows.
+ * Narrower than the screen, it scrolls sideways on its own, so the rest of the screen stays put.
+ */
+export function Table({
+  className,
+  columns,
+  trans,
+  children
+}: {
+  className: string;
+  columns: string[];
+  trans: TranslationBundle;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <div className="jp-ChatExt-tableScroll">
+      <table className={`jp-ChatExt-table ${className}`}>
+        <TableHead columns={columns} trans={trans} />
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+function TableHead({
   columns,
   trans
 }: {

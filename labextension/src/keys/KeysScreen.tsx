@@ -9,7 +9,7 @@ import {
   errorMessage,
   ErrorNote,
   formatDate,
-  TableHead,
+  Table,
   TextField,
   useLoad
 } from '../admin/screen';
@@ -145,53 +145,51 @@ export function KeysScreen({
           <p className="jp-ChatExt-empty">{trans.__('No keys yet.')}</p>
         )}
         {keys.value && keys.value.length > 0 && (
-          <table className="jp-ChatExt-table jp-ChatExt-keyList">
-            <TableHead
-              columns={[
-                trans.__('Name'),
-                trans.__('Key'),
-                trans.__('Created'),
-                trans.__('Last used')
-              ]}
-              trans={trans}
-            />
-            <tbody>
-              {keys.value.map(key => (
-                <tr key={key.id} data-key-id={key.id}>
-                  <td className="jp-ChatExt-key-name">{key.name}</td>
-                  <td className="jp-ChatExt-mono jp-ChatExt-nowrap">
-                    {key.prefix}…
-                  </td>
-                  <td>{formatDate(key.created_at)}</td>
-                  <td>{formatDate(key.last_used_at)}</td>
-                  <td className="jp-ChatExt-rowActions">
-                    <ConfirmButton
-                      label={trans.__('Revoke')}
-                      className="jp-ChatExt-revoke"
-                      title={trans.__('Revoke Key')}
-                      question={trans.__(
-                        'Revoke “%1”? Programs using it stop working at once.',
-                        key.name
-                      )}
-                      action={async () => {
-                        // Read again even when refused: it may be gone already.
-                        try {
-                          await client.revokeApiKey(key.id);
-                          if (created?.id === key.id) {
-                            setCreated(null);
-                          }
-                        } finally {
-                          keys.reload();
+          <Table
+            className="jp-ChatExt-keyList"
+            columns={[
+              trans.__('Name'),
+              trans.__('Key'),
+              trans.__('Created'),
+              trans.__('Last used')
+            ]}
+            trans={trans}
+          >
+            {keys.value.map(key => (
+              <tr key={key.id} data-key-id={key.id}>
+                <td className="jp-ChatExt-key-name">{key.name}</td>
+                <td className="jp-ChatExt-mono jp-ChatExt-nowrap">
+                  {key.prefix}…
+                </td>
+                <td>{formatDate(key.created_at)}</td>
+                <td>{formatDate(key.last_used_at)}</td>
+                <td className="jp-ChatExt-rowActions">
+                  <ConfirmButton
+                    label={trans.__('Revoke')}
+                    className="jp-ChatExt-revoke"
+                    title={trans.__('Revoke Key')}
+                    question={trans.__(
+                      'Revoke “%1”? Programs using it stop working at once.',
+                      key.name
+                    )}
+                    action={async () => {
+                      // Read again even when refused: it may be gone already.
+                      try {
+                        await client.revokeApiKey(key.id);
+                        if (created?.id === key.id) {
+                          setCreated(null);
                         }
-                      }}
-                      onError={setError}
-                      trans={trans}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                      } finally {
+                        keys.reload();
+                      }
+                    }}
+                    onError={setError}
+                    trans={trans}
+                  />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </section>
     </div>
