@@ -137,6 +137,7 @@ class OllamaApi:
                     m.kind or "preset",
                     m.owned_by,
                     meta.get(m.preset.base_model if m.preset else m.id),
+                    m.created,
                 )
                 for m in listed.items
             ]
@@ -201,7 +202,9 @@ class OllamaApi:
             listed = {m.id: m for m in (await self.models.list(me)).items}
             found = next((listed[s] for s in spellings(model) if s in listed), None)
             if found is not None:
-                tag = ollama_tag(model, found.kind or "preset", found.owned_by)
+                tag = ollama_tag(
+                    model, found.kind or "preset", found.owned_by, created=found.created
+                )
             else:
                 tag = ollama_tag(model, kind, "")
             shown = {

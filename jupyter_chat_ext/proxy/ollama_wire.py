@@ -118,11 +118,18 @@ def ollama_logprob(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def ollama_tag(
-    model_id: str, kind: str, owned_by: str, meta: dict[str, Any] | None = None
+    model_id: str,
+    kind: str,
+    owned_by: str,
+    meta: dict[str, Any] | None = None,
+    created: int | None = None,
 ) -> dict[str, Any]:
     """A model as Ollama lists it. ``meta`` is an Ollama connection's own account (size,
-    digest, details): what of it has the right type is kept, the rest stays at its default."""
+    digest, details): what of it has the right type is kept, the rest stays at its default.
+    ``created`` (Unix seconds, as the model list knows it) stands in for the time Ollama
+    would give."""
     meta = meta or {}
+    made = NO_TIME if created is None else _iso(created)
     details: dict[str, Any] = {
         "parent_model": "",
         "format": "",
@@ -143,11 +150,15 @@ def ollama_tag(
     return {
         "name": model_id,
         "model": model_id,
-        "modified_at": _text(meta.get("modified_at"), "1970-01-01T00:00:00Z"),
+        "modified_at": _text(meta.get("modified_at"), made),
         "size": _count(size),
         "digest": _text(meta.get("digest"), ""),
         "details": details,
     }
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: Any, default: str) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 import httpx
 import ollama
 import pytest
 
 from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reasoning_for, reply_for
+from jupyter_chat_ext.testing.upstream.openai_payloads import MODEL_CREATED
 from tests.api.proxy_clients import (
     ASK_WEATHER,
     HELLO,
@@ -239,6 +241,9 @@ async def test_an_ollama_connections_own_account_of_its_models(api, ollama_for):
         assert (
             listed["fake-chat"].size == 0 and listed["fake-chat"].details.family == "fake-upstream"
         )
+        # From an OpenAI-compatible server, the time it gives as the model's `created`.
+        made = listed["fake-chat"].modified_at
+        assert made == datetime.fromtimestamp(MODEL_CREATED, UTC), made
 
         assert (await client.ps()).models == []
         await client.chat(model="team/llama-fake", messages=HELLO)
