@@ -55,8 +55,10 @@ def test_admin_adds_verifies_and_edits_a_connection(
     assert "sk-wrong-key-999999" not in page.content()
 
     verdict = verify(row)
-    expect(verdict).to_contain_text("Unreachable")
+    # Reached, and refused: the server's own words, its status said once.
+    expect(verdict).to_contain_text("Refused")
     expect(verdict).to_contain_text("401")
+    assert verdict.inner_text().count("401") == 1, verdict.inner_text()
 
     # The key field is write-only: empty when editing; typing replaces the stored key.
     row.locator(".jp-ChatExt-edit").click()

@@ -268,10 +268,19 @@ function VerdictText({
       </>
     );
   }
-  const status = verdict.status ? ` (HTTP ${verdict.status})` : '';
+  const said = verdict.error ?? '';
+  const code = verdict.status ?? 0;
+  // The server's own error most often names its status already.
+  const status = code && !said.includes(String(code)) ? ` (HTTP ${code})` : '';
+  // Reached but refused (a wrong key, say) is not the same trouble as no answer at all.
+  const verdictWord = !code
+    ? trans.__('Unreachable')
+    : code < 500
+      ? trans.__('Refused')
+      : trans.__('Failed');
   return (
     <span className="jp-ChatExt-bad">
-      {trans.__('Unreachable · %1%2: %3', latency, status, verdict.error ?? '')}
+      {trans.__('%1 · %2%3: %4', verdictWord, latency, status, said)}
     </span>
   );
 }
