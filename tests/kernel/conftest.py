@@ -24,6 +24,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .kernel_session import KernelSession
+from .magic_calls import loaded_kernel
+
 REPO = Path(__file__).resolve().parents[2]
 BASE_PATH = "/jh/user/kernel-test/"
 
@@ -260,6 +263,13 @@ def api_client(server: RunningServer) -> httpx.Client:
 def api(server) -> Iterator[httpx.Client]:
     with api_client(server) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def kernel(server, upstream) -> Iterator[KernelSession]:
+    """A kernel with the magics loaded, on the test notebook's path: one per test module."""
+    with loaded_kernel(server) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")
