@@ -22,3 +22,12 @@ class ConsoleErrors:
 
     def on_page_error(self, error: Error) -> None:
         self.messages.append(f"pageerror: {error.message}\n{error.stack or ''}")
+
+    def forget_caused(self, since: int, count: int, *markers: str) -> None:
+        """Forgets the browser's reports of the failures a test caused on purpose: of what
+        was said after the first `since` messages, the `count` that contain one of `markers`
+        (no more, no fewer). Whatever else was said stays."""
+        said = self.messages[since:]
+        caused = [m for m in said if any(marker in m for marker in markers)]
+        assert len(caused) == count, said
+        self.messages[since:] = [m for m in said if m not in caused]

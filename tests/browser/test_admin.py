@@ -441,10 +441,7 @@ def test_validation_errors_show_beside_their_fields(
     expect(form).to_have_count(0)
 
     # The browser logs each request the server refused (422); those were this test's point.
-    logged = console_errors.messages[logged_before:]
-    refused = [m for m in logged if "status of 422" in m]
-    assert len(refused) == 3, logged
-    console_errors.messages[logged_before:] = [m for m in logged if m not in refused]
+    console_errors.forget_caused(logged_before, 3, "status of 422")
 
 
 def test_forms_take_the_keyboard_focus_and_give_it_back(

@@ -77,10 +77,7 @@ def test_a_refused_change_leaves_the_list_showing_what_is_stored(
     expect(screen.locator(CONNECTIONS_ERROR)).to_contain_text("No connection")
     expect(row).to_have_count(0)
 
-    logged = console_errors.messages[logged_before:]
-    refused = [m for m in logged if "status of 503" in m or "status of 404" in m]
-    assert len(refused) == 2, logged
-    console_errors.messages[logged_before:] = [m for m in logged if m not in refused]
+    console_errors.forget_caused(logged_before, 2, "status of 503", "status of 404")
 
 
 def test_a_server_that_cannot_be_reached_is_said_to_be_one(
@@ -109,10 +106,7 @@ def test_a_server_that_cannot_be_reached_is_said_to_be_one(
     _, connections = lab_server.api("GET", "connections")
     assert [c["prefix"] for c in connections["items"] if c["name"] == name] == ["away/"]
 
-    logged = console_errors.messages[logged_before:]
-    refused = [m for m in logged if "ERR_CONNECTION_REFUSED" in m]
-    assert len(refused) == 2, logged
-    console_errors.messages[logged_before:] = [m for m in logged if m not in refused]
+    console_errors.forget_caused(logged_before, 2, "ERR_CONNECTION_REFUSED")
 
 
 def test_no_console_errors_on_the_admin_screen(console_errors: ConsoleErrors):

@@ -21,7 +21,7 @@ import {
   LabIcon,
   ReactWidget
 } from '@jupyterlab/ui-components';
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useEffect, useId, useRef, useState } from 'react';
 
 import { ChatApiClient } from '../api/client';
 import { confirm } from '../chats/actions';
@@ -136,7 +136,11 @@ export function CopyButton({
   );
 }
 
-/** A labelled form control, with what is wrong with its value if anything is. */
+/**
+ * A labelled form control (`children`, a single element), with a hint and what is wrong
+ * with its value if anything is. The label names the control alone; the error and the
+ * hint describe it, so that a screen reader says them after its name, not as part of it.
+ */
 export function Field({
   label,
   hint,
@@ -146,15 +150,30 @@ export function Field({
   label: string;
   hint?: string;
   error?: string;
-  children: React.ReactNode;
+  children: React.ReactElement;
 }): JSX.Element {
+  const id = useId();
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy =
+    [error && errorId, hint && hintId].filter(Boolean).join(' ') || undefined;
   return (
-    <label className={`jp-ChatExt-field${error ? ' jp-mod-invalid' : ''}`}>
-      <span className="jp-ChatExt-field-label">{label}</span>
-      {children}
-      {error && <span className="jp-ChatExt-field-error">{error}</span>}
-      {hint && <span className="jp-ChatExt-field-hint">{hint}</span>}
-    </label>
+    <div className={`jp-ChatExt-field${error ? ' jp-mod-invalid' : ''}`}>
+      <label className="jp-ChatExt-field-label" htmlFor={id}>
+        {label}
+      </label>
+      {React.cloneElement(children, { id, 'aria-describedby': describedBy })}
+      {error && (
+        <span className="jp-ChatExt-field-error" id={errorId}>
+          {error}
+        </span>
+      )}
+      {hint && (
+        <span className="jp-ChatExt-field-hint" id={hintId}>
+          {hint}
+        </span>
+      )}
+    </div>
   );
 }
 
