@@ -23,7 +23,7 @@ from admin_ui import (
 )
 from chats_ui import change_theme, unique
 from lab_process import LabServer
-from list_ui import answer_dialog
+from list_ui import DIALOG, answer_dialog
 from own_lab import module_lab
 from page_console import ConsoleErrors
 from playwright.sync_api import Page, Route, expect
@@ -234,7 +234,7 @@ def test_a_narrow_screen_keeps_its_heading_and_forms_in_view(
         page.set_viewport_size({"width": 1280, "height": 800})
 
 
-def test_editing_another_connection_shows_and_saves_its_own_values(
+def test_editing_another_connection_shows_its_values_and_asks_before_losing_changes(
     page: Page, lab_server: LabServer, upstream: UpstreamThread
 ):
     first, second = unique("First"), unique("Second")
@@ -244,11 +244,18 @@ def test_editing_another_connection_shows_and_saves_its_own_values(
 
     connection_row(screen, first).locator(".jp-ChatExt-edit").click()
     expect(form.locator("input.jp-ChatExt-name")).to_have_value(first)
-    # Straight on to the next row's Edit, without cancelling: the form is that row's.
+    # Straight on to the next row's Edit, nothing changed: the form is that row's at once.
     connection_row(screen, second).locator(".jp-ChatExt-edit").click()
     expect(form.locator("h3")).to_contain_text(second)
+    expect(page.locator(DIALOG)).to_have_count(0)
     expect(form.locator("input.jp-ChatExt-name")).to_have_value(second)
     form.locator("input.jp-ChatExt-prefix").fill("two/")
+    # With a change typed, another row's Edit asks first; "no" keeps the form as it is.
+    connection_row(screen, first).locator(".jp-ChatExt-edit").click()
+    expect(page.locator(DIALOG)).to_contain_text("not saved")
+    answer_dialog(page, accept=False)
+    expect(form.locator("h3")).to_contain_text(second)
+    expect(form.locator("input.jp-ChatExt-prefix")).to_have_value("two/")
     form.locator("button.jp-ChatExt-save").click()
     expect(form).to_have_count(0)
 

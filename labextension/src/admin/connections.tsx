@@ -14,13 +14,15 @@ import {
   errorMessage,
   ErrorNote,
   Field,
+  formKey,
   FormButtons,
   ListSection,
   Table,
   TextField,
   useFormKeyboard,
   useFormTarget,
-  useLoad
+  useLoad,
+  useUnsaved
 } from './screen';
 import { errorsOf, FieldError, IFormErrors, NO_ERRORS } from './validation';
 
@@ -44,7 +46,7 @@ export function ConnectionsTab({
     loaded.reload();
     onChanged();
   };
-  const form = useFormTarget<Connection | 'new'>();
+  const form = useFormTarget<Connection>(trans);
   const editing = form.target;
   const [verdicts, setVerdicts] = useState<Record<string, Verdict>>({});
   const [actionError, setActionError] = useState<string | null>(null);
@@ -96,16 +98,16 @@ export function ConnectionsTab({
       )}
       addLabel={trans.__('Add connection')}
       addClass="jp-ChatExt-addConnection"
-      onAdd={() => form.open('new')}
+      onAdd={() => void form.open('new')}
       adding={editing === 'new'}
     >
       {editing !== null && (
         <ConnectionForm
-          // A form of its own for each connection: its fields start from that one.
-          key={editing === 'new' ? '' : editing.id}
+          key={formKey(editing)}
           connection={editing === 'new' ? null : editing}
           trans={trans}
           onCancel={form.close}
+          setUnsaved={form.setUnsaved}
           onSave={async body => {
             if (editing === 'new') {
               await client.createConnection(body as ConnectionCreate);
@@ -201,7 +203,7 @@ export function ConnectionsTab({
                   small
                   minimal
                   className="jp-ChatExt-edit"
-                  onClick={() => form.open(connection)}
+                  onClick={() => void form.open(connection)}
                 >
                   {trans.__('Edit')}
                 </Button>
@@ -290,12 +292,14 @@ function ConnectionForm({
   connection,
   trans,
   onSave,
-  onCancel
+  onCancel,
+  setUnsaved
 }: {
   connection: Connection | null;
   trans: TranslationBundle;
   onSave: (body: ConnectionCreate | ConnectionUpdate) => Promise<void>;
   onCancel: () => void;
+  setUnsaved: (unsaved: boolean) => void;
 }): JSX.Element {
   const [kind, setKind] = useState<Kind | 'local'>(
     connection?.kind ?? 'openai'
@@ -313,6 +317,20 @@ function ConnectionForm({
   const [enabled, setEnabled] = useState(connection?.enabled ?? true);
   const [errors, setErrors] = useState<IFormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
+  useUnsaved(
+    [
+      kind,
+      name,
+      baseUrl,
+      apiKey,
+      removeKey,
+      prefix,
+      modelIds,
+      headers,
+      enabled
+    ],
+    setUnsaved
+  );
   const remote = kind !== 'local';
   // A connection from the server's configuration takes its address and key from there.
   const configured = connection !== null && connection.origin !== 'api';

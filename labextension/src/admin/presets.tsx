@@ -16,13 +16,15 @@ import {
   errorMessage,
   ErrorNote,
   Field,
+  formKey,
   FormButtons,
   ListSection,
   Table,
   TextField,
   useFormKeyboard,
   useFormTarget,
-  useLoad
+  useLoad,
+  useUnsaved
 } from './screen';
 import { errorsOf, IFormErrors, NO_ERRORS } from './validation';
 
@@ -47,7 +49,7 @@ export function PresetsTab({
 }): JSX.Element {
   const presets = useLoad(() => client.listPresets(), trans);
   const models = useLoad(() => client.listModelsAndErrors(), trans);
-  const form = useFormTarget<Preset | 'new'>();
+  const form = useFormTarget<Preset>(trans);
   const editing = form.target;
   // Back from the connections tab, the base models are those the connections now offer.
   const wasActive = useRef(active);
@@ -83,18 +85,18 @@ export function PresetsTab({
       )}
       addLabel={trans.__('New preset')}
       addClass="jp-ChatExt-addPreset"
-      onAdd={() => form.open('new')}
+      onAdd={() => void form.open('new')}
       adding={editing === 'new'}
     >
       {editing !== null && (
         <PresetForm
-          // A form of its own for each preset: its fields start from that one.
-          key={editing === 'new' ? '' : editing.id}
+          key={formKey(editing)}
           preset={editing === 'new' ? null : editing}
           baseModels={baseModels}
           isAdmin={isAdmin}
           trans={trans}
           onCancel={form.close}
+          setUnsaved={form.setUnsaved}
           onSave={async body => {
             if (editing === 'new') {
               await client.createPreset(body);
@@ -143,7 +145,7 @@ export function PresetsTab({
                   small
                   minimal
                   className="jp-ChatExt-edit"
-                  onClick={() => form.open(preset)}
+                  onClick={() => void form.open(preset)}
                 >
                   {trans.__('Edit')}
                 </Button>
@@ -179,7 +181,8 @@ function PresetForm({
   isAdmin,
   trans,
   onSave,
-  onCancel
+  onCancel,
+  setUnsaved
 }: {
   preset: Preset | null;
   baseModels: { id: string; label: string }[];
@@ -187,6 +190,7 @@ function PresetForm({
   trans: TranslationBundle;
   onSave: (body: PresetCreate) => Promise<void>;
   onCancel: () => void;
+  setUnsaved: (unsaved: boolean) => void;
 }): JSX.Element {
   const stored = (preset?.params ?? {}) as Record<string, unknown>;
   const [name, setName] = useState(preset?.name ?? '');
@@ -206,6 +210,21 @@ function PresetForm({
   );
   const [errors, setErrors] = useState<IFormErrors>(NO_ERRORS);
   const [saving, setSaving] = useState(false);
+  // The base model as chosen: the one shown first while none is chosen is no change.
+  useUnsaved(
+    [
+      name,
+      id,
+      chosenBase,
+      description,
+      systemPrompt,
+      numbers,
+      stop,
+      other,
+      visibility
+    ],
+    setUnsaved
+  );
   const formRef = useRef<HTMLFormElement>(null);
   const onKeyDown = useFormKeyboard(formRef, errors, onCancel);
   const invalid = errors.fields;

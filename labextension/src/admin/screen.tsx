@@ -21,7 +21,7 @@ import {
   LabIcon,
   ReactWidget
 } from '@jupyterlab/ui-components';
-import React, { useEffect, useId, useRef, useState } from 'react';
+import React, { useCallback, useEffect, useId, useRef, useState } from 'react';
 
 import { ChatApiClient } from '../api/client';
 import { confirm } from '../chats/actions';
@@ -209,15 +209,25 @@ export function TextField({
 /**
  * What a screen's add or edit form is open on, if anything. When the form closes, the
  * control that opened it gets the focus back, as a keyboard user expects of a dialog.
+ * Opening another form over one whose changes are not saved asks first, and keeps the
+ * open one if the answer is no: what was typed is not lost.
  */
-export function useFormTarget<T>(): {
-  target: T | null;
-  open: (target: T) => void;
+export function useFormTarget<T extends { id: string }>(
+  trans: TranslationBundle
+): {
+  target: T | 'new' | null;
+  open: (target: T | 'new') => Promise<void>;
   close: () => void;
+  /** For the form: whether it shows changes not saved (see `useUnsaved`). */
+  setUnsaved: (unsaved: boolean) => void;
 } {
-  const [target, setTarget] = useState<T | null>(null);
+  const [target, setTarget] = useState<T | 'new' | null>(null);
   const opener = useRef<HTMLElement | null>(null);
   const closing = useRef(false);
+  const unsaved = useRef(false);
+  const setUnsaved = useCallback((value: boolean) => {
+    unsaved.current = value;
+  }, []);
   useEffect(() => {
     if (target === null && closing.current) {
       closing.current = false;
@@ -229,16 +239,51 @@ export function useFormTarget<T>(): {
   }, [target]);
   return {
     target,
-    open: next => {
+    open: async next => {
+      // Taken before the question, whose dialog takes the focus while it is open.
       const active = document.activeElement;
+      const replaced = target !== null && formKey(target) !== formKey(next);
+      if (
+        replaced &&
+        unsaved.current &&
+        !(await confirm(
+          trans.__('Discard Changes'),
+          trans.__('The changes in the open form are not saved. Discard them?'),
+          trans.__('Discard'),
+          trans
+        ))
+      ) {
+        return;
+      }
       opener.current = active instanceof HTMLElement ? active : null;
+      unsaved.current = false;
       setTarget(next);
     },
     close: () => {
       closing.current = true;
+      unsaved.current = false;
       setTarget(null);
-    }
+    },
+    setUnsaved
   };
+}
+
+/** A form's React key: a form of its own for each thing edited, its fields from that one. */
+export function formKey(target: { id: string } | 'new'): string {
+  return target === 'new' ? '' : target.id;
+}
+
+/**
+ * Tells `setUnsaved` whether a form's `values` (what its fields hold, as JSON) differ from
+ * those it opened with.
+ */
+export function useUnsaved(
+  values: unknown,
+  setUnsaved: (unsaved: boolean) => void
+): void {
+  const [initial] = useState(() => JSON.stringify(values));
+  const unsaved = JSON.stringify(values) !== initial;
+  useEffect(() => setUnsaved(unsaved), [unsaved, setUnsaved]);
 }
 
 /**
