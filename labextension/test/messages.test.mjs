@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { loadTs } from './load-ts.mjs';
 
-const { isPending, messageOf, pendingMessage, toMessage } =
+const { isPending, pendingMessage, toMessage } =
   await loadTs('chat/messages.ts');
 
 test('a stand-in message is its own only sibling and reads as pending', () => {
@@ -44,9 +44,4 @@ test('anything not shaped like a message is refused', () => {
     toMessage({ id: 1, role: 'user', content: 'x', sibling_ids: [] }),
     null
   );
-});
-
-test('errors become one line of text', () => {
-  assert.equal(messageOf(new Error('Server said no')), 'Server said no');
-  assert.equal(messageOf('plain'), 'plain');
 });

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 from lab_process import LabServer
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 PANEL = "#jp-chat-ext-panel"
 PANEL_TAB = '.jp-SideBar .lm-TabBar-tab[data-id="jp-chat-ext-panel"]'
@@ -56,3 +59,32 @@ def change_theme(page: Page, theme: str, *, light: bool) -> None:
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", str(light).lower())
     # A splash screen covers the UI while the theme's CSS loads.
     expect(page.locator("#jupyterlab-splash")).to_have_count(0)
+
+
+@contextmanager
+def intercepted(
+    page: Page, url: str | re.Pattern[str], answer: Callable[[Route], None], method: str | None
+) -> Iterator[None]:
+    """Within the block, the page's requests to `url` (those of `method` only, if given)
+    get `answer` instead of reaching the server."""
+
+    def route_one(route: Route) -> None:
+        if method is None or route.request.method == method:
+            answer(route)
+        else:
+            route.continue_()
+
+    page.route(url, route_one)
+    try:
+        yield
+    finally:
+        page.unroute(url, route_one)
+
+
+def server_away(
+    page: Page, url: str | re.Pattern[str], method: str | None = None
+) -> AbstractContextManager[None]:
+    """Within the block, the page's requests to `url` (those of `method` only, if given)
+    fail as they do when the Jupyter server has gone away; the browser logs each one as
+    ERR_CONNECTION_REFUSED."""
+    return intercepted(page, url, lambda route: route.abort("connectionrefused"), method)

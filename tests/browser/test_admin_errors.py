@@ -15,7 +15,7 @@ from admin_ui import (
     open_admin,
     verify,
 )
-from chats_ui import unique
+from chats_ui import server_away, unique
 from lab_process import LabServer
 from list_ui import answer_dialog
 from own_lab import module_lab
@@ -87,8 +87,7 @@ def test_a_server_that_cannot_be_reached_is_said_to_be_one(
     name, screen, row = connection_on_screen(page, lab_server, upstream, "Away")
     form = screen.locator(".jp-ChatExt-connectionForm")
     prefix = form.locator("input.jp-ChatExt-prefix")
-    page.route("**/chat-ext/api/connections/**", lambda route: route.abort("connectionrefused"))
-    try:
+    with server_away(page, "**/chat-ext/api/connections/**"):
         # The Jupyter server's failure, not to be taken for the model server's.
         expect(verify(row)).to_contain_text("The Jupyter server could not be reached")
         row.locator(".jp-ChatExt-edit").click()
@@ -97,8 +96,6 @@ def test_a_server_that_cannot_be_reached_is_said_to_be_one(
         expect(form.locator(".jp-ChatExt-error")).to_contain_text(
             "The Jupyter server could not be reached"
         )
-    finally:
-        page.unroute("**/chat-ext/api/connections/**")
     # What was typed is still there, and saves once the server is back.
     expect(prefix).to_have_value("away/")
     form.locator("button.jp-ChatExt-save").click()

@@ -5,6 +5,7 @@ re-attaching after a reload, live updates from another tab, tabs, first run, the
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from chat_view_ui import (
     stored_branch,
     wait_answered,
 )
-from chats_ui import change_theme
+from chats_ui import change_theme, intercepted, server_away
 from lab_process import LabServer
 from page_console import ConsoleErrors
 from playwright.sync_api import Browser, Page, Route, expect
@@ -213,17 +214,10 @@ def refused_answers(page: Page, console: ConsoleErrors) -> Iterator[None]:
         "code": "answer_in_progress",
     }
 
-    def refuse(route: Route) -> None:
-        if route.request.method == "POST":
-            route.fulfill(status=409, json=busy)
-        else:
-            route.continue_()
-
-    page.route(completions, refuse)
     try:
-        yield
+        with intercepted(page, completions, lambda r: r.fulfill(status=409, json=busy), "POST"):
+            yield
     finally:
-        page.unroute(completions, refuse)
         console.messages[said_before:] = [
             said for said in console.messages[said_before:] if "409 (Conflict)" not in said
         ]
@@ -268,6 +262,35 @@ def test_a_refused_edit_opens_again_with_its_text(
     branch = stored_branch(chat_lab, chat_id_of(view))
     assert branch[0]["content"] == "second version, typed with care"
     assert len(branch[0]["sibling_ids"]) == 2
+
+
+def test_a_server_that_cannot_be_reached_is_said_to_be_one(
+    chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
+):
+    said_before = len(module_console.messages)
+    away = "The Jupyter server could not be reached"
+    # A question sent while the server is away says so, and goes back to the input.
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, FAST)
+    with server_away(chat_page, "**/chat-ext/api/chat/completions", method="POST"):
+        send(view, "asked while away")
+        expect(view.locator(".jp-ChatExt-failure")).to_contain_text(away)
+        expect(view.locator(INPUT)).to_have_value("asked while away")
+    view.locator(INPUT).press("Enter")
+    expect(wait_answered(view)).to_contain_text("You said: asked while away")
+    chat_id = chat_id_of(view)
+
+    # A chat opened while the server is away says so; Retry shows it once the server is back.
+    with server_away(chat_page, re.compile(rf"/chat-ext/api/chats/{chat_id}\b")):
+        run_command(chat_page, "chat-ext:open-chat", {"chatId": chat_id, "where": "tab"})
+        tab = chat_page.locator("#jp-main-dock-panel .jp-ChatExt-chatView").filter(
+            has=chat_page.locator(".jp-ChatExt-failure")
+        )
+        expect(tab.locator(".jp-ChatExt-failure")).to_contain_text(away)
+    tab.locator(".jp-ChatExt-failure button", has_text="Retry").click()
+    tab_view = chat_page.locator(f'#jp-main-dock-panel [data-chat-id="{chat_id}"]')
+    expect(tab_view.locator(ANSWER)).to_contain_text("You said: asked while away")
+    module_console.forget_caused(said_before, 2, "ERR_CONNECTION_REFUSED")
 
 
 def test_input_keys_history_and_default_model(chat_page: Page, chat_lab: LabServer):

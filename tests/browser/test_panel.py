@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from chats_ui import (
     CHAT_TITLES,
     EMPTY_STATE,
@@ -12,10 +14,12 @@ from chats_ui import (
     change_theme,
     open_chats_panel,
     open_lab,
+    server_away,
     title_in_panel,
     unique,
 )
 from lab_process import LabProcess, LabServer
+from list_ui import SEARCH, answer_dialog, chat_menu
 from page_console import ConsoleErrors
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -150,6 +154,34 @@ def test_empty_state_and_catching_up_after_a_server_restart(
         expect(tab.locator(EMPTY_STATE)).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_server_that_cannot_be_reached_is_said_to_be_one(
+    page: Page, lab_server: LabServer, console_errors: ConsoleErrors
+):
+    logged_before = len(console_errors.messages)
+    title = unique("Unreachable")
+    lab_server.create_chat(title)
+    open_chats_panel(page, lab_server)
+    expect(title_in_panel(page, title)).to_have_count(1)
+    away = "The Jupyter server could not be reached"
+
+    # A change from a chat's menu: the dialog says the server is away, not "Failed to fetch".
+    with server_away(page, re.compile(r"/chat-ext/api/chats/")):
+        chat_menu(page, title, "Pin")
+        expect(page.locator(".jp-Dialog")).to_contain_text(away)
+        answer_dialog(page, accept=False)
+
+    # The list itself, searched while the server is away; Retry once it is back.
+    error = page.locator(f"{PANEL} .jp-ChatExt-error")
+    with server_away(page, re.compile(r"/chat-ext/api/chats\?")):
+        page.locator(SEARCH).fill(title)
+        expect(error).to_contain_text(f"Could not load chats: {away}")
+    error.locator("button", has_text="Retry").click()
+    expect(title_in_panel(page, title)).to_have_count(1)
+    page.locator(SEARCH).fill("")
+
+    console_errors.forget_caused(logged_before, 2, "ERR_CONNECTION_REFUSED")
 
 
 def test_no_console_errors_during_the_run(

@@ -9,9 +9,9 @@ import {
   ConnectionUpdate,
   VerifyResult
 } from '../api/client';
+import { errorMessage } from '../errors';
 import {
   ConfirmButton,
-  errorMessage,
   ErrorNote,
   Field,
   formKey,

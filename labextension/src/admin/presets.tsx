@@ -3,6 +3,7 @@ import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { ChatApiClient, Preset, PresetCreate } from '../api/client';
+import { errorMessage } from '../errors';
 import {
   NUMBER_NAMES,
   NUMBER_PARAMS,
@@ -13,7 +14,6 @@ import {
 } from '../params';
 import {
   ConfirmButton,
-  errorMessage,
   ErrorNote,
   Field,
   formKey,

@@ -9,7 +9,6 @@ import {
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
-import { ServerConnection } from '@jupyterlab/services';
 import {
   ITranslator,
   nullTranslator,
@@ -25,6 +24,7 @@ import React, { useCallback, useEffect, useId, useRef, useState } from 'react';
 
 import { ChatApiClient } from '../api/client';
 import { confirm } from '../chats/actions';
+import { errorMessage } from '../errors';
 import { IChatOpener } from '../tokens';
 
 /**
@@ -517,18 +517,6 @@ export function ErrorNote({
       {error}
     </p>
   ) : null;
-}
-
-/** What went wrong, for the reader: a server that cannot be reached is said to be one. */
-export function errorMessage(error: unknown, trans: TranslationBundle): string {
-  if (error instanceof ServerConnection.NetworkError) {
-    // The browser's own words ("Failed to fetch") would read as the model server failing.
-    return trans.__(
-      'The Jupyter server could not be reached (%1). Try again once it is back.',
-      error.message
-    );
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A date as the user's locale writes it, or '—' for none. */

@@ -10,6 +10,7 @@ import React, { useEffect, useRef, useState } from 'react';
 import { ChatApiClient } from '../api/client';
 import { ChatEventStream } from '../api/events';
 import { CommandIDs } from '../commands';
+import { errorMessage } from '../errors';
 import { ChatPreferences } from '../settings';
 import { ModelCatalog } from './catalog';
 import { Composer } from './Composer';
@@ -359,7 +360,10 @@ function whyDisabled(context: IChatViewContext): string | null {
   }
   if (!catalog.loaded) {
     return catalog.error
-      ? trans.__('Could not load the models: %1', catalog.error.message)
+      ? trans.__(
+          'Could not load the models: %1',
+          errorMessage(catalog.error, trans)
+        )
       : trans.__('Loading models…');
   }
   if (catalog.models.length === 0) {
@@ -435,7 +439,7 @@ function Notices(props: { context: IChatViewContext }): JSX.Element | null {
       )}
       {failure && (
         <div className="jp-ChatExt-failure" role="alert">
-          <span>{failure.message}</span>
+          <span>{errorMessage(failure.error, trans)}</span>
           {failure.retry && (
             <button
               type="button"

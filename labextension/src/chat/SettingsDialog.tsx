@@ -2,6 +2,7 @@ import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
+import { errorMessage } from '../errors';
 import {
   IParamsText,
   NUMBER_PARAMS,
@@ -53,7 +54,7 @@ export async function editChatSettings(
       await save(reset ? null : settingsFrom(draft, trans));
       return;
     } catch (reason) {
-      error = reason instanceof Error ? reason.message : String(reason);
+      error = errorMessage(reason, trans);
     }
   }
 }

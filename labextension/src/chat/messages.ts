@@ -22,7 +22,8 @@ export interface ISource {
 
 /** Something that failed outside any message, with a way to try again. */
 export interface IFailure {
-  message: string;
+  /** What was thrown: the view puts it into words. */
+  error: unknown;
   retry: (() => void) | null;
 }
 
@@ -73,8 +74,4 @@ export function toMessage(data: Record<string, unknown>): IViewMessage | null {
 
 export function isNotFound(error: unknown): boolean {
   return (error as { response?: Response })?.response?.status === 404;
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

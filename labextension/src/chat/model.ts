@@ -11,7 +11,6 @@ import {
   IViewMessage,
   isNotFound,
   isPending,
-  messageOf,
   pendingMessage
 } from './messages';
 import { RemoteChanges } from './remote';
@@ -152,7 +151,7 @@ export class ChatViewModel implements IDisposable {
       if (isNotFound(error)) {
         state.deleted = true;
       } else {
-        state.failure = { message: messageOf(error), retry: () => this.load() };
+        state.failure = { error, retry: () => this.load() };
       }
     }
     this._loaded = true;
@@ -179,7 +178,7 @@ export class ChatViewModel implements IDisposable {
       }
     } catch (error) {
       state.failure = {
-        message: messageOf(error),
+        error,
         retry: () => void this.loadEarlier()
       };
     } finally {
@@ -332,7 +331,7 @@ export class ChatViewModel implements IDisposable {
     } catch (error) {
       // Already finished: the stream's own end shows how.
       if (!isNotFound(error)) {
-        this._state.failure = { message: messageOf(error), retry: null };
+        this._state.failure = { error, retry: null };
         this._state.changed.emit();
       }
     }
@@ -353,7 +352,7 @@ export class ChatViewModel implements IDisposable {
       );
       state.setBranch(detail, keep);
     } catch (error) {
-      state.failure = { message: messageOf(error), retry: null };
+      state.failure = { error, retry: null };
     }
     state.changed.emit();
   }
@@ -411,7 +410,7 @@ export class ChatViewModel implements IDisposable {
           void this.load();
         }
       }
-      state.failure = { message: messageOf(error), retry };
+      state.failure = { error, retry };
       state.changed.emit();
       return false;
     }
@@ -429,7 +428,7 @@ export class ChatViewModel implements IDisposable {
     this._sentSettings = settings;
     this.saveSettings(settings).catch(error => {
       this._state.failure = {
-        message: messageOf(error),
+        error,
         retry: () => this._sendLateSettings()
       };
       this._sentSettings = undefined;

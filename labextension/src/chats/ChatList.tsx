@@ -16,6 +16,7 @@ import React, {
 } from 'react';
 
 import { ChatSummary } from '../api/client';
+import { errorMessage } from '../errors';
 import { ChatListActions } from './actions';
 import { ChatItem } from './ChatItem';
 import { ChatListContext } from './context';
@@ -69,7 +70,7 @@ export function ChatList({ actions, trans }: IChatListProps): JSX.Element {
           <p className="jp-ChatExt-error" role="alert">
             {trans.__(
               'Could not load folders or tags: %1',
-              model.error.message
+              errorMessage(model.error, trans)
             )}
           </p>
         )}
@@ -163,7 +164,12 @@ function ChatListBody({
   if (main.error && !main.loaded) {
     return (
       <div className="jp-ChatExt-error" role="alert">
-        <p>{trans.__('Could not load chats: %1', main.error.message)}</p>
+        <p>
+          {trans.__(
+            'Could not load chats: %1',
+            errorMessage(main.error, trans)
+          )}
+        </p>
         <Button onClick={() => void main.reload()} small>
           {trans.__('Retry')}
         </Button>

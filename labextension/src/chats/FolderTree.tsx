@@ -7,6 +7,7 @@ import {
 import React, { useContext, useState } from 'react';
 
 import { Folder } from '../api/client';
+import { errorMessage } from '../errors';
 import { ChatItem, MenuButton, menuKeys } from './ChatItem';
 import { ChatListContext } from './context';
 import { dragFolder, dropTarget } from './dnd';
@@ -106,7 +107,10 @@ function FolderContents({ node }: { node: IFolderNode<Folder> }): JSX.Element {
       )}
       {pager.error && (
         <li className="jp-ChatExt-error" role="alert">
-          {trans.__('Could not load chats: %1', pager.error.message)}
+          {trans.__(
+            'Could not load chats: %1',
+            errorMessage(pager.error, trans)
+          )}
         </li>
       )}
       {pager.hasMore && (

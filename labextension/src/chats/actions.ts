@@ -11,6 +11,7 @@ import { IDisposable } from '@lumino/disposable';
 import { Menu } from '@lumino/widgets';
 
 import { ChatSummary, ExportFormat, IDownload } from '../api/client';
+import { errorMessage } from '../errors';
 import { IDropped } from './dnd';
 import { descendantIds, flattenTree, folderTree } from './grouping';
 import { ChatListModel } from './model';
@@ -235,7 +236,7 @@ export class ChatListActions implements IDisposable {
     try {
       await action();
     } catch (error) {
-      await showErrorMessage(title, error as Error);
+      await showErrorMessage(title, errorMessage(error, this.trans));
     }
   }
 

@@ -6,7 +6,6 @@ import React, { useEffect, useRef, useState } from 'react';
 import {
   ConfirmButton,
   CopyButton,
-  errorMessage,
   ErrorNote,
   formatDate,
   Table,
@@ -14,6 +13,7 @@ import {
   useLoad
 } from '../admin/screen';
 import { ApiKeyCreated, ChatApiClient } from '../api/client';
+import { errorMessage } from '../errors';
 
 /** The user's API keys: create (shown once), list, revoke; and where to use them. */
 export function KeysScreen({
