@@ -339,25 +339,33 @@ def test_a_new_preset_is_made_from_the_base_model_it_shows(
     page: Page, lab_server: LabServer, upstream: UpstreamThread
 ):
     add_connections(lab_server, upstream, unique("Base Models"))
-    # The model list is slow to come: the form opens before it does.
+    # The lists are slow to come: the form opens before they do, and they say they are coming.
     held: list[Route] = []
 
     def hold(route: Route) -> None:
         held.append(route)
 
-    page.route("**/chat-ext/api/models", hold)
+    lists = ("**/chat-ext/api/models", "**/chat-ext/api/presets")
+    for url in lists:
+        page.route(url, hold)
     try:
         screen = reopen_admin(page, lab_server)
         screen.get_by_role("tab", name="Presets").click()
+        expect(screen.locator("#jp-ChatExt-tabpanel-presets .jp-ChatExt-status")).to_have_text(
+            "Loading…"
+        )
         screen.locator(".jp-ChatExt-addPreset").click()
         form = screen.locator(".jp-ChatExt-presetForm")
+        expect(form.locator(".jp-ChatExt-baseModel option")).to_have_text(["Loading models…"])
         name = unique("Slow List")
         form.locator(".jp-ChatExt-presetName").fill(name)
-        assert held, "the presets tab did not ask for the models"
+        assert held, "the presets tab did not ask for its lists"
     finally:
         for route in held:
             route.continue_()
-        page.unroute("**/chat-ext/api/models")
+        for url in lists:
+            page.unroute(url)
+    expect(screen.locator("#jp-ChatExt-tabpanel-presets .jp-ChatExt-status")).to_have_count(0)
     # Once the list comes, the select shows its first model, and that is what is saved.
     base_model = form.locator(".jp-ChatExt-baseModel select")
     expect(base_model).not_to_have_value("")

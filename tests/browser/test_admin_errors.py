@@ -3,6 +3,7 @@ another browser tab: what it shows stays true, and what was typed stays."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,9 @@ from admin_ui import (
     bring_to_front,
     connection_on_screen,
     connection_row,
+    field_of,
     open_admin,
+    reopen_admin,
     verify,
 )
 from chats_ui import server_away, unique
@@ -102,6 +105,34 @@ def test_a_server_that_cannot_be_reached_is_said_to_be_one(
     expect(form).to_have_count(0)
     _, connections = lab_server.api("GET", "connections")
     assert [c["prefix"] for c in connections["items"] if c["name"] == name] == ["away/"]
+
+    console_errors.forget_caused(logged_before, 2, "ERR_CONNECTION_REFUSED")
+
+
+def test_a_model_list_that_cannot_be_read_says_why_in_the_preset_form(
+    page: Page, lab_server: LabServer, upstream: UpstreamThread, console_errors: ConsoleErrors
+):
+    logged_before = len(console_errors.messages)
+    add_connections(lab_server, upstream, unique("Listed"))
+    with server_away(page, "**/chat-ext/api/models"):
+        screen = reopen_admin(page, lab_server)
+        screen.get_by_role("tab", name="Presets").click()
+        screen.locator(".jp-ChatExt-addPreset").click()
+        form = screen.locator(".jp-ChatExt-presetForm")
+        base_model = form.locator(".jp-ChatExt-baseModel select")
+        expect(base_model.locator("option")).to_have_text(["No models available"])
+        # Why there are none: the Jupyter server, not the model servers.
+        error = field_of(form, ".jp-ChatExt-baseModel select").locator(".jp-ChatExt-field-error")
+        expect(error).to_have_text(
+            re.compile(r"^Could not load the models: The Jupyter server could not be reached")
+        )
+        form.locator(".jp-ChatExt-presetName").fill(unique("Waiting"))
+    # Back, the list is read again when the browser tab comes to the front, typing kept.
+    bring_to_front(page)
+    expect(base_model.locator("option[value='fake-chat']").first).to_be_attached()
+    expect(error).to_have_count(0)
+    expect(form.locator(".jp-ChatExt-presetName")).not_to_have_value("")
+    form.locator("button", has_text="Cancel").click()
 
     console_errors.forget_caused(logged_before, 2, "ERR_CONNECTION_REFUSED")
 

@@ -93,6 +93,8 @@ export function PresetsTab({
           key={formKey(editing)}
           preset={editing === 'new' ? null : editing}
           baseModels={baseModels}
+          modelsLoading={models.value === undefined && !models.error}
+          modelsError={models.error}
           isAdmin={isAdmin}
           trans={trans}
           onCancel={form.close}
@@ -112,6 +114,9 @@ export function PresetsTab({
         />
       )}
       <ErrorNote error={presets.error ?? actionError} />
+      {presets.value === undefined && !presets.error && (
+        <p className="jp-ChatExt-status">{trans.__('Loading…')}</p>
+      )}
       {presets.value && shown.length === 0 && (
         <p className="jp-ChatExt-empty">{trans.__('No presets yet.')}</p>
       )}
@@ -178,6 +183,8 @@ export function PresetsTab({
 function PresetForm({
   preset,
   baseModels,
+  modelsLoading,
+  modelsError,
   isAdmin,
   trans,
   onSave,
@@ -186,6 +193,10 @@ function PresetForm({
 }: {
   preset: Preset | null;
   baseModels: { id: string; label: string }[];
+  /** Whether the list of models is still to come. */
+  modelsLoading: boolean;
+  /** Why the list of models could not be read, if it could not. */
+  modelsError: string | null;
   isAdmin: boolean;
   trans: TranslationBundle;
   onSave: (body: PresetCreate) => Promise<void>;
@@ -308,7 +319,15 @@ function PresetForm({
             }}
           />
         </Field>
-        <Field label={trans.__('Base model')} error={invalid.base_model}>
+        <Field
+          label={trans.__('Base model')}
+          error={
+            invalid.base_model ??
+            (modelsError
+              ? trans.__('Could not load the models: %1', modelsError)
+              : undefined)
+          }
+        >
           <HTMLSelect
             className="jp-ChatExt-baseModel"
             aria-invalid={invalid.base_model ? true : undefined}
@@ -317,7 +336,11 @@ function PresetForm({
             onChange={event => setBaseModel(event.currentTarget.value)}
           >
             {choices.length === 0 && (
-              <option value="">{trans.__('No models available')}</option>
+              <option value="">
+                {modelsLoading
+                  ? trans.__('Loading models…')
+                  : trans.__('No models available')}
+              </option>
             )}
             {choices.map(model => (
               <option key={model.id} value={model.id}>
