@@ -18,7 +18,9 @@ class Seed:
 
 
 def _split(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(";") if part.strip()]
+    """The items of a ``;``-separated list in their places: an empty item keeps its place, so
+    that the keys after it still pair with their URLs."""
+    return [part.strip() for part in value.split(";")] if value and value.strip() else []
 
 
 def valid(seeds: list[Seed]) -> tuple[list[Seed], list[Seed]]:
@@ -29,23 +31,22 @@ def valid(seeds: list[Seed]) -> tuple[list[Seed], list[Seed]]:
 
 def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
     """OPENAI_API_BASE_URL(S) with OPENAI_API_KEY(S), and OLLAMA_BASE_URL(S); several values
-    are separated by semicolons, keys matched to URLs by position."""
+    are separated by semicolons, keys paired with URLs by position (as Open WebUI reads them):
+    a URL without a key in its place connects without one, and an empty item is skipped."""
     env = os.environ if env is None else env
     urls = _split(env.get("OPENAI_API_BASE_URLS")) or _split(env.get("OPENAI_API_BASE_URL"))
     keys = _split(env.get("OPENAI_API_KEYS")) or _split(env.get("OPENAI_API_KEY"))
-    if keys and not urls:
+    if any(keys) and not any(urls):
         urls = ["https://api.openai.com/v1"]
+    # A key goes to its own URL only: one key sent to every server would reach servers it
+    # was never meant for.
     seeds = [
-        Seed(
-            "openai",
-            trimmed(url),
-            keys[i] if i < len(keys) else (keys[0] if len(keys) == 1 else ""),
-            "env",
-        )
+        Seed("openai", trimmed(url), keys[i] if i < len(keys) else "", "env")
         for i, url in enumerate(urls)
+        if url
     ]
     ollama = _split(env.get("OLLAMA_BASE_URLS")) or _split(env.get("OLLAMA_BASE_URL"))
-    seeds += [Seed("ollama", trimmed(url), "", "env") for url in ollama]
+    seeds += [Seed("ollama", trimmed(url), "", "env") for url in ollama if url]
     return seeds
 
 

@@ -1,0 +1,92 @@
+"""Connections named by the environment, as Open WebUI's variables name them, on a real server:
+which key reaches which server, and what a restart does to the connections edited meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+from jupyter_chat_ext.wiring import prepare
+
+VARIABLES = (
+    "OPENAI_API_KEY",
+    "OPENAI_API_KEYS",
+    "OPENAI_API_BASE_URL",
+    "OPENAI_API_BASE_URLS",
+    "OLLAMA_BASE_URL",
+    "OLLAMA_BASE_URLS",
+)
+
+
+@pytest.fixture
+def upstreams():
+    """Three model servers that all list ``shared``, each beside a model of its own."""
+    with (
+        UpstreamThread(models=("shared", "a-model")) as a,
+        UpstreamThread(models=("shared", "b-model")) as b,
+        UpstreamThread(models=("shared", "c-model")) as c,
+    ):
+        yield a, b, c
+
+
+@pytest.fixture
+def environ(monkeypatch, upstreams):
+    """The variables a test sets (with ``{a}``, ``{b}`` and ``{c}`` for the servers' base
+    URLs), and none that the shell running the tests may hold."""
+
+    def set_(**values: str) -> None:
+        urls = {name: up.url for name, up in zip("abc", upstreams, strict=True)}
+        for name in VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in values.items():
+            monkeypatch.setenv(name, value.format(**urls))
+
+    return set_
+
+
+@pytest.fixture
+def variables(request, environ) -> dict[str, str]:
+    environ(**request.param)
+    return request.param
+
+
+@pytest.fixture
+def chat_ext_config(variables):
+    # The variables are set before the server starts: it reads them once, as it starts.
+    return {}
+
+
+def keys_seen(up: UpstreamThread) -> set[str]:
+    return {r.headers.get("authorization", "") for r in up.requests}
+
+
+async def restart(jp_serverapp) -> None:
+    """What the next start does to the connections: the same settings and environment,
+    applied to the database the server uses."""
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    await asyncio.get_running_loop().run_in_executor(None, prepare, ext, ext.resolved_db_url())
+    (await ext.ready()).connections._enabled.invalidate()
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        # An empty item keeps its place: the keys after it still pair with their URLs.
+        {"OPENAI_API_BASE_URLS": " {a}/v1/ ; ;{b}/v1;{c}/v1", "OPENAI_API_KEYS": "ka;kx;;kc"},
+        {"OPENAI_API_BASE_URLS": "{a}/v1;{b}/v1;{c}/v1", "OPENAI_API_KEYS": "ka;;kc;"},
+        # One key is the first URL's, as in Open WebUI: not every server's.
+        {"OPENAI_API_BASE_URLS": "{a}/v1;{b}/v1;;{c}/v1", "OPENAI_API_KEY": "ka"},
+    ],
+    indirect=True,
+)
+async def test_each_key_goes_to_the_url_in_its_place_and_nowhere_else(api, upstreams, variables):
+    items = (await api.as_("admin")("GET", "connections")).json()["items"]
+    a, b, c = upstreams
+    assert [c_["base_url"] for c_ in items] == [a.openai_url, b.openai_url, c.openai_url]
+    assert all(c_["origin"] == "env" for c_ in items)
+    listed = (await api("GET", "models")).json()
+    assert {"a-model", "b-model", "c-model"} <= {m["id"] for m in listed["items"]}
+    expected_c = {"Bearer kc"} if "OPENAI_API_KEYS" in variables else {""}
+    assert (keys_seen(a), keys_seen(b), keys_seen(c)) == ({"Bearer ka"}, {""}, expected_c)
