@@ -354,9 +354,13 @@ class ConnectionService:
             if row.origin not in ("config", "env"):
                 existing.setdefault((row.kind, row.base_url), row)
         now = now_ms()
-        for key, seed in chosen.items():
+        for place, (key, seed) in enumerate(chosen.items()):
             row = existing.get(key)
             if row is None:
+                # Made in the configuration's order, a millisecond apart: where two list the
+                # same model id, the older serves it, and a tie would leave that to the
+                # database's whim (PostgreSQL's order changes when a row is edited).
+                created = now + place
                 row = ConnectionRow(
                     id=new_id(),
                     kind=seed.kind,
@@ -368,8 +372,8 @@ class ConnectionService:
                     headers={},
                     enabled=True,
                     origin=seed.origin,
-                    created_at=now,
-                    updated_at=now,
+                    created_at=created,
+                    updated_at=created,
                 )
             elif row.api_key == seed.api_key and not _names_password(row):
                 continue

@@ -12,7 +12,9 @@ class ConnectionStore:
 
     async def list(self) -> list[ConnectionRow]:
         async with self.db.session() as session:
-            rows = await session.scalars(select(ConnectionRow).order_by(ConnectionRow.created_at))
+            rows = await session.scalars(
+                select(ConnectionRow).order_by(ConnectionRow.created_at, ConnectionRow.id)
+            )
             return list(rows)
 
     async def get(self, connection_id: str) -> ConnectionRow | None:

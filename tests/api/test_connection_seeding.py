@@ -90,3 +90,23 @@ async def test_each_key_goes_to_the_url_in_its_place_and_nowhere_else(api, upstr
     assert {"a-model", "b-model", "c-model"} <= {m["id"] for m in listed["items"]}
     expected_c = {"Bearer kc"} if "OPENAI_API_KEYS" in variables else {""}
     assert (keys_seen(a), keys_seen(b), keys_seen(c)) == ({"Bearer ka"}, {""}, expected_c)
+
+
+def served_by(listed: dict, model_id: str) -> str:
+    return next(m["connection_id"] for m in listed["items"] if m["id"] == model_id)
+
+
+@pytest.mark.parametrize(
+    "variables", [{"OPENAI_API_BASE_URLS": "{a}/v1;{b}/v1;{c}/v1"}], indirect=True
+)
+async def test_a_model_two_configured_connections_list_is_the_first_named_ones(
+    api, upstreams, variables
+):
+    admin = api.as_("admin")
+    first, *_ = (await admin("GET", "connections")).json()["items"]
+    assert first["base_url"] == upstreams[0].openai_url
+    assert served_by((await api("GET", "models")).json(), "shared") == first["id"]
+    # Editing a connection changes nothing of which one serves a model.
+    r = await admin("PATCH", f"connections/{first['id']}", {"name": "Team A"})
+    assert r.status == 200, r
+    assert served_by((await api("GET", "models")).json(), "shared") == first["id"]
