@@ -375,10 +375,17 @@ class ConnectionService:
                     created_at=created,
                     updated_at=created,
                 )
-            elif row.api_key == seed.api_key and not _names_password(row):
+            elif (
+                row.api_key == seed.api_key
+                and row.origin == seed.origin
+                and not _names_password(row)
+            ):
                 continue
             else:
-                row.api_key = seed.api_key
+                # The configuration's key; and a connection made over REST for a URL it now
+                # names is taken over: its URL and key are changed where they are configured
+                # from now on, and it goes when the configuration no longer names it.
+                row.api_key, row.origin = seed.api_key, seed.origin
                 if _names_password(row):  # named by an older version
                     row.name = default_name(row.kind, row.base_url)
                 row.updated_at = now

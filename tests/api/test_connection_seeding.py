@@ -110,3 +110,44 @@ async def test_a_model_two_configured_connections_list_is_the_first_named_ones(
     r = await admin("PATCH", f"connections/{first['id']}", {"name": "Team A"})
     assert r.status == 200, r
     assert served_by((await api("GET", "models")).json(), "shared") == first["id"]
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"OPENAI_API_BASE_URLS": "{a}/v1;{c}/v1", "OPENAI_API_KEYS": "ka;kc"}],
+    indirect=True,
+)
+async def test_a_restart_keeps_edits_brings_back_what_was_deleted_and_takes_over_a_url(
+    api, jp_serverapp, upstreams, environ, variables
+):
+    admin = api.as_("admin")
+    a, b, c = upstreams
+    seeded = {x["base_url"]: x for x in (await admin("GET", "connections")).json()["items"]}
+    edit = {"name": "Team A", "prefix": "a/", "enabled": False}
+    assert (await admin("PATCH", f"connections/{seeded[a.openai_url]['id']}", edit)).status == 200
+    assert (await admin("DELETE", f"connections/{seeded[c.openai_url]['id']}")).status == 204
+    made = {"kind": "openai", "base_url": b.openai_url, "api_key": "kb-typed", "name": "B"}
+    made = (await admin("POST", "connections", made)).json()
+
+    environ(OPENAI_API_BASE_URLS="{a}/v1;{b}/v1;{c}/v1", OPENAI_API_KEYS="ka;kb;kc")
+    await restart(jp_serverapp)
+    after = {x["base_url"]: x for x in (await admin("GET", "connections")).json()["items"]}
+    kept = after[a.openai_url]
+    assert (kept["id"], kept["name"], kept["prefix"], kept["enabled"]) == (
+        seeded[a.openai_url]["id"], "Team A", "a/", False,
+    )  # fmt: skip
+    back = after[c.openai_url]
+    assert back["id"] != seeded[c.openai_url]["id"] and back["enabled"] is True
+    # The connection made over REST now follows the environment, as one it named would.
+    taken = after[b.openai_url]
+    assert (taken["id"], taken["name"], taken["origin"]) == (made["id"], "B", "env")
+    r = await admin("PATCH", f"connections/{taken['id']}", {"api_key": "kb-typed-again"})
+    assert r.status == 422 and "environment" in r.json()["message"], r
+    b.reset()
+    assert "b-model" in {m["id"] for m in (await api("GET", "models")).json()["items"]}
+    assert keys_seen(b) == {"Bearer kb"}
+
+    environ(OPENAI_API_BASE_URLS="{c}/v1", OPENAI_API_KEYS="kc")
+    await restart(jp_serverapp)
+    after = (await admin("GET", "connections")).json()["items"]
+    assert [x["base_url"] for x in after] == [c.openai_url]
