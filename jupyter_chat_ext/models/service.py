@@ -152,17 +152,24 @@ class ModelService:
         return await self._upstream_route(model_id)
 
     async def _upstream_route(self, model_id: str) -> Route:
-        rows = await self.connections.enabled()
-        entries = await self._entries(rows)
-        for row, entry in zip(rows, entries, strict=True):
+        """The first connection, in the list's order, that lists ``model_id``. Only those whose
+        prefix and allowlist admit the id are asked, and one still listing its models is
+        waited for only while no connection before it has the model: a slow server that
+        could not serve the id, or comes after the one that does, holds up no answer."""
+        candidates = []
+        for row in await self.connections.enabled():
             if row.prefix and not model_id.startswith(row.prefix):
                 continue
             upstream_id = model_id[len(row.prefix) :]
-            if row.model_ids and upstream_id not in row.model_ids:
-                continue
+            if not row.model_ids or upstream_id in row.model_ids:
+                candidates.append((row, upstream_id, self._cached(row) or self._fetching_of(row)))
+        down = []
+        for row, upstream_id, known in candidates:
+            entry = known if isinstance(known, _Entry) else await asyncio.shield(known)
             if any(m.id == upstream_id for m in entry.models):
                 return Route(row, self.connections.client(row), upstream_id)
-        down = [f"{r.name}: {e.error}" for r, e in zip(rows, entries, strict=True) if e.error]
+            if entry.error:
+                down.append(f"{row.name}: {entry.error}")
         raise NotFound(
             f"Unknown model {model_id!r}. GET chat-ext/api/models lists the models you can use."
             + (f" Not listed now: {' | '.join(down[:3])}" if down else ""),
@@ -182,6 +189,10 @@ class ModelService:
         return [entry if entry is not None else next(fetched) for entry in cached]
 
     async def _first_fetch(self, row: ConnectionRow) -> _Entry:
+        # Shielded: one request that goes away does not cancel the others' fetch.
+        return await asyncio.shield(self._fetching_of(row))
+
+    def _fetching_of(self, row: ConnectionRow) -> asyncio.Task[_Entry]:
         """A connection's first list, fetched once for all who ask while it comes: fifty
         requests at start-up, or while a dead server times out, make one request to it."""
         key = self._key(row)
@@ -189,8 +200,7 @@ class ModelService:
         if task is None:
             task = self._fetching[key] = asyncio.create_task(self._fetch(row))
             task.add_done_callback(lambda _t: self._fetching.pop(key, None))
-        # Shielded: one request that goes away does not cancel the others' fetch.
-        return await asyncio.shield(task)
+        return task
 
     def _cached(self, row: ConnectionRow) -> _Entry | None:
         """The cached entry, refreshed in the background once it is older than the TTL."""

@@ -53,6 +53,29 @@ async def test_a_slow_server_is_bounded_by_its_timeout(api, jp_serverapp):
         assert "Slow" in body["errors"]
 
 
+async def test_an_answer_never_waits_for_a_server_that_could_not_serve_its_model(
+    api, jp_fetch, jp_serverapp
+):
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    (await ext.ready()).connections.timeout = 600  # longer than any test: it never answers
+    async with FakeUpstream(models=("quick",)) as fast, FakeUpstream() as hung:
+        hung.set_faults(Faults(hang=True))
+        # Before the server that has the model, one whose prefix the model does not have;
+        # after it, one that would come second even if it listed the model too.
+        await connect(api, kind="openai", base_url=hung.openai_url, prefix="slow/")
+        await connect(api, kind="openai", base_url=fast.openai_url)
+        await connect(api, kind="openai", base_url=hung.openai_url)
+        body = {"model": "quick", "content": "hi", "stream": False}
+        r = await asyncio.wait_for(
+            jp_fetch(
+                "chat-ext", "api", "chat", "completions", method="POST",
+                body=json.dumps(body), headers=header("alice"),
+            ),
+            10,
+        )  # fmt: skip
+        assert json.loads(r.body)["content"] == reply_for([{"role": "user", "content": "hi"}])
+
+
 ODD_LISTS = {
     "openai": b'{"data": [{"id": "odd", "owned_by": null}, {"id": 7}]}',
     "ollama": b'{"models": ["odd"]}',
