@@ -36,8 +36,9 @@ def json_of(text: str) -> Any:
 
 
 def models_bundle(models: ModelList) -> dict[str, str]:
-    """The models as a table (Markdown, and aligned plain text), then the connections that
-    could not be listed."""
+    """The models as a table (Markdown, and aligned plain text), then the problems the server
+    reports: a connection that is down, a preset whose base model is gone or whose id hides
+    a connection's model."""
     header = ("model", "name", "connection", "kind")
     rows = [(m.id, m.name, m.connection_name or "", _kind(m)) for m in models.items]
     if rows:
@@ -47,11 +48,18 @@ def models_bundle(models: ModelList) -> dict[str, str]:
         ]
         markdown = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
         markdown += ["| " + " | ".join(_escaped(v) for v in row) + " |" for row in rows]
+    elif models.errors:
+        # Connections there are, but none answers: adding one is not what is missing.
+        plain = markdown = ["No model can be used now."]
     else:
         plain = markdown = ["No models: an admin adds a connection in the Chats panel's settings."]
-    for name, problem in models.errors.items():
-        plain = [*plain, f"{name} could not be listed: {problem}"]
-        markdown = [*markdown, f"\n**{_escaped(name)}** could not be listed: {_escaped(problem)}"]
+    if models.errors:
+        plain = [*plain, "", "Problems:"]
+        plain += [f"  {name}: {problem}" for name, problem in models.errors.items()]
+        markdown = [*markdown, "", "**Problems:**", ""]
+        markdown += [
+            f"- {_escaped(name)}: {_escaped(problem)}" for name, problem in models.errors.items()
+        ]
     return {"text/markdown": "\n".join(markdown), "text/plain": "\n".join(plain)}
 
 

@@ -117,8 +117,10 @@ class Session:
                 raise ChatError(
                     None,
                     "no_model",
-                    "The server lists no models: an admin adds a connection in the Chats "
-                    "panel's settings." + (f" ({problems})" if problems else ""),
+                    f"No model can be used now ({problems})."
+                    if problems
+                    else "The server lists no models: an admin adds a connection in the Chats "
+                    "panel's settings.",
                 )
         return found
 

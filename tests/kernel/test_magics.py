@@ -3,9 +3,12 @@ model server that echoes the last user message ("You said: ...")."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
+
+from jupyter_chat_ext.testing.upstream import RefusedPort, UpstreamThread
 
 from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MODEL, sent_for
 from .magic_calls import (
@@ -242,6 +245,54 @@ def test_chat_models_lists_the_servers_models(kernel):
         "| all-MiniLM-L6-v2 | all-MiniLM-L6-v2 | Local (all-MiniLM-L6-v2) | local, embeddings |"
         in table
     )
+
+
+@contextlib.contextmanager
+def connected(api: httpx.Client, **body: str) -> Iterator[dict]:
+    """A connection for the length of a test."""
+    made = api.post("connections", json={"kind": "openai", **body})
+    assert made.status_code == 201, made.text
+    try:
+        yield made.json()
+    finally:
+        api.delete(f"connections/{made.json()['id']}")
+
+
+def test_chat_models_says_each_problem_for_what_it_is(kernel, api, upstream):
+    preset = {"id": "taken-later", "name": "Hider", "base_model": MODEL}
+    assert api.post("presets", json=preset).status_code == 201
+    try:
+        with (
+            RefusedPort() as port,
+            UpstreamThread(models=("taken-later",)) as later,
+            connected(api, base_url=f"{port.url}/v1", name="Down"),
+            connected(api, base_url=later.openai_url, name="Later"),
+        ):
+            shown = chat(kernel, "%chat_models").displays()[0]["data"]
+        problems = shown["text/plain"].split("\nProblems:\n")[1]
+        assert "| taken-later | Hider | Fake | preset |" in shown["text/markdown"]
+        assert "  Down: Cannot connect to" in problems
+        # The preset is listed: what it hides is the other server's model of that id.
+        assert "  Hider" not in problems and "could not be listed" not in shown["text/plain"]
+        assert "  Preset Hider: its id 'taken-later' is also a model of Later" in problems
+        assert "- Down: Cannot connect to" in shown["text/markdown"]
+    finally:
+        api.delete("presets/taken-later")
+
+
+def test_no_model_now_is_not_said_to_need_a_connection(server, api, upstream):
+    fake = next(c for c in api.get("connections").json()["items"] if c["name"] == "Fake")
+    assert api.patch(f"connections/{fake['id']}", json={"enabled": False}).status_code == 200
+    elsewhere = KernelSession(server, "elsewhere/notes.ipynb")
+    try:
+        with RefusedPort() as port, connected(api, base_url=f"{port.url}/v1", name="Down"):
+            chat(elsewhere, "%load_ext jupyter_chat_kernel")
+            line = one_line(chat(elsewhere, "%chat hello"))
+        assert "No model can be used now" in line and "Down: Cannot connect" in line, line
+        assert "adds a connection" not in line, line
+    finally:
+        elsewhere.close()
+        api.patch(f"connections/{fake['id']}", json={"enabled": True})
 
 
 def test_help_and_bad_options(kernel):

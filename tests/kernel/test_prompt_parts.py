@@ -174,6 +174,8 @@ def test_the_models_table_says_which_connections_failed():
     model = ModelOut("a|b", "A", "me", "c1", "Box", "ollama", None)
     shown = models_bundle(ModelList(items=(model,), errors={"Down": "refused"}))
     assert "| a\\|b | A | Box | ollama |" in shown["text/markdown"]
-    assert shown["text/plain"].splitlines()[-1] == "Down could not be listed: refused"
+    assert shown["text/plain"].splitlines()[-2:] == ["Problems:", "  Down: refused"]
     empty = models_bundle(ModelList(items=(), errors={"Down": "refused"}))
-    assert empty["text/plain"].startswith("No models") and "Down" in empty["text/plain"]
+    assert empty["text/plain"].startswith("No model can be used now.")
+    assert empty["text/plain"].endswith("  Down: refused")
+    assert models_bundle(ModelList(items=(), errors={}))["text/plain"].startswith("No models:")
