@@ -147,11 +147,11 @@ class ModelService:
         if me is not None:
             preset = await self.presets.find(me, model_id)
             if preset is not None:
-                base = await self._upstream_route(preset.base_model)
+                base = await self._upstream_route(preset.base_model, preset)
                 return Route(base.connection, base.client, base.upstream_id, preset)
         return await self._upstream_route(model_id)
 
-    async def _upstream_route(self, model_id: str) -> Route:
+    async def _upstream_route(self, model_id: str, preset: PresetRow | None = None) -> Route:
         """The first connection, in the list's order, that lists ``model_id``. Only those whose
         prefix and allowlist admit the id are asked, and one still listing its models is
         waited for only while no connection before it has the model: a slow server that
@@ -170,8 +170,14 @@ class ModelService:
                 return Route(row, self.connections.client(row), upstream_id)
             if entry.error:
                 down.append(f"{row.name}: {entry.error}")
+        # Asked for a preset, the user never named its base model: the 404 says whose it is.
+        unknown = (
+            f"The preset {preset.id!r} answers with {model_id!r}, which is not available now."
+            if preset
+            else f"Unknown model {model_id!r}."
+        )
         raise NotFound(
-            f"Unknown model {model_id!r}. GET chat-ext/api/models lists the models you can use."
+            f"{unknown} GET chat-ext/api/models lists the models you can use."
             + (f" Not listed now: {' | '.join(down[:3])}" if down else ""),
             code="model_not_found",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -195,7 +196,9 @@ async def test_a_private_preset_id_is_its_owners_alone(api, upstream):
     assert r.status == 409 and "taken" in r.json()["message"]  # he can see that one
 
 
-async def test_a_preset_whose_base_model_is_gone_is_not_offered_until_it_is_back(api, upstream):
+async def test_a_preset_whose_base_model_is_gone_is_not_offered_until_it_is_back(
+    api, jp_fetch, upstream
+):
     admin = api.as_("admin")
     r = await admin("POST", "connections", {"kind": "openai", "base_url": upstream.openai_url})
     connection = r.json()
@@ -204,10 +207,18 @@ async def test_a_preset_whose_base_model_is_gone_is_not_offered_until_it_is_back
     listed = (await api("GET", "models")).json()
     assert listed["items"] == []  # nothing to offer: a chat shows its first-run screen
     assert "not available now" in listed["errors"]["Preset Pirate"]
+    # Asked for by name, it says what is missing: its base model, which the user never named.
+    r, _ = await complete(jp_fetch, {"model": "pirate", "content": "ahoy", "stream": False})
+    assert r.code == 404 and json.loads(r.body)["code"] == "model_not_found"
+    said = json.loads(r.body)["message"]
+    assert "'pirate' answers with 'base-model', which is not available now" in said, said
+    assert (await api("GET", "chats")).json()["items"] == []  # nothing stored
     await admin("PATCH", f"connections/{connection['id']}", {"enabled": True})
     listed = (await api("GET", "models")).json()
     assert [m["id"] for m in listed["items"]] == ["base-model", "pirate"]
     assert listed["errors"] == {}
+    r, _ = await complete(jp_fetch, {"model": "pirate", "content": "ahoy", "stream": False})
+    assert r.code == 200 and json.loads(r.body)["status"] == "done"
 
 
 async def test_a_model_a_connection_lists_later_under_a_presets_id_is_said_to_be_hidden(
