@@ -56,6 +56,32 @@ def test_the_selector_says_which_connection_could_not_be_listed(
     expect(problems).to_have_count(0)
 
 
+def test_servers_that_are_there_but_down_are_not_said_to_be_missing(
+    chat_page: Page, chat_lab: LabServer, dead_connection: str
+):
+    page = chat_page
+    healthy = [
+        c["id"]
+        for c in chat_lab.api("GET", "connections")[1]["items"]
+        if c["name"] != dead_connection and c["enabled"]
+    ]
+    for connection_id in healthy:
+        chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": False})
+    try:
+        reload_lab(page)
+        view = new_chat_in_panel(page)
+        first_run = view.locator(".jp-ChatExt-firstRun")
+        # A server to check, not one to connect: the screen says so, and names it.
+        expect(first_run.locator("h3")).to_have_text("No model can be used now")
+        expect(first_run).to_contain_text(dead_connection)
+        expect(first_run.locator("button")).to_have_text("Check the model connections")
+        expect(view.locator(INPUT)).to_have_attribute("placeholder", "No model can be used now.")
+    finally:
+        for connection_id in healthy:
+            chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": True})
+        reload_lab(page)
+
+
 def test_the_model_list_fits_in_the_side_panel(chat_page: Page, chat_lab: LabServer):
     page = chat_page
     view = new_chat_in_panel(page)

@@ -367,7 +367,9 @@ function whyDisabled(context: IChatViewContext): string | null {
       : trans.__('Loading models…');
   }
   if (catalog.models.length === 0) {
-    return trans.__('No model is available yet.');
+    return Object.keys(catalog.connectionErrors).length > 0
+      ? trans.__('No model can be used now.')
+      : trans.__('No model is available yet.');
   }
   return null;
 }
@@ -387,13 +389,22 @@ function Notices(props: { context: IChatViewContext }): JSX.Element | null {
       )}
       {catalog.loaded && catalog.models.length === 0 && (
         <div className="jp-ChatExt-firstRun" role="status">
-          <h3>{trans.__('No model is available yet')}</h3>
+          {/* Servers that are there but failing want checking, not connecting. */}
+          <h3>
+            {errors.length > 0
+              ? trans.__('No model can be used now')
+              : trans.__('No model is available yet')}
+          </h3>
           {catalog.isAdmin ? (
             <>
               <p>
-                {trans.__(
-                  'Connect an OpenAI-compatible server (such as vLLM, llama.cpp or OpenAI) or Ollama, and its models appear here.'
-                )}
+                {errors.length > 0
+                  ? trans.__(
+                      'The model servers below did not answer, or their models cannot run here. Check them, or connect another server.'
+                    )
+                  : trans.__(
+                      'Connect an OpenAI-compatible server (such as vLLM, llama.cpp or OpenAI) or Ollama, and its models appear here.'
+                    )}
               </p>
               {commands.hasCommand(CommandIDs.openAdmin) && (
                 <button
@@ -401,15 +412,21 @@ function Notices(props: { context: IChatViewContext }): JSX.Element | null {
                   className="jp-ChatExt-primaryButton"
                   onClick={() => void commands.execute(CommandIDs.openAdmin)}
                 >
-                  {trans.__('Add a model connection')}
+                  {errors.length > 0
+                    ? trans.__('Check the model connections')
+                    : trans.__('Add a model connection')}
                 </button>
               )}
             </>
           ) : (
             <p>
-              {trans.__(
-                'Ask an administrator to connect a model server; its models will appear here.'
-              )}
+              {errors.length > 0
+                ? trans.__(
+                    'The model servers below did not answer, or their models cannot run here: try again later, or ask an administrator.'
+                  )
+                : trans.__(
+                    'Ask an administrator to connect a model server; its models will appear here.'
+                  )}
             </p>
           )}
           {errors.length > 0 && (
