@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from chat_view_ui import FAST, INPUT, PANEL, new_chat_in_panel, reload_lab
@@ -15,10 +16,25 @@ from playwright.sync_api import Page, expect
 from jupyter_chat_ext.testing.upstream import RefusedPort
 
 
-def connection_ids(lab: LabServer) -> list[str]:
+def connection_ids(lab: LabServer, but: str = "") -> list[str]:
+    """The connections' ids, but for the one named ``but``."""
     status, connections = lab.api("GET", "connections")
     assert status == 200, connections
-    return [c["id"] for c in connections["items"]]
+    return [c["id"] for c in connections["items"] if c["name"] != but]
+
+
+@contextmanager
+def switched_off(lab: LabServer, page: Page, ids: list[str]) -> Iterator[None]:
+    """These connections off, and the page reloaded to see it; then on again."""
+    for connection_id in ids:
+        lab.api("PATCH", f"connections/{connection_id}", {"enabled": False})
+    try:
+        reload_lab(page)
+        yield
+    finally:
+        for connection_id in ids:
+            lab.api("PATCH", f"connections/{connection_id}", {"enabled": True})
+        reload_lab(page)
 
 
 @pytest.fixture
@@ -60,15 +76,7 @@ def test_servers_that_are_there_but_down_are_not_said_to_be_missing(
     chat_page: Page, chat_lab: LabServer, dead_connection: str
 ):
     page = chat_page
-    healthy = [
-        c["id"]
-        for c in chat_lab.api("GET", "connections")[1]["items"]
-        if c["name"] != dead_connection and c["enabled"]
-    ]
-    for connection_id in healthy:
-        chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": False})
-    try:
-        reload_lab(page)
+    with switched_off(chat_lab, page, connection_ids(chat_lab, but=dead_connection)):
         view = new_chat_in_panel(page)
         first_run = view.locator(".jp-ChatExt-firstRun")
         # A server to check, not one to connect: the screen says so, and names it.
@@ -76,10 +84,6 @@ def test_servers_that_are_there_but_down_are_not_said_to_be_missing(
         expect(first_run).to_contain_text(dead_connection)
         expect(first_run.locator("button")).to_have_text("Check the model connections")
         expect(view.locator(INPUT)).to_have_attribute("placeholder", "No model can be used now.")
-    finally:
-        for connection_id in healthy:
-            chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": True})
-        reload_lab(page)
 
 
 def test_the_model_list_fits_in_the_side_panel(chat_page: Page, chat_lab: LabServer):
@@ -101,11 +105,7 @@ def test_first_run_screen_gives_way_once_an_admin_connects_a_model(
     chat_page: Page, chat_lab: LabServer
 ):
     page = chat_page
-    ids = connection_ids(chat_lab)
-    for connection_id in ids:
-        chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": False})
-    try:
-        reload_lab(page)
+    with switched_off(chat_lab, page, connection_ids(chat_lab)):
         view = new_chat_in_panel(page)
         first_run = view.locator(".jp-ChatExt-firstRun")
         expect(first_run).to_be_visible()
@@ -123,10 +123,6 @@ def test_first_run_screen_gives_way_once_an_admin_connects_a_model(
         expect(first_run).to_have_count(0)
         expect(view.locator(INPUT)).to_be_enabled()
         expect(view.locator(".jp-ChatExt-modelButton")).to_be_enabled()
-    finally:
-        for connection_id in ids:
-            chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": True})
-        reload_lab(page)
 
 
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
