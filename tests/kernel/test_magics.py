@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from jupyter_chat_ext.testing.upstream import RefusedPort, UpstreamThread
@@ -14,6 +16,7 @@ from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MO
 from .magic_calls import (
     chat,
     chat_detail,
+    loaded_kernel,
     markdown,
     notebook_chat,
     notebook_chats,
@@ -283,15 +286,16 @@ def test_chat_models_says_each_problem_for_what_it_is(kernel, api, upstream):
 def test_no_model_now_is_not_said_to_need_a_connection(server, api, upstream):
     fake = next(c for c in api.get("connections").json()["items"] if c["name"] == "Fake")
     assert api.patch(f"connections/{fake['id']}", json={"enabled": False}).status_code == 200
-    elsewhere = KernelSession(server, "elsewhere/notes.ipynb")
     try:
-        with RefusedPort() as port, connected(api, base_url=f"{port.url}/v1", name="Down"):
-            chat(elsewhere, "%load_ext jupyter_chat_kernel")
+        with (
+            loaded_kernel(server, "elsewhere/notes.ipynb") as elsewhere,
+            RefusedPort() as port,
+            connected(api, base_url=f"{port.url}/v1", name="Down"),
+        ):
             line = one_line(chat(elsewhere, "%chat hello"))
         assert "No model can be used now" in line and "Down: Cannot connect" in line, line
         assert "adds a connection" not in line, line
     finally:
-        elsewhere.close()
         api.patch(f"connections/{fake['id']}", json={"enabled": True})
 
 
