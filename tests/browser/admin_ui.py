@@ -7,6 +7,7 @@ import re
 from chats_ui import open_lab, unique
 from lab_process import LabServer
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 
@@ -23,12 +24,19 @@ def ensure_lab(page: Page, lab: LabServer) -> None:
 
 def run_from_palette(page: Page, label: str, command: str) -> None:
     # The palette's own command rather than its shortcut, which a key press can miss
-    # while the page is still settling.
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute('apputils:activate-command-palette')"
-        ".then(() => null)"
-    )
-    page.locator(".lm-CommandPalette-input").fill(label)
+    # while the page is still settling. A new lab's Launcher may open a moment later and
+    # take the focus, which closes the palette: then again.
+    for attempt in range(3):
+        page.evaluate(
+            "() => window.jupyterapp.commands.execute('apputils:activate-command-palette')"
+            ".then(() => null)"
+        )
+        try:
+            page.locator(".lm-CommandPalette-input").fill(label, timeout=5000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     item = page.locator(f'.lm-CommandPalette-item[data-command="{command}"]')
     expect(item).to_have_class(re.compile(r"\blm-mod-active\b"))
     page.keyboard.press("Enter")
