@@ -17,7 +17,7 @@ import { Composer } from './Composer';
 import { IChatViewContext } from './context';
 import { decorateRendered, RemoteContentGuard } from './decorate';
 import { Draft, PromptHistory } from './draft';
-import { useSignals } from './hooks';
+import { useSignals } from '../hooks';
 import { warmUp } from './markdown';
 import { backIcon } from './icons';
 import { IconButton } from './Message';

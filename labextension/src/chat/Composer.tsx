@@ -3,7 +3,7 @@ import React, { useEffect, useMemo, useRef } from 'react';
 
 import { IChatViewContext } from './context';
 import { HistoryCursor } from './draft';
-import { useSignals } from './hooks';
+import { useSignals } from '../hooks';
 import { sendIcon } from './icons';
 import { SourceLabel } from './Message';
 import { hasSettings } from './settings';

@@ -17,6 +17,7 @@ import React, {
 
 import { ChatSummary } from '../api/client';
 import { errorMessage } from '../errors';
+import { useSignals } from '../hooks';
 import { ChatListActions } from './actions';
 import { ChatItem } from './ChatItem';
 import { ChatListContext } from './context';
@@ -36,7 +37,7 @@ export interface IChatListProps {
 /** The Chats panel's list: header, search and filters, folders, grouped chats. */
 export function ChatList({ actions, trans }: IChatListProps): JSX.Element {
   const model = actions.model;
-  useModelChanges(model);
+  useSignals(model.changed);
   const context = useMemo(() => ({ actions, trans }), [actions, trans]);
 
   return (
@@ -277,17 +278,6 @@ function groupLabel(
 }
 
 /** Re-renders the calling component whenever the model changes. */
-function useModelChanges(model: ChatListModel): void {
-  const [, setVersion] = useState(0);
-  useEffect(() => {
-    const onChanged = () => setVersion(version => version + 1);
-    model.changed.connect(onChanged);
-    return () => {
-      model.changed.disconnect(onChanged);
-    };
-  }, [model]);
-}
-
 /**
  * Returns a ref for an element at the end of the list; while that element is in
  * view, the next page of `pager` is loaded. Checked again after each change, because a
