@@ -112,15 +112,21 @@ def add_connections(lab: LabServer, upstream: UpstreamThread, *names: str) -> No
 def reopen_admin(page: Page, lab: LabServer) -> Locator:
     """The admin screen opened anew, so that it lists what changed over the API."""
     ensure_lab(page, lab)
-    page.evaluate(
-        """() => {
-            for (const widget of window.jupyterapp.shell.widgets('main')) {
-                if (widget.id === 'jp-chat-ext-admin') widget.close();
-            }
-        }"""
-    )
-    expect(page.locator(ADMIN)).to_have_count(0)
+    close_screen(page, ADMIN)
     return open_admin(page, lab)
+
+
+def close_screen(page: Page, selector: str) -> None:
+    """Closes the screen (``ADMIN``, ``KEYS``) if it is open, so that it opens anew."""
+    page.evaluate(
+        """id => {
+            for (const widget of window.jupyterapp.shell.widgets('main')) {
+                if (widget.id === id) widget.close();
+            }
+        }""",
+        selector.removeprefix("#"),
+    )
+    expect(page.locator(selector)).to_have_count(0)
 
 
 def connection_on_screen(

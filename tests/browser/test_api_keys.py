@@ -7,13 +7,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from admin_ui import bring_to_front, open_keys
+from admin_ui import KEYS, bring_to_front, close_screen, ensure_lab, open_keys
 from chats_ui import unique
 from lab_process import LabServer
 from list_ui import answer_dialog
 from own_lab import module_lab
 from page_console import ConsoleErrors
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 lab_server = module_lab("lab-api-keys.log")
 
@@ -107,6 +107,31 @@ def test_a_key_made_in_another_tab_shows_when_back_in_front(page: Page, lab_serv
     assert status == 201, made
     bring_to_front(page)
     expect(screen.locator(".jp-ChatExt-keyList tbody tr", has_text=name)).to_have_count(1)
+
+
+def test_the_keys_say_they_are_coming_until_they_come(page: Page, lab_server: LabServer):
+    held: list[Route] = []
+    keys = "**/chat-ext/api/users/me/keys"
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(keys, hold)
+    try:
+        ensure_lab(page, lab_server)
+        close_screen(page, KEYS)
+        screen = open_keys(page, lab_server)
+        status = screen.locator(".jp-ChatExt-status")
+        expect(status).to_have_text("Loading keys…")
+        # Making a key does not wait for the list.
+        expect(screen.locator(".jp-ChatExt-keyName")).to_be_enabled()
+        assert held, "the screen did not ask for its keys"
+    finally:
+        for route in held:
+            route.continue_()
+        page.unroute(keys)
+    expect(status).to_have_count(0)
+    expect(screen.locator(".jp-ChatExt-keyList, .jp-ChatExt-empty")).to_have_count(1)
 
 
 def test_no_console_errors_on_the_api_keys_screen(console_errors: ConsoleErrors):

@@ -141,6 +141,9 @@ export function KeysScreen({
           </div>
         )}
         <ErrorNote error={keys.error} />
+        {keys.value === undefined && keys.error === null && (
+          <p className="jp-ChatExt-status">{trans.__('Loading keys…')}</p>
+        )}
         {keys.value?.length === 0 && (
           <p className="jp-ChatExt-empty">{trans.__('No keys yet.')}</p>
         )}
