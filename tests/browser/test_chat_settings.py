@@ -3,6 +3,7 @@ message or later, used by the answers, refused values shown in the dialog as typ
 
 from __future__ import annotations
 
+import re
 import time
 
 from chat_view_ui import (
@@ -79,8 +80,13 @@ def test_settings_shape_the_answers_and_bad_values_come_back_as_typed(
     dialog.locator(".jp-ChatExt-settings-system").fill("Answer in German.")
     temperature = dialog.locator(".jp-ChatExt-settings-temperature")
     temperature.fill("5")
-    expect(dialog.locator(".jp-ChatExt-settingsFieldError")).to_be_visible()
+    field_error = dialog.locator(".jp-ChatExt-settingsFieldError")
+    expect(field_error).to_be_visible()
     expect(temperature).to_have_attribute("aria-invalid", "true")
+    # The field keeps its name; the browser's reason is its description.
+    expect(temperature).to_have_accessible_name("Temperature")
+    expect(temperature).to_have_accessible_description(field_error.inner_text())
+    expect(temperature).to_have_accessible_description(re.compile(r"\S"))
     expect(dialog.locator(".jp-Dialog-button", has_text="Save")).to_be_disabled()
     temperature.fill("0.93")
     expect(dialog.locator(".jp-ChatExt-settingsFieldError")).to_have_count(0)

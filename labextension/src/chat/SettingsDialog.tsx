@@ -1,6 +1,6 @@
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import React, { useState } from 'react';
+import React, { useId, useState } from 'react';
 
 import { errorMessage } from '../errors';
 import {
@@ -94,6 +94,7 @@ function SettingsForm(props: {
   const [draft, setDraft] = useState(props.initial);
   // The browser's own word on a number out of range (the dialog holds Save back meanwhile).
   const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const id = useId();
   const change = (changes: Partial<IDraft>) => {
     const next = { ...draft, ...changes };
     setDraft(next);
@@ -141,9 +142,12 @@ function SettingsForm(props: {
         </span>
       </label>
       {NUMBER_PARAMS.map(([key, min, max, whole]) => (
-        <label key={key}>
-          <span>{paramLabel(key, trans)}</span>
+        // The reason a value is refused describes the field: outside its label, it would
+        // become part of the field's name.
+        <div key={key} className="jp-ChatExt-settingsField">
+          <label htmlFor={`${id}-${key}`}>{paramLabel(key, trans)}</label>
           <input
+            id={`${id}-${key}`}
             className={`jp-mod-styled jp-ChatExt-settings-${key}`}
             type="number"
             min={min}
@@ -154,6 +158,7 @@ function SettingsForm(props: {
             placeholder={trans.__('Default')}
             value={draft.numbers[key]}
             aria-invalid={!!invalid[key]}
+            aria-describedby={invalid[key] ? `${id}-${key}-error` : undefined}
             onChange={event => {
               const input = event.currentTarget;
               setInvalid({ ...invalid, [key]: input.validationMessage });
@@ -161,11 +166,14 @@ function SettingsForm(props: {
             }}
           />
           {invalid[key] && (
-            <span className="jp-ChatExt-settingsFieldError">
+            <span
+              id={`${id}-${key}-error`}
+              className="jp-ChatExt-settingsFieldError"
+            >
               {invalid[key]}
             </span>
           )}
-        </label>
+        </div>
       ))}
       {wide(
         'stop',
