@@ -174,7 +174,11 @@ def test_no_system_prompt_at_all_is_a_setting_of_its_own(
     dialog = open_settings(view)
     dialog.locator(".jp-ChatExt-settings-system").fill("Not this.")
     dialog.locator(".jp-ChatExt-settings-noSystem").check()
-    expect(dialog.locator(".jp-ChatExt-settings-system")).to_be_disabled()
+    system = dialog.locator(".jp-ChatExt-settings-system")
+    expect(system).to_be_disabled()
+    # And looks it, in the dark theme too (JupyterLab's fields do not change when disabled).
+    opacity = "e => Number(getComputedStyle(e).opacity)"
+    assert system.evaluate(opacity) < dialog.locator(".jp-ChatExt-settings-stop").evaluate(opacity)
     press(dialog, "Save")
     expect(dialog).to_have_count(0)
     # It is a setting: the button says the chat has some, and the server keeps "".
