@@ -29,25 +29,35 @@ def valid(seeds: list[Seed]) -> tuple[list[Seed], list[Seed]]:
     return good, [s for s in seeds if s not in good]
 
 
+def _switched_off(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("false", "0", "no", "off")
+
+
 def from_environment(env: Mapping[str, str] | None = None) -> list[Seed]:
     """OPENAI_API_BASE_URL(S) with OPENAI_API_KEY(S), and OLLAMA_BASE_URL(S); several values
     are separated by semicolons, keys paired with URLs by position (as Open WebUI reads them):
-    a URL without a key in its place connects without one, and an empty item is skipped."""
+    a URL without a key in its place connects without one, and an empty item is skipped.
+    ENABLE_OPENAI_API or ENABLE_OLLAMA_API set to false leaves that kind out, as there."""
     env = os.environ if env is None else env
+    seeds = [] if _switched_off(env, "ENABLE_OPENAI_API") else _openai(env)
+    if not _switched_off(env, "ENABLE_OLLAMA_API"):
+        ollama = _split(env.get("OLLAMA_BASE_URLS")) or _split(env.get("OLLAMA_BASE_URL"))
+        seeds += [Seed("ollama", trimmed(url), "", "env") for url in ollama if url]
+    return seeds
+
+
+def _openai(env: Mapping[str, str]) -> list[Seed]:
     urls = _split(env.get("OPENAI_API_BASE_URLS")) or _split(env.get("OPENAI_API_BASE_URL"))
     keys = _split(env.get("OPENAI_API_KEYS")) or _split(env.get("OPENAI_API_KEY"))
     if any(keys) and not any(urls):
         urls = ["https://api.openai.com/v1"]
     # A key goes to its own URL only: one key sent to every server would reach servers it
     # was never meant for.
-    seeds = [
+    return [
         Seed("openai", trimmed(url), keys[i] if i < len(keys) else "", "env")
         for i, url in enumerate(urls)
         if url
     ]
-    ollama = _split(env.get("OLLAMA_BASE_URLS")) or _split(env.get("OLLAMA_BASE_URL"))
-    seeds += [Seed("ollama", trimmed(url), "", "env") for url in ollama if url]
-    return seeds
 
 
 def from_config(

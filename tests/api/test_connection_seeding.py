@@ -17,6 +17,8 @@ VARIABLES = (
     "OPENAI_API_BASE_URLS",
     "OLLAMA_BASE_URL",
     "OLLAMA_BASE_URLS",
+    "ENABLE_OPENAI_API",
+    "ENABLE_OLLAMA_API",
 )
 
 
@@ -90,6 +92,29 @@ async def test_each_key_goes_to_the_url_in_its_place_and_nowhere_else(api, upstr
     assert {"a-model", "b-model", "c-model"} <= {m["id"] for m in listed["items"]}
     expected_c = {"Bearer kc"} if "OPENAI_API_KEYS" in variables else {""}
     assert (keys_seen(a), keys_seen(b), keys_seen(c)) == ({"Bearer ka"}, {""}, expected_c)
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"OPENAI_API_BASE_URL": "{a}/v1", "OLLAMA_BASE_URL": "{b}", "ENABLE_OLLAMA_API": "False"},
+        {"OPENAI_API_BASE_URL": "{a}/v1", "OLLAMA_BASE_URL": "{b}", "ENABLE_OPENAI_API": " off"},
+        {"OPENAI_API_BASE_URL": "{a}/v1", "OLLAMA_BASE_URL": "{b}", "ENABLE_OPENAI_API": "true"},
+    ],
+    indirect=True,
+)
+async def test_open_webuis_switches_leave_a_kind_of_server_unconnected(api, upstreams, variables):
+    a, b, _ = upstreams
+    kinds = {
+        x["kind"]: x["base_url"]
+        for x in (await api.as_("admin")("GET", "connections")).json()["items"]
+    }
+    expected = {"openai": a.openai_url, "ollama": b.url}
+    if "ENABLE_OLLAMA_API" in variables:
+        del expected["ollama"]
+    if variables.get("ENABLE_OPENAI_API") == " off":
+        del expected["openai"]
+    assert kinds == expected
 
 
 def served_by(listed: dict, model_id: str) -> str:
