@@ -5,6 +5,7 @@ re-attaching after a reload, live updates from another tab, tabs, first run, the
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -277,7 +278,19 @@ def test_a_server_that_cannot_be_reached_is_said_to_be_one(
         expect(view.locator(INPUT)).to_have_value("asked while away")
     view.locator(INPUT).press("Enter")
     expect(wait_answered(view)).to_contain_text("You said: asked while away")
-    module_console.forget_caused(said_before, 1, "ERR_CONNECTION_REFUSED")
+    chat_id = chat_id_of(view)
+
+    # A chat opened while the server is away says so; Retry shows it once the server is back.
+    with server_away(chat_page, re.compile(rf"/chat-ext/api/chats/{chat_id}\b")):
+        run_command(chat_page, "chat-ext:open-chat", {"chatId": chat_id, "where": "tab"})
+        tab = chat_page.locator("#jp-main-dock-panel .jp-ChatExt-chatView").filter(
+            has=chat_page.locator(".jp-ChatExt-failure")
+        )
+        expect(tab.locator(".jp-ChatExt-failure")).to_contain_text(away)
+    tab.locator(".jp-ChatExt-failure button", has_text="Retry").click()
+    tab_view = chat_page.locator(f'#jp-main-dock-panel [data-chat-id="{chat_id}"]')
+    expect(tab_view.locator(ANSWER)).to_contain_text("You said: asked while away")
+    module_console.forget_caused(said_before, 2, "ERR_CONNECTION_REFUSED")
 
 
 def test_input_keys_history_and_default_model(chat_page: Page, chat_lab: LabServer):
