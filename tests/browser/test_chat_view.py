@@ -349,6 +349,45 @@ def test_reload_during_streaming_reattaches(chat_page: Page, chat_lab: LabServer
     expect(answer.locator(".jp-ChatExt-code pre")).to_have_text("print(6 * 7)")
 
 
+def test_regenerate_works_when_the_model_list_comes_after_the_messages(
+    chat_page: Page, chat_lab: LabServer
+):
+    page = chat_page
+    view, chat_id = answered_chat(page, "asked before a reload")
+    # JupyterLab writes its saved state (which chat the panel shows) a moment later.
+    page.wait_for_timeout(1500)
+    # After the reload the model list is held on its way, as from a slow server: the
+    # chat's messages show first.
+    models = "**/chat-ext/api/models*"
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(models, hold)
+    try:
+        reload_lab(page)
+        view = page.locator(PANEL_VIEW)
+        expect(view.locator(".jp-ChatExt-chatViewBody")).to_have_attribute("data-chat-id", chat_id)
+        expect(view.locator(ANSWER)).to_have_count(1)
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert held, "the model list was not asked for"
+        for route in held:
+            route.continue_()
+    finally:
+        page.unroute(models, hold)
+    expect(view.locator(".jp-ChatExt-modelButton")).to_contain_text(FAST)
+    # The list has come: the answer can be written again.
+    regenerate = view.locator(ANSWER).last.locator('button[title^="Answer again"]')
+    expect(regenerate).to_be_enabled()
+    regenerate.click()
+    expect(view.locator(ANSWER).last.locator(".jp-ChatExt-siblingPosition")).to_have_text("2/2")
+    wait_answered(view)
+
+
 def test_live_updates_from_another_tab_and_chats_in_tabs(
     browser: Browser, chat_page: Page, chat_lab: LabServer
 ):

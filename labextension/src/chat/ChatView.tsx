@@ -301,6 +301,7 @@ function ChatViewBody(props: {
         messages={model.messages}
         busy={busy}
         showUsage={prefs.showUsage}
+        selectedModel={selected}
         followToken={followToken}
       >
         <Notices context={context} />

@@ -25,6 +25,13 @@ export interface IMessageProps {
   /** Whether an answer is being written or requested (branching waits). */
   busy: boolean;
   showUsage: boolean;
+  /**
+   * The model a regenerate or retry uses, and the name of the one that answered: props,
+   * not read from the context, so that this memoized item renders again when the model
+   * list comes after the messages (as after a reload).
+   */
+  selectedModel: string | null;
+  modelName: string;
   context: IChatViewContext;
 }
 
@@ -32,7 +39,7 @@ export interface IMessageProps {
 export const MessageItem = memo(function MessageItem(
   props: IMessageProps
 ): JSX.Element {
-  const { message, context, busy } = props;
+  const { message, context, busy, selectedModel, modelName } = props;
   const { trans, model } = context;
   // The text of the edit being made (null: not editing); a refused edit opens again.
   const [editing, setEditing] = useState<string | null>(() =>
@@ -41,8 +48,6 @@ export const MessageItem = memo(function MessageItem(
   const status = message.meta?.status as string | undefined;
   const pending = isPending(message.id);
   const isUser = message.role === 'user';
-  const modelName =
-    context.catalog.find(message.model)?.name ?? message.model ?? '';
 
   return (
     <article
@@ -94,11 +99,11 @@ export const MessageItem = memo(function MessageItem(
           <button
             type="button"
             className="jp-ChatExt-textButton"
-            disabled={busy || !context.selectedModel()}
+            disabled={busy || !selectedModel}
             onClick={() =>
               void model.regenerate(
                 message,
-                context.selectedModel() ?? message.model ?? ''
+                selectedModel ?? message.model ?? ''
               )
             }
           >
@@ -132,10 +137,8 @@ export const MessageItem = memo(function MessageItem(
                 icon={refreshIcon}
                 label={trans.__('Regenerate')}
                 title={trans.__('Answer again, as a new branch')}
-                disabled={busy || !context.selectedModel()}
-                onClick={() =>
-                  void model.regenerate(message, context.selectedModel()!)
-                }
+                disabled={busy || !selectedModel}
+                onClick={() => void model.regenerate(message, selectedModel!)}
               />
             )}
           </div>

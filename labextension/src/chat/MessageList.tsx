@@ -18,6 +18,8 @@ export function MessageList(props: {
   messages: readonly IViewMessage[];
   busy: boolean;
   showUsage: boolean;
+  /** The model a regenerate or retry uses (none before the model list comes). */
+  selectedModel: string | null;
   /** Changes when the view must jump to the bottom (a message was sent). */
   followToken: number;
   children?: React.ReactNode;
@@ -149,6 +151,10 @@ export function MessageList(props: {
               index={index}
               busy={props.busy}
               showUsage={props.showUsage}
+              selectedModel={props.selectedModel}
+              modelName={
+                context.catalog.find(message.model)?.name ?? message.model ?? ''
+              }
               context={context}
             />
           ))}
