@@ -111,6 +111,7 @@ export class ChatOpener implements IChatOpener {
         const { client } = this._options;
         this._catalog = new module.ModelCatalog(client);
         this._history = new module.PromptHistory();
+        this._drafts = new module.DraftShelf();
         return module;
       });
     }
@@ -151,6 +152,7 @@ export class ChatOpener implements IChatOpener {
       ? this.tracker.find(view => view.chatId === chatId)
       : undefined;
     if (open) {
+      open.restoreDraft();
       app.shell.activateById(open.id);
       return open;
     }
@@ -180,6 +182,7 @@ export class ChatOpener implements IChatOpener {
       catalog: this._catalog!,
       preferences,
       history: this._history!,
+      drafts: this._drafts!,
       rendermime,
       translator,
       commands: app.commands,
@@ -197,6 +200,7 @@ export class ChatOpener implements IChatOpener {
 
   private _catalog: InstanceType<ChatModule['ModelCatalog']> | null = null;
   private _history: InstanceType<ChatModule['PromptHistory']> | null = null;
+  private _drafts: InstanceType<ChatModule['DraftShelf']> | null = null;
   // How many times the user has asked for something in the panel: a restore that began
   // before the latest ask gives way to it.
   private _panelAsks = 0;

@@ -428,6 +428,28 @@ def test_live_updates_from_another_tab_and_chats_in_tabs(
     expect(chat_page.locator(f"{PANEL} .jp-ChatExt-chatListWidget")).to_be_visible()
 
 
+def test_what_was_typed_stays_when_the_panel_leaves_the_chat(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    view, chat_id = answered_chat(page, "a chat to come back to")
+    view.locator(INPUT).fill("a follow-up typed with care")
+    # Back to the list, and into the chat again: the text is still there.
+    view.locator('button[title="Back to the list of chats"]').click()
+    expect(page.locator(f"{PANEL} .jp-ChatExt-chatListWidget")).to_be_visible()
+    run_command(page, "chat-ext:open-chat", {"chatId": chat_id, "where": "panel"})
+    view = page.locator(PANEL_VIEW)
+    expect(view.locator(INPUT)).to_have_value("a follow-up typed with care")
+
+    # Moved to a tab, the chat takes the text along.
+    view.locator(INPUT).fill("a follow-up, finished in a tab")
+    view.locator('button[title="Open in a new tab"]').click()
+    tab = page.locator(
+        f'.jp-ChatExt-chatView:has(.jp-ChatExt-chatViewBody[data-chat-id="{chat_id}"])'
+    )
+    expect(tab.locator(INPUT)).to_have_value("a follow-up, finished in a tab")
+    tab.locator(INPUT).press("Enter")
+    expect(wait_answered(tab, 2)).to_contain_text("You said: a follow-up, finished in a tab")
+
+
 def test_first_run_without_models(chat_page: Page, chat_lab: LabServer, upstream):
     status, connections = chat_lab.api("GET", "connections")
     assert status == 200, connections

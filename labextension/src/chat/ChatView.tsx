@@ -16,7 +16,7 @@ import { ModelCatalog } from './catalog';
 import { Composer } from './Composer';
 import { IChatViewContext } from './context';
 import { decorateRendered, RemoteContentGuard } from './decorate';
-import { Draft, PromptHistory } from './draft';
+import { Draft, DraftShelf, PromptHistory } from './draft';
 import { useSignals } from '../hooks';
 import { warmUp } from './markdown';
 import { backIcon } from './icons';
@@ -47,6 +47,7 @@ export class ChatView extends ReactWidget {
       chatId: options.chatId
     });
     this.draft = new Draft();
+    options.drafts.restore(options.chatId, this.draft);
     const rendermime = options.rendermime;
     const preferences = options.preferences;
     this._context = {
@@ -127,10 +128,17 @@ export class ChatView extends ReactWidget {
     requestAnimationFrame(() => this.focusInput());
   }
 
+  /** Takes up what was typed in a view of this chat closed since, if nothing is typed here. */
+  restoreDraft(): void {
+    this._options.drafts.restore(this.model.chatId, this.draft);
+  }
+
   override dispose(): void {
     if (this.isDisposed) {
       return;
     }
+    // What was typed and not sent waits for the next view of this chat.
+    this._options.drafts.keep(this.model.chatId, this.draft);
     this.model.dispose();
     Signal.clearData(this);
     super.dispose();
@@ -179,6 +187,8 @@ export namespace ChatView {
     catalog: ModelCatalog;
     preferences: ChatPreferences;
     history: PromptHistory;
+    /** What closed views of each chat had typed and not sent. */
+    drafts: DraftShelf;
     rendermime: IRenderMimeRegistry;
     translator: ITranslator;
     commands: CommandRegistry;

@@ -4,4 +4,4 @@
  */
 export { ModelCatalog } from './catalog';
 export { ChatView } from './ChatView';
-export { PromptHistory } from './draft';
+export { DraftShelf, PromptHistory } from './draft';
