@@ -187,6 +187,51 @@ def test_regenerate_edit_and_switch_branches(chat_page: Page, chat_lab: LabServe
     assert len(branch[0]["sibling_ids"]) == 2
 
 
+def test_the_focus_stays_with_the_keyboard_through_branches_and_edits(
+    chat_page: Page, chat_lab: LabServer
+):
+    page = chat_page
+    view, _ = answered_chat(page, "a question for the keyboard")
+    box = view.locator(INPUT)
+    # Regenerate from the keyboard: the answer gives way to the new one, and typing goes
+    # on in the input rather than nowhere.
+    view.locator(ANSWER).last.locator('button[title^="Answer again"]').focus()
+    page.keyboard.press("Enter")
+    expect(view.locator(ANSWER).last.locator(".jp-ChatExt-siblingPosition")).to_have_text("2/2")
+    expect(box).to_be_focused()
+    wait_answered(view)
+
+    # The < 2/2 > switcher keeps the focus as the version shown changes under it: on the
+    # arrow pressed, or on the other one once there is no more version that way.
+    answer = view.locator(ANSWER).last
+    answer.locator('button[title="Previous version"]').focus()
+    page.keyboard.press("Enter")
+    expect(view.locator(ANSWER).last.locator(".jp-ChatExt-siblingPosition")).to_have_text("1/2")
+    expect(view.locator(ANSWER).last.locator('button[title="Next version"]')).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(view.locator(ANSWER).last.locator(".jp-ChatExt-siblingPosition")).to_have_text("2/2")
+    expect(view.locator(ANSWER).last.locator('button[title="Previous version"]')).to_be_focused()
+
+    # Edit: Escape closes the box and gives the focus back to Edit ...
+    question = view.locator(QUESTION).first
+    question.locator('button[title^="Edit"]').focus()
+    page.keyboard.press("Enter")
+    editor = question.locator(".jp-ChatExt-editBox textarea")
+    expect(editor).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(editor).to_have_count(0)
+    expect(question.locator('button[title^="Edit"]')).to_be_focused()
+    # ... and once sent, the new version takes the message's place and typing goes on in
+    # the input.
+    page.keyboard.press("Enter")
+    expect(editor).to_be_focused()
+    editor.fill("an edited question")
+    page.keyboard.press("Control+Enter")
+    expect(view.locator(QUESTION).first.locator(".jp-ChatExt-siblingPosition")).to_have_text("2/2")
+    expect(box).to_be_focused()
+    expect(wait_answered(view)).to_contain_text("You said: an edited question")
+
+
 def test_errors_show_in_place_with_retry(chat_page: Page, chat_lab: LabServer):
     view = new_chat_in_panel(chat_page)
     pick_model(view, FAILING)

@@ -25,6 +25,7 @@ import { MessageList } from './MessageList';
 import { ISource } from './messages';
 import { ChatViewModel } from './model';
 import { ModelSelector } from './ModelSelector';
+import { FocusHandOff } from './refocus';
 
 /** How often a chat with no model to use asks for the models again. */
 const NO_MODEL_POLL_MS = 5000;
@@ -69,6 +70,7 @@ export class ChatView extends ReactWidget {
         decorate: host => decorateRendered(host, trans)
       },
       selectedModel: () => this._selectedModel,
+      focus: new FocusHandOff(() => this.node),
       copy: text => {
         Clipboard.copyToSystem(text);
         Notification.success(trans.__('Copied to the clipboard'), {

@@ -35,6 +35,22 @@ export interface IMessageProps {
   context: IChatViewContext;
 }
 
+/** The chat view's message input, where typing goes on after an action. */
+export function composerInput(root: HTMLElement): HTMLElement | null {
+  return root.querySelector('.jp-ChatExt-composer textarea');
+}
+
+/** A control of a message, by its `kind`. */
+function controlOf(
+  root: HTMLElement,
+  messageId: string,
+  kind: string
+): HTMLElement | null {
+  return root.querySelector(
+    `[data-message-id="${CSS.escape(messageId)}"] [data-kind="${kind}"]`
+  );
+}
+
 /** One message: who wrote it, its rendered text, and what can be done with it. */
 export const MessageItem = memo(function MessageItem(
   props: IMessageProps
@@ -100,12 +116,14 @@ export const MessageItem = memo(function MessageItem(
             type="button"
             className="jp-ChatExt-textButton"
             disabled={busy || !selectedModel}
-            onClick={() =>
+            onClick={() => {
+              // The message gives way to the new answer: typing goes on in the input.
+              context.focus.request(composerInput);
               void model.regenerate(
                 message,
                 selectedModel ?? message.model ?? ''
-              )
-            }
+              );
+            }}
           >
             {trans.__('Retry')}
           </button>
@@ -126,6 +144,7 @@ export const MessageItem = memo(function MessageItem(
             {isUser && (
               <IconButton
                 icon={editIcon}
+                kind="edit"
                 label={trans.__('Edit')}
                 title={trans.__('Edit and send again, as a new branch')}
                 disabled={busy}
@@ -138,7 +157,11 @@ export const MessageItem = memo(function MessageItem(
                 label={trans.__('Regenerate')}
                 title={trans.__('Answer again, as a new branch')}
                 disabled={busy || !selectedModel}
-                onClick={() => void model.regenerate(message, selectedModel!)}
+                onClick={() => {
+                  // The message gives way to the new answer: typing goes on in the input.
+                  context.focus.request(composerInput);
+                  void model.regenerate(message, selectedModel!);
+                }}
               />
             )}
           </div>
@@ -230,8 +253,15 @@ function EditBox(props: {
   const { trans } = context;
   const [text, setText] = useState(props.initial);
   const model = context.selectedModel();
+  // The edit box goes: the focus goes back to Edit when cancelled, or on to the input
+  // when sent (the message gives way to the new version).
+  const cancel = () => {
+    context.focus.request(root => controlOf(root, message.id, 'edit'));
+    onDone();
+  };
   const submit = () => {
     if (model && text.trim()) {
+      context.focus.request(composerInput);
       onDone();
       void context.model.edit(message, text, model);
     }
@@ -248,7 +278,7 @@ function EditBox(props: {
         onKeyDown={event => {
           if (event.key === 'Escape') {
             event.preventDefault();
-            onDone();
+            cancel();
           } else if (
             event.key === 'Enter' &&
             (event.ctrlKey || event.metaKey)
@@ -262,7 +292,7 @@ function EditBox(props: {
         <button
           type="button"
           className="jp-ChatExt-textButton"
-          onClick={onDone}
+          onClick={cancel}
         >
           {trans.__('Cancel')}
         </button>
@@ -292,6 +322,16 @@ function Siblings(props: {
   const go = (step: number) => {
     const target = ids[index + step];
     if (target) {
+      // The version shown takes this one's place: the focus stays on the switcher, on
+      // the same arrow while there are more versions that way.
+      const kind = step < 0 ? 'previous' : 'next';
+      const other = step < 0 ? 'next' : 'previous';
+      context.focus.request(root => {
+        const same = controlOf(root, target, kind);
+        return same && !(same as HTMLButtonElement).disabled
+          ? same
+          : controlOf(root, target, other);
+      });
       void context.model.showSibling(target);
     }
   };
@@ -303,6 +343,7 @@ function Siblings(props: {
     >
       <IconButton
         icon={caretLeftIcon}
+        kind="previous"
         title={trans.__('Previous version')}
         disabled={disabled || index <= 0}
         onClick={() => go(-1)}
@@ -312,6 +353,7 @@ function Siblings(props: {
       </span>
       <IconButton
         icon={caretRightIcon}
+        kind="next"
         title={trans.__('Next version')}
         disabled={disabled || index >= ids.length - 1}
         onClick={() => go(1)}
@@ -421,6 +463,8 @@ function MessageFacts(props: {
 
 export function IconButton(props: {
   icon: LabIcon;
+  /** What it does, for finding it again once re-rendered (`data-kind`). */
+  kind?: string;
   title: string;
   label?: string;
   disabled?: boolean;
@@ -432,6 +476,7 @@ export function IconButton(props: {
       type="button"
       className="jp-ChatExt-iconButton jp-ChatExt-action"
       title={props.title}
+      data-kind={props.kind}
       aria-label={props.label ? undefined : props.title}
       disabled={props.disabled}
       onClick={props.onClick}

@@ -7,6 +7,7 @@ import { CodeAction } from './decorate';
 import { Draft, PromptHistory } from './draft';
 import { IMarkdownContext } from './markdown';
 import { ChatViewModel } from './model';
+import { FocusHandOff } from './refocus';
 
 /** What every part of one chat view shares; fixed for the view's life. */
 export interface IChatViewContext {
@@ -21,5 +22,7 @@ export interface IChatViewContext {
   /** The model chosen in the view, used to send, regenerate and edit. */
   selectedModel(): string | null;
   copy(text: string): void;
+  /** Gives the focus on when an action removes the control that had it. */
+  focus: FocusHandOff;
   codeAction(action: CodeAction, code: string, language: string): void;
 }
