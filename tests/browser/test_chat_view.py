@@ -167,6 +167,9 @@ def test_regenerate_edit_and_switch_branches(chat_page: Page, chat_lab: LabServe
     wait_answered(view)
     answer.locator('button[title="Previous version"]').click()
     expect(view.locator(ANSWER).last.locator(".jp-ChatExt-siblingPosition")).to_have_text("1/2")
+    # A screen reader hears which version this is, not "1/2" read as a fraction or a date.
+    versions = view.locator(ANSWER).last.get_by_role("group", name="Version 1 of 2", exact=True)
+    expect(versions).to_be_visible()
 
     # Edit the question: a new branch with its own answer.
     question = view.locator(".jp-ChatExt-message-user").first

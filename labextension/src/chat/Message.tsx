@@ -339,7 +339,8 @@ function Siblings(props: {
     <span
       className="jp-ChatExt-siblings"
       role="group"
-      aria-label={trans.__('Versions of this message')}
+      // "2/3" alone is read as a fraction or a date: the group says what it counts.
+      aria-label={trans.__('Version %1 of %2', index + 1, ids.length)}
     >
       <IconButton
         icon={caretLeftIcon}
@@ -348,7 +349,7 @@ function Siblings(props: {
         disabled={disabled || index <= 0}
         onClick={() => go(-1)}
       />
-      <span className="jp-ChatExt-siblingPosition">
+      <span className="jp-ChatExt-siblingPosition" aria-hidden="true">
         {trans.__('%1/%2', index + 1, ids.length)}
       </span>
       <IconButton
