@@ -20,6 +20,7 @@ from typing import Any
 from ..chats.schemas import UNTITLED, MessageCreate
 from ..chats.service import ChatService
 from ..chats.settings import ChatSettings, settings_of
+from ..chats.turns import Turn
 from ..core.errors import Conflict, NotFound
 from ..core.identity import Identity
 from ..events.schemas import Event
@@ -35,7 +36,7 @@ from ..providers.base import (
 )
 from ..providers.reasoning import split_reasoning
 from .schemas import CompletionRequest, CompletionResult
-from .tasks import Generation, Progress, Registry
+from .tasks import ChatLocks, Generation, Progress, Registry
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,19 @@ class CompletionService:
         self.flush_interval = flush_interval
         self.title_model = title_model
         self.running = Registry()
+        self._placing = ChatLocks()
         # The chats being named now: an answer that ends meanwhile need not name them too.
         self._naming: set[str] = set()
 
     async def start(self, me: Identity, req: CompletionRequest) -> tuple[Generation, str | None]:
         """Store the question and an empty answer, and start writing the answer."""
         route = await self.models.route(req.model, me)  # an unknown model stores nothing
+        async with self._placing.hold(me.id, req.chat_id):
+            return self._begin(me, req, route, await self._place(me, req))
+
+    async def _place(self, me: Identity, req: CompletionRequest) -> Turn:
+        """Store the question (if any) and an empty answer, unless the turn would continue
+        an answer still being written."""
         self._refuse_busy(me, req)
         question = None
         if req.content is not None:
@@ -96,9 +104,14 @@ class CompletionService:
         answer = MessageCreate(role="assistant", content="", model=req.model, meta=_STREAMING)
         # One transaction for the question, the answer and the context (and a new chat with
         # its settings): the upstream is called as soon as the question is safe.
-        turn = await self.chats.add_turn(
+        return await self.chats.add_turn(
             me, req.chat_id, answer, question=question, redo=req.regenerate, settings=req.settings
         )
+
+    def _begin(
+        self, me: Identity, req: CompletionRequest, route: Route, turn: Turn
+    ) -> tuple[Generation, str | None]:
+        """Start writing the answer of a stored turn, listed as running from now on."""
         chat = settings_of(turn.chat.meta) or ChatSettings()
         # An answer that said nothing (it failed or was stopped before its first word) is no
         # part of the conversation; some servers refuse an empty assistant message.
@@ -128,7 +141,7 @@ class CompletionService:
         )
         generation.task.add_done_callback(functools.partial(self._ended, me, generation))
         self.running.track(generation.task)
-        return generation, turn.added[0].id if question is not None else None
+        return generation, turn.added[0].id if req.content is not None else None
 
     def _refuse_busy(self, me: Identity, req: CompletionRequest) -> None:
         """A turn may not continue an answer still being written: it would go to the model

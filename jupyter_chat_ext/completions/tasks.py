@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 # Events a listener may fall behind by; beyond them it catches up from ``text`` (see ``follow``)
@@ -198,3 +199,32 @@ class Registry:
         # which only saves: it is waited for, not cancelled.
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+class ChatLocks:
+    """One turn at a time being placed in a chat: the check that no answer is being written
+    there and the listing of the new answer hold together, with the database write between
+    them, so two questions sent at once cannot both pass the check."""
+
+    def __init__(self) -> None:
+        # (user, chat) -> its lock and how many hold it or wait for it.
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, user_id: str, chat_id: str | None) -> AsyncIterator[None]:
+        if chat_id is None:  # a new chat: no one else can place a turn in it yet
+            yield
+            return
+        key = (user_id, chat_id)
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)

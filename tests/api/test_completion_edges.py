@@ -20,7 +20,7 @@ from tests.support.sse import EventCollector
 
 @pytest.fixture
 def upstream():
-    with UpstreamThread(models=("fake-chat",)) as up:
+    with UpstreamThread(models=("fake-chat", "fake-chat+delay-chunk-0.05")) as up:
         yield up
 
 
@@ -241,3 +241,21 @@ async def test_a_write_in_progress_that_fails_ends_the_answer_with_its_error(
     assert name == "error" and "the disk is full" in data["message"], events[-1]
     answer = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()["messages"][1]
     assert answer["meta"]["status"] == "error" and answer["content"] == data["content"] != ""
+
+
+async def test_questions_sent_at_once_into_a_chat_wait_for_each_other(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "first"})
+    chat_id = events[0][1]["chat_id"]
+    await until_written(events[0][1]["message_id"])
+    upstream.update_settings(chunks=20)
+    body = {"model": "fake-chat+delay-chunk-0.05", "chat_id": chat_id}
+    # Two tabs (or a tab and a notebook) sending at the same moment: the one placed first is
+    # answered, the other is told to wait rather than asked without the first's answer.
+    answers = await asyncio.gather(
+        *(complete(jp_fetch, {**body, "content": f"question {i}"}) for i in range(4))
+    )
+    assert sorted(r.code for r, _ in answers) == [200, 409, 409, 409]
+    stored = (await api("GET", f"chats/{chat_id}")).json()["messages"]
+    assert [m["role"] for m in stored] == ["user", "assistant", "user", "assistant"]
+    assert stored[3]["meta"]["status"] == "done" and stored[3]["content"]
