@@ -538,6 +538,10 @@ class ChatService:
                 if keep_times:
                     values["created_at"] = to_ms(m.created_at)
                     values["updated_at"] = to_ms(m.updated_at)
+                if m.role == "assistant" and (m.meta or {}).get("status") == "streaming":
+                    # A copy of an answer still being written: no task will write the copy,
+                    # which holds what was written when it was made.
+                    values["meta"] = {**m.meta, "status": "stopped"}
                 messages.append(values)
             tree = Tree(_nodes(messages, chat_id))
             current = ids.get(export.current_message_id or "")

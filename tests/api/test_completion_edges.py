@@ -259,3 +259,30 @@ async def test_questions_sent_at_once_into_a_chat_wait_for_each_other(api, jp_fe
     stored = (await api("GET", f"chats/{chat_id}")).json()["messages"]
     assert [m["role"] for m in stored] == ["user", "assistant", "user", "assistant"]
     assert stored[3]["meta"]["status"] == "done" and stored[3]["content"]
+
+
+async def test_a_copy_made_while_an_answer_is_written_holds_it_as_stopped(api, jp_fetch, upstream):
+    await connect(api, upstream)
+    upstream.update_settings(chunks=40)
+    collector = EventCollector()
+    body = {"model": "fake-chat+delay-chunk-0.05", "content": "copy me"}
+    request = asyncio.ensure_future(complete(jp_fetch, body, collector=collector))
+    start = await started(collector)
+    chat_id = start["chat_id"]
+    await asyncio.sleep(0.8)  # what came is written at least every half second
+    clone = (await api("POST", f"chats/{chat_id}/clone", {})).json()
+    exported = (await api("GET", f"chats/{chat_id}/export")).json()
+    imported = (await api("POST", "chats/import", exported)).json()
+    await request
+    final = "".join(d["text"] for n, d in collector.events if n == "delta")
+    # No task writes the copies: they keep what was written when they were made, ended.
+    for copy in (clone, *imported["items"]):
+        answer = (await api("GET", f"chats/{copy['id']}")).json()["messages"][1]
+        assert answer["meta"]["status"] == "stopped", answer["meta"]
+        assert (
+            answer["content"] and final.startswith(answer["content"]) and answer["content"] != final
+        )
+        r = await api("POST", f"chat/completions/{answer['id']}/stop")
+        assert r.status == 200 and r.json()["status"] == "stopped", r
+    original = (await api("GET", f"chats/{chat_id}")).json()["messages"][1]
+    assert original["meta"]["status"] == "done"
