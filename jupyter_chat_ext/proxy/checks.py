@@ -105,6 +105,8 @@ _OPENAI_PARAMS: dict[str, Check] = {
     "tools": _objects_with("function"),
     "tool_choice": _string_or_object,
     "user": _of(str, "a string"),
+    # Ollama's own, which an Ollama connection's request takes as its options.
+    "options": _of(dict, "an object"),
 }
 _parts = _objects_with("type", str)
 

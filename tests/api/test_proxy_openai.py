@@ -180,6 +180,16 @@ async def test_what_an_ollama_model_cannot_give_is_refused_the_rest_translated(a
             assert error.value.param == "n"
         await client.chat.completions.create(model="llama-fake", messages=HELLO, stop="there")
         assert up.requests[-1].body["options"]["stop"] == ["there"]  # Ollama takes lists only
+        # Ollama's own options go with them; anything but an object is named, not a 500.
+        await client.chat.completions.create(
+            model="llama-fake", messages=HELLO, extra_body={"options": {"num_ctx": 4096}}
+        )
+        assert up.requests[-1].body["options"]["num_ctx"] == 4096
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.chat.completions.create(
+                model="llama-fake", messages=HELLO, extra_body={"options": "num_ctx=4096"}
+            )
+        assert error.value.param == "options"
 
         image = "iVBORw0KGgo="
         look = [{"type": "text", "text": "Look"}, {"type": "image_url", "image_url": {}}]

@@ -183,6 +183,7 @@ async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
         ("messages", [{"role": "user", "content": [{"type": "image_url", "image_url": "u"}]}]),
         ("messages", [{"role": "user", "content": [{"type": "text"}]}]),
         ("seed", 2**64),
+        ("options", "x"),
     ]
     for param, value in wrong:
         body = {"model": "m", "messages": HELLO, param: value}
