@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.clock import from_ms, new_id, now_ms, to_ms
+from ..core.clock import from_ms, new_id, now_ms
 from ..core.errors import NotFound, ValidationFailed
 from ..core.identity import Identity
 from ..events.schemas import Event
 from ..events.service import EventBus
 from ..folders.service import FolderService
 from .orm import ChatRow, MessageRow
+from .rows import (
+    export_chat,
+    imported_rows,
+    message_fields,
+    message_values,
+    tag_key,
+    tag_name,
+    tag_pairs,
+)
 from .schemas import (
     UNTITLED,
     ChatCreate,
@@ -25,7 +34,6 @@ from .schemas import (
     CloneBody,
     ExportChat,
     ExportDocument,
-    ExportMessage,
     ImportResult,
     MessageCreate,
     MessageOut,
@@ -36,20 +44,8 @@ from .schemas import (
 from .settings import ChatSettings, with_settings
 from .store import ChatFilter, ChatStore
 from .transfer import parse_import, to_markdown
-from .tree import Node, Tree
+from .tree import Tree
 from .turns import ChatView, Turn
-
-
-def tag_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def _tag_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise ValidationFailed("A tag name must not be blank.")
-    return cleaned
-
 
 # The summary, the current leaf and the meta (the chat's settings), not the messages.
 _EVENT_FIELDS = {*ChatSummary.model_fields, "current_message_id", "meta"}
@@ -68,21 +64,8 @@ def _summary(row: Any, tags: list[str]) -> ChatSummary:
     )
 
 
-def _message_fields(row: MessageRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "parent_id": row.parent_id,
-        "role": row.role,
-        "content": row.content,
-        "model": row.model,
-        "created_at": from_ms(row.created_at),
-        "updated_at": from_ms(row.updated_at),
-        "meta": row.meta or {},
-    }
-
-
 def _message(row: MessageRow, siblings: list[str]) -> MessageOut:
-    return MessageOut(**_message_fields(row), sibling_ids=siblings)
+    return MessageOut(**message_fields(row), sibling_ids=siblings)
 
 
 def _current_branch(chat: Any, tree: Tree) -> list[str]:
@@ -174,10 +157,10 @@ class ChatService:
         parent = None
         for m in body.messages:
             mid = new_id()
-            messages.append(self._message_values(me, chat.id, mid, parent, m, now))
+            messages.append(message_values(me.id, chat.id, mid, parent, m, now))
             parent = mid
         chat.current_message_id = parent
-        tags = self._tag_pairs(body.tags)
+        tags = tag_pairs(body.tags)
         await self.store.insert([chat], messages, {chat.id: tags} if tags else {})
         detail = await self.get(me, chat.id)
         self._publish(me, "chat.created", detail)
@@ -258,7 +241,7 @@ class ChatService:
         messages = await self.store.messages(chat.id)
         tags = (await self.store.tags_of([chat.id])).get(chat.id, [])
         title = (body.title or "").strip() or f"Clone of {chat.title}"[:500]
-        export = self._export_chat(chat, messages, tags).model_copy(
+        export = export_chat(chat, messages, tags).model_copy(
             update={"title": title, "pinned": False, "archived": False}
         )
         (detail,) = await self._insert_exports(me, [export], keep_times=False)
@@ -268,7 +251,7 @@ class ChatService:
 
     async def add_tag(self, me: Identity, chat_id: str, name: str) -> ChatDetail:
         chat = await self._require(me, chat_id)
-        name = _tag_name(name)
+        name = tag_name(name)
         await self.store.add_tag(me.id, chat.id, name, tag_key(name), at=now_ms())
         detail = await self.get(me, chat.id)
         self._publish(me, "chat.updated", detail)
@@ -290,7 +273,7 @@ class ChatService:
         parent = _parent(chat, tree, body)
         now = now_ms()
         mid = new_id()
-        row = MessageRow(**self._message_values(me, chat.id, mid, parent, body, now))
+        row = MessageRow(**message_values(me.id, chat.id, mid, parent, body, now))
         await self.store.add_message(row, at=now)
         siblings = [*tree.children.get(parent, []), mid]
         out = _message(row, siblings)
@@ -324,7 +307,7 @@ class ChatService:
             if question is not None:
                 parent = _reply_to(chat, view, question)
                 added.append(
-                    MessageRow(**self._message_values(me, chat.id, new_id(), parent, question, now))
+                    MessageRow(**message_values(me.id, chat.id, new_id(), parent, question, now))
                 )
                 parent = added[0].id
             else:
@@ -337,7 +320,7 @@ class ChatService:
                     )
                 parent = target.parent_id
             added.append(
-                MessageRow(**self._message_values(me, chat.id, new_id(), parent, answer, now))
+                MessageRow(**message_values(me.id, chat.id, new_id(), parent, answer, now))
             )
             return added
 
@@ -443,7 +426,7 @@ class ChatService:
         messages = await self.store.messages_of(ids)
         tags = await self.store.tags_of(ids)
         return ExportDocument(
-            chats=[self._export_chat(c, messages.get(c.id, []), tags.get(c.id, [])) for c in chats]
+            chats=[export_chat(c, messages.get(c.id, []), tags.get(c.id, [])) for c in chats]
         )
 
     async def export_markdown(self, me: Identity, chat_id: str) -> tuple[str, str]:
@@ -478,90 +461,11 @@ class ChatService:
             meta=with_settings({}, body.settings),
         )
 
-    def _tag_pairs(self, names: Sequence[str]) -> list[tuple[str, str]]:
-        pairs: dict[str, str] = {}
-        for name in names:
-            cleaned = _tag_name(name)
-            if len(cleaned) > 100:
-                raise ValidationFailed("A tag name is at most 100 characters.")
-            pairs.setdefault(tag_key(cleaned), cleaned)
-        return [(name, key) for key, name in pairs.items()]
-
-    def _message_values(
-        self, me: Identity, chat_id: str, mid: str, parent: str | None, m: Any, at: int
-    ) -> dict[str, Any]:
-        return {
-            "id": mid,
-            "chat_id": chat_id,
-            "user_id": me.id,
-            "parent_id": parent,
-            "role": m.role,
-            "content": m.content,
-            "model": m.model,
-            "created_at": at,
-            "updated_at": at,
-            "meta": m.meta,
-        }
-
-    def _export_chat(
-        self, chat: ChatRow, messages: list[MessageRow], tags: list[str]
-    ) -> ExportChat:
-        return ExportChat(
-            id=chat.id,
-            title=chat.title,
-            pinned=chat.pinned,
-            archived=chat.archived,
-            tags=tags,
-            created_at=from_ms(chat.created_at),
-            updated_at=from_ms(chat.updated_at),
-            current_message_id=chat.current_message_id,
-            meta=chat.meta or {},
-            messages=[
-                ExportMessage(**_message_fields(m))
-                for m in sorted(messages, key=lambda m: (m.created_at, m.id))
-            ],
-        )
-
     async def _insert_exports(
         self, me: Identity, exports: Sequence[ExportChat], *, keep_times: bool
     ) -> list[ChatDetail]:
         """New ids for every chat and message, so an import never collides with what exists."""
-        now = now_ms()
-        chats, messages, tags = [], [], {}
-        for export in exports:
-            chat_id = new_id()
-            ids = {m.id: new_id() for m in export.messages}
-            for m in export.messages:
-                values = self._message_values(
-                    me, chat_id, ids[m.id], ids.get(m.parent_id or ""), m, now
-                )
-                if keep_times:
-                    values["created_at"] = to_ms(m.created_at)
-                    values["updated_at"] = to_ms(m.updated_at)
-                if m.role == "assistant" and (m.meta or {}).get("status") == "streaming":
-                    # A copy of an answer still being written: no task will write the copy,
-                    # which holds what was written when it was made.
-                    values["meta"] = {**m.meta, "status": "stopped"}
-                messages.append(values)
-            tree = Tree(_nodes(messages, chat_id))
-            current = ids.get(export.current_message_id or "")
-            chats.append(
-                ChatRow(
-                    id=chat_id,
-                    user_id=me.id,
-                    title=export.title.strip()[:500] or "Imported chat",
-                    folder_id=None,
-                    pinned=export.pinned,
-                    archived=export.archived,
-                    current_message_id=current if current in tree else tree.newest_leaf(),
-                    created_at=to_ms(export.created_at) if keep_times else now,
-                    updated_at=to_ms(export.updated_at) if keep_times else now,
-                    meta=export.meta,
-                )
-            )
-            pairs = self._tag_pairs(export.tags)
-            if pairs:
-                tags[chat_id] = pairs
+        chats, messages, tags = imported_rows(me.id, exports, keep_times=keep_times)
         await self.store.insert(chats, messages, tags)
         details = [await self.get(me, c.id) for c in chats]
         for detail in details:
@@ -594,9 +498,3 @@ def _reply_to(chat: Any, view: ChatView, body: MessageCreate) -> str | None:
         return parent
     current = chat.current_message_id
     return current if view.has(current) else view.newest_leaf()
-
-
-def _nodes(messages: list[dict[str, Any]], chat_id: str) -> list[Node]:
-    return [
-        Node(m["id"], m["parent_id"], m["created_at"]) for m in messages if m["chat_id"] == chat_id
-    ]
