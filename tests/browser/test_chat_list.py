@@ -287,6 +287,28 @@ def test_folders_create_nest_drag_rename_delete(page: Page, lab_server: LabServe
     assert stored(lab_server, chat["id"])["folder_id"] is None
 
 
+def test_a_chat_dropped_into_an_open_folder_is_filed_there(page: Page, lab_server: LabServer):
+    first = lab_server.create_chat(unique("Dropped on the hint"))
+    second = lab_server.create_chat(unique("Dropped on a chat"))
+    status, folder = lab_server.api("POST", "folders", {"name": unique("Open folder")})
+    assert status == 201, folder
+    open_chats_panel(page, lab_server)
+    folder_row(page, folder["name"]).locator(".jp-ChatExt-folder-toggle").click()
+    node = page.locator(f"{PANEL} .jp-ChatExt-folder[data-folder-id='{folder['id']}']")
+    hint = node.locator(".jp-ChatExt-folder-empty")
+    expect(hint).to_have_text("No chats in this folder. Drag one here.")
+
+    # Where the hint says: onto the open folder's contents, not only its name.
+    chat_item(page, first["title"]).drag_to(hint)
+    expect(node.locator(".jp-ChatExt-chatItem-title")).to_have_text([first["title"]])
+    assert stored(lab_server, first["id"])["folder_id"] == folder["id"]
+
+    # Onto a chat the open folder holds.
+    chat_item(page, second["title"]).drag_to(node.locator(".jp-ChatExt-chatItem").first)
+    expect(node.locator(".jp-ChatExt-chatItem-title")).to_have_count(2)
+    assert stored(lab_server, second["id"])["folder_id"] == folder["id"]
+
+
 def test_move_to_folder_from_the_menu(page: Page, lab_server: LabServer):
     chat = lab_server.create_chat(unique("Moved by menu"))
     status, folder = lab_server.api("POST", "folders", {"name": unique("Inbox")})

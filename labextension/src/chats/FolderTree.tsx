@@ -41,9 +41,14 @@ function FolderNode({ node }: { node: IFolderNode<Folder> }): JSX.Element {
   const Caret = expanded ? caretDownIcon : caretRightIcon;
 
   return (
-    <li className="jp-ChatExt-folder" data-folder-id={folder.id}>
+    // The whole folder takes drops, its open contents too ("Drag one here" says so).
+    <li
+      className={`jp-ChatExt-folder${over ? ' jp-mod-dropTarget' : ''}`}
+      data-folder-id={folder.id}
+      {...dropTarget(item => void actions.drop(item, folder.id), setOver)}
+    >
       <div
-        className={`jp-ChatExt-folder-row${over ? ' jp-mod-dropTarget' : ''}`}
+        className="jp-ChatExt-folder-row"
         style={{ paddingLeft: `${4 + node.depth * 12}px` }}
         draggable
         onDragStart={event => dragFolder(event, folder.id)}
@@ -52,7 +57,6 @@ function FolderNode({ node }: { node: IFolderNode<Folder> }): JSX.Element {
           event.stopPropagation();
           actions.openFolderMenu(folder.id, event.clientX, event.clientY);
         }}
-        {...dropTarget(item => void actions.drop(item, folder.id), setOver)}
       >
         <button
           className="jp-ChatExt-folder-toggle"

@@ -36,21 +36,32 @@ export function dropped(event: React.DragEvent): IDropped | null {
   return folder ? { kind: 'folder', id: folder } : null;
 }
 
+/** Marks drop targets, so that nested ones (a subfolder in an open folder) can tell whose a drag is. */
+const DROP_TARGET = 'data-chat-ext-drop';
+
+/** Whether `event`'s target is in `event.currentTarget` itself, not in a drop target nested in it. */
+function isInnermost(event: React.DragEvent<HTMLElement>): boolean {
+  const target = event.target as Element | null;
+  return target?.closest?.(`[${DROP_TARGET}]`) === event.currentTarget;
+}
+
 /**
  * Props that make an element a drop target for chats and folders; `onDrop` gets what
- * was dropped, and `setOver` follows whether a drag hovers it (to highlight it).
+ * was dropped, and `setOver` follows whether a drag hovers it (to highlight it). Drop
+ * targets may nest (an open folder holds its chats and subfolders): the innermost one
+ * under the pointer takes the drop and alone shows the highlight.
  */
 export function dropTarget(
   onDrop: (item: IDropped) => void,
   setOver: (over: boolean) => void
-): React.HTMLAttributes<HTMLElement> {
+): React.HTMLAttributes<HTMLElement> & { [DROP_TARGET]: string } {
   return {
+    [DROP_TARGET]: '',
     onDragOver: event => {
       if (carriesItem(event)) {
         event.preventDefault();
-        event.stopPropagation();
         event.dataTransfer.dropEffect = 'move';
-        setOver(true);
+        setOver(isInnermost(event));
       }
     },
     onDragLeave: event => {
@@ -61,10 +72,12 @@ export function dropTarget(
     },
     onDrop: event => {
       setOver(false);
+      if (!isInnermost(event)) {
+        return;
+      }
       const item = dropped(event);
       if (item) {
         event.preventDefault();
-        event.stopPropagation();
         onDrop(item);
       }
     }
