@@ -345,6 +345,52 @@ def test_menu_opens_from_the_keyboard(page: Page, lab_server: LabServer):
     answer_dialog(page, accept=False)
 
 
+def test_f2_renames_and_delete_deletes_with_the_focus_kept_in_the_list(
+    page: Page, lab_server: LabServer
+):
+    below = lab_server.create_chat(unique("Stays below"))
+    chat = lab_server.create_chat(unique("Keys"))
+    open_chats_panel(page, lab_server)
+
+    def opener(title: str):
+        return chat_item(page, title).locator(".jp-ChatExt-chatItem-open")
+
+    opener(chat["title"]).focus()
+    page.keyboard.press("F2")
+    expect(page.locator(DIALOG)).to_contain_text("Rename Chat")
+    renamed = unique("Renamed by F2")
+    page.locator(f"{DIALOG} input").fill(renamed)
+    page.keyboard.press("Enter")
+    expect(page.locator(DIALOG)).to_have_count(0)
+    expect(chat_item(page, renamed)).to_have_count(1)
+    assert stored(lab_server, chat["id"])["title"] == renamed
+    expect(opener(renamed)).to_be_focused()
+
+    # Delete asks first; Cancel is the default, so Enter keeps the chat.
+    page.keyboard.press("Delete")
+    expect(page.locator(DIALOG)).to_contain_text(renamed)
+    page.keyboard.press("Enter")
+    expect(page.locator(DIALOG)).to_have_count(0)
+    expect(opener(renamed)).to_be_focused()
+
+    page.keyboard.press("Delete")
+    answer_dialog(page)
+    expect(chat_item(page, renamed)).to_have_count(0)
+    assert lab_server.api("GET", f"chats/{chat['id']}")[0] == 404
+    # The focus goes to the chat that came next, not to the page.
+    expect(opener(below["title"])).to_be_focused()
+
+    # A chat pinned from the keyboard is drawn anew in the Pinned group: it keeps the focus.
+    page.keyboard.press("Shift+F10")
+    choose(page, "Pin")
+    expect(group_holding(page, below["title"])).to_have_attribute("data-group", "pinned")
+    expect(opener(below["title"])).to_be_focused()
+    page.keyboard.press("Shift+F10")
+    choose(page, "Unpin")
+    expect(group_holding(page, below["title"])).to_have_attribute("data-group", "today")
+    expect(opener(below["title"])).to_be_focused()
+
+
 def test_no_console_errors_in_the_list(
     page: Page, lab_server: LabServer, console_errors: ConsoleErrors
 ):

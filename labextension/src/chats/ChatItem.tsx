@@ -7,7 +7,10 @@ import { ChatListContext } from './context';
 import { dragChat } from './dnd';
 import { pinIcon } from './icons';
 
-/** One chat in the list: opens on click, menu on right click, ⋯ or Shift+F10. */
+/**
+ * One chat in the list: opens on click, menu on right click, ⋯ or Shift+F10; F2 renames
+ * it and Delete deletes it (after asking), as in JupyterLab's file browser.
+ */
 export function ChatItem({
   chat,
   showPin
@@ -36,7 +39,11 @@ export function ChatItem({
         className="jp-ChatExt-chatItem-open"
         aria-current={active ? 'true' : undefined}
         onClick={() => actions.openChat(chat.id, 'panel')}
-        onKeyDown={menuKeys(openMenuAt)}
+        onKeyDown={itemKeys(openMenuAt, {
+          rename: () => void actions.renameChat(chat.id),
+          remove: () => void actions.deleteChat(chat.id)
+        })}
+        aria-keyshortcuts={ITEM_SHORTCUTS}
         title={chat.title}
       >
         {showPin && chat.pinned && (
@@ -67,6 +74,32 @@ export function ChatItem({
       />
     </li>
   );
+}
+
+/** The keys a chat or folder row answers, for screen readers. */
+export const ITEM_SHORTCUTS = 'Shift+F10 F2 Delete';
+
+/** A row's menu keys (see `menuKeys`), with F2 to rename it and Delete to delete it. */
+export function itemKeys(
+  open: (x: number, y: number, focus: HTMLElement) => void,
+  { rename, remove }: { rename: () => void; remove: () => void }
+): (event: React.KeyboardEvent<HTMLElement>) => void {
+  const menu = menuKeys(open);
+  return event => {
+    const plain =
+      !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
+    if (plain && event.key === 'F2') {
+      event.preventDefault();
+      event.stopPropagation();
+      rename();
+    } else if (plain && event.key === 'Delete') {
+      event.preventDefault();
+      event.stopPropagation();
+      remove();
+    } else {
+      menu(event);
+    }
+  };
 }
 
 /**

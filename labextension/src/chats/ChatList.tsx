@@ -22,6 +22,7 @@ import { ChatListActions } from './actions';
 import { ChatItem } from './ChatItem';
 import { ChatListContext } from './context';
 import { dropTarget } from './dnd';
+import { useFocusKeeper } from './focus';
 import { FolderTree } from './FolderTree';
 import { GroupKey, groupChats } from './grouping';
 import { ChatListModel } from './model';
@@ -39,10 +40,11 @@ export function ChatList({ actions, trans }: IChatListProps): JSX.Element {
   const model = actions.model;
   useSignals(model.changed);
   const context = useMemo(() => ({ actions, trans }), [actions, trans]);
+  const focusKeeper = useFocusKeeper();
 
   return (
     <ChatListContext.Provider value={context}>
-      <div className="jp-ChatExt-chats">
+      <div className="jp-ChatExt-chats" {...focusKeeper}>
         <div className="jp-ChatExt-chats-header">
           <h2 className="jp-ChatExt-chats-heading">
             {model.filter.archived ? trans.__('Archived') : trans.__('Chats')}

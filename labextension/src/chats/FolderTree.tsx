@@ -8,7 +8,7 @@ import React, { useContext, useState } from 'react';
 
 import { Folder } from '../api/client';
 import { errorMessage } from '../errors';
-import { ChatItem, MenuButton, menuKeys } from './ChatItem';
+import { ChatItem, ITEM_SHORTCUTS, itemKeys, MenuButton } from './ChatItem';
 import { ChatListContext } from './context';
 import { dragFolder, dropTarget } from './dnd';
 import { folderTree, IFolderNode } from './grouping';
@@ -62,9 +62,14 @@ function FolderNode({ node }: { node: IFolderNode<Folder> }): JSX.Element {
           className="jp-ChatExt-folder-toggle"
           aria-expanded={expanded}
           onClick={() => model.setExpanded(folder.id, !expanded)}
-          onKeyDown={menuKeys((x, y, focus) =>
-            actions.openFolderMenu(folder.id, x, y, focus)
+          onKeyDown={itemKeys(
+            (x, y, focus) => actions.openFolderMenu(folder.id, x, y, focus),
+            {
+              rename: () => void actions.renameFolder(folder.id),
+              remove: () => void actions.deleteFolder(folder.id)
+            }
           )}
+          aria-keyshortcuts={ITEM_SHORTCUTS}
         >
           <Caret.react tag="span" className="jp-ChatExt-folder-caret" />
           <folderIcon.react tag="span" className="jp-ChatExt-folder-icon" />

@@ -104,6 +104,24 @@ export class ChatListActions implements IDisposable {
     return this._run(ID.newFolder, { parentId });
   }
 
+  /** Asks for a chat's new title (F2 on a chat). */
+  renameChat(id: string): Promise<void> {
+    return this._run(ID.rename, { id });
+  }
+
+  /** Asks to confirm, then deletes a chat (Delete on a chat). */
+  deleteChat(id: string): Promise<void> {
+    return this._run(ID.delete, { id });
+  }
+
+  renameFolder(folderId: string): Promise<void> {
+    return this._run(ID.renameFolder, { folderId });
+  }
+
+  deleteFolder(folderId: string): Promise<void> {
+    return this._run(ID.deleteFolder, { folderId });
+  }
+
   /** Opens a chat's menu at a point; focus goes back to `returnFocus` when it closes. */
   openChatMenu(
     chat: ChatSummary,
