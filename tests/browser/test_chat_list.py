@@ -158,6 +158,36 @@ def test_long_tags_leave_room_for_the_title(page: Page, lab_server: LabServer):
     assert all(box["width"] <= 100 for box in chips), chips
 
 
+def test_tags_that_do_not_fit_a_narrow_panel_stay_off_the_time(page: Page, lab_server: LabServer):
+    tags = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+    status, chat = lab_server.api("POST", "chats", {"title": unique("Many tags"), "tags": tags})
+    assert status == 201, chat
+    open_chats_panel(page, lab_server)
+    row = chat_item(page, chat["title"])
+    expect(row.locator(".jp-ChatExt-tag")).to_have_count(len(tags))
+    widen_left_area(page, -200)
+    try:
+        # What is drawn at the time's place is the time, with no tag chip under it.
+        under_time = row.locator(".jp-ChatExt-chatItem-time").evaluate(
+            """time => {
+                const box = time.getBoundingClientRect();
+                const found = new Set();
+                for (let x = box.left + 1; x < box.right; x += 4) {
+                    const y = box.top + box.height / 2;
+                    for (const element of document.elementsFromPoint(x, y)) {
+                        if (element.closest('.jp-ChatExt-tag')) {
+                            found.add(element.closest('.jp-ChatExt-tag').textContent);
+                        }
+                    }
+                }
+                return [...found];
+            }"""
+        )
+        assert under_time == [], under_time
+    finally:
+        widen_left_area(page, 200)
+
+
 def test_tag_filter_by_tag_and_untag(page: Page, lab_server: LabServer):
     tagged = lab_server.create_chat(unique("Physics notes"))
     untagged = lab_server.create_chat(unique("Cooking notes"))
