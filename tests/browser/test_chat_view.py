@@ -279,6 +279,8 @@ def test_a_refused_question_goes_back_to_the_input(
     with refused_answers(chat_page, module_console):
         send(view, "a question typed with care")
         expect(view.locator(".jp-ChatExt-failure")).to_contain_text("still being written")
+        # Refused now: a screen reader says so at once.
+        expect(view.locator(".jp-ChatExt-failure")).to_have_attribute("role", "alert")
         # Nothing was stored: the question is back in the input, not lost with the error.
         expect(view.locator(INPUT)).to_have_value("a question typed with care")
         expect(view.locator(QUESTION)).to_have_count(0)

@@ -108,7 +108,12 @@ export const MessageItem = memo(function MessageItem(
         </div>
       )}
       {status === 'error' && !message.streaming && (
-        <div className="jp-ChatExt-messageError" role="alert">
+        // Announced only when it fails in view: an error stored before is shown, not
+        // read out again each time the chat opens or its branch is shown.
+        <div
+          className="jp-ChatExt-messageError"
+          role={model.failedInView(message) ? 'alert' : undefined}
+        >
           <span>
             {String(message.meta.error ?? trans.__('The answer failed.'))}
           </span>

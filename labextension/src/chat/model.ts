@@ -107,6 +107,11 @@ export class ChatViewModel implements IDisposable {
     return this._state.disposed;
   }
 
+  /** Whether `message` failed while this view showed it being written (not a stored error). */
+  failedInView(message: IViewMessage): boolean {
+    return this._state.failedInView(message);
+  }
+
   /** The text of a message as far as it has been written. */
   textOf(message: IViewMessage): string {
     return this._state.textOf(message);

@@ -33,7 +33,19 @@ export class ChatState {
   /** The chat's own system prompt and parameters (a new chat's, until its first send). */
   settings: ChatSettings | null = null;
   /** The branch shown: its latest part, from position `firstIndex` on. */
-  messages: IViewMessage[] = [];
+  get messages(): IViewMessage[] {
+    return this._messages;
+  }
+
+  set messages(messages: IViewMessage[]) {
+    for (const message of messages) {
+      if (message.streaming) {
+        this._watched.add(message.id);
+      }
+    }
+    this._messages = messages;
+  }
+
   firstIndex = 0;
   failure: IFailure | null = null;
   deleted = false;
@@ -49,6 +61,19 @@ export class ChatState {
   readonly liveReasoning = new Map<string, string>();
   /** Ends every request of this view when it closes. */
   readonly abort = new AbortController();
+
+  /**
+   * Whether `message` failed while this view showed it being written: its error is news,
+   * to be announced. Errors stored before (shown on opening the chat or switching to its
+   * branch) are only shown.
+   */
+  failedInView(message: IViewMessage): boolean {
+    return (
+      message.meta?.status === 'error' &&
+      !message.streaming &&
+      this._watched.has(message.id)
+    );
+  }
 
   textOf(message: IViewMessage): string {
     return this.live.get(message.id) ?? message.content;
@@ -118,6 +143,8 @@ export class ChatState {
   /** Shows a fetched branch: its last `keep` messages. */
   setBranch(detail: ChatDetail, keep: number): void {
     const shown = branchWindow(detail, keep);
+    // A branch fetched again is shown as stored: only what is written from now on is news.
+    this._watched.clear();
     this.firstIndex = shown.firstIndex;
     this.messages = shown.messages;
     this.title = detail.title;
@@ -125,4 +152,8 @@ export class ChatState {
     this.live.clear();
     this.liveReasoning.clear();
   }
+
+  private _messages: IViewMessage[] = [];
+  // Answers shown being written since the branch was last fetched.
+  private readonly _watched = new Set<string>();
 }

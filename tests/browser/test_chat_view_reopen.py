@@ -1,0 +1,77 @@
+"""What a chat view shows again when its chat is opened again, another branch is shown or the
+page is reloaded: answers that failed before are shown with Retry but not announced again."""
+
+from __future__ import annotations
+
+from chat_view_ui import (
+    FAILING,
+    FAST,
+    PANEL,
+    PANEL_VIEW,
+    answer_with_status,
+    chat_id_of,
+    new_chat_in_panel,
+    pick_model,
+    reload_lab,
+    run_command,
+    send,
+    wait_answered,
+)
+from lab_process import LabServer
+from playwright.sync_api import Locator, Page, expect
+
+ERROR = ".jp-ChatExt-messageError"
+# What a screen reader reads out as soon as it appears.
+ALERT = '[role="alert"]'
+
+
+def alerts(view: Locator) -> Locator:
+    return view.locator(f"{ALERT}, [aria-live='assertive']")
+
+
+def test_a_stored_failed_answer_is_shown_not_announced_again(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    view = new_chat_in_panel(page)
+    pick_model(view, FAILING)
+    send(view, "this will fail")
+    # Failing now, the answer's error is announced.
+    failed = answer_with_status(view, "error")
+    expect(failed.locator(ERROR)).to_contain_text("503")
+    expect(failed.locator(ERROR)).to_have_attribute("role", "alert")
+    chat_id = chat_id_of(view)
+
+    # Opened again, the chat shows the error, with Retry, but does not announce it again.
+    view.locator('button[title="Back to the list of chats"]').click()
+    expect(page.locator(f"{PANEL} .jp-ChatExt-chatListWidget")).to_be_visible()
+    run_command(page, "chat-ext:open-chat", {"chatId": chat_id, "where": "panel"})
+    view = page.locator(PANEL_VIEW)
+    failed = answer_with_status(view, "error")
+    expect(failed.locator(ERROR)).to_contain_text("503")
+    expect(failed.locator(f"{ERROR} button", has_text="Retry")).to_be_enabled()
+    expect(alerts(view)).to_have_count(0)
+
+    # Answered again and failing again: the new failure is announced ...
+    failed.locator('button[title="Answer again, as a new branch"]').click()
+    second = view.locator('.jp-ChatExt-message-assistant:has([aria-label="Version 2 of 2"])')
+    expect(second).to_have_attribute("data-status", "error")
+    expect(second.locator(ERROR)).to_have_attribute("role", "alert")
+    # ... and the versions switched to and back are shown as stored, not announced.
+    view.locator('button[title="Previous version"]').click()
+    first = view.locator('.jp-ChatExt-message-assistant:has([aria-label="Version 1 of 2"])')
+    expect(first.locator(ERROR)).to_contain_text("503")
+    expect(alerts(view)).to_have_count(0)
+    view.locator('button[title="Next version"]').click()
+    expect(second.locator(ERROR)).to_contain_text("503")
+    expect(alerts(view)).to_have_count(0)
+
+    # Nor after a reload; Retry still answers it.
+    page.wait_for_timeout(1500)  # JupyterLab saves which chat the panel shows a moment later
+    reload_lab(page)
+    view = page.locator(PANEL_VIEW)
+    expect(view.locator(".jp-ChatExt-chatViewBody")).to_have_attribute("data-chat-id", chat_id)
+    failed = answer_with_status(view, "error")
+    expect(failed.locator(ERROR)).to_contain_text("503")
+    expect(alerts(view)).to_have_count(0)
+    pick_model(view, FAST)
+    failed.locator(f"{ERROR} button", has_text="Retry").click()
+    expect(wait_answered(view)).to_contain_text("You said: this will fail")
