@@ -107,11 +107,13 @@ export class ChatOpener implements IChatOpener {
 
   private _load(): Promise<ChatModule> {
     if (!this._module) {
-      this._module = import('./chat/module').then(module => {
-        const { client } = this._options;
+      this._module = import('./chat/module').then(async module => {
+        const { client, state } = this._options;
         this._catalog = new module.ModelCatalog(client);
         this._history = new module.PromptHistory();
-        this._drafts = new module.DraftShelf();
+        this._drafts = new module.DraftShelf(state);
+        // Unsent texts from before a reload, ready for the first view.
+        await this._drafts.fetch();
         return module;
       });
     }

@@ -16,7 +16,8 @@ import { ModelCatalog } from './catalog';
 import { Composer } from './Composer';
 import { IChatViewContext } from './context';
 import { decorateRendered, RemoteContentGuard } from './decorate';
-import { Draft, DraftShelf, PromptHistory } from './draft';
+import { Draft, PromptHistory } from './draft';
+import { DraftShelf } from './shelf';
 import { useSignals } from '../hooks';
 import { warmUp } from './markdown';
 import { backIcon } from './icons';
@@ -48,7 +49,11 @@ export class ChatView extends ReactWidget {
       chatId: options.chatId
     });
     this.draft = new Draft();
-    options.drafts.restore(options.chatId, this.draft);
+    options.drafts.restore(this, options.chatId, this.draft);
+    // Kept as typed, so that a reload or another view of the chat finds it.
+    this.draft.changed.connect(() =>
+      options.drafts.note(this, this.model.chatId, this.draft)
+    );
     const rendermime = options.rendermime;
     const preferences = options.preferences;
     this._context = {
@@ -90,7 +95,11 @@ export class ChatView extends ReactWidget {
     warmUp(this._context.markdown);
     this.title.label = trans.__('New Chat');
     this.model.changed.connect(this._updateTitle, this);
-    this.model.chatIdChanged.connect((_, id) => this._chatIdChanged.emit(id));
+    this.model.chatIdChanged.connect((_, id) => {
+      // What is typed now belongs to the chat just made, no longer to "a new chat".
+      options.drafts.note(this, id, this.draft);
+      this._chatIdChanged.emit(id);
+    });
     void this.model.load();
     void options.catalog.refresh();
   }
@@ -132,7 +141,7 @@ export class ChatView extends ReactWidget {
 
   /** Takes up what was typed in a view of this chat closed since, if nothing is typed here. */
   restoreDraft(): void {
-    this._options.drafts.restore(this.model.chatId, this.draft);
+    this._options.drafts.restore(this, this.model.chatId, this.draft);
   }
 
   override dispose(): void {
@@ -140,7 +149,7 @@ export class ChatView extends ReactWidget {
       return;
     }
     // What was typed and not sent waits for the next view of this chat.
-    this._options.drafts.keep(this.model.chatId, this.draft);
+    this._options.drafts.release(this, this.model.chatId, this.draft);
     this.model.dispose();
     Signal.clearData(this);
     super.dispose();
@@ -189,7 +198,7 @@ export namespace ChatView {
     catalog: ModelCatalog;
     preferences: ChatPreferences;
     history: PromptHistory;
-    /** What closed views of each chat had typed and not sent. */
+    /** What was typed and not sent in each chat, kept across views and reloads. */
     drafts: DraftShelf;
     rendermime: IRenderMimeRegistry;
     translator: ITranslator;

@@ -85,31 +85,6 @@ export class Draft {
 }
 
 /**
- * What was typed but not sent in chat views closed since, by chat ('' for a new chat), for
- * this page: the panel's view closes when it goes back to the list, opens another chat or
- * moves its chat to a tab, and the next view of that chat takes the text up again.
- */
-export class DraftShelf {
-  /** Keeps `draft` for the next view of the chat, when it holds any text. */
-  keep(chatId: string | null, draft: Draft): void {
-    if (draft.text.trim()) {
-      this._kept.set(chatId ?? '', { text: draft.text, source: draft.source });
-    }
-  }
-
-  /** Gives back what was kept for the chat into `draft`, if `draft` is empty. */
-  restore(chatId: string | null, draft: Draft): void {
-    const kept = this._kept.get(chatId ?? '');
-    if (kept && !draft.text.trim()) {
-      this._kept.delete(chatId ?? '');
-      draft.fill(kept.text, { source: kept.source });
-    }
-  }
-
-  private _kept = new Map<string, { text: string; source: ISource | null }>();
-}
-
-/**
  * Prompts sent from any chat view in this page, oldest first, so that up-arrow in
  * an input recalls them.
  */

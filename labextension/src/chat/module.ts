@@ -4,4 +4,5 @@
  */
 export { ModelCatalog } from './catalog';
 export { ChatView } from './ChatView';
-export { DraftShelf, PromptHistory } from './draft';
+export { PromptHistory } from './draft';
+export { DraftShelf } from './shelf';
