@@ -90,9 +90,9 @@ class CompletionService:
         """Store the question and an empty answer, and start writing the answer."""
         route = await self.models.route(req.model, me)  # an unknown model stores nothing
         async with self._placing.hold(me.id, req.chat_id):
-            return self._begin(me, req, route, await self._place(me, req))
+            return self._begin(me, req, route, await self._place(me, req, route.model_id))
 
-    async def _place(self, me: Identity, req: CompletionRequest) -> Turn:
+    async def _place(self, me: Identity, req: CompletionRequest, model: str) -> Turn:
         """Store the question (if any) and an empty answer, unless the turn would continue
         an answer still being written."""
         self._refuse_busy(me, req)
@@ -101,7 +101,8 @@ class CompletionService:
             # parent_id is "reply to the current leaf" when absent and "a new root" when null.
             reply = {"parent_id": req.parent_id} if "parent_id" in req.model_fields_set else {}
             question = MessageCreate(role="user", content=req.content, meta=req.meta or {}, **reply)
-        answer = MessageCreate(role="assistant", content="", model=req.model, meta=_STREAMING)
+        # Stored under the id the model list gives it, however the request spelled it.
+        answer = MessageCreate(role="assistant", content="", model=model, meta=_STREAMING)
         # One transaction for the question, the answer and the context (and a new chat with
         # its settings): the upstream is called as soon as the question is safe.
         return await self.chats.add_turn(
@@ -126,7 +127,7 @@ class CompletionService:
         if system:
             messages.insert(0, {"role": "system", "content": system})
         chat_id, answer_id = turn.chat.id, turn.added[-1].id
-        generation = Generation(me.id, chat_id, answer_id, req.model)
+        generation = Generation(me.id, chat_id, answer_id, route.model_id)
         self.running.add(generation)
         generation.task = asyncio.create_task(
             self._run(

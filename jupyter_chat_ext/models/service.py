@@ -35,9 +35,25 @@ class Route:
     upstream_id: str
     preset: PresetRow | None = None
 
+    @property
+    def model_id(self) -> str:
+        """The id the model list gives what answers: the preset's, or the connection's
+        prefix and the upstream's own id (``llama3.2:latest`` where ``llama3.2`` was asked)."""
+        return self.preset.id if self.preset else f"{self.connection.prefix}{self.upstream_id}"
+
     def params(self, requested: dict) -> dict:
         """The preset's defaults, overridden by what the request asks for."""
         return {**(self.preset.params if self.preset else {}), **requested}
+
+
+def spellings(model: str) -> list[str]:
+    """The ids ``model`` may stand for, most literal first: Ollama clients write "llama3" and
+    "llama3:latest" for the same model."""
+    if model.endswith(":latest"):
+        return [model, model.removesuffix(":latest")]
+    if ":" not in model.rsplit("/", 1)[-1]:
+        return [model, f"{model}:latest"]
+    return [model]
 
 
 def _unique(errors: dict[str, str], name: str, object_id: str) -> str:
@@ -142,8 +158,21 @@ class ModelService:
         return {model_id: model.meta for model_id, _, model in served}
 
     async def route(self, model_id: str, me: Identity | None = None) -> Route:
-        """The connection serving ``model_id`` (through a preset the user can see, if it names
-        one), or a 404 that says how to list models."""
+        """The connection serving ``model_id`` under any of its ``spellings`` (through a preset
+        the user can see, if it names one), or a 404 that says how to list models. Every API
+        takes a model as the compatible APIs do, so ``llama3.2`` is ``llama3.2:latest``."""
+        missing: NotFound | None = None
+        for spelling in spellings(model_id):
+            try:
+                return await self._route(spelling, me)
+            except NotFound as error:
+                if error.code != "model_not_found":
+                    raise
+                missing = missing or error  # it names the model as it was asked for
+        assert missing is not None
+        raise missing
+
+    async def _route(self, model_id: str, me: Identity | None) -> Route:
         if me is not None:
             preset = await self.presets.find(me, model_id)
             if preset is not None:

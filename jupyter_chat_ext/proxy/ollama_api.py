@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..core.identity import Identity
-from ..models.service import ModelService, Route
+from ..models.service import ModelService, Route, spellings
 from ..providers.base import Delta, ReasoningDelta, UpstreamError
 from ..providers.local_client import LocalEmbedder, LocalModelClient
 from ..providers.ollama_client import OllamaClient, is_vectors
@@ -20,7 +20,7 @@ from ..providers.orm import ConnectionRow
 from .errors import ProxyError
 from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
 from .passthrough import NDJSON, Renamer, is_json, ollama_request, read_json, relay_frames
-from .routing import preset_params, preset_prompt, route, spellings, with_preset
+from .routing import preset_params, preset_prompt, route, with_preset
 from .schemas import OllamaRunning, OllamaTags, OllamaVersion
 from .translate import generate_messages, ndjson, openai_messages, openai_params, unloads
 

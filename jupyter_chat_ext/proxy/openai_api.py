@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ..core.identity import Identity
-from ..models.service import ModelService, Route
+from ..models.service import ModelService, Route, spellings
 from ..providers.base import UpstreamError
 from ..providers.local_client import LocalEmbedder
 from ..providers.ollama_client import OllamaClient
@@ -20,7 +20,7 @@ from ..providers.openai_client import OpenAIClient
 from .errors import ProxyError
 from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
 from .passthrough import SSE, Renamer, check_event_stream, relay_frames
-from .routing import route, spellings, with_preset
+from .routing import route, with_preset
 from .schemas import OpenAIModel, OpenAIModelList
 from .translate import Collected
 

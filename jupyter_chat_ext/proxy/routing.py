@@ -11,15 +11,6 @@ from ..models.service import ModelService, Route
 from ..providers.ollama_client import OLLAMA_FIELDS
 
 
-def spellings(model: str) -> list[str]:
-    # Ollama clients write "llama3" and "llama3:latest" for the same model.
-    if model.endswith(":latest"):
-        return [model, model.removesuffix(":latest")]
-    if ":" not in model.rsplit("/", 1)[-1]:
-        return [model, f"{model}:latest"]
-    return [model]
-
-
 async def route(
     models: ModelService,
     me: Identity,
@@ -27,14 +18,14 @@ async def route(
     listing: str,
     unknown: str = "Unknown model {!r}.",
 ) -> Route:
-    """The route for ``model``, or a 404 that says (in ``unknown``'s words, as each API says
-    it) that the model is unknown and where the model list is."""
-    for spelling in spellings(model):
-        try:
-            return await models.route(spelling, me)
-        except NotFound as error:
-            if error.code != "model_not_found":
-                raise
+    """The route for ``model`` (with or without Ollama's ":latest", as ``models.route`` takes
+    it), or a 404 that says (in ``unknown``'s words, as each API says it) that the model is
+    unknown and where the model list is."""
+    try:
+        return await models.route(model, me)
+    except NotFound as error:
+        if error.code != "model_not_found":
+            raise
     raise NotFound(f"{unknown.format(model)} {listing}", code="model_not_found")
 
 

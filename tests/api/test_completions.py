@@ -175,6 +175,24 @@ async def test_unknown_model_and_bad_requests_store_nothing(api, jp_fetch, upstr
     assert (await api("GET", "chats")).json()["items"] == []
 
 
+async def test_an_ollama_model_is_taken_with_or_without_its_latest_tag(api, jp_fetch):
+    """As both compatible APIs take it; the answer says which model wrote it, as listed."""
+    with UpstreamThread(models=("llama3.2:latest",)) as up:
+        body = {"kind": "ollama", "base_url": up.ollama_url}
+        assert (await api.as_("admin")("POST", "connections", body)).status == 201
+        models = (await api("GET", "models")).json()["items"]
+        assert [m["id"] for m in models] == ["llama3.2:latest"]
+        for asked, listed in (("llama3.2", "llama3.2:latest"), ("llama3.2:latest",) * 2):
+            r, events = await complete(jp_fetch, {"model": asked, "content": "hi"})
+            assert r.code == 200 and events[-1][0] == "done", (asked, r.code, events)
+            assert events[0][1]["model"] == listed
+            chat = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()
+            assert chat["messages"][1]["model"] == listed
+            await until_written(events[0][1]["message_id"])
+        r, _ = await complete(jp_fetch, {"model": "llama3.2:1b", "content": "hi"})
+        assert r.code == 404 and "'llama3.2:1b'" in json.loads(r.body)["message"]
+
+
 @pytest.mark.parametrize(
     ("model", "fragment"),
     [
