@@ -58,6 +58,23 @@ class Usage:
     completion_tokens: int
     total_tokens: int
 
+    @classmethod
+    def told(cls, prompt: Any, completion: Any, total: Any = None) -> Usage:
+        """The counts as an upstream told them. Some send null (or nothing) for a count they
+        do not know: it is 0, as OpenAI's clients read a count that is absent, and the total
+        is then the sum of the others."""
+        prompt, completion = _count(prompt), _count(completion)
+        total = total if _is_count(total) else prompt + completion
+        return cls(prompt, completion, total)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _count(value: Any) -> int:
+    return value if _is_count(value) else 0
+
 
 @dataclass(frozen=True, slots=True)
 class Finish:

@@ -301,8 +301,7 @@ def _chunk_deltas(chunk: dict[str, Any], calls: int) -> list[Delta]:
         )
         calls += 1
     if chunk.get("done"):
-        prompt, completion = chunk.get("prompt_eval_count", 0), chunk.get("eval_count", 0)
-        out.append(Usage(prompt, completion, prompt + completion))
+        out.append(Usage.told(chunk.get("prompt_eval_count"), chunk.get("eval_count")))
         out.append(Finish("tool_calls" if calls else chunk.get("done_reason") or "stop"))
     return out
 

@@ -209,10 +209,10 @@ def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
     usage = chunk.get("usage")
     if isinstance(usage, dict):
         out.append(
-            Usage(
-                usage.get("prompt_tokens", 0),
-                usage.get("completion_tokens", 0),
-                usage.get("total_tokens", 0),
+            Usage.told(
+                usage.get("prompt_tokens"),
+                usage.get("completion_tokens"),
+                usage.get("total_tokens"),
             )
         )
     return out

@@ -286,3 +286,31 @@ async def test_a_copy_made_while_an_answer_is_written_holds_it_as_stopped(api, j
         assert r.status == 200 and r.json()["status"] == "stopped", r
     original = (await api("GET", f"chats/{chat_id}")).json()["messages"][1]
     assert original["meta"]["status"] == "done"
+
+
+async def test_usage_an_upstream_leaves_null_is_counted_as_unknown(api, jp_fetch):
+    """Some servers send a count of tokens as null: the answer is still an answer."""
+    usage = {"prompt_tokens": 3, "completion_tokens": None, "total_tokens": None}
+    choice = {"index": 0, "delta": {"content": "Hello"}, "finish_reason": "stop"}
+    stream = (
+        b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
+        b"data: " + json.dumps({"choices": [], "usage": usage}).encode() + b"\n\n"
+        b"data: [DONE]\n\n"
+    )
+    bodies = {
+        "/v1/models": json.dumps({"data": [{"id": "raw"}]}).encode(),
+        "/v1/chat/completions": stream,
+    }
+    types = {"/v1/chat/completions": "text/event-stream"}
+    counted = {"prompt_tokens": 3, "completion_tokens": 0, "total_tokens": 3}
+    async with RawServer(bodies, content_types=types) as raw:
+        body = {"kind": "openai", "base_url": raw.url + "/v1"}
+        assert (await api.as_("admin")("POST", "connections", body)).status == 201
+        _, events = await complete(jp_fetch, {"model": "raw", "content": "hi"})
+        assert events[-1] == ("done", {"status": "done", "finish_reason": "stop", "usage": counted})
+        r, _ = await complete(jp_fetch, {"model": "raw", "content": "hi", "stream": False})
+        assert r.code == 200, r.body
+        answer = json.loads(r.body)
+        assert (answer["status"], answer["content"], answer["usage"]) == ("done", "Hello", counted)
+    chat = (await api("GET", f"chats/{answer['chat_id']}")).json()
+    assert chat["messages"][1]["meta"]["usage"] == counted

@@ -226,3 +226,32 @@ async def test_odd_embeddings_from_an_ollama_upstream_are_a_502(api, client_for,
                     model="odd:latest", input="red fox", encoding_format=encoding
                 )
             assert error.value.status_code == 502, error.value
+
+
+async def test_token_counts_an_ollama_upstream_leaves_null_are_counted_as_unknown(api, client_for):
+    last = {"model": "raw", "message": {"role": "assistant", "content": ""}, "done": True}
+    lines = [
+        {"model": "raw", "message": {"role": "assistant", "content": "Hello"}, "done": False},
+        {**last, "done_reason": "stop", "prompt_eval_count": 3, "eval_count": None},
+    ]
+    bodies = {
+        "/api/tags": json.dumps(
+            {"models": [{"name": "raw:latest", "model": "raw:latest"}]}
+        ).encode(),
+        "/api/chat": b"".join(json.dumps(line).encode() + b"\n" for line in lines),
+    }
+    types = {"/api/chat": "application/x-ndjson"}
+    async with RawServer(bodies, content_types=types) as raw, client_for() as client:
+        body = {"kind": "ollama", "base_url": raw.url}
+        assert (await api.as_("admin")("POST", "connections", body)).status == 201
+        answer = await client.chat.completions.create(model="raw:latest", messages=HELLO)
+        assert answer.choices[0].message.content == "Hello"
+        assert (answer.usage.prompt_tokens, answer.usage.completion_tokens) == (3, 0)
+        stream = await client.chat.completions.create(
+            model="raw:latest",
+            messages=HELLO,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = [chunk async for chunk in stream]
+        assert chunks[-1].usage.total_tokens == 3
