@@ -385,7 +385,20 @@ class CompletionService:
         if after is not None:
             # Its failure, if any, is the generation's already.
             await asyncio.wait([after])
-        await self._save(me, gen, meta, final=True)
+        try:
+            try:
+                await self._save(me, gen, meta, final=True)
+            except Exception:
+                # Most failures pass (a lock held a moment, a dropped connection): once more.
+                log.warning("storing the answer %s failed; trying again", gen.message_id)
+                await self._save(me, gen, meta, final=True)
+        except Exception as error:
+            # Its listeners are told it failed, not "done", and the answer is stored as one
+            # that failed if the database takes that, rather than left "streaming".
+            log.exception("the answer %s could not be stored", gen.message_id)
+            gen.status = "error"
+            gen.error = f"The answer could not be stored: {error}"
+            await self._save(me, gen, {**meta, "status": "error", "error": gen.error}, final=True)
 
     async def _save(
         self, me: Identity, gen: Generation, meta: dict[str, Any], *, final: bool

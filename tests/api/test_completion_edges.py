@@ -314,3 +314,36 @@ async def test_usage_an_upstream_leaves_null_is_counted_as_unknown(api, jp_fetch
         assert (answer["status"], answer["content"], answer["usage"]) == ("done", "Hello", counted)
     chat = (await api("GET", f"chats/{answer['chat_id']}")).json()
     assert chat["messages"][1]["meta"]["usage"] == counted
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+async def test_a_last_write_that_fails_is_tried_again_then_told_as_an_error(
+    api, jp_fetch, jp_serverapp, upstream, monkeypatch, failures
+):
+    """Its clients were told "done" and the answer stayed "streaming" until the next start.
+    A write that fails once is tried again; one that fails again ends the answer as an error,
+    stored as such if the database takes it."""
+    await connect(api, upstream)
+    services = await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+    save = services.chats.save_progress
+    failed = []
+
+    async def failing(me, chat_id, message_id, content, meta, *, final: bool):
+        if final and meta["status"] == "done" and len(failed) < failures:
+            failed.append(meta)
+            raise RuntimeError("database is locked")
+        await save(me, chat_id, message_id, content, meta, final=final)
+
+    monkeypatch.setattr(services.chats, "save_progress", failing)
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "keep me"})
+    await until_written(events[0][1]["message_id"])
+    assert len(failed) == failures
+    answer = (await api("GET", f"chats/{events[0][1]['chat_id']}")).json()["messages"][1]
+    assert answer["content"] == "".join(d["text"] for n, d in events if n == "delta") != ""
+    if failures == 1:
+        assert events[-1][0] == "done" and answer["meta"]["status"] == "done", events[-1]
+    else:
+        name, data = events[-1]
+        assert name == "error" and "database is locked" in data["message"], events[-1]
+        assert answer["meta"]["status"] == "error"
+        assert answer["meta"]["error"] == data["message"]
