@@ -55,6 +55,9 @@ class Wire:
     odd: re.Pattern[bytes]
     # What says a stream ended as it should, among its last pieces.
     ended: tuple[bytes, ...]
+    # The first byte of a frame that says something, in the usual shape: a piece opening
+    # otherwise (a keep-alive comment or blank line, an event's name) is looked at apart.
+    opens: int
     # Frames of a shape the ``odd`` search does not pass that may still be good: the good
     # ones in the usual shape, and whether one after them was not JSON. None: none can be.
     reframe: Callable[[bytes], tuple[bytes, bool]] | None = None
@@ -100,6 +103,7 @@ SSE = Wire(
         b'\ndata: {"error"',
         b'\ndata:{"error"',
     ),
+    ord("d"),
     _sse_reframed,
 )
 # Ollama: one JSON object per line, the last one "done": true, or an error.
@@ -109,6 +113,7 @@ NDJSON = Wire(
     (b"\n",),
     re.compile(rb"\n(?!\{[^\n]*\}\r?\n|\r?\n|$)"),
     (b'"done":true', b'"done": true', b'\n{"error"'),
+    ord("{"),
 )
 
 
@@ -137,6 +142,8 @@ class Frames:
         self.rename = rename
         self.pending = b""
         self.recent: tuple[bytes, ...] = ()
+        # Whether a piece kept out of ``recent`` said the stream ended.
+        self.ended = False
         # Set once a frame is not JSON: what came before it is still passed on.
         self.broken: UpstreamError | None = None
 
@@ -162,13 +169,21 @@ class Frames:
             self.broken = UpstreamError(
                 "malformed", f"The upstream's stream has {wire.name} that is not JSON."
             )
-        self.recent = (*self.recent[-2:], data)
+        if data and data[0] == wire.opens:
+            self.recent = (*self.recent[-2:], data)
+        elif data:
+            # Rare, so checked here and now: keep-alives (": ping") an upstream sends after
+            # its end, however many, then push no end out of ``recent``.
+            self.ended = self.ended or self._ends(data)
         return self.rename.rename(data) if self.rename is not None and data else data
+
+    def _ends(self, data: bytes) -> bool:
+        tail = b"\n" + data
+        return any(mark in tail for mark in self.wire.ended)
 
     def close(self) -> bytes:
         """What is left to pass on: the LF of a CRLF that ended the last frame."""
-        tail = b"\n" + b"".join(self.recent)
-        if self.pending.strip() or not any(mark in tail for mark in self.wire.ended):
+        if self.pending.strip() or not (self.ended or self._ends(b"".join(self.recent))):
             raise UpstreamError("cut", "The upstream's stream ended before the answer did.")
         return self.pending
 

@@ -255,3 +255,30 @@ async def test_token_counts_an_ollama_upstream_leaves_null_are_counted_as_unknow
         )
         chunks = [chunk async for chunk in stream]
         assert chunks[-1].usage.total_tokens == 3
+
+
+async def test_keep_alives_after_the_end_do_not_make_a_stream_cut(api, jp_http_port, jp_base_url):
+    """Comments an upstream sends after [DONE], before it closes, however many (each comes
+    in a read of its own here: the body is sent a byte at a time), are passed on, and no
+    error event saying the stream was cut follows them."""
+    stop = {"index": 0, "delta": {}, "finish_reason": None}
+    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "raw"}
+    pings = b": ping\n\n" * 5
+    stream = (
+        sse_chunk("Hello")
+        + b"data: "
+        + json.dumps({**chunk, "choices": [stop]}).encode()
+        + b"\n\ndata: [DONE]\n\n"
+        + pings
+    )
+    bodies = {"/v1/models": b'{"data": [{"id": "raw"}]}', "/v1/chat/completions": stream}
+    types = {"/v1/chat/completions": "text/event-stream"}
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/chat/completions"
+    auth = {"Authorization": f"Bearer {await new_key(api)}"}
+    async with RawServer(bodies, content_types=types, pace=0.001) as raw:
+        await connect_raw(api, raw)
+        async with httpx.AsyncClient(timeout=30) as http:
+            body = {"model": "raw", "messages": HELLO, "stream": True}
+            r = await http.post(url, json=body, headers=auth)
+    assert r.status_code == 200
+    assert r.content == stream, r.content
