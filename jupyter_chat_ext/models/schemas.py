@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..core.schemas import StrictModel
 
@@ -81,6 +81,25 @@ class Params(StrictModel):
     options: dict[str, Any] = Field(
         default_factory=dict, description="Any other upstream option, passed as it is"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_options(cls, data: Any) -> Any:
+        """An option named as one of the fields above is that field, checked as it is: passed
+        on unchecked, a wrong one ({"temperature": "hot"}) failed every answer instead."""
+        options = data.get("options") if isinstance(data, dict) else None
+        if not isinstance(options, dict):
+            return data
+        typed = [k for k in options if k in cls.model_fields and k != "options"]
+        if not typed:
+            return data
+        twice = [k for k in typed if data.get(k) is not None]
+        if twice:
+            raise ValueError(
+                f"{', '.join(map(repr, twice))} given both as a field and in 'options'"
+            )
+        rest = {k: v for k, v in options.items() if k not in typed}
+        return {**data, **{k: options[k] for k in typed}, "options": rest}
 
     @field_validator("response_format")
     @classmethod

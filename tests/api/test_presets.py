@@ -233,3 +233,36 @@ async def test_a_model_a_connection_lists_later_under_a_presets_id_is_said_to_be
         # Listed once, as what answers for the id: the preset.
         assert [m["owned_by"] for m in pirates] == ["preset"]
         assert "hides" in listed["errors"]["Preset Pirate"]
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"temperature": "hot"}, "temperature"),
+        ({"response_format": "json"}, "response_format"),
+        ({"max_tokens": 0}, "max_tokens"),
+    ],
+)
+async def test_an_option_named_as_a_parameter_is_checked_as_that_parameter(
+    api, jp_fetch, upstream, options, named
+):
+    """Wherever options are given: a request's params, a chat's settings, a preset. They went
+    upstream unchecked: the answer failed, and was stored as an error, or a server took a
+    value no one meant."""
+    await connect(api, upstream)
+    asked = {"model": "base-model", "content": "hi", "params": {"options": options}}
+    r, _ = await complete(jp_fetch, asked)
+    assert r.code == 422 and named.encode() in r.body, r.body
+    chat = (await api("POST", "chats", {"title": "c"})).json()
+    r = await api("PATCH", f"chats/{chat['id']}", {"settings": {"params": {"options": options}}})
+    assert r.status == 422 and named in r.json()["message"], r.json()
+    body = {"id": "p", "name": "P", "base_model": "base-model", "params": {"options": options}}
+    r = await api("POST", "presets", body)
+    assert r.status == 422 and named in r.json()["message"], r.json()
+    assert (await api("GET", "presets")).json()["items"] == []
+    # A good one is taken as that parameter, and given twice it is refused.
+    params = {"options": {"temperature": 0.5, "mirostat": 1}}
+    r = await api("POST", "presets", {**body, "params": params})
+    assert r.json()["params"] == {"temperature": 0.5, "mirostat": 1}, r.json()
+    r = await api("PATCH", "presets/p", {"params": {**params, "temperature": 0.7}})
+    assert r.status == 422 and "temperature" in r.json()["message"], r.json()
