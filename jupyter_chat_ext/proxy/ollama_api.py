@@ -20,7 +20,7 @@ from ..providers.orm import ConnectionRow
 from .errors import ProxyError
 from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
 from .passthrough import NDJSON, Renamer, is_json, ollama_request, read_json, relay_frames
-from .routing import preset_params, preset_prompt, route, with_preset
+from .routing import preset_params, preset_prompt, route
 from .schemas import OllamaRunning, OllamaTags, OllamaVersion
 from .translate import generate_messages, ndjson, openai_messages, openai_params, unloads
 
@@ -108,10 +108,12 @@ class OllamaApi:
     ) -> tuple[Route, dict[str, Any]]:
         """Where the request goes, and the request as its preset (if any) shapes it. For a
         chat or generate (``field``) that only loads or unloads the model, the preset's
-        system prompt stays out: it would make the model answer it."""
+        system prompt stays out: it would make the model answer it. Embeddings (no
+        ``field``) take nothing of it but its base model: its parameters and system prompt
+        are a chat's."""
         target = await route(self.models, me, body["model"], LISTING, UNKNOWN)
         if field is None:
-            return target, with_preset(target, body, ollama=True)
+            return target, body
         if isinstance(target.client, OllamaClient):
             body = preset_params(target, body, ollama=True)
         else:

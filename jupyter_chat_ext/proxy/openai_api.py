@@ -169,7 +169,9 @@ class OpenAIApi:
 
     async def embeddings(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
         requested = body["model"]
-        target, body = await self.route(me, body)
+        # A preset lends its base model only: its parameters and system prompt are a chat's,
+        # and an embeddings endpoint refuses or misreads them.
+        target = await route(self.models, me, requested, LISTING)
         client = target.client
         if isinstance(client, OpenAIClient):
             answer = _shaped(await client.embeddings({**body, "model": target.upstream_id}), "data")

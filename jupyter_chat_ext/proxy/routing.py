@@ -35,9 +35,9 @@ _OLLAMA_NAMES = {"max_tokens": "num_predict", "max_completion_tokens": "num_pred
 _LENGTH_LIMITS = ("max_tokens", "max_completion_tokens")
 
 
-def with_preset(target: Route, body: dict[str, Any], *, ollama: bool = False) -> dict[str, Any]:
-    """The request as a preset shapes it: its parameters and its system prompt."""
-    return preset_prompt(target, preset_params(target, body, ollama=ollama))
+def with_preset(target: Route, body: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAI chat request as a preset shapes it: its parameters and its system prompt."""
+    return preset_prompt(target, preset_params(target, body))
 
 
 def preset_params(target: Route, body: dict[str, Any], *, ollama: bool = False) -> dict[str, Any]:

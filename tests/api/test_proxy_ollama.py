@@ -365,3 +365,24 @@ async def test_a_presets_think_and_keep_alive_are_request_fields(api, ollama_for
             await client.chat(model="quiet", messages=HELLO, think=True, keep_alive=0)
             sent = up.requests[-1].body
             assert (sent["think"], sent["keep_alive"]) == (True, 0)
+
+
+async def test_embeddings_asked_of_a_preset_take_none_of_its_chat_parameters(api, ollama_for):
+    """Its parameters were sent as options, and its system prompt beside the older API's
+    prompt."""
+    async with FakeUpstream() as up, ollama_for() as client:
+        await connect(api, up, kind="ollama")
+        params = {"temperature": 0.2, "max_tokens": 9, "options": {"mirostat": 1}}
+        preset = {"id": "emb", "name": "E", "base_model": "fake-embed:latest", "params": params}
+        preset["system_prompt"] = "Be brief."
+        assert (await api("POST", "presets", preset)).status == 201
+        assert len((await client.embed(model="emb", input="x")).embeddings[0]) == 32
+        sent = up.requests[-1].body
+        assert (sent["model"], sent["input"], "options" in sent) == (
+            "fake-embed:latest",
+            "x",
+            False,
+        )
+        assert len((await client.embeddings(model="emb", prompt="x")).embedding) == 32
+        sent = up.requests[-1].body
+        assert sent.keys() <= {"model", "prompt", "keep_alive"}, sent

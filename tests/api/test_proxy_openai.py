@@ -493,3 +493,17 @@ async def test_a_preset_adds_its_system_prompt_and_defaults(api, client_for):
             for other in (bob, bob2):
                 with pytest.raises(openai.NotFoundError):
                     await other.chat.completions.create(model="terse", messages=HELLO)
+
+
+async def test_embeddings_asked_of_a_preset_take_none_of_its_chat_parameters(api, client_for):
+    """Its temperature, limit and options were sent with the input, which OpenAI refuses."""
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        params = {"temperature": 0.2, "max_tokens": 9, "options": {"mirostat": 1}}
+        preset = {"id": "emb", "name": "E", "base_model": "fake-embed", "params": params}
+        preset["system_prompt"] = "Be brief."
+        assert (await api("POST", "presets", preset)).status == 201
+        answer = await client.embeddings.create(model="emb", input="x", encoding_format="float")
+        assert answer.model == "emb" and len(answer.data[0].embedding) == 32
+        sent = up.requests[-1].body
+        assert sent == {"model": "fake-embed", "input": "x", "encoding_format": "float"}, sent
