@@ -25,7 +25,7 @@ from ..core.errors import Conflict, NotFound
 from ..core.identity import Identity
 from ..events.schemas import Event
 from ..events.service import EventBus
-from ..models.service import ModelService, Route
+from ..models.service import ModelService, Route, over
 from ..providers.base import (
     Finish,
     ReasoningDelta,
@@ -135,7 +135,7 @@ class CompletionService:
                 generation,
                 route,
                 messages,
-                route.params({**chat.params.upstream(), **req.params.upstream()}),
+                route.params(over(chat.params.upstream(), req.params.upstream())),
                 turn.chat.title == UNTITLED,
             ),
             name=f"chat-ext generation {answer_id}",

@@ -43,7 +43,23 @@ class Route:
 
     def params(self, requested: dict) -> dict:
         """The preset's defaults, overridden by what the request asks for."""
-        return {**(self.preset.params if self.preset else {}), **requested}
+        return over(self.preset.params if self.preset else {}, requested)
+
+
+# One limit under OpenAI's older and newer names. OpenAI refuses a request that sets both.
+LENGTH_LIMITS = ("max_tokens", "max_completion_tokens")
+
+
+def over(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Parameters ``given`` over their ``defaults`` (a preset's under a chat's, a chat's
+    under a request's). A length limit given under either name replaces the defaults' under
+    both: the request's own limit wins, and only one is sent."""
+    merged = {**defaults, **given}
+    if any(given.get(name) is not None for name in LENGTH_LIMITS):
+        for name in LENGTH_LIMITS:
+            if given.get(name) is None:
+                merged.pop(name, None)
+    return merged
 
 
 def spellings(model: str) -> list[str]:

@@ -31,8 +31,6 @@ async def route(
 
 # A preset's (OpenAI-named) parameter -> Ollama's option, where the names differ.
 _OLLAMA_NAMES = {"max_tokens": "num_predict", "max_completion_tokens": "num_predict"}
-# One limit under OpenAI's older and newer names. OpenAI refuses a request that sets both.
-_LENGTH_LIMITS = ("max_tokens", "max_completion_tokens")
 
 
 def with_preset(target: Route, body: dict[str, Any]) -> dict[str, Any]:
@@ -47,13 +45,8 @@ def preset_params(target: Route, body: dict[str, Any], *, ollama: bool = False) 
     if preset is None:
         return body
     if not ollama:
-        params = target.params(body)
-        if any(body.get(k) is not None for k in _LENGTH_LIMITS):
-            # The request's limit, under either name, replaces the preset's.
-            for name in _LENGTH_LIMITS:
-                if body.get(name) is None:
-                    params.pop(name, None)
-        return params
+        # The request's limit, under either name, replaces the preset's.
+        return target.params(body)
     defaults = dict(preset.params or {})
     response_format = defaults.pop("response_format", None)
     # Fields of Ollama's request itself, beside its options.

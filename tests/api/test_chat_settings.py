@@ -189,3 +189,29 @@ async def test_any_other_option_reaches_an_ollama_connection(api, jp_fetch):
         (sent,) = [q.body for q in up.requests if q.path == "/api/chat"]
         assert sent["options"] == {"temperature": 0.2, "mirostat": 2, "num_gpu": 0, "num_ctx": 4096}
         assert (sent["think"], sent["keep_alive"]) == (False, "5m")
+
+
+async def test_the_length_limit_closest_to_the_answer_is_the_one_sent(api, jp_fetch):
+    """Under OpenAI's older or newer name: a preset's max_completion_tokens and a request's
+    max_tokens were both sent, which OpenAI refuses."""
+    async with FakeUpstream() as up:
+        await connect(api, up)
+        preset = {"id": "p", "name": "P", "base_model": "fake-chat"}
+        preset["params"] = {"temperature": 0.9, "options": {"max_completion_tokens": 30}}
+        assert (await api("POST", "presets", preset)).status == 201
+        body = {"model": "p", "content": "hi", "params": {"max_tokens": 5}}
+        r, events = await complete(jp_fetch, body)
+        assert r.code == 200 and events[-1][0] == "done", events
+        sent = asked(up)
+        assert (sent["max_tokens"], "max_completion_tokens" in sent) == (5, False), sent
+        assert sent["temperature"] == 0.9
+        # A chat's limit over the preset's, and the request's over the chat's.
+        settings = {"params": {"options": {"max_completion_tokens": 7}}}
+        chat = (await api("POST", "chats", {"title": "c", "settings": settings})).json()
+        await complete(jp_fetch, {"model": "p", "chat_id": chat["id"], "content": "hi"})
+        sent = asked(up)
+        assert (sent["max_completion_tokens"], "max_tokens" in sent) == (7, False), sent
+        body = {**body, "chat_id": chat["id"], "content": "again"}
+        await complete(jp_fetch, body)
+        sent = asked(up)
+        assert (sent["max_tokens"], "max_completion_tokens" in sent) == (5, False), sent
