@@ -48,8 +48,9 @@ async def test_one_load_off_the_loop_for_callers_at_once_then_dropped_when_idle(
         took = time.monotonic() - started
         ticking.cancel()
     assert (len(first[0]), len(second[0])) == (1, 2) and first[1] > 0
-    # A load on the loop would stall it for the whole load; it kept turning meanwhile.
-    assert gaps and max(gaps) < took / 2, (max(gaps), took)
+    # A load on the loop would stall it for the whole load, in one gap as long as the load; it
+    # kept turning meanwhile (the loading thread holds the GIL at times: a long gap may come).
+    assert len(gaps) >= 2 and max(gaps) < took * 0.8, (max(gaps), took)
     assert embedder.loaded
     await until(lambda: not embedder.loaded)
     # And loads again on the next use.
