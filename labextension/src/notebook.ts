@@ -1,6 +1,6 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { Cell, ICodeCellModel } from '@jupyterlab/cells';
+import { Cell, ICodeCellModel, MarkdownCell } from '@jupyterlab/cells';
 import { ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
 import * as nbformat from '@jupyterlab/nbformat';
 import {
@@ -11,6 +11,7 @@ import {
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { fenceFor } from './chat/blocks';
+import { planCode } from './codecell';
 import type { ISource } from './chat/messages';
 import { CommandIDs } from './commands';
 import { IChatOpener } from './tokens';
@@ -141,23 +142,69 @@ export function addNotebookCommands(
         );
         return;
       }
-      const notebook = panel.content;
-      NotebookActions.insertBelow(notebook);
-      notebook.activeCell?.model.sharedModel.setSource(String(args.code ?? ''));
+      const language = String(args.language ?? '');
+      const plan = planCode(
+        String(args.code ?? ''),
+        language,
+        notebookLanguage(panel)
+      );
+      if (plan.kind === 'foreign') {
+        // Kept where it can be read and copied, not run as the kernel's language.
+        Notification.info(
+          trans.__(
+            "The %1 code went in as a Markdown cell: the notebook's kernel does not run %1.",
+            plan.language
+          ),
+          { autoClose: 6000 }
+        );
+      }
+      insertCell(
+        panel,
+        plan.kind === 'code' ? 'code' : 'markdown',
+        plan.kind === 'foreign'
+          ? fenced(String(args.code ?? ''), language)
+          : plan.source
+      );
       app.shell.activateById(panel.id);
-      notebook.activeCell?.node.scrollIntoView({ block: 'nearest' });
     }
   });
 
   commands.addCommand(CommandIDs.runCode, {
     label: trans.__('Run Code in a Console'),
     execute: async args => {
+      const code = String(args.code ?? '');
+      const language = String(args.language ?? '');
+      const refuse = (name: string) =>
+        Notification.warning(
+          trans.__(
+            'The %1 code was not run: the kernel does not run %1.',
+            name
+          ),
+          { autoClose: 6000 }
+        );
+      const panel = notebooks.currentWidget;
+      // Decided before a console opens for nothing, when the notebook says its language.
+      const known = planCode(
+        code,
+        language,
+        panel ? notebookLanguage(panel) : ''
+      );
+      if (known.kind !== 'code') {
+        refuse(language);
+        return;
+      }
       const target = await consoleFor(options);
       if (!target) {
         return;
       }
       await target.sessionContext.ready;
-      await target.console.inject(String(args.code ?? ''));
+      const info = await target.sessionContext.session?.kernel?.info;
+      const plan = planCode(code, language, info?.language_info.name ?? '');
+      if (plan.kind !== 'code') {
+        refuse(language);
+        return;
+      }
+      await target.console.inject(plan.source);
     }
   });
 
@@ -195,9 +242,33 @@ function cellLanguage(panel: NotebookPanel, cell: Cell): string {
   if (cell.model.type === 'raw') {
     return 'text';
   }
+  return notebookLanguage(panel);
+}
+
+/** The notebook kernel's language, as the notebook records it. */
+function notebookLanguage(panel: NotebookPanel): string {
   const info = panel.context.model.metadata.language_info as
     nbformat.ILanguageInfoMetadata | undefined;
   return info?.name ?? panel.context.model.defaultKernelLanguage ?? '';
+}
+
+/** A new cell below the active one, made active and scrolled to. */
+function insertCell(
+  panel: NotebookPanel,
+  type: 'code' | 'markdown',
+  source: string
+): void {
+  const notebook = panel.content;
+  NotebookActions.insertBelow(notebook);
+  if (type !== notebook.activeCell?.model.type) {
+    NotebookActions.changeCellType(notebook, type);
+  }
+  const cell = notebook.activeCell;
+  cell?.model.sharedModel.setSource(source);
+  if (cell instanceof MarkdownCell) {
+    cell.rendered = true;
+  }
+  cell?.node.scrollIntoView({ block: 'nearest' });
 }
 
 function fenced(text: string, language: string): string {
