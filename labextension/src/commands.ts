@@ -17,6 +17,8 @@ export namespace CommandIDs {
   export const sendSelection = 'chat-ext:send-selection';
   /** Inserts `{code}` as a new cell below the active cell of the active notebook. */
   export const insertCode = 'chat-ext:insert-code-cell';
+  /** Opens a message's source notebook at its cell: `{notebook, cellId?, cell?}`. */
+  export const openSource = 'chat-ext:open-source-cell';
   /** Runs `{code}` in a console attached to the active notebook's kernel. */
   export const runCode = 'chat-ext:run-code-in-console';
 }

@@ -1,4 +1,5 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
+import { PathExt } from '@jupyterlab/coreutils';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { Cell, ICodeCellModel, MarkdownCell } from '@jupyterlab/cells';
 import { ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
@@ -9,6 +10,7 @@ import {
   NotebookPanel
 } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { fenceFor } from './chat/blocks';
 import { planCode } from './codecell';
@@ -71,7 +73,8 @@ export function addNotebookCommands(
           source: {
             kind: options.kind,
             notebook: found.panel.context.path,
-            cell: found.index
+            cell: found.index,
+            cellId: found.cell.model.id
           },
           send: options.send,
           append: options.append
@@ -208,6 +211,11 @@ export function addNotebookCommands(
     }
   });
 
+  commands.addCommand(CommandIDs.openSource, {
+    label: trans.__('Open the Cell a Message Came From'),
+    execute: args => openSource(app, trans, args)
+  });
+
   // A group of their own at the end of the cell menu, after JupyterLab's own (up to 60).
   app.contextMenu.addItem({
     type: 'separator',
@@ -222,6 +230,58 @@ export function addNotebookCommands(
     palette?.addItem({ command, category });
     app.contextMenu.addItem({ command, selector: CELL_SELECTOR, rank });
   }
+}
+
+/**
+ * Opens a notebook at the cell a message came from: found by its id, else (a message
+ * from before ids were kept, or a notebook that does not keep them) by its position;
+ * a cell that is gone leaves the notebook open, and says so.
+ */
+async function openSource(
+  app: JupyterFrontEnd,
+  trans: TranslationBundle,
+  args: ReadonlyPartialJSONObject
+): Promise<void> {
+  const path = String(args.notebook ?? '');
+  const panel = (await app.commands.execute('docmanager:open', {
+    path
+  })) as NotebookPanel | undefined;
+  if (!(panel instanceof NotebookPanel)) {
+    return;
+  }
+  await panel.context.ready;
+  const notebook = panel.content;
+  const cellId = typeof args.cellId === 'string' ? args.cellId : null;
+  const position = typeof args.cell === 'number' ? args.cell : null;
+  let index = cellId
+    ? notebook.widgets.findIndex(cell => cell.model.id === cellId)
+    : -1;
+  // Before nbformat 4.5 ids are made afresh each time the notebook opens.
+  const keepsIds =
+    panel.context.model.nbformat > 4 ||
+    (panel.context.model.nbformat === 4 &&
+      panel.context.model.nbformatMinor >= 5);
+  if (index < 0 && (!cellId || !keepsIds) && position !== null) {
+    index = position < notebook.widgets.length ? position : -1;
+  }
+  app.shell.activateById(panel.id);
+  if (index < 0) {
+    if (cellId !== null || position !== null) {
+      Notification.warning(
+        trans.__(
+          'The cell this message came from is no longer in %1.',
+          PathExt.basename(path)
+        ),
+        { autoClose: 5000 }
+      );
+    }
+    return;
+  }
+  notebook.mode = 'command';
+  notebook.activeCellIndex = index;
+  notebook.deselectAll();
+  await notebook.scrollToCell(notebook.widgets[index], 'center');
+  notebook.activeCell?.node.focus();
 }
 
 function activeCell(

@@ -118,7 +118,9 @@ def test_explain_this_error_from_the_cell_menu(chat_page: Page, chat_lab: LabSer
     expect(view.locator(f'{ANSWER}[data-status="done"]')).to_contain_text("ZeroDivisionError")
     page.screenshot(path=ARTIFACTS / "chat-explain-error.png")
     stored = stored_branch(chat_lab, chat_id_of(view))[0]
-    assert stored["meta"]["source"] == {"kind": "error", "notebook": "fails.ipynb", "cell": 0}
+    source = stored["meta"]["source"]
+    assert source.pop("cellId")
+    assert source == {"kind": "error", "notebook": "fails.ipynb", "cell": 0}
     assert "\x1b[" not in stored["content"], "the traceback's colour codes were sent"
 
 
@@ -148,6 +150,47 @@ def test_ask_about_a_cell_and_send_a_selection(chat_page: Page, chat_lab: LabSer
     box.press("Control+End")
     box.press("Enter")
     expect(wait_answered(view)).to_contain_text("What do these compute?")
+
+
+def test_the_source_link_opens_the_cell_it_came_from(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    cells = [{**code_cell(text), "id": f"cell-{text[0]}"} for text in ("a = 1", "b = 2")]
+    notebook = open_notebook(page, chat_lab, "linked.ipynb", cells)
+    notebook.locator(".jp-Cell").nth(1).locator(".jp-InputPrompt").click()
+    run_command(page, "chat-ext:ask-about-cell")
+    view = page.locator(PANEL_VIEW)
+    pick_model(view, FAST)
+    box = view.locator(INPUT)
+    box.press("Control+End")
+    box.press("Enter")
+    wait_answered(view)
+    stored = stored_branch(chat_lab, chat_id_of(view))[0]
+    # Kept by id, which stays with the cell as others come and go.
+    assert stored["meta"]["source"] == {
+        "kind": "cell",
+        "notebook": "linked.ipynb",
+        "cell": 1,
+        "cellId": "cell-b",
+    }
+
+    # Cells come above it, and another cell is active.
+    notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click()
+    run_command(page, "notebook:insert-cell-above")
+    run_command(page, "notebook:insert-cell-above")
+    expect(notebook.locator(".jp-Cell")).to_have_count(4)
+    link = view.locator(QUESTION).last.locator(".jp-ChatExt-sourceButton")
+    expect(link).to_have_text("From linked.ipynb, cell 2")
+    link.click()
+    active = notebook.locator(".jp-Cell.jp-mod-active")
+    expect(active).to_have_count(1)
+    expect(active.locator(".cm-content")).to_have_text("b = 2")
+    expect(active).to_be_in_viewport()
+
+    # The cell gone, the notebook opens and says so.
+    run_command(page, "notebook:delete-cell")
+    expect(notebook.locator(".jp-Cell")).to_have_count(3)
+    link.click()
+    expect(page.locator(".Toastify__toast", has_text="no longer in linked.ipynb")).to_be_visible()
 
 
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):

@@ -12,6 +12,7 @@ import {
 import React, { memo, useEffect, useRef, useState } from 'react';
 
 import { IUsage } from '../api/sse';
+import { CommandIDs } from '../commands';
 import { IChatViewContext } from './context';
 import { codeOf, releaseImage } from './decorate';
 import { MarkdownView } from './markdown';
@@ -368,7 +369,7 @@ function Siblings(props: {
   );
 }
 
-/** "From analysis.ipynb, cell 3": opens the notebook a message came from. */
+/** "From analysis.ipynb, cell 3": opens the notebook a message came from at that cell. */
 function SourceChip(props: {
   message: IViewMessage;
   context: IChatViewContext;
@@ -398,11 +399,18 @@ export function SourceLabel(props: {
         type="button"
         className="jp-ChatExt-sourceButton"
         title={trans.__('Open %1', source.notebook)}
-        onClick={() =>
-          void context.commands.execute('docmanager:open', {
-            path: source.notebook
-          })
-        }
+        onClick={() => {
+          // Without the notebook commands (no notebook support), the notebook alone.
+          const command = context.commands.hasCommand(CommandIDs.openSource)
+            ? CommandIDs.openSource
+            : 'docmanager:open';
+          void context.commands.execute(command, {
+            path: source.notebook,
+            notebook: source.notebook,
+            cell: source.cell ?? null,
+            cellId: source.cellId ?? null
+          });
+        }}
       >
         <notebookIcon.react tag="span" className="jp-ChatExt-sourceIcon" />
         {label}

@@ -16,8 +16,13 @@ export interface ISource {
   kind: 'cell' | 'error' | 'selection';
   /** The notebook's path, relative to the server's root. */
   notebook: string;
-  /** The cell's position (0-based) in the notebook. */
+  /** The cell's position (0-based) in the notebook when the message was written. */
   cell?: number;
+  /**
+   * The cell's id (nbformat 4.5), which stays with the cell as others come and go;
+   * messages written before it was kept have only the position.
+   */
+  cellId?: string;
 }
 
 /** Something that failed outside any message, with a way to try again. */
