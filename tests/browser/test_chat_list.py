@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from chats_ui import PANEL, change_theme, open_chats_panel, open_lab, unique
+from chats_ui import BACK_TO_LIST, PANEL, change_theme, open_chats_panel, open_lab, unique
 from lab_process import LabServer
 from list_ui import (
     ARCHIVED,
@@ -260,7 +260,14 @@ def test_clone_and_export(page: Page, lab_server: LabServer, tmp_path: Path):
     open_chats_panel(page, lab_server)
 
     chat_menu(page, chat["title"], "Clone")
-    expect(chat_item(page, f"Clone of {chat['title']}")).to_have_count(1)
+    # The clone opens in the panel, where the list was.
+    view = page.locator(f"{PANEL} .jp-ChatExt-chatView")
+    expect(view.locator(".jp-ChatExt-message-user")).to_contain_text("An exported line")
+    clone_id = view.locator(".jp-ChatExt-chatViewBody").get_attribute("data-chat-id")
+    clone = stored(lab_server, clone_id or "")
+    assert clone["title"] == f"Clone of {chat['title']}" and clone["id"] != chat["id"]
+    page.locator(BACK_TO_LIST).click()
+    expect(chat_item(page, clone["title"])).to_have_count(1)
 
     with page.expect_download() as info:
         chat_menu(page, chat["title"], "Export", "JSON (.json)")

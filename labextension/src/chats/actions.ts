@@ -363,7 +363,13 @@ export class ChatListActions implements IDisposable {
     });
     commands.addCommand(ID.clone, {
       label: trans.__('Clone'),
-      execute: chatAction(chat => model.clone(chat.id))
+      execute: chatAction(async chat => {
+        const clone = await model.clone(chat.id);
+        // The clone is what the user wants to work on next: shown, and selected in the list.
+        if (clone && this._openChat) {
+          this.openChat(clone.id, 'panel');
+        }
+      })
     });
     commands.addCommand(ID.export, {
       label: args =>
