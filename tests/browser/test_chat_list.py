@@ -284,6 +284,28 @@ def test_clone_and_export(page: Page, lab_server: LabServer, tmp_path: Path):
     assert "An exported line" in (tmp_path / "chat.md").read_text()
 
 
+def test_a_blank_name_cannot_be_saved(page: Page, lab_server: LabServer):
+    chat = lab_server.create_chat(unique("Named"))
+    open_chats_panel(page, lab_server)
+    dialog = page.locator(DIALOG)
+    save = dialog.locator("button.jp-mod-accept")
+
+    chat_menu(page, chat["title"], "Rename…")
+    name = dialog.locator("input")
+    name.fill("   ")
+    expect(save).to_be_disabled()
+    name.fill("Renamed")
+    expect(save).to_be_enabled()
+    dialog.locator("button.jp-mod-reject").click()
+
+    # A new folder starts with no name: Save waits for one.
+    page.locator(NEW_FOLDER).click()
+    expect(save).to_be_disabled()
+    name.press("Enter")
+    expect(dialog).to_be_visible()
+    answer_dialog(page, unique("Named folder"))
+
+
 def test_folders_create_nest_drag_rename_delete(page: Page, lab_server: LabServer):
     chat = lab_server.create_chat(unique("Filed chat"))
     open_chats_panel(page, lab_server)

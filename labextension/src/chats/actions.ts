@@ -8,7 +8,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
-import { Menu } from '@lumino/widgets';
+import { Message } from '@lumino/messaging';
+import { Menu, Widget } from '@lumino/widgets';
 
 import { ChatSummary, ExportFormat, IDownload } from '../api/client';
 import { errorMessage } from '../errors';
@@ -475,14 +476,50 @@ async function askText(
   current: string,
   trans: TranslationBundle
 ): Promise<string> {
-  const result = await InputDialog.getText({
+  const result = await showDialog({
     title,
-    text: current,
-    placeholder: trans.__('Name'),
-    okLabel: trans.__('Save'),
-    cancelLabel: trans.__('Cancel')
+    body: new NameInput(current, trans.__('Name')),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Save') })
+    ],
+    focusNodeSelector: 'input'
   });
   return result.button.accept ? (result.value ?? '').trim() : '';
+}
+
+/**
+ * A name's input whose Save stays disabled while the name is blank, as in JupyterLab's
+ * own rename: the dialog disables its accept button while an input is `:invalid`.
+ */
+class NameInput extends Widget {
+  constructor(current: string, placeholder: string) {
+    const input = document.createElement('input');
+    input.type = 'text';
+    input.className = 'jp-mod-styled';
+    input.value = current;
+    input.placeholder = placeholder;
+    input.required = true;
+    input.pattern = '.*\\S.*';
+    super({ node: input });
+    this._input = input;
+  }
+
+  getValue(): string {
+    return this._input.value;
+  }
+
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._input.select();
+    // The dialog checks its inputs on 'input' events only, and listens once attached
+    // itself (after its body): an empty name is refused from the start.
+    requestAnimationFrame(() =>
+      this._input.dispatchEvent(new Event('input', { bubbles: true }))
+    );
+  }
+
+  private _input: HTMLInputElement;
 }
 
 /** Asks to confirm a destructive action. */
