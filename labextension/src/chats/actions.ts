@@ -511,7 +511,9 @@ class NameInput extends Widget {
 
   protected override onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this._input.select();
+    // Not select(): it would take the focus before the dialog notes where the focus was,
+    // and closing the dialog would then give it back to this input, not to the list.
+    this._input.setSelectionRange(0, this._input.value.length);
     // The dialog checks its inputs on 'input' events only, and listens once attached
     // itself (after its body): an empty name is refused from the start.
     requestAnimationFrame(() =>
