@@ -1,3 +1,6 @@
+import type * as nbformat from '@jupyterlab/nbformat';
+import type { NotebookPanel } from '@jupyterlab/notebook';
+
 /**
  * How a code block of an answer goes into a notebook or console, given the block's
  * language and the kernel's: Markdown as Markdown, the kernel's own language as it is,
@@ -61,4 +64,11 @@ export function planCode(
     return { kind: 'code', source: `%%${magic}\n${code}` };
   }
   return { kind: 'foreign', language: language.trim() };
+}
+
+/** The notebook kernel's language, as the notebook records it. */
+export function notebookLanguage(panel: NotebookPanel): string {
+  const info = panel.context.model.metadata.language_info as
+    nbformat.ILanguageInfoMetadata | undefined;
+  return info?.name ?? panel.context.model.defaultKernelLanguage ?? '';
 }

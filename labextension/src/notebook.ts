@@ -2,7 +2,7 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { PathExt } from '@jupyterlab/coreutils';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { Cell, ICodeCellModel, MarkdownCell } from '@jupyterlab/cells';
-import { ConsolePanel, IConsoleTracker } from '@jupyterlab/console';
+import { IConsoleTracker } from '@jupyterlab/console';
 import * as nbformat from '@jupyterlab/nbformat';
 import {
   INotebookTracker,
@@ -13,7 +13,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { fenceFor } from './chat/blocks';
-import { planCode } from './codecell';
+import { notebookLanguage, planCode } from './codecell';
+import { runCodeInConsole } from './runcode';
 import type { ISource } from './chat/messages';
 import { CommandIDs } from './commands';
 import { IChatOpener } from './tokens';
@@ -174,41 +175,12 @@ export function addNotebookCommands(
 
   commands.addCommand(CommandIDs.runCode, {
     label: trans.__('Run Code in a Console'),
-    execute: async args => {
-      const code = String(args.code ?? '');
-      const language = String(args.language ?? '');
-      const refuse = (name: string) =>
-        Notification.warning(
-          trans.__(
-            'The %1 code was not run: the kernel does not run %1.',
-            name
-          ),
-          { autoClose: 6000 }
-        );
-      const panel = notebooks.currentWidget;
-      // Decided before a console opens for nothing, when the notebook says its language.
-      const known = planCode(
-        code,
-        language,
-        panel ? notebookLanguage(panel) : ''
-      );
-      if (known.kind !== 'code') {
-        refuse(language);
-        return;
-      }
-      const target = await consoleFor(options);
-      if (!target) {
-        return;
-      }
-      await target.sessionContext.ready;
-      const info = await target.sessionContext.session?.kernel?.info;
-      const plan = planCode(code, language, info?.language_info.name ?? '');
-      if (plan.kind !== 'code') {
-        refuse(language);
-        return;
-      }
-      await target.console.inject(plan.source);
-    }
+    execute: args =>
+      runCodeInConsole(
+        options,
+        String(args.code ?? ''),
+        String(args.language ?? '')
+      )
   });
 
   commands.addCommand(CommandIDs.openSource, {
@@ -305,13 +277,6 @@ function cellLanguage(panel: NotebookPanel, cell: Cell): string {
   return notebookLanguage(panel);
 }
 
-/** The notebook kernel's language, as the notebook records it. */
-function notebookLanguage(panel: NotebookPanel): string {
-  const info = panel.context.model.metadata.language_info as
-    nbformat.ILanguageInfoMetadata | undefined;
-  return info?.name ?? panel.context.model.defaultKernelLanguage ?? '';
-}
-
 /** A new cell below the active one, made active and scrolled to. */
 function insertCell(
   panel: NotebookPanel,
@@ -379,38 +344,4 @@ function selectedText(panel: NotebookPanel, active: Cell): string {
     .filter(cell => notebook.isSelectedOrActive(cell))
     .map(cell => cell.model.sharedModel.getSource())
     .join('\n\n');
-}
-
-/** A console on the active notebook's kernel (opened below it if need be). */
-async function consoleFor(
-  options: INotebookIntegrationOptions
-): Promise<ConsolePanel | null> {
-  const { app, notebooks, consoles } = options;
-  const panel = notebooks.currentWidget;
-  if (!panel) {
-    const current = consoles?.currentWidget;
-    if (current) {
-      app.shell.activateById(current.id);
-      return current;
-    }
-    return (await app.commands.execute('console:create', {
-      activate: true
-    })) as ConsolePanel;
-  }
-  const path = panel.context.path;
-  const existing = consoles?.find(
-    console => console.sessionContext.path === path
-  );
-  if (existing) {
-    app.shell.activateById(existing.id);
-    return existing;
-  }
-  return (await app.commands.execute('console:create', {
-    path,
-    preferredLanguage: panel.context.model.defaultKernelLanguage,
-    ref: panel.id,
-    insertMode: 'split-bottom',
-    activate: false,
-    type: 'Linked Console'
-  })) as ConsolePanel;
 }
