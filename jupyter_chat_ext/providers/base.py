@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -121,3 +122,29 @@ class ModelClient(Protocol):
     def stream_chat(
         self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
     ) -> AsyncIterator[Delta]: ...
+
+
+def stream_deltas(
+    text: str, sender: str, unit: str, read: Callable[[dict[str, Any]], list[Delta]]
+) -> list[Delta]:
+    """The deltas ``read`` finds in one JSON object of an upstream's stream (an SSE event's
+    data, an NDJSON line). An error the upstream wrote into it is the upstream's failure; any
+    other way the piece is wrong is malformed, naming ``sender`` and its ``unit``."""
+    a = "an" if unit[0] in "aeiou" else "a"
+    try:
+        chunk = json.loads(text)
+    except ValueError:
+        raise UpstreamError(
+            "malformed", f"{sender} sent a malformed {unit}: {text[:80]!r}"
+        ) from None
+    if not isinstance(chunk, dict):
+        raise UpstreamError("malformed", f"{sender} sent {a} {unit} that is not an object.")
+    # Some servers (Foundry Local) put "error": null in every chunk.
+    error = chunk.get("error")
+    if error:
+        message = error.get("message") if isinstance(error, dict) else error
+        raise UpstreamError("http", f"{sender} failed mid-stream: {message}")
+    try:
+        return read(chunk)
+    except (AttributeError, TypeError, KeyError):
+        raise UpstreamError("malformed", f"{sender} sent {a} {unit} of another shape.") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .base import (
@@ -16,6 +17,7 @@ from .base import (
     UpstreamError,
     UpstreamModel,
     Usage,
+    stream_deltas,
     unix_time,
 )
 from .http import upstream_stream
@@ -216,26 +218,12 @@ class OllamaClient:
             async for line in response.aiter_lines():
                 if not line.strip():
                     continue
-                try:
-                    chunk = json.loads(line)
-                except ValueError:
-                    raise UpstreamError(
-                        "malformed", f"Ollama sent a malformed line: {line[:80]!r}"
-                    ) from None
-                if not isinstance(chunk, dict):
-                    raise UpstreamError("malformed", "Ollama sent a line that is not an object.")
-                if chunk.get("error"):
-                    raise UpstreamError("http", f"Ollama failed mid-stream: {chunk['error']}")
-                try:
-                    deltas = _chunk_deltas(chunk, calls)
-                except (AttributeError, TypeError, KeyError):
-                    raise UpstreamError(
-                        "malformed", "Ollama sent a line of another shape."
-                    ) from None
+                read = partial(_chunk_deltas, calls=calls)
+                deltas = stream_deltas(line, "Ollama", "line", read)
                 for delta in deltas:
                     calls += isinstance(delta, ToolCallDelta)
                     yield delta
-                if chunk.get("done"):
+                if deltas and isinstance(deltas[-1], Finish):
                     return
         raise UpstreamError("cut", "Ollama's stream ended before the answer was complete.")
 

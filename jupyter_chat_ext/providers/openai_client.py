@@ -15,6 +15,7 @@ from .base import (
     UpstreamError,
     UpstreamModel,
     Usage,
+    stream_deltas,
     unix_time,
 )
 from .http import upstream_stream
@@ -145,31 +146,11 @@ async def parse_sse(pieces: AsyncIterator[bytes]) -> AsyncIterator[Delta]:
                 if not finished:
                     yield Finish(None)
                 return
-            for delta in _event_deltas(data):
+            for delta in stream_deltas(data, "The upstream", "event", _chunk_deltas):
                 finished = finished or isinstance(delta, Finish)
                 yield delta
     if not finished:
         raise UpstreamError("cut", "The upstream stream ended before the answer was complete.")
-
-
-def _event_deltas(data: str) -> list[Delta]:
-    try:
-        chunk = json.loads(data)
-    except ValueError:
-        raise UpstreamError(
-            "malformed", f"The upstream sent a malformed event: {data[:80]!r}"
-        ) from None
-    if not isinstance(chunk, dict):
-        raise UpstreamError("malformed", "The upstream sent an event that is not an object.")
-    # Some servers (Foundry Local) put "error": null in every chunk.
-    if chunk.get("error") is not None:
-        error = chunk["error"]
-        message = error.get("message") if isinstance(error, dict) else str(error)
-        raise UpstreamError("http", f"The upstream failed mid-stream: {message}")
-    try:
-        return _chunk_deltas(chunk)
-    except (AttributeError, TypeError, KeyError):
-        raise UpstreamError("malformed", "The upstream sent an event of another shape.") from None
 
 
 def _arguments_text(arguments: Any) -> str:
