@@ -36,7 +36,7 @@ from ..providers.base import (
 )
 from ..providers.reasoning import split_reasoning
 from .schemas import CompletionRequest, CompletionResult
-from .tasks import ChatLocks, Generation, Progress, Registry
+from .tasks import ChatLocks, Generation, Placing, Progress, Registry
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ class CompletionService:
         self.title_model = title_model
         self.running = Registry()
         self._placing = ChatLocks()
+        self._pending: set[Placing] = set()
         # The chats being named now: an answer that ends meanwhile need not name them too.
         self._naming: set[str] = set()
 
@@ -90,7 +91,20 @@ class CompletionService:
         """Store the question and an empty answer, and start writing the answer."""
         route = await self.models.route(req.model, me)  # an unknown model stores nothing
         async with self._placing.hold(me.id, req.chat_id):
-            return self._begin(me, req, route, await self._place(me, req, route.model_id))
+            placing = Placing(me.id, req.chat_id)
+            self._pending.add(placing)
+            try:
+                turn = await self._place(me, req, route.model_id)
+                while placing.abandoned:
+                    # Deleted after the turn was stored, before its answer began: the turn
+                    # went with the chat (a 404, as for a chat deleted a moment sooner), and
+                    # no answer is to be written into it. A chat made after a deletion of
+                    # all the user's chats is still there, and answered.
+                    placing.abandoned = False
+                    await self.chats.require(me, turn.chat.id)
+                return self._begin(me, req, route, turn)
+            finally:
+                self._pending.discard(placing)
 
     async def _place(self, me: Identity, req: CompletionRequest, model: str) -> Turn:
         """Store the question (if any) and an empty answer, unless the turn would continue
@@ -168,7 +182,13 @@ class CompletionService:
 
     def abandon(self, me: Identity, chat_id: str | None = None) -> None:
         """Stop the answers being written into a chat (all the user's with None) that was
-        deleted: no one is left to read them, and the upstream would go on costing."""
+        deleted, and those about to begin: no one is left to read them, and the upstream
+        would go on costing. Called once the deletion is stored."""
+        for placing in self._pending:
+            # A new chat's id is not known until its turn is stored: each is checked.
+            mine = placing.user_id == me.id
+            if mine and (placing.chat_id is None or chat_id in (None, placing.chat_id)):
+                placing.abandoned = True
         for generation in self.running.of_user(me.id):
             if chat_id in (None, generation.chat_id) and generation.task is not None:
                 generation.task.cancel()

@@ -201,6 +201,18 @@ class Registry:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+class Placing:
+    """A turn being stored. A deletion of its chat meanwhile (or of all its user's chats)
+    marks it: the deletion's cancel came before there was a generation to cancel."""
+
+    __slots__ = ("abandoned", "chat_id", "user_id")
+
+    def __init__(self, user_id: str, chat_id: str | None):
+        self.user_id = user_id
+        self.chat_id = chat_id  # None for a new chat
+        self.abandoned = False
+
+
 class ChatLocks:
     """One turn at a time being placed in a chat: the check that no answer is being written
     there and the listing of the new answer hold together, with the database write between
