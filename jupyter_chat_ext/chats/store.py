@@ -328,6 +328,17 @@ class ChatStore:
                 session.flush()
                 return write_turn(session, new_chat, True, place, at)
             c = ChatRow.__table__.c
+            # The chat is claimed (its row written, so locked) before it is read: a deletion
+            # under way then waits for the turn and takes it with the chat, or went first and
+            # leaves nothing to claim. Read first, a chat deleted between the read and the
+            # inserts failed them on its foreign key (a 500).
+            claimed = session.connection().execute(
+                update(ChatRow.__table__)
+                .where(c.id == chat_id, c.user_id == user_id)
+                .values(updated_at=at)
+            )
+            if not claimed.rowcount:
+                return None
             chat = (
                 session.connection()
                 .execute(

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy.util import await_only
 
+from jupyter_chat_ext.chats import store as chat_store
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 from tests.api.completion_calls import complete, connect, until_written
 
@@ -72,4 +74,43 @@ async def test_a_chat_deleted_as_its_turn_is_stored_is_not_answered(
     r, events = await asyncio.wait_for(request, 10)
     assert r.code == 404, (r.code, events)
     assert _asked(upstream) == []
+    await _nothing_left(api, services, upstream, chat_id)
+
+
+async def test_a_chat_deleted_as_its_turn_is_written_is_a_404_or_a_stop_never_a_500(
+    api, jp_fetch, jp_serverapp, upstream, monkeypatch
+):
+    # Read before it was written, a chat deleted in between failed the turn's inserts on
+    # their foreign key: a 500. Now the deletion waits for the turn, or goes first.
+    await connect(api, upstream)
+    services = await _services(jp_serverapp)
+    chat_id = await _first_chat(api, jp_fetch)
+    loop = asyncio.get_running_loop()
+    deletions: list[asyncio.Future] = []
+    write_turn = chat_store.write_turn
+
+    async def delete_meanwhile():
+        deletions.append(asyncio.ensure_future(api("DELETE", f"chats/{chat_id}")))
+        # The deletion may wait for the turn's transaction, which waits here: not for long.
+        await asyncio.wait([deletions[0]], timeout=1)
+
+    def deleted_in_between(session, chat, new_chat, place, at):
+        if not deletions:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:  # SQLite: the writer's own thread
+                asyncio.run_coroutine_threadsafe(delete_meanwhile(), loop).result(5)
+            else:  # PostgreSQL: the loop's thread, inside the session's greenlet
+                await_only(delete_meanwhile())
+        return write_turn(session, chat, new_chat, place, at)
+
+    monkeypatch.setattr(chat_store, "write_turn", deleted_in_between)
+    upstream.update_settings(chunks=40)
+    upstream.reset()
+    r, events = await complete(jp_fetch, {"model": SLOW, "chat_id": chat_id, "content": "raced"})
+    assert r.code in (200, 404), (r.code, r.body[:300])
+    if r.code == 200:  # the turn went first: its answer is stopped by the deletion
+        assert events[-1] == ("done", {**events[-1][1], "status": "stopped"}), events[-1]
+        upstream.wait_for_disconnects(1, within=2.0)
+    assert (await asyncio.wait_for(deletions[0], 10)).status == 204
     await _nothing_left(api, services, upstream, chat_id)
