@@ -84,8 +84,9 @@ class CompletionService:
         self.running = Registry()
         self._placing = ChatLocks()
         self._pending: set[Placing] = set()
-        # The chats being named now: an answer that ends meanwhile need not name them too.
-        self._naming: set[str] = set()
+        # The chats being named now, with the user and the task naming them: an answer that
+        # ends meanwhile need not name them too, and a deletion stops the naming.
+        self._naming: dict[str, tuple[str, asyncio.Task[Any]]] = {}
 
     async def start(self, me: Identity, req: CompletionRequest) -> tuple[Generation, str | None]:
         """Store the question and an empty answer, and start writing the answer."""
@@ -182,8 +183,8 @@ class CompletionService:
 
     def abandon(self, me: Identity, chat_id: str | None = None) -> None:
         """Stop the answers being written into a chat (all the user's with None) that was
-        deleted, and those about to begin: no one is left to read them, and the upstream
-        would go on costing. Called once the deletion is stored."""
+        deleted, those about to begin and its naming: no one is left to read them, and the
+        upstream would go on costing. Called once the deletion is stored."""
         for placing in self._pending:
             # A new chat's id is not known until its turn is stored: each is checked.
             mine = placing.user_id == me.id
@@ -192,6 +193,9 @@ class CompletionService:
         for generation in self.running.of_user(me.id):
             if chat_id in (None, generation.chat_id) and generation.task is not None:
                 generation.task.cancel()
+        for named, (user_id, task) in list(self._naming.items()):
+            if user_id == me.id and chat_id in (None, named):
+                task.cancel()
 
     async def stop(self, me: Identity, message_id: str) -> CompletionResult:
         """Stop an answer and say how it ended. One that had ended already (on its own, or
@@ -336,11 +340,11 @@ class CompletionService:
                 meta["tool_calls"] = [tool_calls[i] for i in sorted(tool_calls)]
             await self._end(me, gen, meta, after=progress.stop())
         if untitled and gen.status == "done" and gen.chat_id not in self._naming:
-            self._naming.add(gen.chat_id)
+            self._naming[gen.chat_id] = (me.id, asyncio.current_task())  # type: ignore[assignment]
             try:
                 await self._title(me, gen, route, messages)
             finally:
-                self._naming.discard(gen.chat_id)
+                self._naming.pop(gen.chat_id, None)
 
     def _publish(self, me: Identity, gen: Generation, name: str, text: str) -> None:
         """One piece of the answer ("delta") or of its reasoning ("reasoning"), to those who

@@ -1,5 +1,5 @@
-"""A chat deleted while a question sent into it is being stored: nothing goes on writing
-into it, or asking the model for it."""
+"""A chat deleted while a question sent into it is being stored, or while its new chat is
+named: nothing goes on writing into it, or asking the model for it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ SLOW = "fake-chat+delay-chunk-0.05"
 
 @pytest.fixture
 def upstream():
-    with UpstreamThread(models=("fake-chat", SLOW)) as up:
+    with UpstreamThread(models=("fake-chat", SLOW, "fake-chat+hang")) as up:
         yield up
 
 
@@ -114,3 +114,24 @@ async def test_a_chat_deleted_as_its_turn_is_written_is_a_404_or_a_stop_never_a_
         upstream.wait_for_disconnects(1, within=2.0)
     assert (await asyncio.wait_for(deletions[0], 10)).status == 204
     await _nothing_left(api, services, upstream, chat_id)
+
+
+@pytest.mark.parametrize("chat_ext_config", [{"task_model": "fake-chat+hang"}])
+async def test_deleting_a_chat_while_it_is_named_stops_the_naming(
+    api, jp_fetch, upstream, chat_ext_config
+):
+    # The answer had ended, so the deletion found nothing running; the title was still asked
+    # of the model, until it answered, for a chat that was gone.
+    await connect(api, upstream)
+    _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "name me later"})
+    start = events[0][1]
+    assert events[-1][0] == "done"
+    for _ in range(100):  # until the title is being asked for
+        if any("Title:" in str(r.body) for r in _asked(upstream)):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("no title was asked for")
+    assert (await api("DELETE", f"chats/{start['chat_id']}")).status == 204
+    upstream.wait_for_disconnects(1, within=2.0)
+    await until_written(start["message_id"])
