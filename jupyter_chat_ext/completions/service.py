@@ -321,7 +321,9 @@ class CompletionService:
             gen.status = "stopped"
         except UpstreamError as error:
             gen.status = "error"
-            gen.error = error.message
+            # Stored, and told to the user's tabs: an admin's answer may say where its model
+            # server is, another user's only what went wrong.
+            gen.error = error.told_to(me.is_admin)
         except Exception as error:  # keep what was written whatever went wrong
             log.exception("generation %s failed", gen.message_id)
             gen.status = "error"

@@ -91,7 +91,12 @@ class UpstreamError(Exception):
     """An upstream failed. ``status`` is the upstream's HTTP status when it answered one;
     ``said`` is its own error (message, code and parameter, as OpenAI's shape has them), for
     the compatible APIs to hand on as it was, with ``retry``, its word on when to try again
-    (``Retry-After`` and its kin), which clients' back-off reads."""
+    (``Retry-After`` and its kin), which clients' back-off reads.
+
+    ``message`` may say where the upstream is (its scheme, host and port, never a credential)
+    for admins and the log; ``public`` says the same without it, for everyone else (see
+    ``told_to``). Where the model servers are is the admins' business: an address inside a
+    private network, or a URL that carries a key, is not for every user to learn."""
 
     def __init__(
         self,
@@ -100,6 +105,8 @@ class UpstreamError(Exception):
         status: int | None = None,
         said: UpstreamSaid | None = None,
         retry: tuple[tuple[str, str], ...] = (),
+        *,
+        public: str | None = None,
     ):
         super().__init__(message)
         self.kind = kind
@@ -107,6 +114,11 @@ class UpstreamError(Exception):
         self.status = status
         self.said = said
         self.retry = retry
+        self.public = message if public is None else public
+
+    def told_to(self, admin: bool) -> str:
+        """The message as a user is shown it: with the upstream's place for admins only."""
+        return self.message if admin else self.public
 
 
 @dataclass(frozen=True, slots=True)

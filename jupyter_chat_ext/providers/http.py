@@ -10,7 +10,7 @@ from typing import Any
 
 from .base import UpstreamError, UpstreamSaid
 from .transport import TransportError, UpstreamResponse, UpstreamTransport
-from .urls import MASK, credential, where
+from .urls import MASK, SERVER, credential, where
 
 
 def describe_error_body(body: bytes) -> UpstreamSaid:
@@ -67,6 +67,7 @@ async def upstream_stream(
                 response.status_code,
                 said,
                 _retry_headers(response),
+                public=f"{response.status_code} from the {SERVER}: {said.message}",
             )
         yield response
     except TransportError as error:
@@ -107,7 +108,21 @@ def _retry_headers(response: UpstreamResponse) -> tuple[tuple[str, str], ...]:
 def _upstream_error(error: TransportError, url: str) -> UpstreamError:
     place = where(url)
     if error.kind == "refused":
-        return UpstreamError("refused", f"Cannot connect to {place}: {error}")
+        # The socket's own words name the address too ("Connect call failed ('10.0.0.5',
+        # 8000)"): users are told the failure alone.
+        return UpstreamError(
+            "refused",
+            f"Cannot connect to {place}: {error}",
+            public=f"Cannot connect to the {SERVER}.",
+        )
     if error.kind == "timeout":
-        return UpstreamError("timeout", f"{place} did not answer in time")
-    return UpstreamError("cut", f"{place} closed the connection: {error}")
+        return UpstreamError(
+            "timeout",
+            f"{place} did not answer in time",
+            public=f"The {SERVER} did not answer in time",
+        )
+    return UpstreamError(
+        "cut",
+        f"{place} closed the connection: {error}",
+        public=f"The {SERVER} closed the connection: {error}",
+    )

@@ -19,7 +19,7 @@ from .schemas import ConnectionCreate, ConnectionList, ConnectionOut, Connection
 from .seeds import Seed
 from .store import ConnectionStore
 from .transport import UpstreamTransport
-from .urls import check_url, credential, host_label, origin, redact, restore, where
+from .urls import SERVER, check_url, credential, host_label, origin, redact, restore, where
 
 log = logging.getLogger(__name__)
 
@@ -280,7 +280,9 @@ class ConnectionService:
             raise
         except TimeoutError:
             raise UpstreamError(
-                "timeout", f"{where(row.base_url)} did not list its models in {self.timeout:g} s"
+                "timeout",
+                f"{where(row.base_url)} did not list its models in {self.timeout:g} s",
+                public=f"The {SERVER} did not list its models in {self.timeout:g} s",
             ) from None
         except Exception as error:
             # A server's answer is foreign data; a shape nobody foresaw must not reach the

@@ -8,6 +8,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 MASK = "****"
 
+# An upstream as users who may not learn where it is are told of it (see ``where``).
+SERVER = "model server"
+
 
 def trimmed(url: str) -> str:
     """A base URL as given, without the spaces and final slashes around it."""

@@ -40,7 +40,8 @@ class Failure:
         return "server_error" if self.status >= 500 else "invalid_request_error"
 
 
-def failure(error: Exception) -> Failure:
+def failure(error: Exception, admin: bool) -> Failure:
+    """The failure a caller is told of; only an ``admin`` learns where an upstream is."""
     if isinstance(error, UpstreamError):
         if error.kind == "http" and error.status:
             # The upstream's own status, so clients retry (429, 503) or not as it asked.
@@ -52,7 +53,7 @@ def failure(error: Exception) -> Failure:
             # As the upstream said it: clients act on codes such as context_length_exceeded.
             code = said.code or "upstream_http"
             return Failure(status, said.message, code, said.param, error.retry)
-        return Failure(status, error.message, f"upstream_{error.kind}", None, error.retry)
+        return Failure(status, error.told_to(admin), f"upstream_{error.kind}", None, error.retry)
     if isinstance(error, ApiError):
         return Failure(error.status, error.message, error.code, getattr(error, "param", None))
     raise TypeError(f"not a request failure: {error!r}")

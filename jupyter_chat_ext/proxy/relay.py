@@ -65,7 +65,7 @@ class ProxyHandler(KeyAuthHandler):
             if not self._gone:
                 raise
         except (ApiError, UpstreamError) as error:
-            self.send_failure(failure(error))
+            self.send_failure(failure(error, self.identity.is_admin))
         return None
 
     def on_connection_close(self) -> None:
@@ -108,7 +108,7 @@ class ProxyHandler(KeyAuthHandler):
         except (ApiError, UpstreamError) as error:
             if not count:
                 raise
-            self.write(self.error_frame(failure(error)))
+            self.write(self.error_frame(failure(error, self.identity.is_admin)))
         except Exception:
             if not count:
                 raise
