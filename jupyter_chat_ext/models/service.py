@@ -15,7 +15,7 @@ from ..presets.orm import PresetRow
 from ..presets.service import PresetService
 from ..providers.base import ModelClient, UpstreamError, UpstreamModel
 from ..providers.orm import ConnectionRow
-from ..providers.service import ConnectionService
+from ..providers.service import ConnectionService, shown_name
 from .schemas import ModelList, ModelOut, PresetInfo
 
 
@@ -23,7 +23,7 @@ from .schemas import ModelList, ModelOut, PresetInfo
 class _Entry:
     fetched_at: float
     models: list[UpstreamModel]
-    error: str | None
+    error: UpstreamError | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class ModelService:
 
     async def list(self, me: Identity | None = None) -> ModelList:
         """Upstream models, then (for a user) the presets they can see."""
-        found = await self._upstream_list()
+        found = await self._upstream_list(me is not None and me.is_admin)
         if me is None:
             return found
         by_id = {m.id: m for m in found.items}
@@ -131,9 +131,12 @@ class ModelService:
             )
         return found
 
-    async def _served(self) -> tuple[list[tuple[str, ConnectionRow, UpstreamModel]], dict]:
+    async def _served(
+        self, admin: bool = False
+    ) -> tuple[list[tuple[str, ConnectionRow, UpstreamModel]], dict[str, str]]:
         """Every model offered, as (listed id, connection, the upstream's account), first
-        connection first where two offer the same id; and the connections that failed."""
+        connection first where two offer the same id; and the connections that failed, as
+        ``admin`` or anyone else is told (see ``UpstreamError.told_to``)."""
         rows = await self.connections.enabled()
         entries = await self._entries(rows)
         served: list[tuple[str, ConnectionRow, UpstreamModel]] = []
@@ -141,7 +144,8 @@ class ModelService:
         seen: set[str] = set()
         for row, entry in zip(rows, entries, strict=True):
             if entry.error:
-                errors[_unique(errors, row.name, row.id)] = entry.error
+                name = _unique(errors, shown_name(row, admin), row.id)
+                errors[name] = entry.error.told_to(admin)
             for model in entry.models:
                 model_id = f"{row.prefix}{model.id}"
                 if model_id in seen or (row.model_ids and model.id not in row.model_ids):
@@ -150,15 +154,15 @@ class ModelService:
                 served.append((model_id, row, model))
         return served, errors
 
-    async def _upstream_list(self) -> ModelList:
-        served, errors = await self._served()
+    async def _upstream_list(self, admin: bool) -> ModelList:
+        served, errors = await self._served(admin)
         items = [
             ModelOut(
                 id=model_id,
                 name=f"{row.prefix}{model.name}",
                 owned_by=model.owned_by,
                 connection_id=row.id,
-                connection_name=row.name,
+                connection_name=shown_name(row, admin),
                 kind=row.kind,  # type: ignore[arg-type]
                 embedding=bool(model.meta.get("embedding")),
                 created=model.meta.get("created"),
@@ -192,11 +196,13 @@ class ModelService:
         if me is not None:
             preset = await self.presets.find(me, model_id)
             if preset is not None:
-                base = await self._upstream_route(preset.base_model, preset)
+                base = await self._upstream_route(preset.base_model, me, preset)
                 return Route(base.connection, base.client, base.upstream_id, preset)
-        return await self._upstream_route(model_id)
+        return await self._upstream_route(model_id, me)
 
-    async def _upstream_route(self, model_id: str, preset: PresetRow | None = None) -> Route:
+    async def _upstream_route(
+        self, model_id: str, me: Identity | None, preset: PresetRow | None = None
+    ) -> Route:
         """The first connection, in the list's order, that lists ``model_id``. Only those whose
         prefix and allowlist admit the id are asked, and one still listing its models is
         waited for only while no connection before it has the model: a slow server that
@@ -214,7 +220,8 @@ class ModelService:
             if any(m.id == upstream_id for m in entry.models):
                 return Route(row, self.connections.client(row), upstream_id)
             if entry.error:
-                down.append(f"{row.name}: {entry.error}")
+                admin = bool(me and me.is_admin)
+                down.append(f"{shown_name(row, admin)}: {entry.error.told_to(admin)}")
         # Asked for a preset, the user never named its base model: the 404 says whose it is.
         unknown = (
             f"The preset {preset.id!r} answers with {model_id!r}, which is not available now."
@@ -271,7 +278,7 @@ class ModelService:
         except UpstreamError as error:
             # Keep serving what was last known, and try again soon.
             previous = self._cache.get(self._key(row))
-            entry = _Entry(time.monotonic(), previous.models if previous else [], error.message)
+            entry = _Entry(time.monotonic(), previous.models if previous else [], error)
         self._cache = {k: v for k, v in self._cache.items() if k[0] != row.id}
         self._cache[self._key(row)] = entry
         return entry

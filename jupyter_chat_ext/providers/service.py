@@ -89,10 +89,21 @@ def to_out(row: ConnectionRow) -> ConnectionOut:
     )
 
 
+_KINDS = {"openai": "OpenAI", "ollama": "Ollama"}
+
+
 def default_name(kind: str, base_url: str) -> str:
     if kind == "local":
         return f"Local ({base_url.rstrip('/').rsplit('/', 1)[-1]})"
-    return f"{'Ollama' if kind == 'ollama' else 'OpenAI'} ({host_label(base_url)})"
+    return f"{_KINDS[kind]} ({host_label(base_url)})"
+
+
+def shown_name(row: ConnectionRow, admin: bool) -> str:
+    """A connection's name as a user is shown it. A default name holds the server's host and
+    port, which only admins learn (as with its errors): others see the kind of server."""
+    if admin or row.kind == "local" or row.name != default_name(row.kind, row.base_url):
+        return row.name
+    return _KINDS[row.kind]
 
 
 def _names_password(row: ConnectionRow) -> bool:

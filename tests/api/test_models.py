@@ -106,7 +106,9 @@ async def test_one_odd_connection_never_breaks_the_others(api, jp_fetch, jp_serv
         body = (await api("GET", "models")).json()
         assert sorted(m["id"] for m in body["items"]) == ["7", "good", "odd"]
         assert body["errors"].keys() == {"Not Ollama", "Typo"}
-        assert "not a usable URL" in body["errors"]["Typo"]
+        assert body["errors"]["Typo"] == "Cannot connect to the model server."
+        told = (await api.as_("admin")("GET", "models")).json()["errors"]
+        assert "not a usable URL" in told["Typo"]
         verified = (await api.as_("admin")("POST", f"connections/{typo['id']}/verify")).json()
         assert verified["ok"] is False and "not a usable URL" in verified["error"]
         r = await jp_fetch(

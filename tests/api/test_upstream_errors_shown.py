@@ -3,6 +3,8 @@ users without its address, in chat answers and in the compatible APIs alike."""
 
 from __future__ import annotations
 
+import json
+
 import ollama
 import openai
 import pytest
@@ -84,3 +86,27 @@ async def test_the_compatible_apis_name_the_model_server_only_to_admins(
                     await client.chat(model="fake-chat", messages=HELLO)
                 assert failed.value.status_code == 502
                 _check(failed.value.error, place, port, admin)
+
+
+@pytest.mark.parametrize("user", ["alice", "admin"])
+async def test_a_connection_down_is_named_by_its_server_only_to_admins(api, jp_fetch, user):
+    """Connections left with their default names, which hold their hosts and ports: a user
+    sees each as "OpenAI", beside the models listed and with why one lists none."""
+    admin = user == "admin"
+    async with FakeUpstream() as up:
+        place = await _connect(api, up)
+        listed = (await api.as_(user)("GET", "models")).json()["items"]
+        shown = f"OpenAI ({place.partition('://')[2]})" if admin else "OpenAI"
+        assert listed and {m["connection_name"] for m in listed} == {shown}
+    async with FakeUpstream() as gone:
+        pass
+    place, port = await _connect(api, gone), _port(gone)
+    r = await api.as_(user)("GET", "models")  # the new one's server is gone: it lists none
+    [(name, message)] = r.json()["errors"].items()
+    assert message.startswith("Cannot connect to "), message
+    _check(message, place, port, admin)
+    assert name == (f"OpenAI ({place.partition('://')[2]})" if admin else "OpenAI")
+    r, _ = await complete(jp_fetch, {"model": "nope", "content": "hi"}, user=user)
+    body = json.loads(r.body)
+    assert r.code == 404 and body["code"] == "model_not_found", body
+    _check(body["message"].partition("Not listed now: ")[2], place, port, admin)
