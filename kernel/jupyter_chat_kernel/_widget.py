@@ -217,8 +217,12 @@ class ChatWidget(anywidget.AnyWidget):
             assert start is not None
             self._answer_id = start.message_id
             if self.chat_id != start.chat_id:
+                # Only for this change: set again later, the chat is loaded like any other.
                 self._own_chat = start.chat_id
-                self.chat_id = start.chat_id
+                try:
+                    self.chat_id = start.chat_id
+                finally:
+                    self._own_chat = None
             question = {**self.messages[-1], "id": start.user_message_id}
             answer = {
                 "id": start.message_id,

@@ -290,3 +290,29 @@ def test_a_refusal_while_busy_clears_when_the_answer_ends_and_new_chat_stops_it(
     assert busy is False and chat_id is None
     stored = api.get(f"chats/{first_chat}").json()["messages"][-1]
     assert stored["meta"]["status"] in ("stopped", "done")
+
+
+def test_the_widgets_own_chat_shows_again_when_chosen_again(kernel, api):
+    other = api.post(
+        "chats", json={"title": "another", "messages": [{"role": "user", "content": "elsewhere"}]}
+    ).json()
+    run = kernel.execute(
+        "import json\n"
+        "from jupyter_chat_kernel import ChatWidget\n"
+        f"w = ChatWidget(model={MODEL!r})\n"
+        "w.ask('mine')\n"
+        "w.wait(30)\n"
+        "own = w.chat_id\n"
+        f"w.chat_id = {other['id']!r}\n"
+        "w.chat_id = own\n"
+        "back = [m['content'] for m in w.messages]\n"
+        "w.new_chat()\n"
+        "w.chat_id = own\n"
+        "print(json.dumps([back, [m['content'] for m in w.messages], w.title]))"
+    )
+    assert run.status == "ok", run.errors
+    back, again, title = json.loads(run.stdout)
+    mine = ["mine", "You said: mine"]
+    assert back == mine, "not the other chat's messages"
+    assert again == mine, "not an empty chat"
+    assert title
