@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import tokenize
 from collections import ChainMap
 from typing import Any
 
@@ -40,17 +41,36 @@ def keep_question_marks(lines: list[str]) -> list[str]:
     """An input transform: ``%chat why?`` is a question, not IPython's ``thing?`` help.
 
     IPython reads a line ending in ``?`` as a request for help on what precedes it; this runs
-    before that and turns ``%chat`` lines into the call IPython would have made.
+    before that and turns ``%chat`` lines into the call IPython would have made. Only lines that
+    start a statement are magics, as IPython has them: a ``%chat`` line inside a string stays.
     """
-    out = []
-    for line in lines:
-        match = _LINE_MAGIC.match(line.rstrip("\r\n"))
-        if match is None:
-            out.append(line)
-        else:
-            indent, rest = match.group(1), match.group(2) or ""
-            out.append(f"{indent}get_ipython().run_line_magic('chat', {rest!r})\n")
+    if not any(_LINE_MAGIC.match(line.rstrip("\r\n")) for line in lines):
+        return lines  # most cells: not tokenized
+    out = list(lines)
+    settled = 0
+    while (row := _next_magic_line(out, settled)) is not None:
+        match = _LINE_MAGIC.match(out[row].rstrip("\r\n"))
+        assert match is not None
+        indent, rest = match.group(1), match.group(2) or ""
+        out[row] = f"{indent}get_ipython().run_line_magic('chat', {rest!r})\n"
+        # Read again from here: the prompt as written may have opened a quote or a bracket
+        # that hid the lines after it, which its call no longer does.
+        settled = row + 1
     return out
+
+
+def _next_magic_line(lines: list[str], start: int) -> int | None:
+    """The first line from ``start`` on that starts a statement with ``%chat``."""
+    from IPython.core.inputtransformer2 import make_tokens_by_line
+
+    for tokens in make_tokens_by_line(lines):
+        first = next((t for t in tokens if t.type not in (tokenize.INDENT, tokenize.DEDENT)), None)
+        if first is None or first.string != "%":
+            continue
+        row = first.start[0] - 1
+        if row >= start and _LINE_MAGIC.match(lines[row].rstrip("\r\n")):
+            return row
+    return None
 
 
 @magics_class

@@ -319,6 +319,15 @@ def test_a_question_mark_ends_a_question_not_a_help_request(kernel):
     assert markdown(chat(kernel, "x = 1\nif x:\n    %chat and this?")) == "You said: and this?"
 
 
+def test_a_chat_line_inside_a_string_is_text_not_a_magic(kernel):
+    run = chat(kernel, 'notes = """\n%chat why?\n"""\nprint(repr(notes))')
+    assert run.stdout == "'\\n%chat why?\\n'\n"
+    # A prompt that opens a quote does not hide the magic on the next line.
+    cell = f'%chat -m {MODEL} what does """ mean?\n%chat -m {MODEL} and this?'
+    shown = [d["data"].get("text/markdown") for d in chat(kernel, cell).displays()]
+    assert 'You said: what does """ mean?' in shown and "You said: and this?" in shown
+
+
 def test_a_chat_deleted_in_the_panel_is_started_again(kernel, api):
     chat(kernel, f"%chat -m {MODEL} before")
     tagged = notebook_chats(api)
