@@ -176,6 +176,34 @@ def test_the_widget_renders_streams_and_updates_its_messages_trait(
     page.goto("about:blank")
 
 
+def test_enter_while_an_answer_streams_keeps_the_next_question_and_the_answer(
+    page: Page, lab_server: LabServer, notebook: str, console_errors: ConsoleErrors
+):
+    errors_before = len(console_errors.messages)
+    run_widget_notebook(page, lab_server, notebook)
+    widget = page.locator(WIDGET)
+    expect(widget).to_be_visible(timeout=60_000)
+    prompt = widget.locator(".jck-prompt")
+    prompt.fill("the first question")
+    prompt.press("Enter")
+    expect(widget.locator(".jck-send")).to_have_text("Stop")
+    prompt.fill("the next question")
+    prompt.press("Enter")  # typed while the answer streams: not a Stop
+
+    answer = page.locator(f"{ANSWER} .jck-content").first
+    expect(widget.locator(".jck-send")).to_have_text("Send", timeout=30_000)
+    expect(page.locator(ANSWER).first).to_have_attribute("data-status", "done")
+    expect(answer).to_have_text(re.compile(r"^You said: the first question\.*$"))
+    assert len(answer.text_content()) == 60, "the whole answer, not a stopped one"
+    expect(prompt).to_have_value("the next question")
+
+    prompt.press("Enter")  # and now it is sent
+    expect(page.locator(f"{ANSWER}[data-status='done']")).to_have_count(2, timeout=30_000)
+    expect(prompt).to_have_value("")
+    assert console_errors.messages[errors_before:] == []
+    page.goto("about:blank")
+
+
 def test_an_answer_that_is_only_thoughts_says_so(
     page: Page, lab_server: LabServer, connected: None, console_errors: ConsoleErrors
 ):

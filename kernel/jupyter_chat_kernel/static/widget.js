@@ -101,7 +101,12 @@ function render({ model, el }) {
 
   form.addEventListener("submit", submit);
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) submit(event);
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      // Enter only sends: while an answer is written, a question typed meanwhile waits in the
+      // box (as in the Chats panel), and only the Stop button stops the answer.
+      if (!model.get("busy")) submit(event);
+    }
     // Keep JupyterLab's notebook shortcuts out of the text box.
     event.stopPropagation();
   });
