@@ -92,6 +92,7 @@ def usage() -> str:
 def parse(line: str, cell: str | None = None) -> Options | None:
     """The options and prompt of a magic call; None when help was asked for."""
     parser = _parser()
+    options = {option for action in parser._actions for option in action.option_strings}
     takes_value = {
         option
         for action in parser._actions
@@ -111,7 +112,7 @@ def parse(line: str, cell: str | None = None) -> Options | None:
             rest = line[matches[index].start() :].strip()
             break
         words.append(_unquote(word))
-        if word in takes_value and index + 1 < len(matches):
+        if _takes_value(word, takes_value, options) and index + 1 < len(matches):
             index += 1
             words.append(_unquote(matches[index].group(0)))
         index += 1
@@ -128,6 +129,18 @@ def parse(line: str, cell: str | None = None) -> Options | None:
         stream=not args.no_stream,
         params=_params(args),
     )
+
+
+def _takes_value(word: str, takes_value: set[str], options: set[str]) -> bool:
+    """Whether the next word is this option's value. argparse takes ``--temp`` for
+    ``--temperature`` (a prefix of one option only): so does this, else the value would be
+    read as the prompt and the option said to have none."""
+    if word in takes_value:
+        return True
+    if not word.startswith("--") or "=" in word:
+        return False
+    matches = [option for option in options if option.startswith(word)]
+    return len(matches) == 1 and matches[0] in takes_value
 
 
 def _unquote(word: str) -> str:

@@ -43,6 +43,19 @@ def test_parameters_and_other_options():
     }
 
 
+def test_a_long_option_shortened_takes_its_value_as_argparse_reads_it():
+    options = parse("--temp 0.2 --sys 'Be brief' --max 50 --no-s why?")
+    assert (options.params, options.system, options.stream) == (
+        {"temperature": 0.2, "max_tokens": 50},
+        "Be brief",
+        False,
+    )
+    assert options.prompt == "why?"
+    assert parse("--mod m hi").model == "m"
+    with pytest.raises(OptionError, match="ambiguous option: --top"):
+        parse("--top 5 hi")
+
+
 def test_a_cell_magic_prompt_is_the_line_rest_and_the_cell():
     options = parse("--chat new", "line one\nline two\n")
     assert (options.chat, options.prompt) == ("new", "line one\nline two")
