@@ -168,7 +168,15 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
             value = json.loads(raw)
         except ValueError:
             value = raw
-        if name in PARAMS:
+        if name == "options":
+            # Other parameters given alone (-p mirostat=2) go there too: merged, whatever
+            # the order.
+            if not isinstance(value, dict):
+                raise OptionError(
+                    f'--param options takes a JSON object ({{"NAME": VALUE}}), not {raw!r}'
+                )
+            params.setdefault("options", {}).update(value)
+        elif name in PARAMS:
             params[name] = value
         else:
             params.setdefault("options", {})[name] = value

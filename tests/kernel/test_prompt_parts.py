@@ -56,6 +56,11 @@ def test_a_long_option_shortened_takes_its_value_as_argparse_reads_it():
         parse("--top 5 hi")
 
 
+def test_options_given_whole_and_one_by_one_are_merged():
+    line = """-p mirostat=2 -p 'options={"num_gpu": 1}' -p tfs_z=1.5 hi"""
+    assert parse(line).params == {"options": {"mirostat": 2, "num_gpu": 1, "tfs_z": 1.5}}
+
+
 def test_a_cell_magic_prompt_is_the_line_rest_and_the_cell():
     options = parse("--chat new", "line one\nline two\n")
     assert (options.chat, options.prompt) == ("new", "line one\nline two")
@@ -69,6 +74,8 @@ def test_a_cell_magic_prompt_is_the_line_rest_and_the_cell():
         ("--temperature hot hi", "invalid float value"),
         ("--nope hi", "unrecognized arguments: --nope"),
         ("-p novalue hi", "NAME=VALUE"),
+        ("-p options=abc -p mirostat=2 hi", "options takes a JSON object"),
+        ("-p options=[1] hi", "options takes a JSON object"),
     ],
 )
 def test_bad_options_are_one_line_errors(line, message):
