@@ -32,3 +32,19 @@ class ChatError(Exception):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.status, self.code, self.message, self.reason))
+
+
+class Interrupted(KeyboardInterrupt):
+    """A ``%chat`` the user interrupted, once its answer is stopped on the server.
+
+    Raised, it ends the cell as any interrupt does (a loop of ``%chat`` stops, and so do the
+    cells queued after it), and IPython shows it as its one line (``_render_traceback_``), not
+    a traceback. ``previous`` is the exception before it, which ``{Err}`` goes on meaning.
+    """
+
+    def __init__(self, message: str, previous: BaseException | None) -> None:
+        super().__init__(message)
+        self.previous = previous
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]

@@ -12,6 +12,8 @@ import traceback
 from types import TracebackType
 from typing import Any
 
+from ._errors import Interrupted
+
 # IPython's colours (SGR) and file links (OSC 8) in a traceback.
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 # What IPython's frame that runs a cell says of itself: frames above it are IPython's.
@@ -20,7 +22,11 @@ _GROUPS = getattr(builtins, "BaseExceptionGroup", ())
 
 
 def last_error() -> BaseException | None:
-    return getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    error = getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+    # An interrupted %chat is not the user's error: {Err} means the one before it.
+    while isinstance(error, Interrupted):
+        error = error.previous
+    return error
 
 
 def as_shown(error: BaseException) -> str:

@@ -1,6 +1,7 @@
 """``%chat``, ``%%chat`` and ``%chat_models``: the notebook's conversation with a model.
 
 Every failure is one line on stderr (no traceback); the chat on the server keeps what was said.
+An interrupt is one line too, raised so that it ends the cell as an interrupt does.
 Options can be set for a whole profile in IPython's configuration (``c.ChatMagics.model``).
 """
 
@@ -17,8 +18,9 @@ from traitlets import Float, Int, Unicode
 
 from ._client import Client
 from ._display import THINKING, LiveOutput, code_of, error_line, json_of, models_bundle
-from ._errors import ChatError
+from ._errors import ChatError, Interrupted
 from ._interpolate import InterpolationError, interpolate
+from ._last_error import last_error
 from ._options import OptionError, Options, parse, usage
 from ._session import MODEL_ENV, Session
 from ._stream import CompletionStream
@@ -122,6 +124,11 @@ class ChatMagics(Magics):
                 options.prompt, namespace, self.value_budget, self.shell.user_ns_hidden
             )
             self._ask(options, prompt)
+        except Interrupted:
+            raise
+        except KeyboardInterrupt:
+            # Before the question was sent (finding the chat or the model, say): nothing to stop.
+            raise _interrupted("%chat: interrupted before the question was sent.") from None
         except ChatError as error:
             error_line(f"%chat: {_in_notebook_terms(error)}")
         except InterpolationError as error:
@@ -173,10 +180,10 @@ class ChatMagics(Magics):
             else:
                 live.clear()
             if result is None:
-                error_line("%chat: interrupted before the answer started.")
-            elif interrupted:
-                error_line(f"%chat: interrupted; the answer was stopped and {KEPT}.")
-            elif result.status == "stopped":  # from the Chats panel, say
+                raise _interrupted("%chat: interrupted before the answer started.")
+            if interrupted:
+                raise _interrupted(f"%chat: interrupted; the answer was stopped and {KEPT}.")
+            if result.status == "stopped":  # from the Chats panel, say
                 error_line(f"%chat: the answer was stopped elsewhere; {KEPT}.")
             else:
                 said = result.error or "the answer failed"
@@ -272,6 +279,10 @@ def _in_notebook_terms(error: ChatError) -> str:
     if _API_LISTING in text:
         return text.replace(_API_LISTING, "%chat_models")
     return f"{text} %chat_models lists the models you can use."
+
+
+def _interrupted(message: str) -> Interrupted:
+    return Interrupted(message, last_error())
 
 
 def _stop_running(client: Client, chat_id: str | None) -> CompletionResult | None:

@@ -48,6 +48,17 @@ def one_line(run: Run) -> str:
     return lines[0]
 
 
+def interrupted_line(run: Run) -> str:
+    """The one line an interrupted %chat ends its cell with: an interrupt, so that a loop and
+    the cells queued after it stop too, shown as that line and not a traceback."""
+    assert run.status == "error", "the cell ends as an interrupted cell does"
+    [error] = [m["content"] for m in run.messages if m["msg_type"] == "error"]
+    assert len(error["traceback"]) == 1, error["traceback"]
+    assert "Traceback" not in error["traceback"][0]
+    assert run.stderr == ""
+    return error["traceback"][0]
+
+
 def markdown(run: Run) -> str:
     data = run.final()
     assert "text/markdown" in data, data

@@ -16,6 +16,7 @@ from .kernel_session import KernelSession, Run
 from .magic_calls import (
     chat,
     chat_detail,
+    interrupted_line,
     loaded_kernel,
     markdown,
     notebook_chat,
@@ -70,7 +71,7 @@ def test_interrupt_stops_the_answer_and_keeps_what_was_written(kernel, api):
     messages += kernel.collect(msg_id, timeout=30)
     reply = kernel.reply(msg_id)
     run = Run(reply, messages)
-    line = one_line(run)
+    line = interrupted_line(run)
     assert "interrupted" in line and "kept" in line
     shown = run.final()["text/markdown"]
     stored = notebook_chat(api)["messages"][-1]
@@ -80,6 +81,21 @@ def test_interrupt_stops_the_answer_and_keeps_what_was_written(kernel, api):
     assert whole.startswith(shown) and len(shown) >= len("You said")
     assert len(shown) < len(whole), "the answer was stopped before its end"
     assert api.get("chat/completions").json()["items"] == []
+
+
+def test_an_interrupt_ends_a_loop_of_questions_and_err_stays_the_users_error(kernel, api, upstream):
+    assert kernel.execute("1 / 0").status == "error"
+    cell = f"for i in range(3):\n    %chat -m {SLOW_MODEL} loop {{i}}\nprint('after the loop')"
+    msg_id = kernel.start(cell)
+    messages = kernel.collect(msg_id, until=_partial_shown, timeout=30)
+    kernel.interrupt()
+    run = Run(kernel.reply(msg_id), messages + kernel.collect(msg_id, timeout=30))
+    assert "interrupted" in interrupted_line(run)
+    assert "after the loop" not in run.stdout
+    assert not any("loop 1" in str(r.body) for r in upstream.requests), "one question only"
+    assert api.get("chat/completions").json()["items"] == []
+    answer = markdown(chat(kernel, f"%chat -m {MODEL} why {{Err}}"))
+    assert "ZeroDivisionError" in answer and "interrupted" not in answer
 
 
 def test_an_answer_stopped_elsewhere_says_so(kernel, api):
@@ -194,7 +210,7 @@ def test_interrupting_an_unstreamed_answer_in_a_kernel_without_a_notebook(server
             time.sleep(0.05)
         bare.interrupt()
         run = Run(bare.reply(msg_id), bare.collect(msg_id, timeout=30))
-        line = one_line(run)
+        line = interrupted_line(run)
         assert "interrupted" in line and "stopped" in line, line
         assert running_answers(api, until=lambda items: True) == [], "the answer goes on"
         stored = chat_detail(api, running["chat_id"])["messages"]
