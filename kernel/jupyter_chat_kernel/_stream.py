@@ -175,6 +175,15 @@ class _Answer:
             self.status, self.error = "error", error.message
         return error
 
+    def _read_after_close(self) -> ChatError:
+        """Reading a stream this side closed: the answer itself goes on (or has ended), so
+        it is not marked as failed, and ``stop()`` still reaches the server."""
+        return ChatError(
+            None,
+            "closed",
+            "This answer's stream was closed; attach(message_id) follows the answer again.",
+        )
+
     def _ended_early(self) -> ChatError:
         self.status = "error"
         self.error = (
@@ -225,6 +234,8 @@ class CompletionStream(_Answer):
         return self
 
     def _next(self) -> CompletionEvent | None:
+        if self._response.is_closed:
+            raise self._read_after_close()
         try:
             line = next(self._lines)
         except StopIteration:
@@ -297,6 +308,8 @@ class AsyncCompletionStream(_Answer):
         return self
 
     async def _next(self) -> CompletionEvent | None:
+        if self._response.is_closed:
+            raise self._read_after_close()
         try:
             line = await self._lines.__anext__()
         except StopAsyncIteration:

@@ -361,3 +361,29 @@ async def test_async_stopping_an_answer_that_has_ended_gives_it_whole(server, up
         result = await stream.stop()
         assert (result.status, result.content) == ("done", "You said: async ended meanwhile")
         assert await stream.stop() == result
+
+
+def test_a_closed_stream_says_so_and_stop_still_stops_the_answer(client):
+    answer = client.stream("closed early", model=SLOW_MODEL)
+    answer.close()
+    with pytest.raises(ChatError) as caught:
+        list(answer)
+    assert caught.value.code == "closed", caught.value
+    assert answer.status == "running", "the answer itself did not fail"
+    stopped = answer.stop()
+    assert stopped.status == "stopped"
+    assert client.running() == ()
+    assert client.chat(answer.chat_id).messages[-1].meta["status"] == "stopped"
+
+
+@pytest.mark.asyncio
+async def test_async_a_closed_stream_says_so_and_stop_still_stops_the_answer(server, upstream):
+    async with AsyncClient(server.url, server.token) as client:
+        answer = await client.stream("closed early", model=SLOW_MODEL)
+        await answer.aclose()
+        with pytest.raises(ChatError) as caught:
+            async for _ in answer:
+                pass
+        assert caught.value.code == "closed", caught.value
+        assert (await answer.stop()).status == "stopped"
+        assert await client.running() == ()
