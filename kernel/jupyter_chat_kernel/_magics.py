@@ -127,8 +127,9 @@ class ChatMagics(Magics):
         except Interrupted:
             raise
         except KeyboardInterrupt:
-            # Before the question was sent (finding the chat or the model, say): nothing to stop.
-            raise _interrupted("%chat: interrupted before the question was sent.") from None
+            # Elsewhere than where an answer is stopped: reading the prompt's values, or a
+            # second interrupt while the first one's answer was being stopped.
+            raise _interrupted("%chat: interrupted.") from None
         except ChatError as error:
             error_line(f"%chat: {_in_notebook_terms(error)}")
         except InterpolationError as error:
@@ -151,8 +152,12 @@ class ChatMagics(Magics):
     def _ask(self, options: Options, prompt: str) -> None:
         session = self.session
         client = session.client
-        chat_id = session.chat_for(options.chat)
-        model = session.model_for(options.model, self.model, chat_id)
+        try:
+            chat_id = session.chat_for(options.chat)
+            model = session.model_for(options.model, self.model, chat_id)
+        except KeyboardInterrupt:
+            # Finding the chat or the model (a slow model list, say): nothing to stop.
+            raise _interrupted("%chat: interrupted before the question was sent.") from None
         system = "\n\n".join(filter(None, [options.system, FORMAT_SYSTEM.get(options.format)]))
         params = dict(options.params)
         if options.format == "json":

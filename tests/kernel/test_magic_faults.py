@@ -98,6 +98,30 @@ def test_an_interrupt_ends_a_loop_of_questions_and_err_stays_the_users_error(ker
     assert "ZeroDivisionError" in answer and "interrupted" not in answer
 
 
+def test_an_interrupt_while_the_model_is_looked_up_sends_nothing(server, upstream, api):
+    from jupyter_chat_ext.testing.upstream import Faults, UpstreamThread
+
+    # No -m: the cell asks for the model list, which a slow connection holds up.
+    slow_listing = Faults(first_token_delay=5.0, paths=("/v1/models",))
+    with UpstreamThread(models=("slow-lister",), faults=slow_listing) as slow:
+        created = api.post(
+            "connections", json={"kind": "openai", "base_url": slow.openai_url, "name": "Slow"}
+        )
+        assert created.status_code == 201, created.text
+        try:
+            with loaded_kernel(server, None) as bare:
+                msg_id = bare.start("%chat asked while the models are listed")
+                time.sleep(1.5)
+                bare.interrupt()
+                run = Run(bare.reply(msg_id), bare.collect(msg_id, timeout=30))
+        finally:
+            api.delete(f"connections/{created.json()['id']}")
+    assert interrupted_line(run) == "%chat: interrupted before the question was sent."
+    assert run.displays() == []
+    found = api.get("chats", params={"q": "asked while the models"}).json()["items"]
+    assert found == [], "nothing was asked"
+
+
 def test_an_answer_stopped_elsewhere_says_so(kernel, api):
     msg_id = kernel.start(f"%chat -m {SLOW_MODEL} stop me from the panel")
 
