@@ -144,6 +144,9 @@ class ChatMagics(Magics):
 
         try:
             models = self.session.client.models()
+        except KeyboardInterrupt:
+            # Waiting for a slow connection's list: one line, not httpx's traceback.
+            raise _interrupted("%chat_models: interrupted.") from None
         except ChatError as error:
             error_line(f"%chat_models: {error}")
             return

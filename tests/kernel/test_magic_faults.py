@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -98,10 +99,11 @@ def test_an_interrupt_ends_a_loop_of_questions_and_err_stays_the_users_error(ker
     assert "ZeroDivisionError" in answer and "interrupted" not in answer
 
 
-def test_an_interrupt_while_the_model_is_looked_up_sends_nothing(server, upstream, api):
+@contextmanager
+def slow_model_list(api: httpx.Client) -> Iterator[None]:
+    """A connection whose model list takes 5 s: the server's list waits for it."""
     from jupyter_chat_ext.testing.upstream import Faults, UpstreamThread
 
-    # No -m: the cell asks for the model list, which a slow connection holds up.
     slow_listing = Faults(first_token_delay=5.0, paths=("/v1/models",))
     with UpstreamThread(models=("slow-lister",), faults=slow_listing) as slow:
         created = api.post(
@@ -109,17 +111,28 @@ def test_an_interrupt_while_the_model_is_looked_up_sends_nothing(server, upstrea
         )
         assert created.status_code == 201, created.text
         try:
-            with loaded_kernel(server, None) as bare:
-                msg_id = bare.start("%chat asked while the models are listed")
-                time.sleep(1.5)
-                bare.interrupt()
-                run = Run(bare.reply(msg_id), bare.collect(msg_id, timeout=30))
+            yield
         finally:
             api.delete(f"connections/{created.json()['id']}")
+
+
+def interrupted_after(kernel: KernelSession, code: str, seconds: float) -> Run:
+    msg_id = kernel.start(code)
+    time.sleep(seconds)
+    kernel.interrupt()
+    return Run(kernel.reply(msg_id), kernel.collect(msg_id, timeout=30))
+
+
+def test_an_interrupt_while_the_model_is_looked_up_sends_nothing(server, upstream, api):
+    # No -m: the cell asks for the model list, which the slow connection holds up.
+    with slow_model_list(api), loaded_kernel(server, None) as bare:
+        run = interrupted_after(bare, "%chat asked while the models are listed", 1.5)
+        models = interrupted_after(bare, "%chat_models", 1.5)
     assert interrupted_line(run) == "%chat: interrupted before the question was sent."
     assert run.displays() == []
     found = api.get("chats", params={"q": "asked while the models"}).json()["items"]
     assert found == [], "nothing was asked"
+    assert interrupted_line(models) == "%chat_models: interrupted."
 
 
 def test_an_answer_stopped_elsewhere_says_so(kernel, api):
