@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import traitlets
 from ._client import Client
 from ._errors import ChatError
 from ._session import MODEL_ENV
+from ._stream import CompletionStream
 from ._types import MessageOut, ReasoningDelta, TextDelta
 
 STATIC = Path(__file__).parent / "static"
@@ -120,6 +122,8 @@ class ChatWidget(anywidget.AnyWidget):
         super().__init__(**state, **kwargs)
         self.on_msg(self._on_front_end)
         self.observe(self._chat_changed, names="chat_id")
+        if chat_id and state.get("messages"):
+            self._follow_if_writing(chat_id)
 
     # -- what Python code calls ------------------------------------------------------------
 
@@ -193,7 +197,7 @@ class ChatWidget(anywidget.AnyWidget):
         with self._showing:
             self._load(change["new"])
 
-    def _load(self, chat_id: str | None) -> None:
+    def _load(self, chat_id: str | None, follow: bool = True) -> None:
         if chat_id is None or self._client is None:
             self.messages, self.title = [], ""
             return
@@ -205,10 +209,11 @@ class ChatWidget(anywidget.AnyWidget):
             return
         self.title = detail.title
         self.messages = [_message(m) for m in detail.messages]
+        if follow:
+            self._follow_if_writing(chat_id)
 
     def _answer(self, content: str, model: str) -> None:
         assert self._client is not None
-        shown = 0.0
         answer: dict[str, Any] | None = None
         stream = None
         try:
@@ -236,19 +241,7 @@ class ChatWidget(anywidget.AnyWidget):
             self.messages = [*self.messages[:-1], question, dict(answer)]
             if self._stop_asked:
                 self.stop()
-            for event in stream:
-                if (
-                    isinstance(event, TextDelta)
-                    and time.monotonic() - shown >= self.update_interval
-                ):
-                    shown = time.monotonic()
-                    self._show(start.chat_id, answer, stream.text, "streaming")
-                elif isinstance(event, ReasoningDelta) and answer["status"] != "thinking":
-                    # A reasoning model's thoughts are not the answer: the view says it thinks.
-                    answer["thought"] = True
-                    self._show(start.chat_id, answer, stream.text, "thinking")
-            answer["thought"] = bool(stream.reasoning)
-            self._show(start.chat_id, answer, stream.text, stream.status)
+            self._read(stream, start.chat_id, answer)
             if stream.status == "done" and self.title in ("", UNTITLED):
                 threading.Thread(
                     target=self._follow_title,
@@ -268,6 +261,69 @@ class ChatWidget(anywidget.AnyWidget):
         finally:
             if stream is not None:
                 stream.close()
+            self._answer_id = None
+            self.busy = False
+
+    def _read(
+        self,
+        stream: CompletionStream,
+        chat_id: str,
+        answer: dict[str, Any],
+        leave: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Show ``stream`` in ``answer`` as it is written (the text at most every
+        ``update_interval`` seconds), then as it ended; stop reading early when ``leave()``."""
+        shown = 0.0
+        for event in stream:
+            if leave():
+                return
+            if isinstance(event, TextDelta) and time.monotonic() - shown >= self.update_interval:
+                shown = time.monotonic()
+                self._show(chat_id, answer, stream.text, "streaming")
+            elif isinstance(event, ReasoningDelta) and answer["status"] != "thinking":
+                # A reasoning model's thoughts are not the answer: the view says it thinks.
+                answer["thought"] = True
+                self._show(chat_id, answer, stream.text, "thinking")
+        answer["thought"] = bool(stream.reasoning)
+        self._show(chat_id, answer, stream.text, stream.status)
+
+    def _follow_if_writing(self, chat_id: str) -> None:
+        """A chat shown while its answer is written elsewhere (the Chats panel's, say): follow
+        that answer as it streams, and let Stop stop it, rather than show it frozen."""
+        last = self.messages[-1] if self.messages else None
+        if self.busy or self._client is None or last is None:
+            return
+        if last["role"] != "assistant" or last["status"] not in ("streaming", "thinking"):
+            return
+        self._stop_asked = False
+        self._answer_id = last["id"]
+        self.busy = True
+        self._thread = threading.Thread(
+            target=self._follow,
+            args=(chat_id, dict(last)),
+            name="chat-widget-follow",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _follow(self, chat_id: str, answer: dict[str, Any]) -> None:
+        assert self._client is not None
+        stream = None
+        try:
+            stream = self._client.attach(answer["id"])
+            self._read(stream, chat_id, answer, leave=lambda: self.chat_id != chat_id)
+        except ChatError as error:
+            if error.status == 404:  # it ended meanwhile: show it as stored
+                with self._showing:
+                    if self.chat_id == chat_id:
+                        self._load(chat_id, follow=False)
+            else:
+                self.error = str(error)
+                if stream is not None:  # the model failed: as far as it got
+                    self._show(chat_id, answer, stream.text, "error")
+        finally:
+            if stream is not None:
+                stream.close()  # leaving the chat: the answer goes on, it is not this one's
             self._answer_id = None
             self.busy = False
 

@@ -316,3 +316,37 @@ def test_the_widgets_own_chat_shows_again_when_chosen_again(kernel, api):
     assert back == mine, "not the other chat's messages"
     assert again == mine, "not an empty chat"
     assert title
+
+
+def test_an_answer_being_written_elsewhere_is_followed_and_can_be_stopped(kernel, server, api):
+    from jupyter_chat_kernel import Client
+
+    follow_and_stop = """
+import json, time
+following = [w.busy, w.messages[-1]["status"]]
+first = len(w.messages[-1]["content"])
+time.sleep(1.5)
+grown = len(w.messages[-1]["content"])
+w.stop()
+ok = w.wait(30)
+last = w.messages[-1]
+print(json.dumps([following, grown > first, ok, w.busy, last["status"], last["content"]]))
+"""
+    opened = {
+        "made on the chat": "w = ChatWidget(chat_id={id!r})",
+        "chosen later": f"w = ChatWidget(model={MODEL!r})\nw.chat_id = {{id!r}}",
+    }
+    with Client(server.url, server.token) as panel:
+        for how, make in opened.items():
+            answer = panel.stream("written in the panel", model=SLOW_MODEL)
+            cell = make.format(id=answer.chat_id) + follow_and_stop
+            run = kernel.execute("from jupyter_chat_kernel import ChatWidget\n" + cell)
+            answer.close()
+            assert run.status == "ok", (how, run.errors)
+            following, grew, ok, busy, status, content = json.loads(run.stdout)
+            assert following == [True, "streaming"], f"{how}: shown as written, not frozen"
+            assert grew, f"{how}: the answer grows in the widget"
+            assert (ok, busy, status) == (True, False, "stopped"), f"{how}: Stop stops it"
+            stored = api.get(f"chats/{answer.chat_id}").json()["messages"][-1]
+            assert (stored["meta"]["status"], stored["content"]) == ("stopped", content)
+    assert api.get("chat/completions").json()["items"] == []
