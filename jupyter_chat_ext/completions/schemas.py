@@ -24,6 +24,14 @@ class CompletionRequest(StrictModel):
         max_length=100_000,
         description="For this answer, in place of the chat's or the preset's; \"\" for none",
     )
+    system_suffix: str | None = Field(
+        default=None,
+        max_length=100_000,
+        description=(
+            "For this answer, added after the system prompt in use (``system``, else the "
+            "chat's, else the preset's), which it keeps: how to shape the answer, say"
+        ),
+    )
     meta: dict[str, Any] | None = Field(
         default=None,
         description="Stored as the new user message's meta (e.g. the notebook cell it came from)",

@@ -139,6 +139,7 @@ class CompletionService:
         system = _first_given(
             req.system, chat.system, route.preset.system_prompt if route.preset else None
         )
+        system = "\n\n".join(filter(None, (system, req.system_suffix)))
         if system:
             messages.insert(0, {"role": "system", "content": system})
         chat_id, answer_id = turn.chat.id, turn.added[-1].id

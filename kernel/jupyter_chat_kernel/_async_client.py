@@ -171,6 +171,7 @@ class AsyncClient(_Base):
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
+        system_suffix: str | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer (see Client.complete)."""
         return await self._send(
@@ -185,6 +186,7 @@ class AsyncClient(_Base):
                 False,
                 meta,
                 settings,
+                system_suffix,
             )
         )
 
@@ -200,10 +202,21 @@ class AsyncClient(_Base):
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
+        system_suffix: str | None = None,
     ) -> AsyncCompletionStream:
         """The answer as it streams: ``async for event in await chat.stream(...)``."""
         call = _completion(
-            content, model, chat_id, regenerate, parent_id, system, params, True, meta, settings
+            content,
+            model,
+            chat_id,
+            regenerate,
+            parent_id,
+            system,
+            params,
+            True,
+            meta,
+            settings,
+            system_suffix,
         )
         return await self._open_stream(call)
 

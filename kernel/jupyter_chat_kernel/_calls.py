@@ -162,6 +162,7 @@ def _completion(
     stream: bool,
     meta: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
+    system_suffix: str | None = None,
 ) -> _Call[CompletionResult]:
     """``POST chat/completions``; see CompletionRequest in the server's OpenAPI document."""
     if (content is None) == (regenerate is None):
@@ -172,6 +173,7 @@ def _completion(
         "content": content,
         "regenerate": regenerate,
         "system": system,
+        "system_suffix": system_suffix or None,
         "params": dict(params) if params else None,
         "meta": dict(meta) if meta else None,
         "settings": dict(settings) if settings else None,

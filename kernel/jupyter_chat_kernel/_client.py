@@ -175,12 +175,14 @@ class Client(_Base):
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
+        system_suffix: str | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer.
 
         ``content`` is the new user message (after ``parent_id``, else the current leaf) and
         ``regenerate`` an answer to write again; give one. Without ``chat_id`` a new chat is
-        made. ``system`` replaces the system prompt for this answer; ``params`` are sampling
+        made. ``system`` replaces the system prompt for this answer, and ``system_suffix`` is
+        added after the one in use (the chat's or the model's, say); ``params`` are sampling
         parameters (``temperature``, ``max_tokens``, ...), both for this answer alone;
         ``settings`` (``{"system", "params"}``, with no ``chat_id``) are the new chat's own, for
         every answer in it. ``meta`` is stored on the new user message. A failed model is
@@ -198,6 +200,7 @@ class Client(_Base):
                 False,
                 meta,
                 settings,
+                system_suffix,
             )
         )
 
@@ -213,11 +216,22 @@ class Client(_Base):
         params: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
+        system_suffix: str | None = None,
     ) -> CompletionStream:
         """Like ``complete()``, but the answer streams: iterate over the returned
         CompletionStream for its events (``TextDelta`` carries new text only)."""
         call = _completion(
-            content, model, chat_id, regenerate, parent_id, system, params, True, meta, settings
+            content,
+            model,
+            chat_id,
+            regenerate,
+            parent_id,
+            system,
+            params,
+            True,
+            meta,
+            settings,
+            system_suffix,
         )
         return self._open_stream(call)
 

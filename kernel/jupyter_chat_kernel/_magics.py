@@ -161,7 +161,6 @@ class ChatMagics(Magics):
         except KeyboardInterrupt:
             # Finding the chat or the model (a slow model list, say): nothing to stop.
             raise _interrupted("%chat: interrupted before the question was sent.") from None
-        system = "\n\n".join(filter(None, [options.system, FORMAT_SYSTEM.get(options.format)]))
         params = dict(options.params)
         if options.format == "json":
             params.setdefault("response_format", {"type": "json_object"})
@@ -169,7 +168,9 @@ class ChatMagics(Magics):
             "model": model,
             "chat_id": chat_id,
             # --system '' asks for no system prompt, not for the chat's or the model's.
-            "system": system if options.system is not None else system or None,
+            "system": options.system,
+            # Added to the system prompt in use, so the chat's or the model's still holds.
+            "system_suffix": FORMAT_SYSTEM.get(options.format),
             "params": params or None,
         }
         live = LiveOutput(options.format, self.update_interval)

@@ -215,3 +215,28 @@ async def test_the_length_limit_closest_to_the_answer_is_the_one_sent(api, jp_fe
         await complete(jp_fetch, body)
         sent = asked(up)
         assert (sent["max_tokens"], "max_completion_tokens" in sent) == (5, False), sent
+
+
+async def test_a_system_suffix_is_added_to_the_system_prompt_in_use(api, jp_fetch):
+    """How to shape one answer (code only, say) keeps the chat's or the preset's prompt."""
+    async with FakeUpstream() as up:
+        await connect(api, up)
+        preset = {"id": "p", "name": "P", "base_model": "fake-chat", "system_prompt": "Preset."}
+        assert (await api("POST", "presets", preset)).status == 201
+        chat = (await api("POST", "chats", {"title": "Set", "settings": SETTINGS})).json()
+        body = {"model": "p", "chat_id": chat["id"], "system_suffix": "Code only."}
+
+        await complete(jp_fetch, {**body, "content": "one"})
+        assert asked(up)["messages"][0] == {"role": "system", "content": "Be brief.\n\nCode only."}
+        await complete(jp_fetch, {**body, "content": "two", "system": "Be long."})
+        assert asked(up)["messages"][0]["content"] == "Be long.\n\nCode only."
+        await complete(jp_fetch, {**body, "content": "three", "system": ""})
+        assert asked(up)["messages"][0] == {"role": "system", "content": "Code only."}
+
+        r = await api("PATCH", f"chats/{chat['id']}", {"settings": {"system": None}})
+        assert r.status == 200, r
+        await complete(jp_fetch, {**body, "content": "four"})
+        assert asked(up)["messages"][0]["content"] == "Preset.\n\nCode only."
+        # For that answer alone: the next one has the preset's prompt as it is.
+        await complete(jp_fetch, {"model": "p", "chat_id": chat["id"], "content": "five"})
+        assert asked(up)["messages"][0]["content"] == "Preset."

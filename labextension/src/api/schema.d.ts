@@ -1031,6 +1031,12 @@ export interface components {
              * @default null
              */
             system?: string | null;
+            /**
+             * System Suffix
+             * @description For this answer, added after the system prompt in use (``system``, else the chat's, else the preset's), which it keeps: how to shape the answer, say
+             * @default null
+             */
+            system_suffix?: string | null;
         };
         /**
          * CompletionResult
