@@ -3,8 +3,10 @@ events carrying only what is new, then ``done`` or ``error``."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from contextlib import aclosing
+import time
+from contextlib import aclosing, suppress
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
 
 
 EVENT_STREAM = "text/event-stream"
+# A model may say nothing for minutes (a local model loading, a long think), and a proxy in
+# front of the server (nginx's default: 60 s) closes a response quiet for that long; a
+# comment, which every SSE reader skips, keeps it open.
+KEEP_ALIVE_S = 15.0
 
 
 class _CompletionHandler(ApiHandler):
@@ -27,6 +33,7 @@ class _CompletionHandler(ApiHandler):
 
     uses = ("completions",)
     completions: CompletionService
+    _written_at = 0.0  # when the stream last sent something (time.monotonic())
 
     async def follow(self, gen: Generation, start: dict[str, Any]) -> None:
         """Stream a generation from now on. Leaving early stops the stream, not the answer."""
@@ -36,15 +43,32 @@ class _CompletionHandler(ApiHandler):
         # Each event leaves when written; with Nagle the first delta would wait for the
         # client to acknowledge ``start``.
         self.request.connection.stream.set_nodelay(True)  # type: ignore[attr-defined]
+        self._written_at = time.monotonic()
+        quiet = asyncio.create_task(self._keep_alive())
         try:
             async with aclosing(gen.follow(start)) as batches:
                 async for events in batches:
                     for name, data in events:
                         self.write(f"event: {name}\ndata: {json.dumps(data)}\n\n")
+                    self._written_at = time.monotonic()
                     await self.flush()
         except StreamClosedError:
             pass
+        finally:
+            quiet.cancel()
         self.finish()
+
+    async def _keep_alive(self) -> None:
+        """A comment after each ``KEEP_ALIVE_S`` without an event, until the stream ends."""
+        with suppress(StreamClosedError):
+            while True:
+                wait = self._written_at + KEEP_ALIVE_S - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                self.write(": keep-alive\n\n")
+                self._written_at = time.monotonic()
+                await self.flush()
 
 
 class CompletionsHandler(_CompletionHandler):

@@ -8,6 +8,7 @@ import json
 import pytest
 from jupyter_server.auth.identity import User
 
+from jupyter_chat_ext.completions import handlers
 from jupyter_chat_ext.completions.schemas import CompletionRequest
 from jupyter_chat_ext.testing.upstream import UpstreamThread
 from tests.api.completion_calls import complete, connect, started, until_written
@@ -17,6 +18,7 @@ from tests.support.sse import EventCollector
 MODELS = (
     "fake-chat",
     "fake-chat+delay-chunk-0.05",
+    "fake-chat+delay-first-0.6",
     "fake-chat+cut",
     "fake-chat+error-503",
     "fake-chat+garbage",
@@ -191,6 +193,21 @@ async def test_an_ollama_model_is_taken_with_or_without_its_latest_tag(api, jp_f
             await until_written(events[0][1]["message_id"])
         r, _ = await complete(jp_fetch, {"model": "llama3.2:1b", "content": "hi"})
         assert r.code == 404 and "'llama3.2:1b'" in json.loads(r.body)["message"]
+
+
+async def test_a_quiet_model_keeps_the_stream_open_with_comments(
+    api, jp_fetch, upstream, monkeypatch
+):
+    """While the model says nothing, the stream sends a comment now and then, which proxies
+    count as traffic and readers skip."""
+    monkeypatch.setattr(handlers, "KEEP_ALIVE_S", 0.15)
+    await connect(api, upstream)
+    r, events = await complete(jp_fetch, {"model": "fake-chat+delay-first-0.6", "content": "hm"})
+    raw = r.body.decode()
+    before = raw.partition("event: delta")[0]
+    assert before.count(": keep-alive\n\n") >= 2, raw
+    assert [n for n, _ in events][-1] == "done" and events[-1][1]["status"] == "done"
+    assert "".join(d["text"] for n, d in events if n == "delta") == "You said: hm"
 
 
 @pytest.mark.parametrize(
