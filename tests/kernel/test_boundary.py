@@ -231,7 +231,17 @@ def test_types_match_the_openapi_document(schemas, cls):
 def test_completion_requests_match_the_openapi_document(schemas):
     request = schemas["CompletionRequest"]["properties"]
     body = _completion(
-        "hi", "m", "c", None, "p", "s", {"temperature": 0.5}, True, {"source": "x"}, {"system": "s"}
+        "hi",
+        "m",
+        "c",
+        None,
+        "p",
+        "s",
+        {"temperature": 0.5},
+        True,
+        {"source": "x"},
+        {"system": "s"},
+        "Code only.",
     ).body
     assert set(body) <= set(request)
     assert set(body) == set(request) - {"regenerate"}
