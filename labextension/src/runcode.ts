@@ -49,6 +49,13 @@ export async function runCodeInConsole(
       trans.__('The %1 code was not run: the kernel does not run %1.', language)
     );
   try {
+    // A kernel replaced from elsewhere (another tab, the REST API) reaches the lab's
+    // sessions only at their next poll, up to seconds later: asked for now, so that the
+    // notebook's current kernel is the one looked at and run on. Should the server not
+    // answer, the sessions as last seen stand, and the kernel's own state says the rest.
+    await options.app.serviceManager.sessions
+      .refreshRunning()
+      .catch(() => undefined);
     // The notebook's kernel first: a console on a kernel that is gone would only show
     // the code pending, forever.
     const problem = await usableKernel(
@@ -67,7 +74,11 @@ export async function runCodeInConsole(
     }
     let target: ConsolePanel;
     try {
-      target = await consoleFor(options, panel);
+      target = await consoleFor(
+        options,
+        panel,
+        panel.sessionContext.session!.kernel!.id
+      );
     } catch (reason) {
       notRun(
         trans.__(
@@ -147,15 +158,21 @@ function reasonOf(reason: unknown): string {
   return reason instanceof Error ? reason.message : String(reason);
 }
 
-/** A console on the notebook's kernel: the one open on it, else a new one below it. */
+/**
+ * A console on the notebook's current kernel: one open on it, else a new one below the
+ * notebook. Found by the kernel, not by the notebook's path: a console linked to the
+ * notebook keeps the session it joined, which is gone once the notebook's kernel was
+ * shut down and another chosen.
+ */
 async function consoleFor(
   options: IRunCodeOptions,
-  panel: NotebookPanel
+  panel: NotebookPanel,
+  kernelId: string
 ): Promise<ConsolePanel> {
   const { app, consoles } = options;
   const path = panel.context.path;
   const existing = consoles?.find(
-    console => console.sessionContext.path === path
+    console => console.sessionContext.session?.kernel?.id === kernelId
   );
   if (existing) {
     app.shell.activateById(existing.id);
@@ -167,7 +184,10 @@ async function consoleFor(
     ref: panel.id,
     insertMode: 'split-bottom',
     activate: false,
-    type: 'Linked Console'
+    type: 'Linked Console',
+    // It joins the notebook's session, found by its path; should that not be there, it
+    // still takes the notebook's kernel rather than a kernel of its own.
+    kernelPreference: { id: kernelId }
   });
   if (!(created instanceof ConsolePanel)) {
     throw new Error(String(created));

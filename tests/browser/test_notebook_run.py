@@ -95,8 +95,10 @@ def test_run_on_a_kernel_that_was_shut_down_says_so(chat_page: Page, chat_lab: L
         r"The code was not run: (the kernel of gone\.ipynb is dead|gone\.ipynb has no kernel)"
     )
     expect(page.locator(TOAST, has_text=told)).to_be_visible()
-    # Nothing was left pending in the console.
-    expect(cells).to_have_count(1)
+    # Nothing was left pending in the console. Run is over once it has said so; the lab
+    # may have cleared the console by then, its session being gone too, but never added
+    # to it.
+    assert cells.count() <= 1
 
 
 def test_run_on_a_notebook_with_no_kernel_says_so(chat_page: Page, chat_lab: LabServer):
