@@ -71,13 +71,7 @@ const panelPlugin: JupyterFrontEndPlugin<IChatOpener> = {
     const serverSettings = app.serviceManager.serverSettings;
     const client = new ChatApiClient(serverSettings);
     const events = new ChatEventStream(serverSettings);
-    const preferences = new ChatPreferences();
-    settingRegistry
-      ?.load(PANEL_PLUGIN)
-      .then(settings => preferences.attach(settings))
-      .catch(reason =>
-        console.warn('chat-ext: could not load the chat settings', reason)
-      );
+    const preferences = loadPreferences(settingRegistry);
 
     const model = new ChatListModel({ client, events });
     const panel = new ChatsPanel({
@@ -132,25 +126,42 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Asking the chat about notebook cells, errors and selections.',
   autoStart: true,
   requires: [IChatOpener, INotebookTracker],
-  optional: [ITranslator, ICommandPalette, IConsoleTracker],
+  optional: [ITranslator, ICommandPalette, IConsoleTracker, ISettingRegistry],
   activate: (
     app: JupyterFrontEnd,
     opener: IChatOpener,
     notebooks: INotebookTracker,
     translator: ITranslator | null,
     palette: ICommandPalette | null,
-    consoles: IConsoleTracker | null
+    consoles: IConsoleTracker | null,
+    settingRegistry: ISettingRegistry | null
   ) => {
     addNotebookCommands({
       app,
       opener,
       notebooks,
       consoles,
+      // Run's kernel wait is one of the chat settings.
+      preferences: loadPreferences(settingRegistry),
       palette,
       trans: (translator ?? nullTranslator).load('jupyter_chat_ext')
     });
   }
 };
+
+/** The chat settings, followed once loaded (the defaults until then, or without a registry). */
+function loadPreferences(
+  settingRegistry: ISettingRegistry | null
+): ChatPreferences {
+  const preferences = new ChatPreferences();
+  settingRegistry
+    ?.load(PANEL_PLUGIN)
+    .then(settings => preferences.attach(settings))
+    .catch(reason =>
+      console.warn('chat-ext: could not load the chat settings', reason)
+    );
+  return preferences;
+}
 
 function addCommands(
   app: JupyterFrontEnd,

@@ -71,10 +71,22 @@ export async function usableKernel(
           ({ kind: 'waiting', status: 'starting', seconds } as const);
     const left = deadline - Date.now();
     if (problem?.kind !== 'waiting' || left <= 0) {
-      return problem;
+      return problem?.kind === 'waiting'
+        ? { ...problem, status: wayOf(context, problem.status) }
+        : problem;
     }
     await new Promise(resolve => setTimeout(resolve, Math.min(POLL_MS, left)));
   }
+}
+
+/**
+ * What a kernel on its way is doing: a restart the session runs, or the kernel's own
+ * restart after a crash, is said as restarting.
+ */
+function wayOf(context: ISessionContext, status: string): string {
+  return context.isRestarting || status === 'autorestarting'
+    ? 'restarting'
+    : status;
 }
 
 /** Whether a promise settles within `ms` (its rejection is passed on). */

@@ -17,6 +17,7 @@ import { notebookLanguage, planCode } from './codecell';
 import { runCodeInConsole } from './runcode';
 import type { ISource } from './chat/messages';
 import { CommandIDs } from './commands';
+import { ChatPreferences } from './settings';
 import { IChatOpener } from './tokens';
 
 /** Tracebacks longer than this keep only their end, where the error is. */
@@ -28,6 +29,7 @@ export interface INotebookIntegrationOptions {
   opener: IChatOpener;
   notebooks: INotebookTracker;
   consoles: IConsoleTracker | null;
+  preferences: ChatPreferences;
   palette: ICommandPalette | null;
   trans: TranslationBundle;
 }

@@ -7,17 +7,14 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { notebookLanguage, planCode } from './codecell';
 import { KernelProblem, usableKernel, within } from './kernelstate';
-
-/**
- * The longest wait for a kernel on its way (starting, restarting, reconnecting) or a
- * console's session: past it the user is told, rather than code waiting unseen.
- */
-const KERNEL_WAIT_MS = 30_000;
+import { ChatPreferences } from './settings';
 
 export interface IRunCodeOptions {
   app: JupyterFrontEnd;
   notebooks: INotebookTracker;
   consoles: IConsoleTracker | null;
+  /** Gives the longest wait for a kernel (the kernelWaitSeconds setting). */
+  preferences: ChatPreferences;
   trans: TranslationBundle;
 }
 
@@ -44,6 +41,9 @@ export async function runCodeInConsole(
     return;
   }
   const name = PathExt.basename(panel.context.path);
+  // The longest wait for a kernel on its way (starting, restarting, reconnecting) or a
+  // console's session: past it the user is told, rather than code waiting unseen.
+  const waitMs = options.preferences.values.kernelWaitSeconds * 1000;
   const refuse = () =>
     notRun(
       trans.__('The %1 code was not run: the kernel does not run %1.', language)
@@ -58,11 +58,7 @@ export async function runCodeInConsole(
       .catch(() => undefined);
     // The notebook's kernel first: a console on a kernel that is gone would only show
     // the code pending, forever.
-    const problem = await usableKernel(
-      panel.sessionContext,
-      KERNEL_WAIT_MS,
-      false
-    );
+    const problem = await usableKernel(panel.sessionContext, waitMs, false);
     if (problem) {
       notRun(describe(trans, problem, name));
       return;
@@ -89,18 +85,14 @@ export async function runCodeInConsole(
       );
       return;
     }
-    const held = await usableKernel(
-      target.sessionContext,
-      KERNEL_WAIT_MS,
-      true
-    );
+    const held = await usableKernel(target.sessionContext, waitMs, true);
     if (held) {
       notRun(describe(trans, held, trans.__('the console of %1', name)));
       return;
     }
     const kernel = target.sessionContext.session!.kernel!;
     // The info comes with the connection; should it not, the block goes in as it is.
-    const info = (await within(kernel.info, KERNEL_WAIT_MS))
+    const info = (await within(kernel.info, waitMs))
       ? await kernel.info
       : undefined;
     const plan = planCode(code, language, info?.language_info.name ?? '');
@@ -145,6 +137,15 @@ function describe(
         name
       );
     case 'waiting':
+      // A kernel restarted from the notebook's toolbar or menu reads 'unknown' until it
+      // is back: not a word to show.
+      if (problem.status === 'unknown') {
+        return trans.__(
+          'The code was not run: the kernel of %1 was not ready after %2 seconds (starting or restarting). Run again once it is ready.',
+          name,
+          problem.seconds
+        );
+      }
       return trans.__(
         'The code was not run: the kernel of %1 was still %2 after %3 seconds. Run again once it is ready.',
         name,

@@ -11,13 +11,16 @@ export interface IChatPreferences {
   showUsage: boolean;
   /** Load images and media from other sites in answers without asking. */
   loadRemoteImages: boolean;
+  /** How long Run waits for a kernel on its way, or a console's session, before giving up. */
+  kernelWaitSeconds: number;
 }
 
 export const DEFAULT_PREFERENCES: IChatPreferences = {
   defaultModel: '',
   sendOnEnter: true,
   showUsage: true,
-  loadRemoteImages: false
+  loadRemoteImages: false,
+  kernelWaitSeconds: 30
 };
 
 /** The preferences as they are now, kept current as the user edits them. */

@@ -1,15 +1,18 @@
-"""Run on a code block follows the notebook's kernel as it changes, in a real JupyterLab
-with a Python kernel."""
+"""Run on a code block follows the notebook's kernel as it changes, and says when a kernel
+stays on its way past the wait, in a real JupyterLab with a Python kernel."""
 
 from __future__ import annotations
 
 import json
+import re
+import sys
 
+from chat_view_ui import reload_lab
 from lab_process import LabServer
 from page_console import ConsoleErrors
 from playwright.sync_api import Locator, Page, expect
 from test_notebook import KERNEL_TIMEOUT_MS, code_cell, open_notebook
-from test_notebook_code import answer_with_blocks, block, toast
+from test_notebook_code import TOAST, answer_with_blocks, block, toast
 from test_notebook_run import PYTHON, kernel_of
 
 OUTPUT = ".jp-OutputArea-output"
@@ -90,6 +93,74 @@ def test_run_after_the_kernel_was_replaced_elsewhere_runs_on_the_new_one(
     # Run at once on the new kernel, without waiting for the lab to notice the change.
     expect(console_on(page, new).locator(OUTPUT)).to_contain_text("42", timeout=8000)
     expect(toast(page, "was not run")).to_have_count(0)
+
+
+def use_settings(page: Page, lab: LabServer, settings: dict) -> None:
+    """The chat settings as the Settings Editor would save them, read by a reloaded page."""
+    status, raw = lab.request(
+        "PUT", "lab/api/settings/jupyter-chat-ext:chats-panel", {"raw": json.dumps(settings)}
+    )
+    assert status == 204, raw
+    reload_lab(page)
+
+
+def add_slow_kernel(lab: LabServer, seconds: int) -> None:
+    """A Python kernel that takes `seconds` to come up, at each start and restart."""
+    folder = lab.log_path.parent / "data" / "kernels" / "slow"
+    folder.mkdir(parents=True, exist_ok=True)
+    launch = f'sleep {seconds}; exec "{sys.executable}" -m ipykernel_launcher -f "$0"'
+    spec = {
+        "argv": ["/bin/sh", "-c", launch, "{connection_file}"],
+        "display_name": "Slow Python",
+        "language": "python",
+    }
+    (folder / "kernel.json").write_text(json.dumps(spec))
+
+
+def test_run_on_a_kernel_still_restarting_after_the_wait_says_so(
+    chat_page: Page, chat_lab: LabServer
+):
+    page = chat_page
+    add_slow_kernel(chat_lab, 10)
+    # The wait is the kernelWaitSeconds setting: shortened here from its 30 seconds.
+    use_settings(page, chat_lab, {"kernelWaitSeconds": 2})
+    notebook = open_notebook(page, chat_lab, "slow.ipynb", [code_cell("x = 1")])
+    page.evaluate(
+        """async name => {
+            const notebook = Array.from(window.jupyterapp.shell.widgets('main')).find(
+                w => w.context?.path.endsWith(name));
+            await notebook.sessionContext.changeKernel({name: 'slow'});
+        }""",
+        "slow.ipynb",
+    )
+    indicator = notebook.locator(".jp-Notebook-ExecutionIndicator")
+    expect(indicator).to_have_attribute("data-status", "idle", timeout=KERNEL_TIMEOUT_MS)
+    answer = answer_with_blocks(page, PYTHON)
+
+    # Kernel > Restart Kernel…, and Run while the kernel takes its 10 seconds to be back.
+    notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click()
+    # Not awaited: the command ends with the dialog.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:restart-kernel'); }")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    expect(indicator).to_have_attribute("data-status", "restarting")
+    block(answer, "python", "run").click()
+    # Said after the 2 seconds, not 30: a restart from the notebook reads as "unknown"
+    # until the kernel is back, and is not shown as such.
+    told = re.compile(
+        r"The code was not run: the kernel of slow\.ipynb was "
+        r"(still restarting|not ready) after 2 seconds"
+    )
+    expect(page.locator(TOAST, has_text=told)).to_be_visible(timeout=8000)
+    # Nothing was left pending in a console to run once the kernel is back.
+    expect(page.locator(".jp-ConsolePanel .jp-CodeConsole-content .jp-CodeCell")).to_have_count(0)
+
+    # Back, the kernel takes the code.
+    expect(indicator).to_have_attribute("data-status", "idle", timeout=KERNEL_TIMEOUT_MS)
+    block(answer, "python", "run").click()
+    kernel = kernel_of(chat_lab, "slow.ipynb")
+    expect(console_on(page, kernel).locator(OUTPUT)).to_contain_text(
+        "42", timeout=KERNEL_TIMEOUT_MS
+    )
 
 
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
