@@ -1,5 +1,6 @@
 """Run on a code block follows the notebook's kernel as it changes, and says when a kernel
-stays on its way past the wait, in a real JupyterLab with a Python kernel."""
+stays on its way past the wait or a console does not open, in a real JupyterLab with a
+Python kernel."""
 
 from __future__ import annotations
 
@@ -161,6 +162,39 @@ def test_run_on_a_kernel_still_restarting_after_the_wait_says_so(
     expect(console_on(page, kernel).locator(OUTPUT)).to_contain_text(
         "42", timeout=KERNEL_TIMEOUT_MS
     )
+
+
+# The console extension, and the plugins that cannot start without it.
+NO_CONSOLES = {
+    "@jupyterlab/console-extension": True,
+    "@jupyterlab/debugger-extension": True,
+    "@jupyterlab/inspector-extension:consoles": True,
+    "@jupyterlab/tooltip-extension:consoles": True,
+}
+
+
+def test_run_where_a_console_cannot_open_says_why(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    # A lab with consoles turned off (page_config.json, read as each page loads), and what
+    # needs them: the command that opens one is not there.
+    page_config = chat_lab.log_path.parent / "config" / "labconfig" / "page_config.json"
+    page_config.parent.mkdir(parents=True, exist_ok=True)
+    page_config.write_text(json.dumps({"disabledExtensions": NO_CONSOLES}))
+    try:
+        reload_lab(page)
+        open_notebook(page, chat_lab, "noconsole.ipynb", [code_cell("x = 1")])
+        answer = answer_with_blocks(page, PYTHON)
+        block(answer, "python", "run").click()
+        expect(
+            toast(
+                page,
+                "The code was not run: a console on the kernel of noconsole.ipynb could not "
+                "be opened: Command 'console:create' not registered.",
+            )
+        ).to_be_visible()
+    finally:
+        page_config.unlink()
+        reload_lab(page)
 
 
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
