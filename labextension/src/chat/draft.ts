@@ -67,9 +67,25 @@ export class Draft {
 
   /** Whether a request still holds; any request is consumed. */
   takeFocusRequest(): boolean {
-    const request = this._focusRequest;
+    const holds = this.focusRequested;
     this._focusRequest = null;
-    return request !== null && document.activeElement === request.from;
+    return holds;
+  }
+
+  /**
+   * Whether a request holds, without taking it: the focus is still where it was made, or
+   * fell to the page because what held it went away (a notice that gave way).
+   */
+  get focusRequested(): boolean {
+    const from = this._focusRequest?.from;
+    if (from === undefined) {
+      return false;
+    }
+    const now = document.activeElement;
+    return (
+      now === from ||
+      (!!from && !from.isConnected && (now === null || now === document.body))
+    );
   }
 
   clearSource(): void {

@@ -1,0 +1,55 @@
+"""Ask About This Cell in a lab with no model to use: the focus goes where the user can
+act, with the words saying why, and back to the input once a model is there; in a real
+JupyterLab."""
+
+from __future__ import annotations
+
+from chat_view_ui import INPUT, PANEL_VIEW
+from lab_process import LabServer
+from page_console import ConsoleErrors
+from playwright.sync_api import Page, expect
+from test_model_selector import connection_ids, switched_off
+from test_notebook import code_cell, open_notebook
+
+# What a screen reader is given for the focused element: its name and its description.
+DESCRIBED_BY_JS = """() => (document.activeElement.getAttribute('aria-describedby') ?? '')
+    .split(' ').map(id => document.getElementById(id)?.textContent ?? '').join(' ')"""
+
+
+def test_ask_about_a_cell_with_no_model_focuses_what_adds_one(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    ids = connection_ids(chat_lab)
+    with switched_off(chat_lab, page, ids):
+        notebook = open_notebook(page, chat_lab, "nomodel.ipynb", [code_cell("total = 1")])
+        notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click(button="right")
+        page.locator('.lm-Menu-item[data-command="chat-ext:ask-about-cell"]').click()
+
+        view = page.locator(PANEL_VIEW)
+        box = view.locator(INPUT)
+        expect(box).to_be_disabled()
+        expect(box).to_have_value(
+            "About this cell of `nomodel.ipynb`:\n\n```python\ntotal = 1\n```\n\n"
+        )
+        # Not left on the page: on the button that adds a model (the owner is an admin),
+        # described by the words that say why nothing can be sent.
+        first_run = view.locator(".jp-ChatExt-firstRun")
+        button = first_run.get_by_role("button", name="Add a model connection")
+        expect(button).to_be_focused()
+        expect(first_run).to_contain_text("No model is available yet")
+        described = page.evaluate(DESCRIBED_BY_JS)
+        assert "No model is available yet" in described, described
+        assert "Connect an OpenAI-compatible server" in described, described
+
+        # A model connected meanwhile (elsewhere): the input takes the focus, text kept.
+        for connection_id in ids:
+            chat_lab.api("PATCH", f"connections/{connection_id}", {"enabled": True})
+        expect(first_run).to_have_count(0, timeout=30_000)
+        expect(box).to_be_enabled()
+        expect(box).to_be_focused()
+        expect(box).to_have_value(
+            "About this cell of `nomodel.ipynb`:\n\n```python\ntotal = 1\n```\n\n"
+        )
+
+
+def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):
+    assert module_console.messages == []
