@@ -5,7 +5,7 @@ import { addIcon, launchIcon, ReactWidget } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
-import React, { useEffect, useId, useRef, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 
 import { ChatApiClient } from '../api/client';
 import { ChatEventStream } from '../api/events';
@@ -17,6 +17,7 @@ import { Composer } from './Composer';
 import { IChatViewContext } from './context';
 import { decorateRendered, RemoteContentGuard } from './decorate';
 import { Draft, PromptHistory } from './draft';
+import { FirstRun } from './FirstRun';
 import { DraftShelf } from './shelf';
 import { useSignals } from '../hooks';
 import { warmUp } from './markdown';
@@ -394,93 +395,6 @@ function whyDisabled(context: IChatViewContext): string | null {
       : trans.__('No model is available yet.');
   }
   return null;
-}
-
-/**
- * The screen of a chat with no model to use. A command that asked for the input (Ask
- * About This Cell) finds it disabled: the focus comes here instead, to the button that
- * adds a model (admins) or to these words, which a screen reader then reads, rather than
- * falling to the page. The input takes it back once a model is there.
- */
-function FirstRun(props: { context: IChatViewContext }): JSX.Element {
-  const { context } = props;
-  const { catalog, trans, commands, draft } = context;
-  useSignals(draft.changed);
-  const notice = useRef<HTMLDivElement>(null);
-  const ids = `jp-ChatExt-firstRun${useId()}`;
-  const errors = Object.entries(catalog.connectionErrors);
-  useEffect(() => {
-    const node = notice.current;
-    if (
-      !node ||
-      node.contains(document.activeElement) ||
-      !draft.focusRequested
-    ) {
-      return;
-    }
-    (node.querySelector<HTMLElement>('button') ?? node).focus();
-    // Asked again from here, for the input once it can take it.
-    draft.requestFocus();
-  });
-  return (
-    <div
-      ref={notice}
-      className="jp-ChatExt-firstRun"
-      role="status"
-      tabIndex={-1}
-      aria-labelledby={`${ids}-title`}
-      aria-describedby={`${ids}-text`}
-    >
-      {/* Servers that are there but failing want checking, not connecting. */}
-      <h3 id={`${ids}-title`}>
-        {errors.length > 0
-          ? trans.__('No model can be used now')
-          : trans.__('No model is available yet')}
-      </h3>
-      {catalog.isAdmin ? (
-        <>
-          <p id={`${ids}-text`}>
-            {errors.length > 0
-              ? trans.__(
-                  'The model servers below did not answer, or their models cannot run here. Check them, or connect another server.'
-                )
-              : trans.__(
-                  'Connect an OpenAI-compatible server (such as vLLM, llama.cpp or OpenAI) or Ollama, and its models appear here.'
-                )}
-          </p>
-          {commands.hasCommand(CommandIDs.openAdmin) && (
-            <button
-              type="button"
-              className="jp-ChatExt-primaryButton"
-              aria-describedby={`${ids}-title ${ids}-text`}
-              onClick={() => void commands.execute(CommandIDs.openAdmin)}
-            >
-              {errors.length > 0
-                ? trans.__('Check the model connections')
-                : trans.__('Add a model connection')}
-            </button>
-          )}
-        </>
-      ) : (
-        <p id={`${ids}-text`}>
-          {errors.length > 0
-            ? trans.__(
-                'The model servers below did not answer, or their models cannot run here: try again later, or ask an administrator.'
-              )
-            : trans.__(
-                'Ask an administrator to connect a model server; its models will appear here.'
-              )}
-        </p>
-      )}
-      {errors.length > 0 && (
-        <ul className="jp-ChatExt-connectionErrors">
-          {errors.map(([name, error]) => (
-            <li key={name}>{trans.__('%1: %2', name, error)}</li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
 }
 
 /** What the message area says besides messages: first run, empty chat, failures. */
