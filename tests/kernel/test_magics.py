@@ -204,21 +204,25 @@ def test_format_code_puts_the_code_into_the_next_cell(kernel):
 
 
 def test_a_format_keeps_the_chats_system_prompt(kernel, api, upstream):
-    other = api.post("chats", json={"title": "pirate", "messages": []}).json()
-    r = api.patch(f"chats/{other['id']}", json={"settings": {"system": "Talk like a pirate."}})
-    assert r.status_code == 200, r.text
-    chat(kernel, f"%chat -m {MODEL} --chat {other['id']} -f code a loop, matey")
-    system = sent_for(upstream, "a loop, matey")["messages"][0]
-    assert system["role"] == "system"
-    assert system["content"].startswith("Talk like a pirate.\n\nAnswer with code only")
-    chat(kernel, "%chat -f json --system 'Be terse.' one colour")
-    system = sent_for(upstream, "one colour")["messages"][0]["content"]
-    assert system.startswith("Be terse.\n\nAnswer with one JSON value only")
-    chat(kernel, "%chat and now in words")  # the format was for its own answer alone
-    assert sent_for(upstream, "and now in words")["messages"][0] == {
-        "role": "system",
-        "content": "Talk like a pirate.",
-    }
+    chat(kernel, f"%chat -m {MODEL} ahoy")
+    mine = notebook_chat(api)["id"]
+    pirate = {"settings": {"system": "Talk like a pirate."}}
+    assert api.patch(f"chats/{mine}", json=pirate).status_code == 200
+    try:
+        chat(kernel, "%chat -f code a loop, matey")
+        system = sent_for(upstream, "a loop, matey")["messages"][0]
+        assert system["role"] == "system"
+        assert system["content"].startswith("Talk like a pirate.\n\nAnswer with code only")
+        chat(kernel, "%chat -f json --system 'Be terse.' one colour")
+        system = sent_for(upstream, "one colour")["messages"][0]["content"]
+        assert system.startswith("Be terse.\n\nAnswer with one JSON value only")
+        chat(kernel, "%chat and now in words")  # the format was for its own answer alone
+        assert sent_for(upstream, "and now in words")["messages"][0] == {
+            "role": "system",
+            "content": "Talk like a pirate.",
+        }
+    finally:
+        api.patch(f"chats/{mine}", json={"settings": {"system": None}})
 
 
 def test_format_json_text_and_no_stream(kernel):
