@@ -200,6 +200,9 @@ class ChatMagics(Magics):
                 error_line(f"%chat: {said}" + (f" ({KEPT})" if kept else ""))
             return
         self._finish(live, options.format, result, model)
+        if result.finish_reason == "length" and result.content.strip():
+            # Else an answer that ends mid-sentence reads as the model's whole say.
+            error_line(f"%chat: the answer was cut short at its token limit; {KEPT}.")
 
     def _stream(
         self,

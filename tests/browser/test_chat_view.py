@@ -98,6 +98,21 @@ def test_stop_keeps_what_was_written(chat_page: Page, chat_lab: LabServer):
     assert "Euler" not in answer["content"]
 
 
+def test_an_answer_cut_at_its_token_limit_says_so(chat_page: Page, chat_lab: LabServer):
+    view, chat_id = answered_chat(chat_page, "whole")
+    settings = {"settings": {"params": {"max_tokens": 3}}}
+    status, _ = chat_lab.api("PATCH", f"chats/{chat_id}", settings)
+    assert status == 200
+    send(view, "one two three four")
+    cut = wait_answered(view, 2)
+    expect(cut.locator(".jp-ChatExt-messageBody")).to_have_text("You said: one")
+    expect(cut.locator(".jp-ChatExt-messageNote")).to_have_text(
+        "Cut short at its token limit (Max tokens, in the chat settings)."
+    )
+    assert stored_branch(chat_lab, chat_id)[-1]["meta"]["finish_reason"] == "length"
+    expect(view.locator(ANSWER).first.locator(".jp-ChatExt-messageNote")).to_have_count(0)
+
+
 def test_stop_pressed_before_the_server_names_the_answer_still_stops_it(
     chat_page: Page, chat_lab: LabServer
 ):

@@ -225,6 +225,15 @@ def test_a_format_keeps_the_chats_system_prompt(kernel, api, upstream):
         api.patch(f"chats/{mine}", json={"settings": {"system": None}})
 
 
+def test_an_answer_cut_at_its_token_limit_says_so(kernel):
+    run = chat(kernel, f"%chat -m {MODEL} --max-tokens 3 tell me a long story please")
+    assert markdown(run) == "You said: tell"  # the fake model's first three words
+    assert one_line(run) == (
+        "%chat: the answer was cut short at its token limit; what was written is kept in the chat."
+    )
+    assert chat(kernel, f"%chat -m {MODEL} --max-tokens 50 short").stderr == ""
+
+
 def test_format_json_text_and_no_stream(kernel):
     data = chat(kernel, "%chat -f json three colours").final()
     assert data["application/json"] == {"reply": "You said: three colours"}

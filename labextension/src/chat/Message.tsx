@@ -138,6 +138,16 @@ export const MessageItem = memo(function MessageItem(
       {status === 'stopped' && !message.streaming && (
         <div className="jp-ChatExt-messageNote">{trans.__('Stopped.')}</div>
       )}
+      {status === 'done' &&
+        message.meta.finish_reason === 'length' &&
+        !message.streaming && (
+          // Else an answer that ends mid-sentence reads as the model's whole say.
+          <div className="jp-ChatExt-messageNote">
+            {trans.__(
+              'Cut short at its token limit (Max tokens, in the chat settings).'
+            )}
+          </div>
+        )}
       {!editing && !pending && (
         <footer className="jp-ChatExt-messageFooter">
           <div className="jp-ChatExt-messageActions">

@@ -147,7 +147,14 @@ export class AnswerFollower {
         state.patchMeta(id, { usage: event.data });
         return false;
       case 'done':
-        state.patchMeta(id, { status: event.data.status }, false);
+        state.patchMeta(
+          id,
+          {
+            status: event.data.status,
+            finish_reason: event.data.finish_reason ?? null
+          },
+          false
+        );
         return true;
       case 'error':
         state.patchMeta(
