@@ -36,6 +36,7 @@ FORMAT_SYSTEM = {
 KEPT = "what was written is kept in the chat"
 # How the server's "unknown model" message says to list models; %chat_models does it here.
 _API_LISTING = "GET chat-ext/api/models"
+_NOT_LISTED = "Not listed now:"
 _LINE_MAGIC = re.compile(r"^([ \t]*)%chat(?:[ \t]+(.*?))?[ \t]*$")
 
 
@@ -288,9 +289,12 @@ def _in_notebook_terms(error: ChatError) -> str:
         )
     if error.code != "model_not_found":
         return text
-    if _API_LISTING in text:
-        return text.replace(_API_LISTING, "%chat_models")
-    return f"{text} %chat_models lists the models you can use."
+    # The server's message goes on with every connection that lists no models now and why (a
+    # local model's says how to download it): a paragraph, which %chat_models shows anyway.
+    said, _, down = error.message.partition(_NOT_LISTED)
+    said = said.split(_API_LISTING)[0].strip()
+    listing = "%chat_models lists the models you can use"
+    return f"{said} {listing}" + (", and says why a connection lists none now." if down else ".")
 
 
 def _interrupted(message: str) -> Interrupted:

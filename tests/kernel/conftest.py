@@ -29,6 +29,7 @@ from .magic_calls import loaded_kernel
 
 REPO = Path(__file__).resolve().parents[2]
 BASE_PATH = "/jh/user/kernel-test/"
+MISSING_LOCAL_MODEL = "no-such-org/no-such-local-model"
 
 # Everything discovery reads; cleared so that the machine running the tests cannot leak in.
 DISCOVERY_VARS = (
@@ -107,6 +108,9 @@ def _launch(home: Path, *, sock: Path | None = None) -> tuple[subprocess.Popen, 
         "--ServerApp.allow_unauthenticated_access=False",
         f"--ServerApp.root_dir={root}",
         f"--ChatExtApp.db_url=sqlite:///{home / 'chat.db'}",
+        # A local model that is on no machine, as the default one is on most: its connection
+        # lists no models, and says at length how to download it.
+        f"--ChatExtApp.local_model={MISSING_LOCAL_MODEL}",
         "--no-browser",
     ]
     if sock is None:

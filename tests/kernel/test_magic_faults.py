@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from .conftest import DOWN_MODEL, MODEL, SLOW_MODEL, sent_for
+from .conftest import DOWN_MODEL, MISSING_LOCAL_MODEL, MODEL, SLOW_MODEL, sent_for
 from .kernel_session import KernelSession, Run
 from .magic_calls import (
     chat,
@@ -42,6 +42,23 @@ def test_unknown_model_is_one_line(kernel, upstream):
     assert one_line(chat(kernel, "%chat -m no-such-model hello")).startswith("%chat: Unknown")
     assert markdown(chat(kernel, "%chat still ok")) == "You said: still ok"
     assert sent_for(upstream, "still ok")["model"] == MODEL, "a model that failed does not stick"
+
+
+def test_unknown_model_line_is_short_with_or_without_a_local_model_missing(kernel, api):
+    plain = "%chat: Unknown model 'no-such-model'. %chat_models lists the models you can use"
+    # The server's local model is not on this machine: the server's 404 says at length how to
+    # download it, which the line leaves to %chat_models.
+    line = one_line(chat(kernel, "%chat -m no-such-model hello"))
+    assert line == f"{plain}, and says why a connection lists none now.", line
+    local = [c for c in api.get("connections").json()["items"] if c["kind"] == "local"]
+    assert any(c["base_url"] == MISSING_LOCAL_MODEL for c in local)
+    try:
+        for connection in local:
+            api.patch(f"connections/{connection['id']}", json={"enabled": False})
+        assert one_line(chat(kernel, "%chat -m no-such-model hello")) == f"{plain}."
+    finally:
+        for connection in local:
+            api.patch(f"connections/{connection['id']}", json={"enabled": connection["enabled"]})
 
 
 def test_upstream_down_is_one_line_and_the_chat_keeps_the_question(kernel, api):
