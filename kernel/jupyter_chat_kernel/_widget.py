@@ -1,7 +1,8 @@
 """``ChatWidget``: a chat of the server in a notebook output, as an anywidget.
 
 The front end (``static/widget.js``) shows a model selector, the messages and an input; it
-sends ``{"type": "ask" | "stop" | "new"}`` messages, and the kernel answers by changing traits.
+sends ``{"type": "ask" | "stop" | "new" | "models"}`` messages, and the kernel answers by
+changing traits.
 Answers stream in a background thread, so the kernel stays free while a model writes, and the
 ``messages`` trait is replaced at most every ``update_interval`` seconds as text arrives.
 """
@@ -36,6 +37,9 @@ UNTITLED = "New Chat"
 # Seconds the widget looks for that name, and the longest pause between two looks.
 _TITLE_WAIT = 60.0
 _TITLE_PAUSE = 4.0
+# Seconds between two reads of the model list while the widget has none (the server was away,
+# say), as the Chats panel does.
+_MODELS_PAUSE = 5.0
 
 
 def _message(message: MessageOut) -> dict[str, Any]:
@@ -100,18 +104,22 @@ class ChatWidget(anywidget.AnyWidget):
         self._closed = threading.Event()
         self._owns_client = client is None
         self._client = client
+        self._listing = threading.Lock()  # one read of the model list at a time
+        self._list_error = ""  # the error trait's text when it is the list's failure
         # Everything is read before the widget exists, so that its first state is whole.
         state: dict[str, Any] = {"chat_id": chat_id}
         try:
             if self._client is None:
                 self._client = Client()
-            state["models"] = [m.id for m in self._client.models().items if not m.embedding]
+            state["models"] = self._read_models()
             if chat_id:
                 detail = self._client.chat(chat_id, tail=tail)
                 state["title"] = detail.title
                 state["messages"] = [_message(m) for m in detail.messages]
         except ChatError as error:
             state["error"] = str(error)
+            if "models" not in state:
+                self._list_error = state["error"]
         # A chat that cannot be read still leaves a model to ask, in a new chat (new_chat).
         state["model"] = (
             model
@@ -124,6 +132,10 @@ class ChatWidget(anywidget.AnyWidget):
         self.observe(self._chat_changed, names="chat_id")
         if chat_id and state.get("messages"):
             self._follow_if_writing(chat_id)
+        if not self.models:
+            threading.Thread(
+                target=self._poll_models, name="chat-widget-models", daemon=True
+            ).start()
 
     # -- what Python code calls ------------------------------------------------------------
 
@@ -134,6 +146,8 @@ class ChatWidget(anywidget.AnyWidget):
             return
         if not content.strip():
             return
+        if not self.model:
+            self.refresh_models()  # the server may be back since the widget was made
         if self._client is None or not self.model:
             self.error = self.error or "No model to ask: the server lists none."
             return
@@ -146,6 +160,31 @@ class ChatWidget(anywidget.AnyWidget):
             target=self._answer, args=(content, self.model), name="chat-widget", daemon=True
         )
         self._thread.start()
+
+    def refresh_models(self) -> bool:
+        """Read the model list again (the front end asks when its model picker is opened);
+        False if the server could not give it, which the ``error`` trait then says."""
+        if not self._listing.acquire(blocking=False):
+            return False  # a read is under way: its list will do
+        try:
+            if self._client is None and self._owns_client:
+                self._client = Client()  # no server was found when the widget was made
+            if self._client is None:
+                return False
+            models = self._read_models()
+        except ChatError as error:
+            if not self.models or self.error in ("", self._list_error):
+                self.error = self._list_error = str(error)
+            return False
+        finally:
+            self._listing.release()
+        self.models = models
+        if not self.model:
+            self.model = next(iter(models), "")
+        if self._list_error and self.error == self._list_error:
+            self.error = ""
+        self._list_error = ""
+        return True
 
     def stop(self) -> None:
         """Stop the answer being written; what was written is kept."""
@@ -190,6 +229,21 @@ class ChatWidget(anywidget.AnyWidget):
             self.stop()
         elif kind == "new":
             self.new_chat()
+        elif kind == "models":
+            # In the background: a slow connection's list must not hold up the kernel.
+            threading.Thread(target=self.refresh_models, name="chat-widget-models").start()
+
+    def _read_models(self) -> list[str]:
+        assert self._client is not None
+        return [m.id for m in self._client.models().items if not m.embedding]
+
+    def _poll_models(self) -> None:
+        """Read the list again every few seconds while there is none to choose from."""
+        while not self._closed.wait(_MODELS_PAUSE):
+            if not self.models:
+                self.refresh_models()
+            if self.models:
+                return
 
     def _chat_changed(self, change: dict[str, Any]) -> None:
         if change["new"] is not None and change["new"] == self._own_chat:

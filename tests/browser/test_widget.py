@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
 from chats_ui import open_lab
@@ -234,3 +235,34 @@ def test_an_answer_that_is_only_thoughts_says_so(
         assert stored["messages"][-1]["meta"]["reasoning"] == "Thinking about: ponder"
         assert console_errors.messages[errors_before:] == []
         page.goto("about:blank")
+
+
+def test_opening_the_model_selector_reads_the_list_again(
+    page: Page, lab_server: LabServer, connected: None, console_errors: ConsoleErrors
+):
+    from tests.kernel.relay import Relay
+
+    server = urlsplit(lab_server.base_url)
+    with Relay(server.port) as relay:  # refuses connections: the server is away
+        url = f"http://127.0.0.1:{relay.port}{server.path}"
+        source = (
+            "import jupyter_chat_kernel._widget as module\n"
+            "module._MODELS_PAUSE = 3600  # the selector alone reads the list again\n"
+            "from jupyter_chat_kernel import ChatWidget, Client\n"
+            f"w = ChatWidget(client=Client({url!r}, {lab_server.token!r}))\nw"
+        )
+        errors_before = len(console_errors.messages)
+        with widget_notebook(lab_server, source) as notebook:
+            run_widget_notebook(page, lab_server, notebook)
+            widget = page.locator(WIDGET)
+            expect(widget).to_be_visible(timeout=60_000)
+            expect(widget.locator(".jck-error")).to_contain_text("Cannot reach")
+            select = widget.locator(".jck-model")
+            expect(select.locator("option")).to_have_count(0)
+            relay.start()
+            select.click()
+            expect(select.locator(f"option[value='{MODEL}']")).to_have_count(1, timeout=15_000)
+            expect(widget.locator(".jck-error")).to_be_hidden()
+            page.keyboard.press("Escape")
+            assert console_errors.messages[errors_before:] == []
+            page.goto("about:blank")

@@ -11,8 +11,9 @@ import pytest
 
 from jupyter_chat_ext.chats.schemas import UNTITLED
 
-from .conftest import MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MODEL
+from .conftest import BASE_PATH, MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MODEL
 from .kernel_session import KernelSession
+from .relay import Relay
 
 pytest.importorskip("anywidget")
 pytest.importorskip("ipykernel")
@@ -350,3 +351,27 @@ print(json.dumps([following, grown > first, ok, w.busy, last["status"], last["co
             stored = api.get(f"chats/{answer.chat_id}").json()["messages"][-1]
             assert (stored["meta"]["status"], stored["content"]) == ("stopped", content)
     assert api.get("chat/completions").json()["items"] == []
+
+
+def test_a_widget_made_while_the_server_was_away_lists_the_models_once_it_is_back(kernel, server):
+    with Relay(server.port) as relay:  # refuses connections: the server is away
+        url = f"http://127.0.0.1:{relay.port}{BASE_PATH}"
+        make = (
+            "from jupyter_chat_kernel import ChatWidget, Client\n"
+            f"{{name}} = ChatWidget(client=Client({url!r}, {server.token!r}))\n{{name}}"
+        )
+        picked = open_widget(kernel, make.format(name="picked"))
+        waited = open_widget(kernel, make.format(name="waited"))
+        for front in (picked, waited):
+            assert front.state["models"] == [] and front.state["model"] == ""
+            assert "Cannot reach" in front.state["error"]
+        relay.start()
+        # Opening the model picker reads the list again.
+        picked.send({"type": "models"})
+        picked.follow(lambda s: s["models"] and s["model"] and s["error"] == "", timeout=15)
+        assert MODEL in picked.state["models"]
+        # Left alone, a widget with no models reads the list again every few seconds.
+        waited.follow(lambda s: s["models"] and s["model"] and s["error"] == "", timeout=15)
+        assert waited.state["models"] == picked.state["models"]
+        run = kernel.execute("waited.ask('back again')\nwaited.wait(30)\nprint(waited.error)")
+        assert run.status == "ok" and run.stdout.strip() == "", (run.stdout, run.errors)

@@ -1,6 +1,6 @@
 // The front end of jupyter_chat_kernel.ChatWidget: a model selector, the messages, an input.
-// State lives in the kernel's traits; this view sends {type: "ask" | "stop" | "new"} messages
-// and redraws when the traits change.
+// State lives in the kernel's traits; this view sends {type: "ask" | "stop" | "new" | "models"}
+// messages and redraws when the traits change.
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -109,6 +109,14 @@ function render({ model, el }) {
     }
     // Keep JupyterLab's notebook shortcuts out of the text box.
     event.stopPropagation();
+  });
+  // The list may have changed, or the server been away when the widget was made: opening
+  // the picker asks the kernel to read it again.
+  select.addEventListener("mousedown", () => model.send({ type: "models" }));
+  select.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "Enter" || event.key === " ") {
+      model.send({ type: "models" });
+    }
   });
   select.addEventListener("change", () => {
     model.set("model", select.value);
