@@ -251,6 +251,6 @@ class AsyncClient(_Base):
             raise problem
         self._quiet_allowed(response)
         stream = AsyncCompletionStream(
-            response, self._where, self.stop_completion, self._transport_error
+            response, self._where, self.stop_completion, self._transport_error, self.attach
         )
         return await stream._open()

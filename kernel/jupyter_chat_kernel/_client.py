@@ -267,6 +267,6 @@ class Client(_Base):
             raise problem
         self._quiet_allowed(response)
         stream = CompletionStream(
-            response, self._where, self.stop_completion, self._transport_error
+            response, self._where, self.stop_completion, self._transport_error, self.attach
         )
         return stream._open()

@@ -197,7 +197,8 @@ class ChatMagics(Magics):
                 error_line(f"%chat: the answer was stopped elsewhere; {KEPT}.")
             else:
                 said = result.error or "the answer failed"
-                kept = result.content and KEPT not in said  # the client's own errors say it
+                # The client's own errors say where the answer is.
+                kept = result.content and "in the chat" not in said
                 error_line(f"%chat: {said}" + (f" ({KEPT})" if kept else ""))
             return
         self._finish(live, options.format, result, model)

@@ -8,7 +8,9 @@ badly still says what was written.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -24,6 +26,11 @@ from ._types import (
     TextDelta,
 )
 from ._types import Usage as UsageEvent
+
+# Seconds before each try to follow an answer again once its stream broke (the server, which
+# writes the answer as a task of its own, goes on writing it meanwhile); for the whole answer,
+# so that a stream that breaks again and again ends.
+RESUME_PAUSES = (0.5, 1.0, 2.0, 4.0)
 
 
 class _EventReader:
@@ -60,10 +67,14 @@ class _Answer:
         where: str,
         stop: Callable[[str], Any],
         on_transport_error: Callable[[httpx.TransportError], ChatError],
+        attach: Callable[[str], Any] | None = None,
     ) -> None:
         self._response = response
         self._where = where
         self._stop = stop
+        self._attach = attach
+        self._pauses = list(RESUME_PAUSES)
+        self._shut = False  # closed by the reader: a stream that broke is not followed again
         self._transport_error = on_transport_error
         self._pending: list[CompletionEvent] = []
         self._lines: Any = response.aiter_lines() if self._async else response.iter_lines()
@@ -185,12 +196,50 @@ class _Answer:
         )
 
     def _ended_early(self) -> ChatError:
-        self.status = "error"
-        self.error = (
-            f"The answer's stream from {self._where} ended early; what was written is kept "
-            "in the chat."
+        return ChatError(None, "transport", f"The answer's stream from {self._where} ended early.")
+
+    def _resumable(self) -> bool:
+        return self._attach is not None and self.start is not None and not self.finished
+
+    @staticmethod
+    def _worth_retrying(error: ChatError) -> bool:
+        """Whether a failed try to follow the answer again may work a moment later."""
+        return error.code in ("transport", "timeout", "unreachable") or (error.status or 0) >= 502
+
+    def _catch_up(self, reasoning: str, text: str) -> None:
+        """Pass on what was written while no stream followed the answer: only what is new."""
+        for said, now, kind in (
+            (self.reasoning, reasoning, ReasoningDelta),
+            (self.text, text, TextDelta),
+        ):
+            if len(now) > len(said) and now.startswith(said):
+                self._pending.append(kind(now[len(said) :]))
+
+    def _adopt(self, other: _Answer) -> None:
+        """Read on from ``other``, a new stream of this answer, whose start holds what was
+        written so far."""
+        self._response, self._lines, self._reader = other._response, other._lines, other._reader
+        self._catch_up(other.reasoning, other.text)
+        self._parts, self._thoughts = other._parts, other._thoughts
+        self._pending += other._pending[1:]  # whatever came after its start
+
+    def _as_stored(self, result: CompletionResult) -> None:
+        """The answer ended while no stream followed it: it is told as it was stored."""
+        self._catch_up(result.reasoning or "", result.content)
+        self._stopped(result)
+        if self.status == "error":
+            raise ChatError(None, "upstream_error", self.error or "The model failed.")
+        self._pending.append(CompletionDone(result.status, result.finish_reason, self.usage))  # type: ignore[arg-type]
+
+    def _lost(self, cause: ChatError) -> ChatError:
+        return self._failed(
+            ChatError(
+                None,
+                cause.code,
+                f"{cause.message.rstrip('.')}, and following the answer again failed: it may "
+                "still be being written in the chat.",
+            )
         )
-        return ChatError(None, "transport", self.error)
 
     def result(self) -> CompletionResult:
         """The answer as a CompletionResult (status ``running`` while it is not finished)."""
@@ -239,16 +288,50 @@ class CompletionStream(_Answer):
         try:
             line = next(self._lines)
         except StopIteration:
-            raise self._ended_early() from None
+            cause = self._ended_early()
         except httpx.TransportError as error:
-            raise self._failed(self._transport_error(error)) from None
-        return self._line(line)
+            cause = self._transport_error(error)
+        else:
+            return self._line(line)
+        self._resume(cause)
+        return None
+
+    def _resume(self, cause: ChatError) -> None:
+        """The stream broke mid-answer: follow the answer again (``attach``), a few times."""
+        if not self._resumable():
+            raise self._failed(cause)
+        self._response.close()
+        assert self.message_id is not None
+        while self._pauses and not self._shut:
+            time.sleep(self._pauses.pop(0))
+            try:
+                other = self._attach(self.message_id)  # type: ignore[misc]
+            except ChatError as error:
+                if error.status == 404:  # it ended meanwhile
+                    try:
+                        return self._as_stored(self._stop(self.message_id))
+                    except ChatError as stored:
+                        if stored.code == "upstream_error":
+                            raise
+                        break
+                if not self._worth_retrying(error):
+                    break
+                continue
+            if self._shut:  # closed meanwhile, from another thread
+                other.close()
+                break
+            return self._adopt(other)
+        if self._shut:
+            raise self._read_after_close()
+        raise self._lost(cause)
 
     def __iter__(self) -> Iterator[CompletionEvent]:
         try:
-            while self._pending:
-                yield self._pending.pop(0)
-            while not self.finished:
+            while self._pending or not self.finished:
+                while self._pending:
+                    yield self._pending.pop(0)
+                if self.finished:
+                    break
                 event = self._next()
                 if event is not None:
                     yield event
@@ -264,6 +347,7 @@ class CompletionStream(_Answer):
 
     def close(self) -> None:
         """Stop reading; the answer goes on being written on the server unless stopped."""
+        self._shut = True
         self._response.close()
 
     def stop(self) -> CompletionResult:
@@ -313,16 +397,50 @@ class AsyncCompletionStream(_Answer):
         try:
             line = await self._lines.__anext__()
         except StopAsyncIteration:
-            raise self._ended_early() from None
+            cause = self._ended_early()
         except httpx.TransportError as error:
-            raise self._failed(self._transport_error(error)) from None
-        return self._line(line)
+            cause = self._transport_error(error)
+        else:
+            return self._line(line)
+        await self._resume(cause)
+        return None
+
+    async def _resume(self, cause: ChatError) -> None:
+        """As CompletionStream._resume."""
+        if not self._resumable():
+            raise self._failed(cause)
+        await self._response.aclose()
+        assert self.message_id is not None
+        while self._pauses and not self._shut:
+            await asyncio.sleep(self._pauses.pop(0))
+            try:
+                other = await self._attach(self.message_id)  # type: ignore[misc]
+            except ChatError as error:
+                if error.status == 404:
+                    try:
+                        return self._as_stored(await self._stop(self.message_id))
+                    except ChatError as stored:
+                        if stored.code == "upstream_error":
+                            raise
+                        break
+                if not self._worth_retrying(error):
+                    break
+                continue
+            if self._shut:
+                await other.aclose()
+                break
+            return self._adopt(other)
+        if self._shut:
+            raise self._read_after_close()
+        raise self._lost(cause)
 
     async def __aiter__(self) -> AsyncIterator[CompletionEvent]:
         try:
-            while self._pending:
-                yield self._pending.pop(0)
-            while not self.finished:
+            while self._pending or not self.finished:
+                while self._pending:
+                    yield self._pending.pop(0)
+                if self.finished:
+                    break
                 event = await self._next()
                 if event is not None:
                     yield event
@@ -337,6 +455,7 @@ class AsyncCompletionStream(_Answer):
         await self.aclose()
 
     async def aclose(self) -> None:
+        self._shut = True
         await self._response.aclose()
 
     async def stop(self) -> CompletionResult:

@@ -45,6 +45,9 @@ class Relay:
 
     def stop(self) -> None:
         if self._listener is not None:
+            # Shut down first: a socket closed while a thread waits in accept() stays bound.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
             self._listener = None
         self.cut()

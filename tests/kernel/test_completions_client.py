@@ -26,6 +26,7 @@ from jupyter_chat_kernel import (
 from tests.support.raw_server import RawServer
 
 from .conftest import (
+    BASE_PATH,
     DOWN_MODEL,
     MODEL,
     QUIET_MODEL,
@@ -34,6 +35,7 @@ from .conftest import (
     THINK_MODEL,
     sent_for,
 )
+from .relay import Relay
 
 
 @pytest.fixture
@@ -257,7 +259,13 @@ START = b'event: start\ndata: {"chat_id": "c", "message_id": "m", "model": "x"}\
     ids=["tolerant", "garbage", "ended-early", "empty"],
 )
 def test_reading_the_event_stream(fake_server, body, code):
-    url = fake_server(lambda method, path, headers: (200, SSE, body))
+    def respond(method, path, headers):
+        # Only the question is answered: following the answer again finds no server.
+        if method == "POST" and path.endswith("/chat/completions"):
+            return 200, SSE, body
+        return 500, {"Content-Type": "application/json"}, b'{"message": "down"}'
+
+    url = fake_server(respond)
     with Client(url, "t") as client:
         if code is None:
             stream = client.stream("q", model="x")
@@ -387,3 +395,47 @@ async def test_async_a_closed_stream_says_so_and_stop_still_stops_the_answer(ser
         assert caught.value.code == "closed", caught.value
         assert (await answer.stop()).status == "stopped"
         assert await client.running() == ()
+
+
+def _relayed(relay: Relay) -> str:
+    return f"http://127.0.0.1:{relay.port}{BASE_PATH}"
+
+
+@pytest.mark.asyncio
+async def test_a_stream_that_breaks_follows_the_answer_again(server, upstream):
+    with Relay(server.port) as relay:
+        relay.start()
+        async with AsyncClient(_relayed(relay), server.token) as client:
+            stream = await client.stream("on through a cut", model=SLOW_MODEL)
+            events = []
+            async with stream:
+                async for event in stream:
+                    events.append(event)
+                    if len(events) == 5:
+                        relay.cut()  # the server writes on
+    whole = "You said: on through a cut".ljust(200, ".")  # 200 one-character pieces
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == whole, "new text only"
+    assert stream.text == whole
+    assert isinstance(events[-1], CompletionDone) and events[-1].status == "done"
+    assert [type(e) for e in events].count(CompletionStart) == 1
+
+
+def test_an_answer_that_ends_while_its_stream_is_down_is_told_as_stored(server, upstream, api):
+    with Relay(server.port) as relay:
+        relay.start()
+        with Client(_relayed(relay), server.token) as client:
+            stream = client.stream("cut then ended", model=STEADY_MODEL)
+            events = []
+            with stream:
+                for event in stream:
+                    events.append(event)
+                    if len(events) == 3:
+                        relay.stop()  # the server away until the answer has ended
+                        while api.get("chat/completions").json()["items"]:
+                            time.sleep(0.05)
+                        relay.start()
+    stored = api.get(f"chats/{stream.chat_id}").json()["messages"][-1]
+    assert stream.text == stored["content"] and stored["content"].startswith("You said: cut")
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == stream.text
+    assert isinstance(events[-1], CompletionDone) and events[-1].status == "done"
+    assert stream.result().status == "done"
