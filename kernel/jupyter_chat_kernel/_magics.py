@@ -19,6 +19,7 @@ from traitlets import Float, Int, Unicode
 from ._client import Client
 from ._display import THINKING, LiveOutput, code_of, error_line, json_of, models_bundle
 from ._errors import ChatError, Interrupted
+from ._held import interrupt_held
 from ._interpolate import InterpolationError, interpolate
 from ._last_error import last_error
 from ._options import OptionError, Options, parse, usage
@@ -223,8 +224,16 @@ class ChatMagics(Magics):
         """
         stream: CompletionStream | None = None
         try:
-            stream = client.stream(prompt, **request)
+            with interrupt_held() as held:
+                try:
+                    stream = client.stream(prompt, **request)
+                except ChatError:
+                    if held.asked:  # refused, or the server went away: nothing to stop
+                        raise KeyboardInterrupt from None
+                    raise
             self.session.used(stream.chat_id or "", chosen)
+            if held.asked:
+                raise KeyboardInterrupt  # while the question was sent: now it has an id
             live.show(stream.text if progress else "")
             for event in stream:
                 if progress and isinstance(event, TextDelta):
@@ -303,7 +312,8 @@ def _interrupted(message: str) -> Interrupted:
 
 
 def _stop_running(client: Client, chat_id: str | None) -> CompletionResult | None:
-    """After Ctrl-C before an answer's id was known: stop what is being written in the chat."""
+    """After Ctrl-C before an answer's id was known (a second one, which is not held while
+    the question is sent): stop what is being written in the chat, if the server has begun it."""
     if chat_id is None:
         return None
     result = None

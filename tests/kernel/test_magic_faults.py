@@ -126,15 +126,17 @@ def test_an_interrupt_ends_a_loop_of_questions_and_err_stays_the_users_error(ker
 
 
 @contextmanager
-def slow_model_list(api: httpx.Client) -> Iterator[None]:
-    """A connection whose model list takes 5 s: the server's list waits for it."""
+def slow_model_list(
+    api: httpx.Client, model: str = "slow-lister", prefix: str = ""
+) -> Iterator[None]:
+    """A connection whose model list takes 5 s: the server's list waits for it, and so does
+    a question to one of its models."""
     from jupyter_chat_ext.testing.upstream import Faults, UpstreamThread
 
     slow_listing = Faults(first_token_delay=5.0, paths=("/v1/models",))
-    with UpstreamThread(models=("slow-lister",), faults=slow_listing) as slow:
-        created = api.post(
-            "connections", json={"kind": "openai", "base_url": slow.openai_url, "name": "Slow"}
-        )
+    with UpstreamThread(models=(model,), faults=slow_listing) as slow:
+        body = {"kind": "openai", "base_url": slow.openai_url, "name": "Slow", "prefix": prefix}
+        created = api.post("connections", json=body)
         assert created.status_code == 201, created.text
         try:
             yield
@@ -159,6 +161,20 @@ def test_an_interrupt_while_the_model_is_looked_up_sends_nothing(server, upstrea
     found = api.get("chats", params={"q": "asked while the models"}).json()["items"]
     assert found == [], "nothing was asked"
     assert interrupted_line(models) == "%chat_models: interrupted."
+
+
+def test_an_interrupt_before_the_server_has_begun_the_answer_still_stops_it(kernel, api):
+    # The server looks up the model (5 s) before it stores the question and begins the answer:
+    # the interrupt comes while it has nothing to stop yet.
+    with slow_model_list(api, SLOW_MODEL, prefix="slow/"):
+        run = interrupted_after(kernel, f"%chat -m slow/{SLOW_MODEL} caught early", 1.5)
+        line = interrupted_line(run)
+        assert "the answer was stopped" in line, line
+        assert running_answers(api, until=lambda items: True) == [], "the answer goes on"
+    assert [m["content"] for m in notebook_chat(api)["messages"]][-2] == "caught early"
+    stored = notebook_chat(api)["messages"][-1]
+    assert stored["meta"]["status"] == "stopped"
+    assert len(stored["content"]) < 200, "stopped before its end"
 
 
 def test_an_answer_stopped_elsewhere_says_so(kernel, api):
