@@ -1,13 +1,14 @@
-"""Ask About This Cell in a lab with no model to use: the focus goes where the user can
-act, with the words saying why, and back to the input once a model is there; in a real
-JupyterLab."""
+"""Ask About This Cell in a lab with no model to use, or whose model list cannot be
+fetched: the focus goes where the user can act, with the words saying why, and back to the
+input once a model is there; in a real JupyterLab."""
 
 from __future__ import annotations
 
-from chat_view_ui import INPUT, PANEL_VIEW
+from chat_view_ui import INPUT, PANEL_VIEW, reload_lab
+from chats_ui import intercepted
 from lab_process import LabServer
 from page_console import ConsoleErrors
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 from test_model_selector import connection_ids, switched_off
 from test_notebook import code_cell, open_notebook
 
@@ -16,13 +17,17 @@ DESCRIBED_BY_JS = """() => (document.activeElement.getAttribute('aria-describedb
     .split(' ').map(id => document.getElementById(id)?.textContent ?? '').join(' ')"""
 
 
+def ask_about_first_cell(page: Page, notebook: Locator) -> None:
+    notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click(button="right")
+    page.locator('.lm-Menu-item[data-command="chat-ext:ask-about-cell"]').click()
+
+
 def test_ask_about_a_cell_with_no_model_focuses_what_adds_one(chat_page: Page, chat_lab: LabServer):
     page = chat_page
     ids = connection_ids(chat_lab)
     with switched_off(chat_lab, page, ids):
         notebook = open_notebook(page, chat_lab, "nomodel.ipynb", [code_cell("total = 1")])
-        notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click(button="right")
-        page.locator('.lm-Menu-item[data-command="chat-ext:ask-about-cell"]').click()
+        ask_about_first_cell(page, notebook)
 
         view = page.locator(PANEL_VIEW)
         box = view.locator(INPUT)
@@ -49,6 +54,59 @@ def test_ask_about_a_cell_with_no_model_focuses_what_adds_one(chat_page: Page, c
         expect(box).to_have_value(
             "About this cell of `nomodel.ipynb`:\n\n```python\ntotal = 1\n```\n\n"
         )
+
+
+def test_ask_about_a_cell_when_the_models_cannot_be_loaded_focuses_retry(
+    chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
+):
+    page = chat_page
+    said_before = len(module_console.messages)
+    # The model list's requests fail as they do while the Jupyter server is away.
+    asked: list[str] = []
+
+    def away(route: Route) -> None:
+        asked.append(route.request.url)
+        route.abort("connectionrefused")
+
+    with intercepted(page, "**/chat-ext/api/models*", away, "GET"):
+        reload_lab(page)
+        notebook = open_notebook(page, chat_lab, "nolist.ipynb", [code_cell("total = 2")])
+        ask_about_first_cell(page, notebook)
+
+        view = page.locator(PANEL_VIEW)
+        box = view.locator(INPUT)
+        expect(box).to_be_disabled()
+        expect(box).to_have_value(
+            "About this cell of `nolist.ipynb`:\n\n```python\ntotal = 2\n```\n\n"
+        )
+        # The failure, in the message area, with Retry: the focus is there, not on the page.
+        failed = view.locator(".jp-ChatExt-modelsFailed")
+        expect(failed).to_contain_text("Could not load the models")
+        expect(failed).to_contain_text("The Jupyter server could not be reached")
+        retry = failed.get_by_role("button", name="Retry")
+        expect(retry).to_be_focused()
+        described = page.evaluate(DESCRIBED_BY_JS)
+        assert "Could not load the models" in described, described
+        assert "could not be reached" in described, described
+
+        # Retry asks again; still away, the failure stays, and the focus with Retry.
+        before = len(asked)
+        retry.click()
+        for _ in range(15):
+            if len(asked) > before:
+                break
+            page.wait_for_timeout(100)
+        assert len(asked) > before, "Retry did not ask for the models"
+        expect(failed).to_contain_text("Could not load the models")
+        expect(retry).to_be_focused()
+
+    # Back: the view, asking again by itself, finds the models; the input takes the focus,
+    # with the cell's text kept.
+    expect(failed).to_have_count(0, timeout=30_000)
+    expect(box).to_be_enabled()
+    expect(box).to_be_focused()
+    expect(box).to_have_value("About this cell of `nolist.ipynb`:\n\n```python\ntotal = 2\n```\n\n")
+    module_console.forget_caused(said_before, len(asked), "ERR_CONNECTION_REFUSED")
 
 
 def test_no_console_errors(chat_page: Page, module_console: ConsoleErrors):

@@ -17,7 +17,7 @@ import { Composer } from './Composer';
 import { IChatViewContext } from './context';
 import { decorateRendered, RemoteContentGuard } from './decorate';
 import { Draft, PromptHistory } from './draft';
-import { FirstRun } from './FirstRun';
+import { FirstRun, ModelListFailed } from './FirstRun';
 import { DraftShelf } from './shelf';
 import { useSignals } from '../hooks';
 import { warmUp } from './markdown';
@@ -411,6 +411,9 @@ function Notices(props: { context: IChatViewContext }): JSX.Element | null {
       )}
       {catalog.loaded && catalog.models.length === 0 && (
         <FirstRun context={context} />
+      )}
+      {!catalog.loaded && catalog.error && (
+        <ModelListFailed context={context} />
       )}
       {model.loaded &&
         !model.deleted &&

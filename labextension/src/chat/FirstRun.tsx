@@ -1,22 +1,19 @@
-import React, { useEffect, useId, useRef } from 'react';
+import React, { RefObject, useEffect, useId, useRef } from 'react';
 
 import { CommandIDs } from '../commands';
+import { errorMessage } from '../errors';
 import { useSignals } from '../hooks';
 import { IChatViewContext } from './context';
+import { Draft } from './draft';
 
 /**
- * The screen of a chat with no model to use. A command that asked for the input (Ask
- * About This Cell) finds it disabled: the focus comes here instead, to the button that
- * adds a model (admins) or to these words, which a screen reader then reads, rather than
- * falling to the page. The input takes it back once a model is there.
+ * A screen shown in place of a disabled input takes a request for the input's focus (Ask
+ * About This Cell): on its first button, else on itself, which a screen reader then reads,
+ * rather than the focus falling to the page. The request is made again from there, so
+ * that the input takes the focus once it can.
  */
-export function FirstRun(props: { context: IChatViewContext }): JSX.Element {
-  const { context } = props;
-  const { catalog, trans, commands, draft } = context;
+function useFocusRequest(notice: RefObject<HTMLElement>, draft: Draft): void {
   useSignals(draft.changed);
-  const notice = useRef<HTMLDivElement>(null);
-  const ids = `jp-ChatExt-firstRun${useId()}`;
-  const errors = Object.entries(catalog.connectionErrors);
   useEffect(() => {
     const node = notice.current;
     if (
@@ -27,9 +24,22 @@ export function FirstRun(props: { context: IChatViewContext }): JSX.Element {
       return;
     }
     (node.querySelector<HTMLElement>('button') ?? node).focus();
-    // Asked again from here, for the input once it can take it.
     draft.requestFocus();
   });
+}
+
+/**
+ * The screen of a chat with no model to use. A command that asked for the input (Ask
+ * About This Cell) finds it disabled: the focus comes here instead, to the button that
+ * adds a model (admins) or to these words. The input takes it back once a model is there.
+ */
+export function FirstRun(props: { context: IChatViewContext }): JSX.Element {
+  const { context } = props;
+  const { catalog, trans, commands, draft } = context;
+  const notice = useRef<HTMLDivElement>(null);
+  const ids = `jp-ChatExt-firstRun${useId()}`;
+  const errors = Object.entries(catalog.connectionErrors);
+  useFocusRequest(notice, draft);
   return (
     <div
       ref={notice}
@@ -87,6 +97,50 @@ export function FirstRun(props: { context: IChatViewContext }): JSX.Element {
           ))}
         </ul>
       )}
+    </div>
+  );
+}
+
+/**
+ * The screen of a chat whose model list could not be fetched (the server away or
+ * failing): what went wrong, and Retry. The view also asks again every few seconds, and
+ * the input is ready once the list comes; a request for its focus waits on Retry.
+ */
+export function ModelListFailed(props: {
+  context: IChatViewContext;
+}): JSX.Element {
+  const { context } = props;
+  const { catalog, trans, draft } = context;
+  const notice = useRef<HTMLDivElement>(null);
+  const ids = `jp-ChatExt-modelsFailed${useId()}`;
+  useFocusRequest(notice, draft);
+  return (
+    <div
+      ref={notice}
+      className="jp-ChatExt-firstRun jp-ChatExt-modelsFailed"
+      role="status"
+      tabIndex={-1}
+      aria-labelledby={`${ids}-title`}
+      aria-describedby={`${ids}-text`}
+    >
+      <h3 id={`${ids}-title`}>{trans.__('Could not load the models')}</h3>
+      <p id={`${ids}-text`}>
+        {catalog.error ? errorMessage(catalog.error, trans) : ''}
+      </p>
+      <button
+        type="button"
+        className="jp-ChatExt-primaryButton"
+        aria-describedby={`${ids}-title ${ids}-text`}
+        onClick={() => {
+          // This button goes once the list comes: the focus then goes to the input.
+          if (notice.current?.contains(document.activeElement)) {
+            draft.requestFocus();
+          }
+          void catalog.refresh(true);
+        }}
+      >
+        {trans.__('Retry')}
+      </button>
     </div>
   );
 }
