@@ -163,7 +163,10 @@ function reasonOf(reason: unknown): string {
  * A console on the notebook's current kernel: one open on it, else a new one below the
  * notebook. Found by the kernel, not by the notebook's path: a console linked to the
  * notebook keeps the session it joined, which is gone once the notebook's kernel was
- * shut down and another chosen.
+ * shut down and another chosen. Such a console, left on No Kernel, is closed once the
+ * new one is open: it could only show code pending. It is not moved to the kernel
+ * (changeKernel): that would give it a second session of its own on the notebook's path,
+ * where a linked console shares the notebook's, and follows its kernel when it changes.
  */
 async function consoleFor(
   options: IRunCodeOptions,
@@ -179,6 +182,10 @@ async function consoleFor(
     app.shell.activateById(existing.id);
     return existing;
   }
+  const leftBehind =
+    consoles?.filter(console =>
+      isLeftBehind(console, panel.sessionContext.path)
+    ) ?? [];
   const created = await app.commands.execute('console:create', {
     path,
     preferredLanguage: panel.context.model.defaultKernelLanguage,
@@ -193,5 +200,20 @@ async function consoleFor(
   if (!(created instanceof ConsolePanel)) {
     throw new Error(String(created));
   }
+  leftBehind.forEach(console => console.dispose());
   return created;
+}
+
+/**
+ * Whether a console is one linked to the notebook at `path` whose session went with the
+ * notebook's kernel: on No Kernel, with no kernel on its way.
+ */
+function isLeftBehind(console: ConsolePanel, path: string): boolean {
+  const context = console.sessionContext;
+  return (
+    context.path === path &&
+    context.isReady &&
+    !context.session &&
+    context.hasNoKernel
+  );
 }

@@ -23,6 +23,15 @@ CONSOLE_ON_JS = """kernel => Array.from(window.jupyterapp.shell.widgets('main'))
     w => w.console && w.sessionContext.session?.kernel?.id === kernel)?.id ?? null"""
 
 
+# The ids of the consoles linked to a notebook (on its path), whatever their kernel.
+CONSOLES_OF_JS = """name => Array.from(window.jupyterapp.shell.widgets('main')).filter(
+    w => w.console && w.sessionContext.path.endsWith(name)).map(w => w.id)"""
+
+
+def consoles_of(page: Page, name: str) -> list[str]:
+    return page.evaluate(CONSOLES_OF_JS, name)
+
+
 def console_on(page: Page, kernel: str) -> Locator:
     """The console on a kernel, once there is one."""
     page.wait_for_function(f"k => ({CONSOLE_ON_JS})(k) !== null", arg=kernel)
@@ -68,9 +77,22 @@ def test_run_after_another_kernel_was_chosen_runs_on_it(chat_page: Page, chat_la
     new = kernel_of(chat_lab, "rechosen.ipynb")
     assert new != old
 
+    # The console linked to the notebook lost its session with the kernel: on No Kernel.
+    (left,) = consoles_of(page, "rechosen.ipynb")
+    page.wait_for_function(
+        """id => Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id)
+            .sessionContext.kernelDisplayName === 'No Kernel'""",
+        arg=left,
+    )
+
     block(answer, "python", "run").click()
-    expect(console_on(page, new).locator(OUTPUT)).to_contain_text("42", timeout=KERNEL_TIMEOUT_MS)
+    console = console_on(page, new)
+    expect(console.locator(OUTPUT)).to_contain_text("42", timeout=KERNEL_TIMEOUT_MS)
+    expect(console).to_be_visible()
     expect(toast(page, "was not run")).to_have_count(0)
+    # The console left on No Kernel is gone: the one on the new kernel is the notebook's only.
+    expect(page.locator(f"#{left}")).to_have_count(0)
+    assert consoles_of(page, "rechosen.ipynb") == [console.get_attribute("id")]
 
 
 def test_run_after_the_kernel_was_replaced_elsewhere_runs_on_the_new_one(
