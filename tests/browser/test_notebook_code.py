@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 from chat_view_ui import (
+    ANSWER,
     FAST,
+    SLOW,
     new_chat_in_panel,
     pick_model,
     send,
@@ -34,6 +36,23 @@ def answer_with_blocks(page: Page, blocks: str) -> Locator:
 
 def toast(page: Page, text: str) -> Locator:
     return page.locator(TOAST, has_text=text)
+
+
+def test_a_code_block_being_written_waits_for_its_end(chat_page: Page):
+    """Its buttons wait, so a click never takes half a block."""
+    view = new_chat_in_panel(chat_page)
+    pick_model(view, SLOW)  # a word every 50 ms
+    lines = "\n".join(f"line{i} = {i}" for i in range(30))
+    send(view, f"Some code:\n\n```python\n{lines}\n```\n\nThat is all.")
+    writing = view.locator(f'{ANSWER}[data-status="streaming"]')
+    expect(writing.locator(".jp-ChatExt-code pre")).to_contain_text("line3 = 3")
+    answer = view.locator(f'[data-message-id="{writing.get_attribute("data-message-id")}"]')
+    for action in ("copy", "insert", "run"):
+        expect(block(answer, "python", action)).to_be_disabled()
+    expect(answer).to_have_attribute("data-status", "done")
+    for action in ("copy", "insert", "run"):
+        expect(block(answer, "python", action)).to_be_enabled()
+    expect(answer.locator(".jp-ChatExt-code pre").first).to_have_text(lines)
 
 
 def test_code_blocks_go_in_by_their_language(chat_page: Page, chat_lab: LabServer):

@@ -73,7 +73,7 @@ export class ChatView extends ReactWidget {
         latexTypesetter: rendermime.latexTypesetter,
         markdownParser: rendermime.markdownParser,
         translator: options.translator,
-        decorate: host => decorateRendered(host, trans)
+        decorate: (host, writing) => decorateRendered(host, trans, writing)
       },
       selectedModel: () => this._selectedModel,
       focus: new FocusHandOff(() => this.node),

@@ -106,7 +106,8 @@ function isRemote(url: string): boolean {
  */
 export function decorateRendered(
   host: HTMLElement,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  writing = false
 ): void {
   for (const pre of Array.from(host.querySelectorAll('pre'))) {
     if (pre.parentElement?.classList.contains('jp-ChatExt-code')) {
@@ -129,6 +130,7 @@ export function decorateRendered(
     pre.replaceWith(wrapper);
     wrapper.append(toolbar, pre);
   }
+  setWriting(host, writing);
   for (const element of Array.from(
     host.querySelectorAll<HTMLElement>(`[${HELD_ATTRIBUTE}]`)
   )) {
@@ -148,6 +150,18 @@ export function decorateRendered(
     button.classList.add('jp-ChatExt-heldImage');
     element.insertAdjacentElement('beforebegin', button);
     element.hidden = true;
+  }
+}
+
+/**
+ * Code being written cannot be copied, inserted or run yet: its block's buttons wait for
+ * its end, so a click never takes half a block (`print(6` of `print(6 * 7)`).
+ */
+export function setWriting(host: HTMLElement, writing: boolean): void {
+  for (const button of Array.from(
+    host.querySelectorAll<HTMLButtonElement>('.jp-ChatExt-codeToolbar button')
+  )) {
+    button.disabled = writing;
   }
 }
 

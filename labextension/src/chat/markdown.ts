@@ -4,6 +4,7 @@ import { ITranslator } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 
 import { splitBlocks } from './blocks';
+import { setWriting } from './decorate';
 import { renderQueue } from './scheduler';
 
 /** How often, at most, the block being streamed is rendered again. */
@@ -17,8 +18,11 @@ export interface IMarkdownContext {
   latexTypesetter: IRenderMime.ILatexTypesetter | null;
   markdownParser: IRenderMime.IMarkdownParser | null;
   translator: ITranslator;
-  /** Adds controls to freshly rendered HTML (code block toolbars, held-back images). */
-  decorate(host: HTMLElement): void;
+  /**
+   * Adds controls to freshly rendered HTML (code block toolbars, held-back images);
+   * `writing`: the text is still being written.
+   */
+  decorate(host: HTMLElement, writing: boolean): void;
 }
 
 /**
@@ -109,13 +113,13 @@ export class MarkdownView implements IDisposable {
       // The first finished block is the one the tail element has been showing.
       const element = this._tail ?? this._newBlock();
       this._tail = null;
-      await this._render(element, block);
+      await this._render(element, block, false);
       this._committed += block;
     }
     if (this._tail === null) {
       this._tail = this._newBlock();
     }
-    await this._render(this._tail, tail);
+    await this._render(this._tail, tail, streaming);
     this._lastEnd = performance.now();
     this._interval = Math.max(
       MIN_INTERVAL_MS,
@@ -133,8 +137,14 @@ export class MarkdownView implements IDisposable {
     return element;
   }
 
-  private async _render(element: HTMLElement, source: string): Promise<void> {
+  private async _render(
+    element: HTMLElement,
+    source: string,
+    writing: boolean
+  ): Promise<void> {
     if (this._sources.get(element) === source) {
+      // The stream ended on what was shown already.
+      setWriting(element, writing);
       return;
     }
     this._sources.set(element, source);
@@ -152,7 +162,7 @@ export class MarkdownView implements IDisposable {
       markdownParser,
       translator
     });
-    this._context.decorate(element);
+    this._context.decorate(element, writing);
   }
 
   private _committed = '';
