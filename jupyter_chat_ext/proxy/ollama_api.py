@@ -17,6 +17,7 @@ from ..providers.local_client import LocalEmbedder, LocalModelClient
 from ..providers.ollama_client import OllamaClient, is_vectors
 from ..providers.openai_client import OpenAIClient
 from ..providers.orm import ConnectionRow
+from .checks import MAX_EMBEDDING_INPUTS
 from .errors import ProxyError
 from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
 from .passthrough import NDJSON, Renamer, is_json, ollama_request, read_json, relay_frames
@@ -343,18 +344,33 @@ class OllamaApi:
             if unloads(body):  # as Ollama drops a model after a request with keep_alive 0
                 await client.unload()
             return _embedded(requested, vectors, started, tokens)
-        request = {"model": target.upstream_id, "input": inputs, "encoding_format": "float"}
+        request = {"model": target.upstream_id, "encoding_format": "float"}
         if isinstance(body.get("dimensions"), int):
             request["dimensions"] = body["dimensions"]
-        answer = await client.embeddings(request)
-        try:
-            data = sorted(answer["data"], key=lambda d: d.get("index", 0))
-            vectors = [d["embedding"] for d in data]
-        except (KeyError, TypeError, AttributeError):
-            vectors = None
-        if not is_vectors(vectors, len(inputs)):
-            raise ProxyError("The upstream's embeddings are not in OpenAI's format.", status=502)
-        usage = answer.get("usage")
-        tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
-        tokens = tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else 0
+        vectors, tokens = [], 0
+        # Ollama embeds any number of inputs at once; OpenAI refuses more than its limit in
+        # one request, so a longer list is asked for in batches, one after the other.
+        for start in range(0, len(inputs), MAX_EMBEDDING_INPUTS):
+            batch = inputs[start : start + MAX_EMBEDDING_INPUTS]
+            answer = await client.embeddings({**request, "input": batch})
+            more, counted = _openai_vectors(answer)
+            if not is_vectors(more, len(batch)):
+                raise ProxyError(
+                    "The upstream's embeddings are not in OpenAI's format.", status=502
+                )
+            vectors += more
+            tokens += counted
         return _embedded(requested, vectors, started, tokens)
+
+
+def _openai_vectors(answer: Any) -> tuple[Any, int]:
+    """The vectors of an OpenAI embeddings answer in the inputs' order (None when it has
+    none), and the tokens it counted (0 when it does not say)."""
+    try:
+        data = sorted(answer["data"], key=lambda d: d.get("index", 0))
+        vectors = [d["embedding"] for d in data]
+    except (KeyError, TypeError, AttributeError):
+        return None, 0
+    usage = answer.get("usage")
+    tokens = usage.get("prompt_tokens") if isinstance(usage, dict) else None
+    return vectors, tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else 0

@@ -86,6 +86,20 @@ async def test_embed(api, ollama_for, kind):
             assert (await client.embed(model="fake-embed", input=nothing)).embeddings == []
 
 
+async def test_more_inputs_than_openai_embeds_at_once(api, ollama_for):
+    """Ollama embeds any number of texts in one request (langchain-ollama sends a whole
+    document set so); an OpenAI-compatible server takes 2,048 at most, so they go in batches."""
+    texts = [f"text {i}" for i in range(4100)]
+    async with FakeUpstream() as up, ollama_for() as client:
+        await connect(api, up)
+        result = await client.embed(model="fake-embed", input=texts)
+        assert len(result.embeddings) == len(texts)
+        for i in (0, 2047, 2048, 4099):
+            assert result.embeddings[i] == pytest.approx(embedding(texts[i], 32), abs=1e-6)
+        assert [len(r.body["input"]) for r in up.requests[-3:]] == [2048, 2048, 4]
+        assert result.prompt_eval_count == 2 * len(texts)
+
+
 async def test_the_older_embeddings_form(api, ollama_for, kind):
     async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)

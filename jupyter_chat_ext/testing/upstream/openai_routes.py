@@ -15,6 +15,8 @@ from .content import compose, count_tokens, embedding, prompt_tokens
 
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 _RESPONSE_FORMATS = {"text", "json_object", "json_schema"}
+# As many inputs as OpenAI embeds in one request.
+MAX_EMBEDDING_INPUTS = 2048
 
 
 class OpenAIHandler(UpstreamHandler):
@@ -271,6 +273,13 @@ def _json_mode(body: dict[str, Any]) -> bool:
 
 def _embedding_inputs(value: Any) -> list[str]:
     """Strings, or token arrays (whose ids are embedded as words)."""
+    if isinstance(value, list) and len(value) > MAX_EMBEDDING_INPUTS:
+        raise BadRequest(
+            f"Invalid 'input': array too long. Expected an array with maximum length "
+            f"{MAX_EMBEDDING_INPUTS}, but got an array with length {len(value)} instead.",
+            param="input",
+            code="array_above_max_length",
+        )
     if isinstance(value, str):
         items: list[Any] = [value]
     elif isinstance(value, list) and value and all(isinstance(v, int) for v in value):
