@@ -74,6 +74,20 @@ def _objects_with(key: str, kind: type = dict) -> Check:
     return check
 
 
+def custom(item: Any) -> bool:
+    """Whether a tool, or a tool call, is OpenAI's custom kind (free-form text in and out),
+    which holds its "custom" object where a function's holds "function"."""
+    return isinstance(item, dict) and item.get("type") == "custom"
+
+
+def _tools(value: Any) -> str | None:
+    ok = isinstance(value, list) and all(
+        isinstance(v, dict) and isinstance(v.get("custom" if custom(v) else "function"), dict)
+        for v in value
+    )
+    return None if ok else "an array of objects, each with 'function' (or 'custom')"
+
+
 def _require(
     body: dict[str, Any], checks: dict[str, Check], say: Callable[[str, str], str], at: str = ""
 ) -> None:
@@ -102,7 +116,7 @@ _OPENAI_PARAMS: dict[str, Check] = {
     "logprobs": _of(bool, "a boolean"),
     "top_logprobs": _integer(0),
     "response_format": response_format_problem,
-    "tools": _objects_with("function"),
+    "tools": _tools,
     "tool_choice": _string_or_object,
     "user": _of(str, "a string"),
     # Ollama's own, which an Ollama connection's request takes as its options.
@@ -132,7 +146,7 @@ def _content(value: Any) -> str | None:
 
 _OPENAI_MESSAGE: dict[str, Check] = {
     "content": _content,
-    "tool_calls": _objects_with("function"),
+    "tool_calls": _tools,
 }
 
 

@@ -17,6 +17,7 @@ from ..providers.base import UpstreamError
 from ..providers.local_client import LocalEmbedder
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
+from .checks import custom
 from .errors import ProxyError
 from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
 from .passthrough import SSE, Renamer, check_event_stream, relay_frames
@@ -44,7 +45,20 @@ def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[s
             f"'n' above 1 needs an OpenAI-compatible connection; {model} gives one answer.",
             param="n",
         )
+    if isinstance(client, OllamaClient) and any(map(custom, body.get("tools") or ())):
+        raise ProxyError(
+            "Custom tools need an OpenAI-compatible connection; an Ollama model calls "
+            "functions only.",
+            param="tools",
+        )
     for message in body["messages"]:
+        if isinstance(client, OllamaClient) and any(map(custom, message.get("tool_calls") or ())):
+            # Its free-form input has no place in Ollama's calls, whose arguments are JSON.
+            raise ProxyError(
+                "A custom tool's call needs an OpenAI-compatible connection; an Ollama model "
+                "calls functions only.",
+                param="messages",
+            )
         content = message.get("content")
         for part in content if isinstance(content, list) else ():
             # The local model refuses images itself, on every route.

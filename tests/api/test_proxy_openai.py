@@ -108,6 +108,52 @@ async def test_tool_calls(api, client_for, stream):
         assert up.requests[-1].body["tools"] == [WEATHER_TOOL]
 
 
+CUSTOM_TOOL = {"type": "custom", "custom": {"name": "run_sql", "description": "Run a query"}}
+CUSTOM_CALLED = [
+    {"role": "user", "content": "How many users?"},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "call_1", "type": "custom", "custom": {"name": "run_sql", "input": "SELECT 1"}}
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_1", "content": "1"},
+]
+
+
+async def test_custom_tools_reach_an_openai_connection(api, client_for):
+    """OpenAI's custom tools (free-form input, no JSON schema) and their calls in the history
+    go on to an OpenAI-compatible server; an Ollama model, which calls functions only, is
+    refused with a 400 naming what it cannot take, before it is asked."""
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        await connect(api, up, kind="ollama", prefix="ol/")
+        answer = await client.chat.completions.create(
+            model="fake-chat", messages=CUSTOM_CALLED, tools=[CUSTOM_TOOL, WEATHER_TOOL]
+        )
+        assert answer.choices[0].message.content
+        sent = up.requests[-1].body
+        assert sent["tools"] == [CUSTOM_TOOL, WEATHER_TOOL] and sent["messages"] == CUSTOM_CALLED
+
+        for messages, tools, param in (
+            (HELLO, [WEATHER_TOOL, CUSTOM_TOOL], "tools"),
+            (CUSTOM_CALLED, [WEATHER_TOOL], "messages"),
+        ):
+            with pytest.raises(openai.BadRequestError) as error:
+                await client.chat.completions.create(
+                    model="ol/fake-chat", messages=messages, tools=tools
+                )
+            assert error.value.param == param and "custom tool" in error.value.message.lower()
+        assert not [r for r in up.requests if r.path == "/api/chat"]
+        # Neither a function nor a custom tool is still refused by name.
+        with pytest.raises(openai.BadRequestError) as error:
+            await client.chat.completions.create(
+                model="fake-chat", messages=HELLO, tools=[{"type": "custom"}]
+            )
+        assert error.value.param == "tools"
+
+
 async def test_embeddings(api, client_for):
     async with FakeUpstream() as up, client_for() as client:
         await connect(api, up)

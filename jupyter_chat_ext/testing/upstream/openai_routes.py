@@ -244,15 +244,19 @@ def _tool_names(body: dict[str, Any]) -> list[str]:
     tools = body.get("tools") or []
     names = []
     for i, tool in enumerate(tools):
-        function = tool.get("function") if isinstance(tool, dict) else None
+        # A custom tool (free-form input, no JSON schema) is named in its "custom" object; the
+        # fake model calls functions only.
+        kind = "custom" if isinstance(tool, dict) and tool.get("type") == "custom" else "function"
+        function = tool.get(kind) if isinstance(tool, dict) else None
         name = function.get("name") if isinstance(function, dict) else None
         if not isinstance(name, str) or not name:
             raise BadRequest(
-                f"Missing required parameter: 'tools[{i}].function.name'.",
-                param=f"tools[{i}].function.name",
+                f"Missing required parameter: 'tools[{i}].{kind}.name'.",
+                param=f"tools[{i}].{kind}.name",
                 code="missing_required_parameter",
             )
-        names.append(name)
+        if kind == "function":
+            names.append(name)
     return names
 
 
