@@ -81,6 +81,35 @@ async def test_what_the_local_model_cannot_do_is_a_400_on_the_openai_api(jp_fetc
     assert json.loads(r.body)["choices"][0]["message"]["role"] == "assistant"
 
 
+async def test_an_earlier_refusal_is_read_as_what_the_answer_said(jp_fetch):
+    """An answer's refusal, sent back in the history as OpenAI's clients keep it, is text:
+    the model reads it as it reads the same words as content, where it was refused as an
+    image. What is neither text nor an image is named as it is."""
+
+    async def ask(answered: dict) -> tuple[int, dict]:
+        messages = [
+            {"role": "user", "content": "hello"},
+            answered,
+            {"role": "user", "content": "ok"},
+        ]
+        r = await jp_fetch(
+            "chat-ext", "openai", "v1", "chat", "completions", method="POST",
+            body=json.dumps({"model": "tiny-llama", "messages": messages, "max_tokens": 1}),
+            headers=header("alice"), raise_error=False, request_timeout=60,
+        )  # fmt: skip
+        return r.code, json.loads(r.body)
+
+    words = "I will not say that."
+    refused = {"role": "assistant", "content": [{"type": "refusal", "refusal": words}]}
+    code, answer = await ask(refused)
+    assert code == 200, answer
+    _, plain = await ask({"role": "assistant", "content": words})
+    assert answer["usage"]["prompt_tokens"] == plain["usage"]["prompt_tokens"]
+    audio = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
+    code, error = await ask({"role": "user", "content": [audio]})
+    assert code == 400 and "not 'input_audio' content" in error["error"]["message"], error
+
+
 async def test_the_openai_api_tells_what_is_known_of_the_local_model(jp_fetch, tiny_model):
     async def get(*path, body=None):
         kwargs = {"method": "POST", "body": json.dumps(body)} if body else {}

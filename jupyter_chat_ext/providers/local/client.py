@@ -106,12 +106,17 @@ def generation_settings(params: dict[str, Any], default_max: int) -> dict[str, A
 
 
 def refuse_images(messages: list[dict[str, Any]]) -> None:
-    """A language model run here reads text: an image would be dropped without a word."""
+    """A language model run here reads text: an image would be dropped without a word. An
+    earlier answer's refusal is text too: what that answer said."""
     for message in messages:
         content = message.get("content")
         parts = content if isinstance(content, list) else ()
-        if message.get("images") or any(p.get("type") != "text" for p in parts):
-            text = "The local model reads text only, not images."
+        other = next((p.get("type") for p in parts if p.get("type") not in runtime.WORDS), None)
+        if message.get("images") or other is not None:
+            what = (
+                "images" if message.get("images") or other == "image_url" else f"{other!r} content"
+            )
+            text = f"The local model reads text only, not {what}."
             said = UpstreamSaid(text, "unsupported_content", "messages")
             raise UpstreamError("http", text, 400, said)
 

@@ -168,9 +168,13 @@ def load(source: str) -> Loaded:
     return Loaded(tokenizer, model, frozenset(eos_ids), bool(tokenizer.chat_template))
 
 
+# Content parts that are text: an earlier answer's refusal is what that answer said.
+WORDS = ("text", "refusal")
+
+
 def text_of(content: Any) -> str:
     if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
+        return "\n".join(str(p.get(p["type"]) or "") for p in content if p.get("type") in WORDS)
     return content or ""
 
 
