@@ -45,6 +45,18 @@ def _translatable(body: dict[str, Any], client: Any) -> tuple[list[dict], dict[s
             f"'n' above 1 needs an OpenAI-compatible connection; {model} gives one answer.",
             param="n",
         )
+    if body.get("functions"):
+        # OpenAI's older form of tools, which only an OpenAI-compatible server still takes:
+        # left out, the model would answer as if it had none to call.
+        how = (
+            "send them as 'tools'"
+            if isinstance(client, OllamaClient)
+            else "use a model served by an OpenAI-compatible connection"
+        )
+        raise ProxyError(
+            f"'functions' (OpenAI's older form of 'tools') is not taken by {model}: {how}.",
+            param="functions",
+        )
     if isinstance(client, OllamaClient) and any(map(custom, body.get("tools") or ())):
         raise ProxyError(
             "Custom tools need an OpenAI-compatible connection; an Ollama model calls "

@@ -154,6 +154,26 @@ async def test_custom_tools_reach_an_openai_connection(api, client_for):
         assert error.value.param == "tools"
 
 
+async def test_functions_the_older_form_of_tools(api, client_for):
+    """``functions`` reach an OpenAI-compatible server as they are; an Ollama model, which
+    takes tools only, refuses them by name instead of answering as if it had none."""
+    function = WEATHER_TOOL["function"]
+    async with FakeUpstream() as up, client_for() as client:
+        await connect(api, up)
+        await connect(api, up, kind="ollama", prefix="ol/")
+        await client.chat.completions.create(
+            model="fake-chat", messages=ASK_WEATHER, functions=[function]
+        )
+        assert up.requests[-1].body["functions"] == [function]
+        for stream in (False, True):
+            with pytest.raises(openai.BadRequestError) as error:
+                await client.chat.completions.create(
+                    model="ol/fake-chat", messages=ASK_WEATHER, functions=[function], stream=stream
+                )
+            assert error.value.param == "functions" and "'tools'" in error.value.message
+        assert not [r for r in up.requests if r.path == "/api/chat"]
+
+
 async def test_embeddings(api, client_for):
     async with FakeUpstream() as up, client_for() as client:
         await connect(api, up)
