@@ -179,6 +179,11 @@ def check_chat(body: Any) -> dict[str, Any]:
             raise ProxyError("Each message must have a 'role'.", param=f"messages[{i}].role")
         _require(m, _OPENAI_MESSAGE, _openai_says, at=f"messages[{i}].")
     _require(body, _OPENAI_PARAMS, _openai_says)
+    if body.get("top_logprobs") is not None and body.get("logprobs") is not True:
+        # As OpenAI (and vLLM) refuse it; a translated answer would come without any.
+        raise ProxyError(
+            "'logprobs' must be true when 'top_logprobs' is used.", param="top_logprobs"
+        )
     return body
 
 

@@ -35,8 +35,8 @@ async def test_upstream_errors_keep_their_status(api, client_for):
         # The upstream's own error, code and parameter included, as it said it.
         up.set_faults()
         with pytest.raises(openai.BadRequestError) as error:
-            await client.chat.completions.create(model="fake-chat", messages=HELLO, top_logprobs=2)
-        assert (error.value.param, error.value.code) == ("top_logprobs", "invalid_value")
+            await client.chat.completions.create(model="fake-chat", messages=HELLO, n=200)
+        assert (error.value.param, error.value.code) == ("n", "invalid_value")
         assert "127.0.0.1" not in error.value.message
         up.set_faults(error_status=429, paths=("/v1/embeddings",))
         with pytest.raises(openai.RateLimitError):
@@ -184,6 +184,8 @@ async def test_bad_requests_get_openai_errors(api, jp_http_port, jp_base_url):
         ("messages", [{"role": "user", "content": [{"type": "text"}]}]),
         ("seed", 2**64),
         ("options", "x"),
+        # Alternatives to each token, without the tokens' own log-probabilities.
+        ("top_logprobs", 2),
     ]
     for param, value in wrong:
         body = {"model": "m", "messages": HELLO, param: value}
