@@ -173,8 +173,11 @@ def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
             # DeepSeek, vLLM and LiteLLM name it reasoning_content; OpenRouter and Ollama's
             # OpenAI API, reasoning.
             out.append(ReasoningDelta(thought))
-        if delta.get("content") or logprobs:
-            out.append(TextDelta(str(delta.get("content") or ""), logprobs or None))
+        # A model that refuses (OpenAI's structured outputs) says why in "refusal", in place
+        # of the content: it is the answer's text, which would otherwise be empty.
+        text = delta.get("content") or delta.get("refusal")
+        if text or logprobs:
+            out.append(TextDelta(str(text or ""), logprobs or None))
         for call in delta.get("tool_calls") or []:
             function = call.get("function") or {}
             out.append(

@@ -359,6 +359,31 @@ async def test_tool_arguments_sent_as_an_object_are_read(api, ollama_for, stream
         ]
 
 
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_refusal_is_the_answers_text(api, ollama_for, stream):
+    """An OpenAI model asked for a format (Ollama's format, OpenAI's structured outputs) may
+    refuse, and streams why under "refusal" with no content: that is what it answered."""
+    said = ["I'm sorry, ", "I cannot help with that."]
+    chunks = [{"role": "assistant", "content": None, "refusal": None}]
+    chunks += [{"content": None, "refusal": words} for words in said]
+    events = [{"choices": [{"index": 0, "delta": c, "finish_reason": None}]} for c in chunks]
+    events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    stream_body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+    bodies = {
+        "/v1/models": b'{"data": [{"id": "strict"}]}',
+        "/v1/chat/completions": stream_body + b"data: [DONE]\n\n",
+    }
+    types = {"/v1/chat/completions": "text/event-stream"}
+    async with RawServer(bodies, content_types=types) as raw, ollama_for() as client:
+        await connect_url(api, raw.url + "/v1")
+        answer = await client.chat(
+            model="strict", messages=HELLO, format={"type": "object"}, stream=stream
+        )
+        parts = [p async for p in answer] if stream else [answer]
+        assert "".join(p.message.content for p in parts) == "".join(said)
+        assert parts[-1].done and parts[-1].done_reason == "stop"
+
+
 async def test_a_presets_think_and_keep_alive_are_request_fields(api, ollama_for, kind):
     """Ollama reads think and keep_alive beside its options, not among them; a request's
     own choice still comes first."""
