@@ -182,10 +182,18 @@ class Frames:
         return any(mark in tail for mark in self.wire.ended)
 
     def close(self) -> bytes:
-        """What is left to pass on: the LF of a CRLF that ended the last frame."""
-        if self.pending.strip() or not (self.ended or self._ends(b"".join(self.recent))):
+        """What is left to pass on: the LF of a CRLF that ended the last frame, or a last
+        frame whole but for its end (a server that closes after ``data: [DONE]`` or its last
+        line without the line end), which is passed on ended."""
+        rest, self.pending = self.pending, b""
+        # Half a frame (not JSON yet) means the stream stopped inside it.
+        inside = False
+        if rest.strip():
+            rest = self.feed(rest + self.wire.ends[0])
+            inside = self.broken is not None or bool(self.pending)
+        if inside or not (self.ended or self._ends(b"".join(self.recent))):
             raise UpstreamError("cut", "The upstream's stream ended before the answer did.")
-        return self.pending
+        return rest
 
 
 async def relay_frames(

@@ -133,6 +133,22 @@ async def test_a_broken_ollama_stream_ends_in_an_error_line_after_what_came(api,
         assert parts == ["Hel"] and "upstream" in error.value.error
 
 
+async def test_a_last_line_without_its_line_end_still_ends_the_stream(api, ollama_for):
+    """An Ollama connection's stream whose last line ("done": true) the server closes on
+    without its line end is a whole answer, as a translated one is read, not an error."""
+    done = {"model": "odd:latest", "message": {"role": "assistant", "content": ""}, "done": True}
+    bodies = {
+        "/api/tags": b'{"models": [{"name": "odd:latest"}]}',
+        "/api/chat": ollama_line("Hel") + ollama_line("lo") + json.dumps(done).encode(),
+    }
+    types = {"/api/chat": "application/x-ndjson"}
+    async with RawServer(bodies, content_types=types) as raw, ollama_for() as client:
+        r = await api.as_("admin")("POST", "connections", {"kind": "ollama", "base_url": raw.url})
+        assert r.status == 201, r
+        parts = [p async for p in await client.chat(model="odd", messages=HELLO, stream=True)]
+    assert [p.message.content for p in parts] == ["Hel", "lo", ""] and parts[-1].done
+
+
 async def test_a_client_that_leaves_cancels_the_upstream(api, kind, jp_http_port, jp_base_url):
     key = await new_key(api)
     async with FakeUpstream(chunks=200) as up, httpx.AsyncClient() as http:

@@ -284,3 +284,30 @@ async def test_keep_alives_after_the_end_do_not_make_a_stream_cut(api, jp_http_p
             r = await http.post(url, json=body, headers=auth)
     assert r.status_code == 200
     assert r.content == stream, r.content
+
+
+@pytest.mark.parametrize("end", [b"data: [DONE]", b"data: [DONE]\n", b"data: [DONE]\r\n"])
+async def test_a_last_event_without_its_blank_line_still_ends_the_stream(
+    api, jp_http_port, jp_base_url, end
+):
+    """A server that closes right after ``data: [DONE]`` (its blank line, or even its line
+    end, left out) ended its answer: the client gets the whole answer and [DONE], as the
+    chats read it, where an error event said the stream was cut."""
+    finish = {"index": 0, "delta": {}, "finish_reason": "stop"}
+    chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "raw"}
+    events = sse_chunk("Hello") + b"data: " + json.dumps({**chunk, "choices": [finish]}).encode()
+    stream = events + b"\n\n" + end
+    bodies = {"/v1/models": b'{"data": [{"id": "raw"}]}', "/v1/chat/completions": stream}
+    types = {"/v1/chat/completions": "text/event-stream"}
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/chat/completions"
+    auth = {"Authorization": f"Bearer {await new_key(api)}"}
+    async with RawServer(bodies, content_types=types) as raw:
+        await connect_raw(api, raw)
+        async with httpx.AsyncClient(timeout=30) as http:
+            body = {"model": "raw", "messages": HELLO, "stream": True}
+            r = await http.post(url, json=body, headers=auth)
+    assert r.status_code == 200
+    assert r.content.startswith(events) and b"error" not in r.content, r.content
+    # [DONE] as it came, its event now ended with a blank line.
+    assert r.content[len(events) :].strip() == b"data: [DONE]", r.content
+    assert r.content.endswith((b"\n\n", b"\r\n\r\n")), r.content
