@@ -102,6 +102,9 @@ class ChatWidget(anywidget.AnyWidget):
         # Held while the title shown is checked against the chat shown and changed.
         self._showing = threading.Lock()
         self._closed = threading.Event()
+        # The answer shown is one written elsewhere (the Chats panel's), followed here: Stop
+        # stops it, but leaving it (another chat, new_chat(), close()) lets it go on.
+        self._following = False
         self._owns_client = client is None
         self._client = client
         self._listing = threading.Lock()  # one read of the model list at a time
@@ -205,16 +208,17 @@ class ChatWidget(anywidget.AnyWidget):
         return not self.busy
 
     def new_chat(self) -> None:
-        """Start over: the next question makes a new chat. An answer being written is
-        stopped first (what it wrote is kept in its chat)."""
-        if self.busy:
+        """Start over: the next question makes a new chat. An answer this widget is writing
+        is stopped first (what it wrote is kept in its chat); one it only follows goes on."""
+        if self.busy and not self._following:
             self.stop()
             self.wait(_STOP_WAIT)
         self.chat_id = None
 
     def close(self) -> None:
         self._closed.set()
-        self.stop()
+        if not self._following:
+            self.stop()
         super().close()
         if self._owns_client and self._client is not None:
             self._client.close()
@@ -351,7 +355,7 @@ class ChatWidget(anywidget.AnyWidget):
             return
         self._stop_asked = False
         self._answer_id = last["id"]
-        self.busy = True
+        self.busy = self._following = True
         self._thread = threading.Thread(
             target=self._follow,
             args=(chat_id, dict(last)),
@@ -365,7 +369,12 @@ class ChatWidget(anywidget.AnyWidget):
         stream = None
         try:
             stream = self._client.attach(answer["id"])
-            self._read(stream, chat_id, answer, leave=lambda: self.chat_id != chat_id)
+            self._read(
+                stream,
+                chat_id,
+                answer,
+                leave=lambda: self.chat_id != chat_id or self._closed.is_set(),
+            )
         except ChatError as error:
             if error.status == 404:  # it ended meanwhile: show it as stored
                 with self._showing:
@@ -379,7 +388,7 @@ class ChatWidget(anywidget.AnyWidget):
             if stream is not None:
                 stream.close()  # leaving the chat: the answer goes on, it is not this one's
             self._answer_id = None
-            self.busy = False
+            self.busy = self._following = False
 
     def _follow_title(self, chat_id: str) -> None:
         """Show the name the server gives an untitled chat after an answer (the Chats panel

@@ -353,6 +353,29 @@ print(json.dumps([following, grown > first, ok, w.busy, last["status"], last["co
     assert api.get("chat/completions").json()["items"] == []
 
 
+def test_leaving_an_answer_written_elsewhere_lets_it_go_on(kernel, server, api):
+    """new_chat() and close() stop the widget's own answer, not the panel's it follows."""
+    from jupyter_chat_kernel import Client
+
+    leave = """
+import json
+following = w.busy
+w.{how}()
+print(json.dumps([following, w.wait(5), w.busy]))
+"""
+    with Client(server.url, server.token) as panel:
+        for how in ("new_chat", "close"):
+            answer = panel.stream("written in the panel", model=SLOW_MODEL)
+            cell = f"w = ChatWidget(chat_id={answer.chat_id!r})" + leave.format(how=how)
+            run = kernel.execute("from jupyter_chat_kernel import ChatWidget\n" + cell)
+            assert run.status == "ok", (how, run.errors)
+            assert json.loads(run.stdout) == [True, True, False], how
+            running = [a["message_id"] for a in api.get("chat/completions").json()["items"]]
+            assert answer.message_id in running, f"{how}: the panel's answer goes on"
+            assert answer.stop().status == "stopped"
+            answer.close()
+
+
 def test_a_widget_made_while_the_server_was_away_lists_the_models_once_it_is_back(kernel, server):
     with Relay(server.port) as relay:  # refuses connections: the server is away
         url = f"http://127.0.0.1:{relay.port}{BASE_PATH}"
