@@ -24,10 +24,13 @@ class Renamer:
     field is never split across them)."""
 
     def __init__(self, upstream: str, requested: str):
-        old, new = json.dumps(upstream).encode(), json.dumps(requested).encode()
+        # A name beyond ASCII may come escaped (Python's servers) or as UTF-8 (most others).
+        olds = dict.fromkeys(json.dumps(upstream, ensure_ascii=e).encode() for e in (True, False))
+        new = json.dumps(requested, ensure_ascii=False).encode()
         self.pairs = [
-            (b'"model":' + old, b'"model":' + new),
-            (b'"model": ' + old, b'"model": ' + new),
+            (b'"model":' + space + old, b'"model":' + space + new)
+            for old in olds
+            for space in (b"", b" ")
         ]
 
     @classmethod

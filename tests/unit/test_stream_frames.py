@@ -40,6 +40,14 @@ def test_the_name_asked_for_is_put_back():
     assert out == stream.replace(b'"model": "up"', b'"model": "team/up"')
 
 
+@pytest.mark.parametrize("ensure_ascii", [True, False], ids=["escaped", "raw UTF-8"])
+def test_a_name_with_other_than_ascii_is_put_back_as_the_upstream_wrote_it(ensure_ascii):
+    body = {"model": "modèle-ü", "choices": [{"index": 0, "delta": {"content": "Hi"}}]}
+    stream = b"data: " + json.dumps(body, ensure_ascii=ensure_ascii).encode() + b"\n\n"
+    out, _ = relay(stream + b"data: [DONE]\n\n", 3, Renamer("modèle-ü", "équipe/modèle-ü"))
+    assert json.loads(out.split(b"\n\n")[0][6:])["model"] == "équipe/modèle-ü"
+
+
 def test_a_finish_reason_ends_a_stream_without_the_end_marker():
     stream = event("Hi") + event("", finish="stop")
     out, events = relay(stream, 3)
