@@ -48,8 +48,16 @@ TOKEN = "bench-proxy-token"
 CHUNKS = 200
 STREAM_MODEL = f"fake-chat+chunks-{CHUNKS}"
 PLAIN_MODEL = "fake-chat"
-# (concurrency, requests) per batch; the counts bound the run time, not the precision.
-LEVELS = ((1, 200), (10, 200), (50, 300))
+# (concurrency, requests) per batch and kind. A p99 needs a window long enough that one
+# scheduler or collector hiccup is not most of its tail: 300 non-streamed requests at c=50 were
+# over in about 0.1 s. These make each c=50 column last about 1 s.
+LEVELS = {
+    "stream": ((1, 200), (10, 200), (50, 300)),
+    "plain": ((1, 200), (10, 600), (50, 3000)),
+}
+# Each batch is sent in this many slices, DIRECT and PROXY in turn (ABBA...), and the slices
+# pooled, so that the machine's load drifting during a run falls on both columns alike.
+SLICES = 4
 CHAT_API_REQUESTS = 100
 WARMUP = 20
 # The server freezes its start-up objects out of the garbage collector once, this long after
@@ -225,6 +233,25 @@ async def run_batch(call: Call, count: int, concurrency: int) -> Batch:
     return Batch(samples, time.perf_counter() - started, errors)
 
 
+async def run_paired(calls: tuple[Call, Call], count: int, concurrency: int) -> tuple[Batch, Batch]:
+    """The same ``count`` requests through both calls, in SLICES slices sent in ABBA order and
+    pooled. Request numbers stay unique across slices, so each is matched with its twin."""
+    size = max(concurrency, math.ceil(count / SLICES))
+    pooled = [Batch({}, 0.0, []), Batch({}, 0.0, [])]
+    for n, start in enumerate(range(0, count, size)):
+        part = min(size, count - start)
+        order = (0, 1) if n % 2 == 0 else (1, 0)
+        for which in order:
+            call = calls[which]
+            b = await run_batch(
+                lambda i, call=call, start=start: call(start + i), part, concurrency
+            )
+            pooled[which].samples.update({start + i: s for i, s in b.samples.items()})
+            pooled[which].wall += b.wall
+            pooled[which].errors += b.errors
+    return pooled[0], pooled[1]
+
+
 async def floor_rows(calls: dict[str, Call], count: int, direct: Batch) -> list[Row]:
     """The same batch through bare_relay.py's relays: what Tornado alone, with this
     transport, adds (with a RequestHandler, and with none)."""
@@ -369,12 +396,16 @@ async def bench(
             # Warm-up: connections, the server's model list and its code paths.
             await run_batch(caller(direct, direct_url, "warm"), WARMUP, 5)
             await run_batch(caller(proxy, proxy_url, "warm"), WARMUP, 5)
-            for concurrency, count in LEVELS:
+            for concurrency, count in LEVELS[kind]:
                 count = max(concurrency, int(count * args.scale))
                 tag = f"{kind} c{concurrency}"
-                d = await run_batch(caller(direct, direct_url, tag), count, concurrency)
                 cpu0 = cpu_seconds(pid)
-                p = await run_batch(caller(proxy, proxy_url, tag), count, concurrency)
+                d, p = await run_paired(
+                    (caller(direct, direct_url, tag), caller(proxy, proxy_url, tag)),
+                    count,
+                    concurrency,
+                )
+                # The server idles while DIRECT runs, so this is the proxied requests' CPU.
                 cpu = cpu_seconds(pid) - cpu0
                 failures += [f"direct {tag} {e}" for e in d.errors]
                 failures += [f"proxy {tag} {e}" for e in p.errors]
