@@ -195,7 +195,7 @@ class OllamaApi:
         client = target.client
         if isinstance(client, OllamaClient):
             asked = {"model": target.upstream_id, **({"verbose": True} if verbose else {})}
-            async with ollama_request(client, "/api/show", asked) as r:
+            async with ollama_request(client, "/api/show", asked, short=True) as r:
                 shown = await read_json(r)
             if not isinstance(shown, dict):
                 raise UpstreamError("malformed", "Ollama's model details are not an object.")
@@ -303,7 +303,7 @@ class OllamaApi:
         client = target.client
         if isinstance(client, OllamaClient):
             upstream = {**body, "model": target.upstream_id}
-            async with ollama_request(client, "/api/embeddings", upstream) as response:
+            async with ollama_request(client, "/api/embeddings", upstream, short=True) as response:
                 return await read_json(response)
         prompt = body.pop("prompt", "")
         if not prompt:
@@ -320,7 +320,7 @@ class OllamaApi:
         client = target.client
         if isinstance(client, OllamaClient):
             async with ollama_request(
-                client, "/api/embed", {**body, "model": target.upstream_id}
+                client, "/api/embed", {**body, "model": target.upstream_id}, short=True
             ) as response:
                 return _renamed(await read_json(response), requested)
         if not isinstance(client, OpenAIClient | LocalEmbedder):

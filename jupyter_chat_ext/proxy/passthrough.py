@@ -234,10 +234,11 @@ def check_event_stream(response: UpstreamResponse) -> None:
 
 @asynccontextmanager
 async def ollama_request(
-    client: OllamaClient, path: str, body: dict[str, Any]
+    client: OllamaClient, path: str, body: dict[str, Any], *, short: bool = False
 ) -> AsyncIterator[UpstreamResponse]:
     """A raw request to an Ollama connection (``path`` like ``/api/chat``), with the
-    connection's own headers and nothing of the incoming request's."""
+    connection's own headers and nothing of the incoming request's. A ``short`` one
+    (embeddings, show) waits for its answer only as long as a connect, as the OpenAI API's."""
     async with upstream_stream(
         client.http,
         "POST",
@@ -245,7 +246,7 @@ async def ollama_request(
         json=body,
         headers=client.headers,
         connect_timeout=client.timeout,
-        read_timeout=client.read_timeout,
+        read_timeout=client.timeout if short else client.read_timeout,
     ) as response:
         yield response
 

@@ -267,3 +267,24 @@ async def test_a_preset_shown_over_an_odd_show(api, ollama_for):
         assert (await api("POST", "presets", preset)).status == 201
         shown = await client.show("seer")
         assert shown.capabilities == ["vision"] and 'SYSTEM """Look."""' in shown.modelfile
+
+
+async def test_embeddings_and_show_wait_the_short_requests_timeout(api, ollama_for, jp_serverapp):
+    """As on the OpenAI API, an Ollama connection's embeddings and show are short requests:
+    a server that hangs is given up after ``upstream_timeout``, not the answers' long one."""
+    ext = jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app
+    (await ext.ready()).connections.timeout = 0.5
+    async with FakeUpstream(models=("llama-fake",)) as up, ollama_for() as client:
+        await connect(api, up, kind="ollama")
+        await client.chat(model="llama-fake", messages=HELLO)  # the models are known now
+        up.set_faults(hang=True, paths=("/api/embed", "/api/show"))
+        for call in (
+            lambda: client.embed(model="llama-fake", input="x"),
+            lambda: client.embeddings(model="llama-fake", prompt="x"),
+            lambda: client.show("llama-fake"),
+        ):
+            started = time.monotonic()
+            with pytest.raises(ollama.ResponseError) as error:
+                await call()
+            assert error.value.status_code == 504, error.value
+            assert time.monotonic() - started < 5
