@@ -174,7 +174,7 @@ class AsyncClient(_Base):
         system_suffix: str | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer (see Client.complete)."""
-        return await self._send(
+        async with await self._open_stream(
             _completion(
                 content,
                 model,
@@ -183,12 +183,12 @@ class AsyncClient(_Base):
                 parent_id,
                 system,
                 params,
-                False,
                 meta,
                 settings,
                 system_suffix,
             )
-        )
+        ) as answer:
+            return await answer.wait()
 
     async def stream(
         self,
@@ -213,7 +213,6 @@ class AsyncClient(_Base):
             parent_id,
             system,
             params,
-            True,
             meta,
             settings,
             system_suffix,

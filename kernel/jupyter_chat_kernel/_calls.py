@@ -159,15 +159,16 @@ def _completion(
     parent_id: Any,
     system: str | None,
     params: Mapping[str, Any] | None,
-    stream: bool,
     meta: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
     system_suffix: str | None = None,
 ) -> _Call[CompletionResult]:
-    """``POST chat/completions``; see CompletionRequest in the server's OpenAPI document."""
+    """``POST chat/completions``, streamed; see CompletionRequest in the server's OpenAPI
+    document. Waiting for a whole answer reads its stream too, which can be followed again
+    when the connection breaks; a request that waits silently cannot."""
     if (content is None) == (regenerate is None):
         raise ValueError("give exactly one of content and regenerate")
-    body: dict[str, Any] = {"model": model, "stream": stream}
+    body: dict[str, Any] = {"model": model, "stream": True}
     optional = {
         "chat_id": chat_id,
         "content": content,

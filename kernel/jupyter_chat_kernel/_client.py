@@ -188,7 +188,7 @@ class Client(_Base):
         every answer in it. ``meta`` is stored on the new user message. A failed model is
         ``status="error"``.
         """
-        return self._send(
+        with self._open_stream(
             _completion(
                 content,
                 model,
@@ -197,12 +197,12 @@ class Client(_Base):
                 parent_id,
                 system,
                 params,
-                False,
                 meta,
                 settings,
                 system_suffix,
             )
-        )
+        ) as answer:
+            return answer.wait()
 
     def stream(
         self,
@@ -228,7 +228,6 @@ class Client(_Base):
             parent_id,
             system,
             params,
-            True,
             meta,
             settings,
             system_suffix,

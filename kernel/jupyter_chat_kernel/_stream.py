@@ -96,6 +96,17 @@ class CompletionStream(_Answer):
             if self.finished:
                 self.close()
 
+    def wait(self) -> CompletionResult:
+        """Read the answer to its end and return it; a model that failed is
+        ``status="error"`` (with what it wrote), not an exception."""
+        try:
+            for _ in self:
+                pass
+        except ChatError as error:
+            if error.code != "upstream_error":
+                raise
+        return self.result()
+
     def __enter__(self) -> CompletionStream:
         return self
 
@@ -204,6 +215,16 @@ class AsyncCompletionStream(_Answer):
         finally:
             if self.finished:
                 await self.aclose()
+
+    async def wait(self) -> CompletionResult:
+        """Read the answer to its end and return it (see CompletionStream.wait)."""
+        try:
+            async for _ in self:
+                pass
+        except ChatError as error:
+            if error.code != "upstream_error":
+                raise
+        return self.result()
 
     async def __aenter__(self) -> AsyncCompletionStream:
         return self

@@ -238,13 +238,12 @@ def test_completion_requests_match_the_openapi_document(schemas):
         "p",
         "s",
         {"temperature": 0.5},
-        True,
         {"source": "x"},
         {"system": "s"},
         "Code only.",
     ).body
     assert set(body) <= set(request)
     assert set(body) == set(request) - {"regenerate"}
-    regenerate = _completion(None, "m", "c", "a", None, None, None, False).body
+    regenerate = _completion(None, "m", "c", "a", None, None, None).body
     assert set(regenerate) == {"model", "chat_id", "regenerate", "parent_id", "stream"}
     assert set(PARAMS) == set(schemas["Params"]["properties"])

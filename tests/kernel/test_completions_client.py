@@ -439,3 +439,39 @@ def test_an_answer_that_ends_while_its_stream_is_down_is_told_as_stored(server, 
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == stream.text
     assert isinstance(events[-1], CompletionDone) and events[-1].status == "done"
     assert stream.result().status == "done"
+
+
+def _cut_once_running(relay: Relay, api) -> None:
+    """Cut the relay's connections once an answer is being written (the server writes on)."""
+    deadline = time.monotonic() + 30
+    while not api.get("chat/completions").json()["items"]:
+        assert time.monotonic() < deadline, "no answer started within 30 s"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    relay.cut()
+
+
+def test_complete_follows_an_answer_whose_connection_broke_to_its_end(server, upstream, api):
+    with Relay(server.port) as relay:
+        relay.start()
+        cutter = threading.Thread(target=_cut_once_running, args=(relay, api))
+        cutter.start()
+        with Client(_relayed(relay), server.token) as client:
+            result = client.complete("whole despite a cut", model=SLOW_MODEL)
+        cutter.join()
+    whole = "You said: whole despite a cut".ljust(200, ".")
+    assert (result.status, result.content) == ("done", whole)
+    assert result.user_message_id and result.usage
+    assert api.get(f"chats/{result.chat_id}").json()["messages"][-1]["content"] == whole
+
+
+@pytest.mark.asyncio
+async def test_async_complete_follows_an_answer_whose_connection_broke(server, upstream, api):
+    with Relay(server.port) as relay:
+        relay.start()
+        cutter = asyncio.create_task(asyncio.to_thread(_cut_once_running, relay, api))
+        async with AsyncClient(_relayed(relay), server.token) as client:
+            result = await client.complete("async whole despite a cut", model=SLOW_MODEL)
+        await cutter
+    whole = "You said: async whole despite a cut".ljust(200, ".")
+    assert (result.status, result.content) == ("done", whole)
