@@ -9,9 +9,10 @@ from contextlib import contextmanager
 
 import pytest
 from chat_view_ui import FAST, INPUT, PANEL, new_chat_in_panel, reload_lab
+from chats_ui import intercepted
 from lab_process import LabServer
 from page_console import ConsoleErrors
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from jupyter_chat_ext.testing.upstream import RefusedPort
 
@@ -84,6 +85,43 @@ def test_servers_that_are_there_but_down_are_not_said_to_be_missing(
         expect(first_run).to_contain_text(dead_connection)
         expect(first_run.locator("button")).to_have_text("Check the model connections")
         expect(view.locator(INPUT)).to_have_attribute("placeholder", "No model can be used now.")
+
+
+def test_a_list_that_could_not_be_listed_again_says_it_is_older(
+    chat_page: Page, chat_lab: LabServer, module_console: ConsoleErrors
+):
+    page = chat_page
+    said_before = len(module_console.messages)
+    reload_lab(page)
+    view = new_chat_in_panel(page)
+    button = view.locator(".jp-ChatExt-modelButton")
+    expect(button).to_be_enabled()
+    # A list is reused for 15 s; opening the selector after that lists the models again.
+    page.wait_for_timeout(15_500)
+    refused: list[str] = []
+
+    def away(route: Route) -> None:
+        refused.append(route.request.url)
+        route.abort("connectionrefused")
+
+    stale = view.locator(".jp-ChatExt-modelsStale")
+    with intercepted(page, "**/chat-ext/api/models*", away, "GET"):
+        button.click()
+        # The list shown is still there to choose from, said to be the older one, and why.
+        expect(stale).to_contain_text(
+            re.compile(
+                r"^The models could not be listed again: The Jupyter server could not be "
+                r"reached.*\. These are the ones listed at \S+.*\.$"
+            )
+        )
+        expect(view.locator(f'.jp-ChatExt-modelOption[data-model-id="{FAST}"]')).to_be_visible()
+        view.locator(".jp-ChatExt-modelSearch").press("Escape")
+    # Listed again on the next opening, the list is the current one: no note.
+    button.click()
+    expect(view.locator(f'.jp-ChatExt-modelOption[data-model-id="{FAST}"]')).to_be_visible()
+    expect(stale).to_have_count(0)
+    view.locator(".jp-ChatExt-modelSearch").press("Escape")
+    module_console.forget_caused(said_before, len(refused), "ERR_CONNECTION_REFUSED")
 
 
 def test_the_model_list_fits_in_the_side_panel(chat_page: Page, chat_lab: LabServer):

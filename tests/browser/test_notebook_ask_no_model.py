@@ -4,6 +4,8 @@ input once a model is there; in a real JupyterLab."""
 
 from __future__ import annotations
 
+import re
+
 from chat_view_ui import INPUT, PANEL_VIEW, reload_lab
 from chats_ui import intercepted
 from lab_process import LabServer
@@ -61,12 +63,18 @@ def test_ask_about_a_cell_when_the_models_cannot_be_loaded_focuses_retry(
 ):
     page = chat_page
     said_before = len(module_console.messages)
-    # The model list's requests fail as they do while the Jupyter server is away.
+    # The model list's requests fail as they do while the Jupyter server is away; while
+    # `holding`, they wait in `held` for the test to fail them.
     asked: list[str] = []
+    holding: list[bool] = []
+    held: list[Route] = []
 
     def away(route: Route) -> None:
         asked.append(route.request.url)
-        route.abort("connectionrefused")
+        if holding:
+            held.append(route)
+        else:
+            route.abort("connectionrefused")
 
     with intercepted(page, "**/chat-ext/api/models*", away, "GET"):
         reload_lab(page)
@@ -83,20 +91,35 @@ def test_ask_about_a_cell_when_the_models_cannot_be_loaded_focuses_retry(
         failed = view.locator(".jp-ChatExt-modelsFailed")
         expect(failed).to_contain_text("Could not load the models")
         expect(failed).to_contain_text("The Jupyter server could not be reached")
-        retry = failed.get_by_role("button", name="Retry")
+        retry = failed.locator("button")  # named Retry, or Trying again… while it tries
+        expect(retry).to_have_accessible_name("Retry")
         expect(retry).to_be_focused()
         described = page.evaluate(DESCRIBED_BY_JS)
         assert "Could not load the models" in described, described
         assert "could not be reached" in described, described
 
-        # Retry asks again; still away, the failure stays, and the focus with Retry.
+        # Retry asks again and says so while it waits, the focus staying on it; still away,
+        # it says when it failed again, and the failure and the focus stay.
+        expect(failed.locator(".jp-ChatExt-triedAgain")).to_have_count(0)
         before = len(asked)
+        holding.append(True)
         retry.click()
-        for _ in range(15):
-            if len(asked) > before:
+        expect(retry).to_have_text("Trying again…")
+        expect(retry).to_have_attribute("aria-disabled", "true")
+        expect(retry).to_be_focused()
+        for _ in range(50):
+            if held:
                 break
             page.wait_for_timeout(100)
         assert len(asked) > before, "Retry did not ask for the models"
+        holding.clear()
+        while held:
+            held.pop().abort("connectionrefused")
+        expect(failed.locator(".jp-ChatExt-triedAgain")).to_contain_text(
+            re.compile(r"^Tried again at \S+.*: it failed again\.$")
+        )
+        expect(retry).to_have_text("Retry")
+        expect(retry).to_have_attribute("aria-disabled", "false")
         expect(failed).to_contain_text("Could not load the models")
         expect(retry).to_be_focused()
 

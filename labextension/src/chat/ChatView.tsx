@@ -340,6 +340,12 @@ function ChatViewBody(props: {
           <ModelSelector
             models={catalog.models}
             connectionErrors={catalog.connectionErrors}
+            refreshError={
+              catalog.loaded && catalog.error
+                ? errorMessage(catalog.error, trans)
+                : null
+            }
+            listedAt={catalog.fetchedAt}
             value={selected}
             defaultModel={prefs.defaultModel}
             disabled={catalog.models.length === 0}

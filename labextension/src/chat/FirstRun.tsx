@@ -1,4 +1,4 @@
-import React, { RefObject, useEffect, useId, useRef } from 'react';
+import React, { RefObject, useEffect, useId, useRef, useState } from 'react';
 
 import { CommandIDs } from '../commands';
 import { errorMessage } from '../errors';
@@ -104,7 +104,9 @@ export function FirstRun(props: { context: IChatViewContext }): JSX.Element {
 /**
  * The screen of a chat whose model list could not be fetched (the server away or
  * failing): what went wrong, and Retry. The view also asks again every few seconds, and
- * the input is ready once the list comes; a request for its focus waits on Retry.
+ * the input is ready once the list comes; a request for its focus waits on Retry. Only a
+ * Retry the user asked for says it is trying and when it failed again: the view's own
+ * tries would have this live region speak every few seconds.
  */
 export function ModelListFailed(props: {
   context: IChatViewContext;
@@ -113,7 +115,31 @@ export function ModelListFailed(props: {
   const { catalog, trans, draft } = context;
   const notice = useRef<HTMLDivElement>(null);
   const ids = `jp-ChatExt-modelsFailed${useId()}`;
+  const [trying, setTrying] = useState(false);
+  const [failedAgainAt, setFailedAgainAt] = useState<Date | null>(null);
+  // This screen goes once the list comes, maybe before the try it started ends.
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    []
+  );
   useFocusRequest(notice, draft);
+
+  const retry = async () => {
+    // This button goes once the list comes: the focus then goes to the input.
+    if (notice.current?.contains(document.activeElement)) {
+      draft.requestFocus();
+    }
+    setTrying(true);
+    await catalog.refresh(true);
+    if (mounted.current) {
+      setTrying(false);
+      setFailedAgainAt(catalog.error ? new Date() : null);
+    }
+  };
+
   return (
     <div
       ref={notice}
@@ -127,19 +153,27 @@ export function ModelListFailed(props: {
       <p id={`${ids}-text`}>
         {catalog.error ? errorMessage(catalog.error, trans) : ''}
       </p>
+      {failedAgainAt && !trying && (
+        <p className="jp-ChatExt-triedAgain">
+          {trans.__(
+            'Tried again at %1: it failed again.',
+            failedAgainAt.toLocaleTimeString()
+          )}
+        </p>
+      )}
       <button
         type="button"
         className="jp-ChatExt-primaryButton"
         aria-describedby={`${ids}-title ${ids}-text`}
+        // Not disabled, which would drop the focus to the page while it tries.
+        aria-disabled={trying}
         onClick={() => {
-          // This button goes once the list comes: the focus then goes to the input.
-          if (notice.current?.contains(document.activeElement)) {
-            draft.requestFocus();
+          if (!trying) {
+            void retry();
           }
-          void catalog.refresh(true);
         }}
       >
-        {trans.__('Retry')}
+        {trying ? trans.__('Trying again…') : trans.__('Retry')}
       </button>
     </div>
   );

@@ -8,6 +8,10 @@ export interface IModelSelectorProps {
   models: readonly ModelInfo[];
   /** Connections whose models could not be listed: name -> error. */
   connectionErrors: Readonly<Record<string, string>>;
+  /** Why the list could not be fetched again, when the one shown is an older one. */
+  refreshError: string | null;
+  /** When the list shown was fetched (ms since the epoch). */
+  listedAt: number;
   value: string | null;
   defaultModel: string;
   onChange: (id: string) => void;
@@ -235,11 +239,23 @@ export function ModelSelector(props: IModelSelectorProps): JSX.Element {
               </li>
             )}
           </ul>
-          {unavailable.length > 0 && (
+          {(unavailable.length > 0 || props.refreshError) && (
             <ul
               className="jp-ChatExt-modelErrors"
               aria-label={trans.__('Connections not answering')}
             >
+              {props.refreshError && (
+                <li
+                  className="jp-ChatExt-modelsStale"
+                  title={props.refreshError}
+                >
+                  {trans.__(
+                    'The models could not be listed again: %1 These are the ones listed at %2.',
+                    withStop(props.refreshError),
+                    new Date(props.listedAt).toLocaleTimeString()
+                  )}
+                </li>
+              )}
               {unavailable.map(([name, error]) => (
                 <li key={name} title={error}>
                   {trans.__('%1 is unavailable: %2', name, error)}
@@ -260,6 +276,11 @@ export function ModelSelector(props: IModelSelectorProps): JSX.Element {
       )}
     </div>
   );
+}
+
+/** A message as a sentence that another can follow. */
+function withStop(message: string): string {
+  return /[.!?]$/.test(message) ? message : `${message}.`;
 }
 
 function modelDetail(model: ModelInfo, trans: TranslationBundle): string {

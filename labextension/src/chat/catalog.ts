@@ -36,8 +36,14 @@ export class ModelCatalog {
     return this._list !== null;
   }
 
+  /** Why the last fetch failed; with a list loaded, that list is the last one fetched. */
   get error(): Error | null {
     return this._error;
+  }
+
+  /** When the list in use was fetched (ms since the epoch; 0 before the first). */
+  get fetchedAt(): number {
+    return this._fetchedAt;
   }
 
   get user(): CurrentUser | null {
