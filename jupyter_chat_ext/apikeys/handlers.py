@@ -1,4 +1,4 @@
-"""The user's own API keys, under /users/me/keys."""
+"""The user's own API keys, under /users/me/keys; every user's, for admins, under /keys."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..core.handlers import ApiHandler, endpoint
-from .schemas import KeyCreate, KeyCreated, KeyList
+from .schemas import KeyCreate, KeyCreated, KeyList, OwnedKeyList
 
 if TYPE_CHECKING:
     from .service import ApiKeyService
@@ -51,7 +51,32 @@ class KeyHandler(_KeyHandler):
         await self.keys.revoke(self.identity, key_id)
 
 
+class _AdminKeyHandler(_KeyHandler):
+    admin_only = "Only admins manage other users' API keys."
+
+
+class AllKeysHandler(_AdminKeyHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "List every user's API keys, with their owners (admins; never the keys themselves)",
+        response=OwnedKeyList,
+    )
+    async def get(self) -> OwnedKeyList:
+        return await self.keys.list_all()
+
+
+class AnyKeyHandler(_AdminKeyHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("Revoke any user's API key (admins)", status=204)
+    async def delete(self, key_id: str) -> None:
+        await self.keys.revoke_any(key_id)
+
+
 routes = [
     (r"/users/me/keys", KeysHandler),
     (r"/users/me/keys/(?P<key_id>[^/]+)", KeyHandler),
+    (r"/keys", AllKeysHandler),
+    (r"/keys/(?P<key_id>[^/]+)", AnyKeyHandler),
 ]

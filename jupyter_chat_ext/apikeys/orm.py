@@ -18,5 +18,7 @@ class ApiKeyRow(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[int] = mapped_column(BigInteger)
     last_used_at: Mapped[int | None] = mapped_column(BigInteger)
+    # When the key stops working (ms since the epoch); None: when it is revoked.
+    expires_at: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_api_keys_user", "user_id", "created_at"),)

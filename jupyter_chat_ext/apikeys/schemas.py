@@ -9,6 +9,13 @@ from ..core.schemas import StrictModel, one_line
 
 class KeyCreate(StrictModel):
     name: str = Field(min_length=1, max_length=100, description="What the key is for")
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        strict=True,
+        description="Days the key works for; none: until it is revoked",
+    )
 
     _name = field_validator("name")(one_line)
 
@@ -19,6 +26,7 @@ class KeyOut(BaseModel):
     prefix: str = Field(description="The key's first characters, to recognise it by")
     created_at: datetime
     last_used_at: datetime | None = Field(description="Approximate: recorded at most once a minute")
+    expires_at: datetime | None = Field(description="When the key stops working; none: never")
 
 
 class KeyCreated(KeyOut):
@@ -27,3 +35,11 @@ class KeyCreated(KeyOut):
 
 class KeyList(BaseModel):
     items: list[KeyOut]
+
+
+class OwnedKeyOut(KeyOut):
+    owner: str = Field(description="The username of the key's owner")
+
+
+class OwnedKeyList(BaseModel):
+    items: list[OwnedKeyOut]

@@ -11,7 +11,7 @@ from ..core.clock import from_ms, new_id, now_ms
 from ..core.errors import Conflict, NotFound
 from ..core.identity import Identity
 from .orm import ApiKeyRow
-from .schemas import KeyCreate, KeyCreated, KeyList, KeyOut
+from .schemas import KeyCreate, KeyCreated, KeyList, KeyOut, OwnedKeyList, OwnedKeyOut
 from .secret import KEY_PREFIX, digest, looks_like_key
 from .store import ApiKeyStore
 
@@ -19,6 +19,7 @@ MAX_KEYS_PER_USER = 50
 # last_used_at is a hint for people tidying their keys; writing it on every request would
 # cost a database write per API call.
 TOUCH_EVERY_MS = 60_000
+DAY_MS = 86_400_000
 
 
 def to_out(row: ApiKeyRow) -> KeyOut:
@@ -28,6 +29,7 @@ def to_out(row: ApiKeyRow) -> KeyOut:
         prefix=row.prefix,
         created_at=from_ms(row.created_at),
         last_used_at=from_ms(row.last_used_at) if row.last_used_at is not None else None,
+        expires_at=from_ms(row.expires_at) if row.expires_at is not None else None,
     )
 
 
@@ -56,14 +58,17 @@ class ApiKeyService:
 
     async def create(self, me: Identity, body: KeyCreate) -> KeyCreated:
         secret = KEY_PREFIX + secrets.token_urlsafe(30)
+        created = now_ms()
+        days = body.expires_in_days
         row = ApiKeyRow(
             id=new_id(),
             user_id=me.id,
             name=body.name.strip() or "key",
             hash=digest(secret),
             prefix=secret[:7],
-            created_at=now_ms(),
+            created_at=created,
             last_used_at=None,
+            expires_at=None if days is None else created + days * DAY_MS,
         )
         if not await self.store.add_within(row, MAX_KEYS_PER_USER):
             raise Conflict(
@@ -71,9 +76,23 @@ class ApiKeyService:
             )
         return KeyCreated(**to_out(row).model_dump(), key=secret)
 
+    async def list_all(self) -> OwnedKeyList:
+        """Every user's keys, for admins (never the keys themselves)."""
+        rows = await self.store.list_all()
+        return OwnedKeyList(
+            items=[OwnedKeyOut(**to_out(row).model_dump(), owner=owner) for row, owner in rows]
+        )
+
     async def revoke(self, me: Identity, key_id: str) -> None:
         # Another user's key looks exactly like a key that does not exist.
-        removed = await self.store.delete(me.id, key_id)
+        await self._revoke(me.id, key_id)
+
+    async def revoke_any(self, key_id: str) -> None:
+        """Revoke any user's key (admins: a key that leaked, a user who left)."""
+        await self._revoke(None, key_id)
+
+    async def _revoke(self, user_id: str | None, key_id: str) -> None:
+        removed = await self.store.delete(user_id, key_id)
         if removed is None:
             raise NotFound(f"No API key with id {key_id!r}.")
         self._revocations += 1
@@ -82,7 +101,7 @@ class ApiKeyService:
         self._reading.pop(removed, None)
 
     async def authenticate(self, secret: str) -> Identity | None:
-        """The owner of a valid key, or None."""
+        """The owner of a valid key, or None (unknown, revoked or expired)."""
         if not looks_like_key(secret):
             return None
         key = digest(secret)
@@ -107,6 +126,9 @@ class ApiKeyService:
             return None
         row, user = found
         at = now_ms()
+        if row.expires_at is not None and row.expires_at <= at:
+            self._known.pop(key, None)
+            return None
         if row.last_used_at is None or at - row.last_used_at > TOUCH_EVERY_MS:
             await self.store.touch(row.id, at)
         identity = Identity(id=user.id, username=user.username, name=user.name, role=user.role)  # type: ignore[arg-type]
@@ -115,5 +137,9 @@ class ApiKeyService:
         now = time.monotonic()
         if len(self._known) > 10_000:
             self._known = {k: v for k, v in self._known.items() if v.until > now}
-        self._known[key] = _Known(identity, now + self.cache_ttl)
+        trusted = self.cache_ttl
+        if row.expires_at is not None:
+            # Not trusted past its expiry, however recently it was read.
+            trusted = min(trusted, (row.expires_at - at) / 1000)
+        self._known[key] = _Known(identity, now + trusted)
         return identity

@@ -45,14 +45,24 @@ class ApiKeyStore:
             )
             return list(rows)
 
-    async def delete(self, user_id: str, key_id: str) -> str | None:
-        """Remove one of the user's keys; its hash, or None if the user has no such key."""
+    async def list_all(self) -> list[tuple[ApiKeyRow, str]]:
+        """Every user's keys, with their owner's username, by owner then age."""
         async with self.db.session() as session:
-            found = await session.scalar(
-                delete(ApiKeyRow)
-                .where(ApiKeyRow.id == key_id, ApiKeyRow.user_id == user_id)
-                .returning(ApiKeyRow.hash)
+            rows = await session.execute(
+                select(ApiKeyRow, UserRow.username)
+                .join(UserRow, UserRow.id == ApiKeyRow.user_id)
+                .order_by(UserRow.username, ApiKeyRow.created_at, ApiKeyRow.id)
             )
+            return [(key, username) for key, username in rows]
+
+    async def delete(self, user_id: str | None, key_id: str) -> str | None:
+        """Remove one of the user's keys (any user's, with None); its hash, or None if there
+        is no such key."""
+        match = ApiKeyRow.id == key_id
+        if user_id is not None:
+            match &= ApiKeyRow.user_id == user_id
+        async with self.db.session() as session:
+            found = await session.scalar(delete(ApiKeyRow).where(match).returning(ApiKeyRow.hash))
             await session.commit()
             return found
 

@@ -194,6 +194,8 @@ class ApiHandler(APIHandler):
     # Whether what it is sent may be stored: PostgreSQL's text cannot hold a NUL, and a chat
     # should not store on SQLite what it could not move to PostgreSQL.
     stores_text: ClassVar[bool] = True
+    # For handlers only admins may use: what everyone else is told, with a 403.
+    admin_only: ClassVar[str | None] = None
 
     def initialize(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
@@ -210,6 +212,9 @@ class ApiHandler(APIHandler):
             setattr(self, name, getattr(services, name))
         if self.current_user and await self._allowed_at_all():
             self.identity = await services.users.identify(self.current_user)
+            if self.admin_only and not self.identity.is_admin:
+                # Refused before the body is read, so that a refusal says nothing of its shape.
+                raise web.HTTPError(403, self.admin_only)
 
     async def _allowed_at_all(self) -> bool:
         """Whether the authorizer lets the caller make this request. The methods' own

@@ -15,15 +15,9 @@ if TYPE_CHECKING:
 class _ConnectionHandler(ApiHandler):
     auth_resource = "chat-ext:connections"
 
+    admin_only = "Only admins manage connections."
     uses = ("connections",)
     connections: ConnectionService
-
-    async def prepare(self) -> None:
-        await super().prepare()
-        identity = getattr(self, "identity", None)
-        if identity is not None and not identity.is_admin:
-            # Refused before the body is read, so that a refusal says nothing of its shape.
-            raise web.HTTPError(403, "Only admins manage connections.")
 
 
 class ConnectionsHandler(_ConnectionHandler):

@@ -58,7 +58,7 @@ class KeyAuthHandler(ApiHandler):
         identity = await (await self.ctx.services()).keys.authenticate(secret)
         if identity is None:
             # Never handed on to Jupyter's identity provider: a cx- key is not a Jupyter token.
-            raise web.HTTPError(401, "Invalid or revoked API key.")
+            raise web.HTTPError(401, "Invalid, revoked or expired API key.")
         hub_owner = self.ctx.hub_owner
         if hub_owner is not None and identity.username != hub_owner:
             # JupyterHub lets only its owner (and whom the hub allows) into this server; a key

@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import datetime
 
 import httpx
+from sqlalchemy import update
 
+from jupyter_chat_ext.apikeys.orm import ApiKeyRow
 from jupyter_chat_ext.apikeys.service import MAX_KEYS_PER_USER
+from jupyter_chat_ext.core.clock import now_ms
 from tests.support.identity import header
 
 
@@ -34,7 +38,8 @@ async def test_create_list_and_revoke(api, caplog):
     listed = (await api("GET", "users/me/keys")).json()["items"]
     assert [k["id"] for k in listed] == [created["id"]]
     assert "key" not in listed[0] and secret not in str(listed)
-    assert set(listed[0]) == {"id", "name", "prefix", "created_at", "last_used_at"}
+    assert set(listed[0]) == {"id", "name", "prefix", "created_at", "last_used_at", "expires_at"}
+    assert listed[0]["expires_at"] is None, "a key works until revoked unless told otherwise"
 
     # another user's list is theirs alone
     assert (await api.as_("bob")("GET", "users/me/keys")).json()["items"] == []
@@ -135,3 +140,80 @@ async def test_a_host_this_server_does_not_answer_for_is_said_so(
             assert "host name" in r.json()["error"]["message"]
             r = await client.get(url, headers={"Authorization": auth})
             assert r.status_code == 200, (auth, r.text)
+
+
+async def test_a_key_made_to_expire_says_when(api):
+    r = await api("POST", "users/me/keys", {"name": "ci", "expires_in_days": 30})
+    assert r.status == 201, r
+    created = r.json()
+    made, ends = (datetime.fromisoformat(created[k]) for k in ("created_at", "expires_at"))
+    assert (ends - made).total_seconds() == 30 * 86_400
+    [listed] = (await api("GET", "users/me/keys")).json()["items"]
+    assert listed["expires_at"] == created["expires_at"]
+    for days in (0, -1, 3651, 1.5, "30", True):
+        r = await api("POST", "users/me/keys", {"name": "x", "expires_in_days": days})
+        assert r.status == 422 and "expires_in_days" in r.json()["message"], (days, r)
+    assert len((await api("GET", "users/me/keys")).json()["items"]) == 1
+
+
+async def _expire(jp_serverapp, key_id: str, at_ms: int) -> None:
+    services = await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+    async with services.keys.store.db.session() as session:
+        await session.execute(
+            update(ApiKeyRow).where(ApiKeyRow.id == key_id).values(expires_at=at_ms)
+        )
+        await session.commit()
+
+
+async def test_an_expired_key_is_refused_even_one_just_trusted(
+    api, jp_serverapp, jp_http_port, jp_base_url
+):
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/models"
+    old = await create_key(api, "old")
+    soon = await create_key(api, "soon")
+    await _expire(jp_serverapp, old["id"], now_ms() - 1)
+    await _expire(jp_serverapp, soon["id"], now_ms() + 1500)
+    async with httpx.AsyncClient() as client:
+        r = await client.get(url, headers={"Authorization": f"Bearer {old['key']}"})
+        assert r.status_code == 401 and "expired" in r.json()["error"]["message"], r.text
+        auth = {"Authorization": f"Bearer {soon['key']}"}
+        assert (await client.get(url, headers=auth)).status_code == 200
+        # Read a moment ago, and so trusted for a while, but not past its expiry.
+        await asyncio.sleep(2)
+        r = await client.get(url, headers=auth)
+        assert r.status_code == 401, r.text
+    # An expired key is still listed, to be recognised and revoked.
+    names = [k["name"] for k in (await api("GET", "users/me/keys")).json()["items"]]
+    assert names == ["old", "soon"]
+
+
+async def test_an_admin_lists_every_users_keys_and_revokes_any(
+    api, jp_http_port, jp_base_url, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    alices = await create_key(api, "alice's laptop")
+    bobs = (await api.as_("bob")("POST", "users/me/keys", {"name": "bob's ci"})).json()
+    admin = api.as_("admin")
+    listed = (await admin("GET", "keys")).json()["items"]
+    assert [(k["owner"], k["name"]) for k in listed] == [
+        ("alice", "alice's laptop"),
+        ("bob", "bob's ci"),
+    ]
+    assert all("key" not in k for k in listed)
+    assert alices["key"] not in str(listed) and bobs["key"] not in str(listed)
+    for user in ("alice", "bob"):
+        assert (await api.as_(user)("GET", "keys")).status == 403
+
+    url = server_url(jp_http_port, jp_base_url) + "chat-ext/openai/v1/models"
+    auth = {"Authorization": f"Bearer {alices['key']}"}
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(url, headers=auth)).status_code == 200  # trusted for a while
+        assert (await admin("DELETE", f"keys/{alices['id']}")).status == 204
+        # At once, however recently it was used.
+        assert (await client.get(url, headers=auth)).status_code == 401
+    assert (await api("GET", "users/me/keys")).json()["items"] == []
+    assert [k["name"] for k in (await admin("GET", "keys")).json()["items"]] == ["bob's ci"]
+    r = await admin("DELETE", f"keys/{alices['id']}")
+    assert r.status == 404 and r.json()["code"] == "not_found"
+    for record in caplog.records:
+        assert alices["key"] not in record.getMessage()

@@ -10,6 +10,8 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import User
 
+from jupyter_chat_ext.apikeys.schemas import KeyCreate
+
 ACCESS = "access:servers!server=alice/"
 
 
@@ -35,7 +37,7 @@ async def test_a_key_opens_its_owners_server_only(api, jp_serverapp, jp_http_por
     keys = {}
     for user in ("alice", "bob"):  # bob's key, as if made on his server with a shared database
         me = SimpleNamespace(id=(await services.users.identify(User(username=user, name=user))).id)
-        keys[user] = (await services.keys.create(me, SimpleNamespace(name="k"))).key
+        keys[user] = (await services.keys.create(me, KeyCreate(name="k"))).key
     url = f"http://localhost:{jp_http_port}{jp_base_url}chat-ext/openai/v1/models"
     async with httpx.AsyncClient() as http:
         mine = await http.get(url, headers={"Authorization": f"Bearer {keys['alice']}"})

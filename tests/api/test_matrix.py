@@ -1,7 +1,8 @@
 """Every route, REST and WebSocket, as the owner, another user, an admin and anonymously.
 
 Chats and folders are private: another user, admins included, gets the same 404 as for an object
-that does not exist, and the owner's data is unchanged afterwards. Connections are for admins only.
+that does not exist, and the owner's data is unchanged afterwards. Connections, and other users'
+API keys, are for admins only.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ ADMIN_ROUTES = {
     ("patch", "/connections/{connection_id}"): {"name": "renamed"},
     ("delete", "/connections/{connection_id}"): None,
     ("post", "/connections/{connection_id}/verify"): {},
+    ("get", "/keys"): None,
+    ("delete", "/keys/{key_id}"): None,
 }
 WEBSOCKETS = {"/events"}
 # The OpenAI- and Ollama-compatible APIs (full paths, beside chat-ext/api): every signed-in user,
@@ -174,12 +177,18 @@ async def test_admin_route(api, method, path):
     created = await admin(
         "POST", "connections", {"kind": "openai", "base_url": "http://127.0.0.1:9/v1"}
     )
-    url = path.format(connection_id=created.json()["id"]).lstrip("/")
-    before = (await admin("GET", "connections")).json()
+    # Another user's key: the admin's to revoke, and no one else's.
+    key = (await api.as_("bob")("POST", "users/me/keys", {"name": "bob's"})).json()
+    url = path.format(connection_id=created.json()["id"], key_id=key["id"]).lstrip("/")
+
+    async def state():
+        return (await admin("GET", "connections")).json(), (await admin("GET", "keys")).json()
+
+    before = await state()
     for user in ("alice", "bob", None):
         r = await api.as_(user)(method.upper(), url, body)
         assert r.status == 403, (user, r)
-    assert (await admin("GET", "connections")).json() == before
+    assert await state() == before
     r = await admin(method.upper(), url, body)
     assert r.status == success(method, path), r
 

@@ -18,8 +18,9 @@ from tests.api.proxy_clients import ASK_WEATHER, HELLO, WEATHER_TOOL, assert_not
 
 @pytest.fixture
 def chat_ext_config():
-    # Short enough for a timeout test, long enough for a loaded test machine.
-    return {"upstream_timeout": 1.5}
+    # Short enough that a test left hanging fails soon; long enough for 2,048 embeddings
+    # from the test upstream on a loaded machine (1.5 s was not).
+    return {"upstream_timeout": 5.0}
 
 
 @pytest.mark.parametrize("auth", ["key", "token"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 from admin_ui import KEYS, bring_to_front, close_screen, ensure_lab, open_keys
@@ -44,7 +45,7 @@ def test_api_key_is_shown_once_works_and_is_revoked(
     expect(secret).to_be_visible()
     key = secret.inner_text()
     assert key.startswith("cx-")
-    expect(screen.locator(".jp-ChatExt-keyList")).to_contain_text("laptop")
+    expect(screen.locator(".jp-ChatExt-ownKeys")).to_contain_text("laptop")
     assert openai_models(lab_server, key) == 200
     screen.screenshot(path=artifacts / "api-keys-light.png")
 
@@ -53,10 +54,66 @@ def test_api_key_is_shown_once_works_and_is_revoked(
     expect(secret).to_have_count(0)
     assert key not in page.content()
 
-    row = screen.locator(".jp-ChatExt-keyList tbody tr", has_text="laptop")
+    row = screen.locator(".jp-ChatExt-ownKeys tbody tr", has_text="laptop")
     row.locator(".jp-ChatExt-revoke").click()
     answer_dialog(page)
     expect(row).to_have_count(0)
+    assert openai_models(lab_server, key) == 401
+
+
+def test_a_key_can_be_made_to_expire(page: Page, lab_server: LabServer):
+    screen = open_keys(page, lab_server)
+    expiry = screen.locator(".jp-ChatExt-keyExpiry select")
+    expect(expiry).to_have_value("")  # until revoked, unless chosen
+    name = unique("for a month")
+    screen.locator(".jp-ChatExt-keyName").fill(name)
+    expiry.select_option(label="In 30 days")
+    screen.locator(".jp-ChatExt-createKey").click()
+    expect(screen.locator(".jp-ChatExt-newKey")).to_contain_text("which works until")
+    status, keys = lab_server.api("GET", "users/me/keys")
+    assert status == 200, keys
+    [made] = [k for k in keys["items"] if k["name"] == name]
+    made_at, ends = (datetime.fromisoformat(made[k]) for k in ("created_at", "expires_at"))
+    assert (ends - made_at).total_seconds() == 30 * 86_400
+    row = screen.locator(".jp-ChatExt-ownKeys tbody tr", has_text=name)
+    shown = row.locator(".jp-ChatExt-key-expiry")
+    expect(shown).not_to_have_text("Never")
+    assert shown.inner_text() == page.evaluate(
+        "at => new Date(at).toLocaleString()", made["expires_at"]
+    )
+    # One made with the default choice works until it is revoked.
+    other = unique("for good")
+    screen.locator(".jp-ChatExt-dismissKey").click()
+    screen.locator(".jp-ChatExt-keyName").fill(other)
+    expiry.select_option(label="Never")
+    screen.locator(".jp-ChatExt-createKey").click()
+    never = screen.locator(".jp-ChatExt-ownKeys tbody tr", has_text=other)
+    expect(never.locator(".jp-ChatExt-key-expiry")).to_have_text("Never")
+
+
+def test_an_admin_sees_every_users_keys_and_revokes_any(page: Page, lab_server: LabServer):
+    screen = open_keys(page, lab_server)
+    name = unique("admin's own")
+    screen.locator(".jp-ChatExt-keyName").fill(name)
+    screen.locator(".jp-ChatExt-createKey").click()
+    # This key's, not the one an earlier test may have left shown.
+    expect(screen.locator(".jp-ChatExt-newKey")).to_contain_text(name)
+    key = screen.locator(".jp-ChatExt-secret").inner_text()
+    screen.locator(".jp-ChatExt-dismissKey").click()
+    status, me = lab_server.api("GET", "users/me")
+    assert status == 200 and me["role"] == "admin", me
+    # Listed again among every user's keys, with its owner, as soon as it is made.
+    everyone = screen.locator(".jp-ChatExt-allKeys")
+    row = everyone.locator("tbody tr", has_text=name)
+    expect(row.locator(".jp-ChatExt-key-owner")).to_have_text(me["username"])
+    assert key not in page.content()
+    row.locator(".jp-ChatExt-revoke").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text(f"Revoke “{name}” of {me['username']}?")
+    answer_dialog(page)
+    expect(row).to_have_count(0)
+    # Gone from the admin's own list too, and from the API at once.
+    expect(screen.locator(".jp-ChatExt-ownKeys tbody tr", has_text=name)).to_have_count(0)
     assert openai_models(lab_server, key) == 401
 
 
@@ -85,7 +142,7 @@ def test_a_narrow_screen_keeps_the_create_button_whole(
         screen = open_keys(page, lab_server)
         create = screen.locator(".jp-ChatExt-createKey")
         expect(create).to_be_visible()
-        field = screen.locator(".jp-ChatExt-keyForm .jp-ChatExt-field").bounding_box()
+        field = screen.locator(".jp-ChatExt-keyForm .jp-ChatExt-field").first.bounding_box()
         assert field and field["width"] < 360, "the screen is wide enough for the whole form"
         # Its label on one line, not cut in half by the button's height: the field gives way.
         assert create.evaluate("e => e.scrollHeight <= e.clientHeight"), create.bounding_box()
@@ -106,7 +163,7 @@ def test_a_key_made_in_another_tab_shows_when_back_in_front(page: Page, lab_serv
     status, made = lab_server.api("POST", "users/me/keys", {"name": name})
     assert status == 201, made
     bring_to_front(page)
-    expect(screen.locator(".jp-ChatExt-keyList tbody tr", has_text=name)).to_have_count(1)
+    expect(screen.locator(".jp-ChatExt-ownKeys tbody tr", has_text=name)).to_have_count(1)
 
 
 def test_the_keys_say_they_are_coming_until_they_come(page: Page, lab_server: LabServer):
@@ -131,7 +188,7 @@ def test_the_keys_say_they_are_coming_until_they_come(page: Page, lab_server: La
             route.continue_()
         page.unroute(keys)
     expect(status).to_have_count(0)
-    expect(screen.locator(".jp-ChatExt-keyList, .jp-ChatExt-empty")).to_have_count(1)
+    expect(screen.locator(".jp-ChatExt-ownKeys, .jp-ChatExt-empty")).to_have_count(1)
 
 
 def test_no_console_errors_on_the_api_keys_screen(console_errors: ConsoleErrors):

@@ -27,7 +27,7 @@ class Store:
     async def find(self, key: str):
         self.finds += 1
         # The row as the read found it, before any revocation that comes while it waits.
-        found = None if self.revoked else SimpleNamespace(id="k1", last_used_at=1)
+        found = None if self.revoked else SimpleNamespace(id="k1", last_used_at=1, expires_at=None)
         await self.gate.wait()
         if found is None or key != digest(SECRET):
             return None
@@ -37,7 +37,7 @@ class Store:
     async def touch(self, key_id: str, at: int) -> None:
         pass
 
-    async def delete(self, user_id: str, key_id: str) -> str | None:
+    async def delete(self, user_id: str | None, key_id: str) -> str | None:
         self.revoked = True
         return digest(SECRET)
 

@@ -44,6 +44,7 @@ export type PresetUpdate = Schemas['PresetUpdate'];
 export type ModelList = Schemas['ModelList'];
 export type ApiKey = Schemas['KeyOut'];
 export type ApiKeyCreated = Schemas['KeyCreated'];
+export type OwnedApiKey = Schemas['OwnedKeyOut'];
 export type ExportFormat = 'json' | 'markdown';
 
 /** A file the server sent for download. */
@@ -193,13 +194,30 @@ export class ChatApiClient {
     return this._items<ApiKey>('users/me/keys');
   }
 
-  createApiKey(name: string): Promise<ApiKeyCreated> {
-    return this._request<ApiKeyCreated>('POST', 'users/me/keys', { name });
+  /** A new key, working for `expiresInDays` days, or until revoked (null). */
+  createApiKey(
+    name: string,
+    expiresInDays: number | null = null
+  ): Promise<ApiKeyCreated> {
+    return this._request<ApiKeyCreated>('POST', 'users/me/keys', {
+      name,
+      ...(expiresInDays === null ? {} : { expires_in_days: expiresInDays })
+    });
   }
 
   revokeApiKey(id: string): Promise<void> {
     const path = `users/me/keys/${encodeURIComponent(id)}`;
     return this._request<void>('DELETE', path);
+  }
+
+  /** Every user's keys, with their owners (admins). */
+  listAllApiKeys(): Promise<OwnedApiKey[]> {
+    return this._items<OwnedApiKey>('keys');
+  }
+
+  /** Revoke any user's key (admins). */
+  revokeAnyApiKey(id: string): Promise<void> {
+    return this._request<void>('DELETE', `keys/${encodeURIComponent(id)}`);
   }
 
   // ---- The chat view: one chat's branch, its messages and its answers -----------

@@ -593,6 +593,40 @@ export interface paths {
         patch: operations["patch_FolderHandler"];
         trace?: never;
     };
+    "/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List every user's API keys, with their owners (admins; never the keys themselves) */
+        get: operations["get_AllKeysHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke any user's API key (admins) */
+        delete: operations["delete_AnyKeyHandler"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/models": {
         parameters: {
             query?: never;
@@ -1434,6 +1468,12 @@ export interface components {
         /** KeyCreate */
         KeyCreate: {
             /**
+             * Expires In Days
+             * @description Days the key works for; none: until it is revoked
+             * @default null
+             */
+            expires_in_days?: number | null;
+            /**
              * Name
              * @description What the key is for
              */
@@ -1446,6 +1486,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Expires At
+             * @description When the key stops working; none: never
+             */
+            expires_at: string | null;
             /** Id */
             id: string;
             /**
@@ -1478,6 +1523,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Expires At
+             * @description When the key stops working; none: never
+             */
+            expires_at: string | null;
             /** Id */
             id: string;
             /**
@@ -1781,6 +1831,43 @@ export interface components {
              * @constant
              */
             object?: "list";
+        };
+        /** OwnedKeyList */
+        OwnedKeyList: {
+            /** Items */
+            items: components["schemas"]["OwnedKeyOut"][];
+        };
+        /** OwnedKeyOut */
+        OwnedKeyOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * @description When the key stops working; none: never
+             */
+            expires_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Last Used At
+             * @description Approximate: recorded at most once a minute
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Owner
+             * @description The username of the key's owner
+             */
+            owner: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it by
+             */
+            prefix: string;
         };
         /**
          * Params
@@ -3509,6 +3596,64 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["FolderOut"];
                 };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_AllKeysHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnedKeyList"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_AnyKeyHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request, not found or not allowed */
             "4XX": {

@@ -1,19 +1,19 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button } from '@jupyterlab/ui-components';
+import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useRef, useState } from 'react';
 
 import {
-  ConfirmButton,
   CopyButton,
   ErrorNote,
+  Field,
   formatDate,
-  Table,
   TextField,
   useLoad
 } from '../admin/screen';
-import { ApiKeyCreated, ChatApiClient } from '../api/client';
+import { ApiKey, ApiKeyCreated, ChatApiClient } from '../api/client';
 import { errorMessage } from '../errors';
+import { KeyTable } from './KeyTable';
 
 /** The user's API keys: create (shown once), list, revoke; and where to use them. */
 export function KeysScreen({
@@ -24,7 +24,41 @@ export function KeysScreen({
   trans: TranslationBundle;
 }): JSX.Element {
   const keys = useLoad(() => client.listApiKeys(), trans);
+  const me = useLoad(() => client.currentUser(), trans);
+  const isAdmin = me.value?.role === 'admin';
+  const all = useLoad(
+    () => (isAdmin ? client.listAllApiKeys() : Promise.resolve(undefined)),
+    trans
+  );
+  const [allError, setAllError] = useState<string | null>(null);
+  // Every user's keys are asked for once the user is known to be an admin.
+  useEffect(() => {
+    if (isAdmin) {
+      all.reload();
+    }
+    // `all` is a new object each render; only the user's role says when to read.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [isAdmin]);
+  // Either list may hold a key made or revoked here: read both again.
+  const changed = () => {
+    keys.reload();
+    all.reload();
+  };
+  const revoking =
+    (revoke: (id: string) => Promise<void>) => async (key: ApiKey) => {
+      // Read again even when refused: it may be gone already.
+      try {
+        await revoke(key.id);
+        if (created?.id === key.id) {
+          setCreated(null);
+        }
+      } finally {
+        changed();
+      }
+    };
   const [name, setName] = useState('');
+  // Days the next key works for; '' until it is revoked.
+  const [days, setDays] = useState('');
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -44,9 +78,11 @@ export function KeysScreen({
     setError(null);
     setBusy(true);
     try {
-      setCreated(await client.createApiKey(name.trim()));
+      setCreated(
+        await client.createApiKey(name.trim(), days ? Number(days) : null)
+      );
       setName('');
-      keys.reload();
+      changed();
     } catch (reason) {
       setError(errorMessage(reason, trans));
     } finally {
@@ -101,6 +137,19 @@ export function KeysScreen({
             placeholder={trans.__('What the key is for, e.g. “laptop”')}
             onChange={setName}
           />
+          <Field label={trans.__('Expires')}>
+            <HTMLSelect
+              className="jp-ChatExt-keyExpiry"
+              value={days}
+              onChange={event => setDays(event.currentTarget.value)}
+            >
+              <option value="">{trans.__('Never')}</option>
+              <option value="7">{trans.__('In 7 days')}</option>
+              <option value="30">{trans.__('In 30 days')}</option>
+              <option value="90">{trans.__('In 90 days')}</option>
+              <option value="365">{trans.__('In a year')}</option>
+            </HTMLSelect>
+          </Field>
           <button
             type="submit"
             className="jp-mod-styled jp-mod-accept jp-ChatExt-createKey"
@@ -113,10 +162,16 @@ export function KeysScreen({
         {created && (
           <div className="jp-ChatExt-newKey" role="status" ref={newKey}>
             <p>
-              {trans.__(
-                'Your new key “%1”. Copy it now: it will not be shown again.',
-                created.name
-              )}
+              {created.expires_at
+                ? trans.__(
+                    'Your new key “%1”, which works until %2. Copy it now: it will not be shown again.',
+                    created.name,
+                    formatDate(created.expires_at)
+                  )
+                : trans.__(
+                    'Your new key “%1”. Copy it now: it will not be shown again.',
+                    created.name
+                  )}
             </p>
             <div className="jp-ChatExt-urlRow">
               <code className="jp-ChatExt-secret">{created.key}</code>
@@ -148,53 +203,42 @@ export function KeysScreen({
           <p className="jp-ChatExt-empty">{trans.__('No keys yet.')}</p>
         )}
         {keys.value && keys.value.length > 0 && (
-          <Table
-            className="jp-ChatExt-keyList"
-            columns={[
-              trans.__('Name'),
-              trans.__('Key'),
-              trans.__('Created'),
-              trans.__('Last used')
-            ]}
+          <KeyTable
+            keys={keys.value}
+            className="jp-ChatExt-ownKeys"
+            onRevoke={revoking(id => client.revokeApiKey(id))}
+            onError={setError}
             trans={trans}
-          >
-            {keys.value.map(key => (
-              <tr key={key.id} data-key-id={key.id}>
-                <td className="jp-ChatExt-key-name">{key.name}</td>
-                <td className="jp-ChatExt-mono jp-ChatExt-nowrap">
-                  {key.prefix}…
-                </td>
-                <td>{formatDate(key.created_at)}</td>
-                <td>{formatDate(key.last_used_at)}</td>
-                <td className="jp-ChatExt-rowActions">
-                  <ConfirmButton
-                    label={trans.__('Revoke')}
-                    className="jp-ChatExt-revoke"
-                    title={trans.__('Revoke Key')}
-                    question={trans.__(
-                      'Revoke “%1”? Programs using it stop working at once.',
-                      key.name
-                    )}
-                    action={async () => {
-                      // Read again even when refused: it may be gone already.
-                      try {
-                        await client.revokeApiKey(key.id);
-                        if (created?.id === key.id) {
-                          setCreated(null);
-                        }
-                      } finally {
-                        keys.reload();
-                      }
-                    }}
-                    onError={setError}
-                    trans={trans}
-                  />
-                </td>
-              </tr>
-            ))}
-          </Table>
+          />
         )}
       </section>
+      {isAdmin && (
+        <section
+          className="jp-ChatExt-section"
+          aria-labelledby="jp-ChatExt-allKeys-h"
+        >
+          <h2 id="jp-ChatExt-allKeys-h">{trans.__('Every user’s keys')}</h2>
+          <p>
+            {trans.__(
+              'As an admin, you can revoke any user’s key: one that leaked, or of someone who left.'
+            )}
+          </p>
+          <ErrorNote error={allError} />
+          <ErrorNote error={all.error} />
+          {all.value?.length === 0 && (
+            <p className="jp-ChatExt-empty">{trans.__('No user has a key.')}</p>
+          )}
+          {all.value && all.value.length > 0 && (
+            <KeyTable
+              keys={all.value}
+              className="jp-ChatExt-allKeys"
+              onRevoke={revoking(id => client.revokeAnyApiKey(id))}
+              onError={setAllError}
+              trans={trans}
+            />
+          )}
+        </section>
+      )}
     </div>
   );
 }
