@@ -99,15 +99,16 @@ class ChatMagics(Magics):
 
     @no_var_expand
     @line_cell_magic
-    def chat(self, line: str, cell: str | None = None) -> None:
+    def chat(self, line: str, cell: str | None = None) -> Any:
         """Ask a model; the answer streams into the output as Markdown.
 
         %chat [options] prompt
         %%chat [options]  (the prompt is the rest of the cell)
 
         Options: -m/--model ID, --chat ID|new|last, --system TEXT, -f/--format
-        markdown|code|text|json, --no-stream, --temperature, --top-p, --top-k, --max-tokens,
-        --seed, --stop, -p/--param NAME=VALUE. {expr} puts a Python value in the prompt,
+        markdown|code|text|json, --no-stream, -o/--output (return the answer too: x = %chat -o
+        ...), --temperature, --top-p, --top-k, --max-tokens, --seed, --stop, -p/--param
+        NAME=VALUE. {expr} puts a Python value in the prompt,
         {In[3]} and {Out[3]} the notebook's history, {Err} the last error; {{ and }} are
         braces. One chat per notebook unless --chat says otherwise. See %chat -h.
         """
@@ -125,7 +126,10 @@ class ChatMagics(Magics):
             prompt = interpolate(
                 options.prompt, namespace, self.value_budget, self.shell.user_ns_hidden
             )
-            self._ask(options, prompt)
+            answer = self._ask(options, prompt)
+            # Returned only when asked for: IPython shows what a magic returns, which would
+            # repeat the answer under it.
+            return answer if options.output else None
         except Interrupted:
             raise
         except KeyboardInterrupt:
@@ -154,7 +158,9 @@ class ChatMagics(Magics):
             return
         display(models_bundle(models), raw=True)
 
-    def _ask(self, options: Options, prompt: str) -> None:
+    def _ask(self, options: Options, prompt: str) -> Any:
+        """Ask, show the answer as it comes, and return it as its format reads it (None when
+        it failed or was stopped)."""
         session = self.session
         client = session.client
         try:
@@ -201,11 +207,12 @@ class ChatMagics(Magics):
                 # The client's own errors say where the answer is.
                 kept = result.content and "in the chat" not in said
                 error_line(f"%chat: {said}" + (f" ({KEPT})" if kept else ""))
-            return
-        self._finish(live, options.format, result, model)
+            return None
+        answer = self._finish(live, options.format, result, model)
         if result.finish_reason == "length" and result.content.strip():
             # Else an answer that ends mid-sentence reads as the model's whole say.
             error_line(f"%chat: the answer was cut short at its token limit; {KEPT}.")
+        return answer
 
     def _stream(
         self,
@@ -257,7 +264,8 @@ class ChatMagics(Magics):
             if stream is not None:
                 stream.close()
 
-    def _finish(self, live: LiveOutput, format: str, result: CompletionResult, model: str) -> None:
+    def _finish(self, live: LiveOutput, format: str, result: CompletionResult, model: str) -> Any:
+        """Show the whole answer in its format; return it as that format reads it."""
         text = result.content
         if not text.strip():
             # Shown as it is, an empty answer would look like one still awaited.
@@ -267,7 +275,7 @@ class ChatMagics(Magics):
             if result.reasoning:
                 note += "; its thoughts are in the chat"
             live.replace({"text/markdown": f"*{note}.*", "text/plain": f"{note}."})
-            return
+            return text
         if format == "code":
             code = code_of(text)
             self.shell.set_next_input(code, replace=False)
@@ -276,16 +284,18 @@ class ChatMagics(Magics):
                 f"{model} wrote {lines} line{'s' if lines != 1 else ''} of code: see the next cell."
             )
             live.replace({"text/markdown": f"*{note}*", "text/plain": note})
-        elif format == "json":
+            return code
+        if format == "json":
             live.show(text)
             try:
                 value = json_of(text)
             except ValueError as error:
                 error_line(f"%chat: the answer is not JSON ({error}).")
-                return
+                return None
             live.replace({"application/json": value, "text/plain": json.dumps(value, indent=2)})
-        else:
-            live.show(text)
+            return value
+        live.show(text)
+        return text
 
 
 def _in_notebook_terms(error: ChatError) -> str:

@@ -46,6 +46,7 @@ class Options:
     system: str | None = None
     format: str = "markdown"
     stream: bool = True
+    output: bool = False
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -67,6 +68,13 @@ def _parser() -> _Parser:
     add("--system", help="system prompt for this answer")
     add("-f", "--format", choices=FORMATS, default="markdown", help="how to show the answer")
     add("--no-stream", action="store_true", help="show the answer only when it is complete")
+    add(
+        "-o",
+        "--output",
+        action="store_true",
+        help="return the answer too (x = %%chat -o ...): its text, its code with -f code, "
+        "its value with -f json",
+    )
     add("--temperature", type=float)
     add("--top-p", dest="top_p", type=float)
     add("--top-k", dest="top_k", type=int)
@@ -127,6 +135,7 @@ def parse(line: str, cell: str | None = None) -> Options | None:
         system=args.system,
         format=args.format,
         stream=not args.no_stream,
+        output=args.output,
         params=_params(args),
     )
 

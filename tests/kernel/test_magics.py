@@ -247,6 +247,27 @@ def test_format_json_text_and_no_stream(kernel):
     assert shown[-1]["data"]["text/markdown"].startswith("You said: all at once")
 
 
+def test_output_returns_the_answer_as_its_format_reads_it(kernel):
+    run = chat(kernel, f"x = %chat -o -m {MODEL} keep this")
+    assert markdown(run) == "You said: keep this", "shown as ever"
+    chat(kernel, "data = %chat --output -f json three colours")
+    # A cell's answer is its result, which _ holds next.
+    chat(kernel, "%%chat -o -f code\nHere:\n```python\nprint(1)\n```")
+    shown = chat(kernel, "print(repr(x)); print(repr(data)); print(repr(_))").stdout
+    assert shown.splitlines() == [
+        "'You said: keep this'",
+        "{'reply': 'You said: three colours'}",
+        "'print(1)'",
+    ]
+    # Last in a cell, the answer is the cell's result; without -o, nothing is returned.
+    last = chat(kernel, "%chat -o -f text as the result")
+    [result] = [m["content"] for m in last.messages if m["msg_type"] == "execute_result"]
+    assert result["data"]["text/plain"] == "'You said: as the result'"
+    plain = chat(kernel, "y = %chat -f text not kept\nprint(y)")
+    assert plain.stdout == "None\n"
+    assert not [m for m in plain.messages if m["msg_type"] == "execute_result"]
+
+
 def test_a_reasoning_model_shows_it_is_thinking_then_only_its_answer(kernel):
     run = chat(kernel, f"%chat -m {SLOW_THINK_MODEL} ponder this")
     texts = [d["data"]["text/markdown"] for d in run.displays()]
