@@ -111,7 +111,10 @@ export class ChatOpener implements IChatOpener {
         const { client, state } = this._options;
         this._catalog = new module.ModelCatalog(client);
         this._history = new module.PromptHistory();
-        this._drafts = new module.DraftShelf(state);
+        this._drafts = new module.DraftShelf(
+          state,
+          module.tabBackup(client.serverSettings.baseUrl)
+        );
         // Unsent texts from before a reload, ready for the first view.
         await this._drafts.fetch();
         return module;

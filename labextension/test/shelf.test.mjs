@@ -128,3 +128,57 @@ test('only the latest chats are kept, and long texts only for the page', async (
   shelf.restore(view(), 'chat-long', again);
   assert.equal(again.text.length, MAX_SAVED_TEXT + 1);
 });
+
+/** A tab's session storage. */
+class FakeStorage {
+  items = new Map();
+  getItem(key) {
+    return this.items.has(key) ? this.items.get(key) : null;
+  }
+  setItem(key, value) {
+    this.items.set(key, String(value));
+  }
+  removeItem(key) {
+    this.items.delete(key);
+  }
+}
+
+test('text typed just before a reload comes back from the tab, once', async () => {
+  const state = new FakeState();
+  const backup = { key: `${DRAFTS_STATE}:/`, storage: new FakeStorage() };
+  const shelf = new DraftShelf(state, backup);
+  await shelf.fetch();
+  const draft = new FakeDraft();
+  draft.text = 'said a moment before the reload';
+  shelf.note(view(), 'chat-1', draft);
+  shelf.leave(); // the page goes before any save
+  assert.equal(state.writes, 0);
+
+  const after = new DraftShelf(state, backup);
+  await after.fetch();
+  const restored = new FakeDraft();
+  after.restore(view(), 'chat-1', restored);
+  assert.equal(restored.text, 'said a moment before the reload');
+  assert.equal(backup.storage.items.size, 0, 'read once, then dropped');
+  // JupyterLab's state catches up, for a reload in another tab.
+  await after.flush();
+  assert.deepEqual(state.data.get(DRAFTS_STATE), [
+    ['chat-1', 'said a moment before the reload', null]
+  ]);
+});
+
+test("a backup that cannot be read leaves the state's texts", async () => {
+  const state = new FakeState();
+  state.data.set(DRAFTS_STATE, [['chat-1', 'from the state', null]]);
+  const backup = { key: `${DRAFTS_STATE}:/`, storage: new FakeStorage() };
+  for (const left of ['{not json', 'null', '{"chat-1": "x"}']) {
+    backup.storage.setItem(backup.key, left);
+    const shelf = new DraftShelf(state, backup);
+    await shelf.fetch();
+    const restored = new FakeDraft();
+    shelf.restore(view(), 'chat-1', restored);
+    assert.equal(restored.text, 'from the state', left);
+    await shelf.flush();
+    assert.equal(state.writes, 0, 'the state is left as it was');
+  }
+});

@@ -150,3 +150,21 @@ def test_unsent_text_comes_back_after_a_reload(chat_page: Page, chat_lab: LabSer
     expect(view.locator(".jp-ChatExt-chatViewBody")).to_have_attribute("data-chat-id", chat_id)
     expect(view.locator(ANSWER)).to_have_count(2)
     expect(view.locator(INPUT)).to_have_value("")
+
+
+def test_text_typed_just_before_a_reload_comes_back(chat_page: Page, chat_lab: LabServer):
+    page = chat_page
+    _, chat_id = answered_chat(page, "a chat reloaded at once")
+    view = open_in_panel(page, chat_id)
+    view.locator(INPUT).fill("typed, then reloaded at once")
+    # Before the pause that saves it, and before JupyterLab writes its state.
+    reload_lab(page)
+    view = open_in_panel(page, chat_id)
+    expect(view.locator(INPUT)).to_have_value("typed, then reloaded at once")
+    # Once: JupyterLab's state has it now, the tab's copy is gone.
+    deadline = time.monotonic() + 15
+    while saved_drafts(chat_lab).get(chat_id) != "typed, then reloaded at once":
+        assert time.monotonic() < deadline, saved_drafts(chat_lab)
+        time.sleep(0.2)
+    left = page.evaluate("() => Object.keys(sessionStorage).filter(k => k.includes('drafts'))")
+    assert left == [], left

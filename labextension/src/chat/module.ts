@@ -5,4 +5,4 @@
 export { ModelCatalog } from './catalog';
 export { ChatView } from './ChatView';
 export { PromptHistory } from './draft';
-export { DraftShelf } from './shelf';
+export { DraftShelf, tabBackup } from './shelf';

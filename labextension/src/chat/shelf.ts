@@ -36,14 +36,42 @@ interface IKept {
 /** A kept text as saved: [chat id ('' for a new chat), text, source]. */
 type Saved = [string, string, ISource | null];
 
+/** Where the page leaving (a reload) puts everything kept, for the same tab to read back. */
+export interface IDraftBackup {
+  /** A key of the tab's session storage: one for each Jupyter server the tab may show. */
+  key: string;
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+}
+
+/** The backup in this tab's session storage of the texts kept for the server at `baseUrl`. */
+export function tabBackup(baseUrl: string): IDraftBackup | null {
+  try {
+    return {
+      key: `${DRAFTS_STATE}:${baseUrl}`,
+      storage: window.sessionStorage
+    };
+  } catch {
+    return null; // storage turned off: JupyterLab's state alone keeps the texts
+  }
+}
+
 /**
  * What was typed and not sent in each chat ('' for a new chat, not stored yet), for the
  * next view of that chat: in this page (back to the list, another chat, moved to a tab)
  * and after a reload, through JupyterLab's state. Open views report their input as it
  * changes; the state is written once typing pauses, and when the page is hidden.
+ *
+ * A reload can come sooner than either write reaches the server (JupyterLab saves its
+ * state a moment later still), so the page leaving also puts everything kept in the
+ * tab's session storage, at once: the next page of the tab reads it back, then drops it.
+ * Session storage, not local storage: it is the tab's alone, and goes with the tab, so a
+ * text never outlives the tab on a shared computer.
  */
 export class DraftShelf {
-  constructor(private readonly _state: IStateDB | null = null) {
+  constructor(
+    private readonly _state: IStateDB | null = null,
+    private readonly _backup: IDraftBackup | null = null
+  ) {
     if (typeof document !== 'undefined') {
       document.addEventListener('visibilitychange', () => {
         if (document.visibilityState === 'hidden') {
@@ -51,16 +79,40 @@ export class DraftShelf {
         }
       });
     }
+    if (typeof window !== 'undefined') {
+      window.addEventListener('pagehide', () => this.leave());
+    }
+  }
+
+  /** The page is leaving: everything kept goes to the backup now, synchronously. */
+  leave(): void {
+    if (!this._backup) {
+      return;
+    }
+    try {
+      this._backup.storage.setItem(
+        this._backup.key,
+        JSON.stringify(this._saved())
+      );
+    } catch (reason) {
+      // Full, or turned off: JupyterLab's state still has what was saved before.
+      console.warn('chat-ext: could not keep the unsent texts', reason);
+    }
   }
 
   /** Reads what was kept before the page loaded; done before any view opens. */
   async fetch(): Promise<void> {
-    let saved: unknown;
-    try {
-      saved = await this._state?.fetch(DRAFTS_STATE);
-    } catch (reason) {
-      console.warn('chat-ext: could not read the unsent texts', reason);
-      return;
+    let saved: unknown = this._takeBackup();
+    if (Array.isArray(saved)) {
+      // Newer than the state, which may have missed the last words: the state follows.
+      this._scheduleSave();
+    } else {
+      try {
+        saved = await this._state?.fetch(DRAFTS_STATE);
+      } catch (reason) {
+        console.warn('chat-ext: could not read the unsent texts', reason);
+        return;
+      }
     }
     if (!Array.isArray(saved)) {
       return;
@@ -156,12 +208,7 @@ export class DraftShelf {
     if (!state) {
       return;
     }
-    const saved: Saved[] = [];
-    for (const [key, kept] of this._kept) {
-      if (kept.text.length <= MAX_SAVED_TEXT) {
-        saved.push([key, kept.text, kept.source]);
-      }
-    }
+    const saved = this._saved();
     try {
       if (saved.length) {
         await state.save(
@@ -173,6 +220,32 @@ export class DraftShelf {
       }
     } catch (reason) {
       console.warn('chat-ext: could not save the unsent texts', reason);
+    }
+  }
+
+  /** What is written: each chat's text that is not too long, oldest first. */
+  private _saved(): Saved[] {
+    const saved: Saved[] = [];
+    for (const [key, kept] of this._kept) {
+      if (kept.text.length <= MAX_SAVED_TEXT) {
+        saved.push([key, kept.text, kept.source]);
+      }
+    }
+    return saved;
+  }
+
+  /** What the tab's last page left, once (undefined when it left nothing readable). */
+  private _takeBackup(): unknown {
+    if (!this._backup) {
+      return undefined;
+    }
+    try {
+      const { key, storage } = this._backup;
+      const raw = storage.getItem(key);
+      storage.removeItem(key);
+      return raw === null ? undefined : JSON.parse(raw);
+    } catch {
+      return undefined; // not JSON, or no storage: the state is read instead
     }
   }
 
