@@ -274,7 +274,8 @@ class ChatService:
         now = now_ms()
         mid = new_id()
         row = MessageRow(**message_values(me.id, chat.id, mid, parent, body, now))
-        await self.store.add_message(row, at=now)
+        if not await self.store.add_message(row, at=now):
+            raise NotFound(f"No chat with id {chat_id!r}.")  # deleted meanwhile
         siblings = [*tree.children.get(parent, []), mid]
         out = _message(row, siblings)
         self.bus.publish(

@@ -304,16 +304,15 @@ class ChatStore:
                     out[row.chat_id].append(row)
         return out
 
-    async def add_message(self, row: MessageRow, *, at: int) -> None:
-        """Insert the message and make it the chat's current leaf, in one transaction."""
+    async def add_message(self, row: MessageRow, *, at: int) -> bool:
+        """Insert the message and make it the chat's current leaf, in one transaction;
+        False when the chat is gone."""
         async with self.db.session() as session:
+            if not await _claim(session, row.chat_id, current_message_id=row.id, updated_at=at):
+                return False
             session.add(row)
-            await session.execute(
-                update(ChatRow)
-                .where(ChatRow.id == row.chat_id)
-                .values(current_message_id=row.id, updated_at=at)
-            )
             await session.commit()
+            return True
 
     async def add_turn(
         self, user_id: str, chat_id: str, new_chat: ChatRow | None, place: Placer, *, at: int
@@ -357,7 +356,10 @@ class ChatStore:
     async def update_message(
         self, chat_id: str, message_id: str, values: dict[str, Any], *, at: int
     ) -> MessageRow | None:
+        """The message, changed; None when it or its chat is gone."""
         async with self.db.session() as session:
+            if not await _claim(session, chat_id, updated_at=at):
+                return None
             row = await session.scalar(
                 select(MessageRow).where(MessageRow.id == message_id, MessageRow.chat_id == chat_id)
             )
@@ -366,9 +368,6 @@ class ChatStore:
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_at = at
-            await session.execute(
-                update(ChatRow).where(ChatRow.id == chat_id).values(updated_at=at)
-            )
             await session.commit()
             return row
 
@@ -470,3 +469,14 @@ def _tags(session: Session, chat_ids: Sequence[str]) -> dict[str, list[str]]:
         for chat_id, name in rows:
             out[chat_id].append(name)
     return out
+
+
+async def _claim(session: AsyncSession, chat_id: str, **values: Any) -> bool:
+    """Write the chat's row before any of its messages, whether it still exists. Deleting a
+    chat takes its row, then its messages (by cascade): a writer taking a message first, then
+    the chat, was killed by PostgreSQL as a deadlock, and a message inserted or updated after
+    the chat was read and before it was deleted failed on its foreign key (or found no row).
+    With the chat's row written first, a deletion waits for the write, or went first and
+    leaves nothing to claim."""
+    claimed = await session.execute(update(ChatRow).where(ChatRow.id == chat_id).values(**values))
+    return bool(claimed.rowcount)
