@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -115,6 +116,34 @@ def test_an_admin_sees_every_users_keys_and_revokes_any(page: Page, lab_server: 
     # Gone from the admin's own list too, and from the API at once.
     expect(screen.locator(".jp-ChatExt-ownKeys tbody tr", has_text=name)).to_have_count(0)
     assert openai_models(lab_server, key) == 401
+
+
+def test_a_user_who_is_not_an_admin_sees_only_their_own_keys(page: Page, lab_server: LabServer):
+    asked_for_all: list[str] = []
+
+    def as_a_user(route: Route) -> None:
+        me = route.fetch().json()
+        route.fulfill(json={**me, "role": "user"})
+
+    page.route("**/chat-ext/api/users/me", as_a_user)
+    page.route("**/chat-ext/api/keys", lambda route: asked_for_all.append(route.request.url))
+    try:
+        ensure_lab(page, lab_server)
+        close_screen(page, KEYS)
+        screen = open_keys(page, lab_server)
+        name = unique("a user's")
+        screen.locator(".jp-ChatExt-keyName").fill(name)
+        screen.locator(".jp-ChatExt-createKey").click()
+        own = screen.locator(".jp-ChatExt-ownKeys tbody tr", has_text=name)
+        expect(own).to_have_count(1)
+        expect(screen.get_by_role("heading", name="Your keys")).to_be_visible()
+        expect(screen.get_by_role("heading", name=re.compile("^Every user"))).to_have_count(0)
+        expect(screen.locator(".jp-ChatExt-allKeys")).to_have_count(0)
+        assert asked_for_all == [], "a user's screen does not ask for everyone's keys"
+    finally:
+        page.unroute("**/chat-ext/api/users/me")
+        page.unroute("**/chat-ext/api/keys")
+        close_screen(page, KEYS)
 
 
 def test_the_focus_goes_from_a_new_key_to_its_copy_button_and_back(
