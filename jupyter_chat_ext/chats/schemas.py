@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -126,6 +126,7 @@ class ChatGetQuery(ChatTailQuery):
 
 
 class ChatDetail(ChatSummary):
+    streamed_field: ClassVar[str] = "messages"  # see core/json_pieces.py
     current_message_id: str | None
     meta: dict[str, Any]
     branch_length: int = Field(description="How many messages the current branch has")
@@ -174,6 +175,7 @@ class ExportMessage(BaseModel):
 
 
 class ExportChat(BaseModel):
+    streamed_field: ClassVar[str] = "messages"
     id: str
     title: str
     pinned: bool = False
@@ -188,6 +190,8 @@ class ExportChat(BaseModel):
 
 class ExportDocument(BaseModel):
     """The JSON export: one or many chats, every branch kept. Importable as is."""
+
+    streamed_field: ClassVar[str] = "chats"
 
     format: Literal["jupyter-chat-ext"] = "jupyter-chat-ext"
     version: Literal[1] = 1

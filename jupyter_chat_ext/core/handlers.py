@@ -24,12 +24,14 @@ from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from pydantic import BaseModel, ValidationError
 from tornado import web
+from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketHandler
 
 from .access_log import log_quietly
 from .context import HandlerContext
 from .errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed
 from .identity import Identity
+from .json_pieces import json_pieces
 from .server_token import server_token_user
 
 # Query arguments that Jupyter Server itself consumes; they are not part of any endpoint's query.
@@ -121,9 +123,7 @@ def endpoint(
                 return
             if isinstance(result, BaseModel):
                 self.set_status(status)
-                self.set_header("Content-Type", "application/json; charset=UTF-8")
-                # Bytes straight from pydantic: a str would be copied twice more (decode, encode).
-                self.finish(result.__pydantic_serializer__.to_json(result))
+                await self.write_model(result)
             elif result is None and status == 204:
                 self.set_status(204)
                 self.finish()
@@ -150,6 +150,10 @@ def _finite(text: str) -> float:
         raise ValueError(f"{text} is too large a number")
     return value
 
+
+# A response sent in pieces of this size: small enough to be reused memory rather than new
+# (a fresh 1 MB buffer each time cost as much as making the JSON), large enough to be few.
+_SEND_AT = 64 * 1024
 
 # Made once: json.loads would build a decoder for each body given these hooks.
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
@@ -234,6 +238,27 @@ class ApiHandler(APIHandler):
         # Tornado would SHA-1 every GET body for an ETag that no client of this API sends
         # back; on a 30 MB chat that is ~20 ms. Jupyter's own file handlers opt out too.
         return None
+
+    async def write_model(self, model: BaseModel) -> None:
+        """The model as JSON: in one piece with its length when small, else sent as it is
+        made (chunked), a piece at a time, each once the socket has taken the last, so that
+        a slow client holds back the making rather than filling the server's memory."""
+        self.set_header("Content-Type", "application/json")  # as APIHandler.finish would
+        pending: list[bytes] = []
+        size = 0
+        # Bytes straight from pydantic: a str would be copied twice more (decode, encode).
+        for piece in json_pieces(model):
+            pending.append(piece)
+            size += len(piece)
+            if size >= _SEND_AT:
+                self.write(b"".join(pending))
+                pending.clear()
+                size = 0
+                try:
+                    await self.flush()
+                except StreamClosedError:
+                    return  # the client left: the rest would be made for no one
+        self.finish(b"".join(pending))
 
     def read_body(self, model: type[BaseModel] | None) -> Any:
         raw = self.request.body
