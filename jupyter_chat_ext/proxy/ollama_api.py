@@ -23,7 +23,14 @@ from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
 from .passthrough import NDJSON, Renamer, is_json, ollama_request, read_json, relay_frames
 from .routing import preset_params, preset_prompt, route
 from .schemas import OllamaRunning, OllamaTags, OllamaVersion
-from .translate import generate_messages, ndjson, openai_messages, openai_params, unloads
+from .translate import (
+    generate_messages,
+    ndjson,
+    openai_messages,
+    openai_params,
+    unloads,
+    with_json_hint,
+)
 
 LISTING = "GET chat-ext/ollama/api/tags lists the models you can use."
 # Ollama's own words, which some clients look for.
@@ -286,6 +293,8 @@ class OllamaApi:
         messages = openai_messages(_messages(body, field))
         local = isinstance(target.client, LocalModelClient)
         params = target.params(openai_params(body, local))
+        if isinstance(target.client, OpenAIClient):
+            messages = with_json_hint(messages, params)
         deltas = target.client.stream_chat(target.upstream_id, messages, params)
         # "think": false (the request's, else its preset's) asks for no thinking; a server
         # that thinks anyway is not shown.

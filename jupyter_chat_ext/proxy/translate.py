@@ -182,6 +182,30 @@ def openai_params(body: dict[str, Any], local: bool = False) -> dict[str, Any]:
     return params
 
 
+# OpenAI takes JSON mode only when a message asks for JSON ("'messages' must contain the word
+# 'json'"); Ollama's format needs no such word, so a request written for Ollama gets one.
+JSON_HINT = "Respond in JSON."
+
+
+def with_json_hint(messages: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """``messages`` with JSON asked for, when ``params`` ask for JSON mode and none does."""
+    if (params.get("response_format") or {}).get("type") != "json_object":
+        return messages
+    if any("json" in _text(m.get("content")).lower() for m in messages):
+        return messages
+    first = messages[0] if messages else {}
+    if first.get("role") == "system" and isinstance(first.get("content"), str):
+        # Some models' templates take one system message, and only first.
+        return [{**first, "content": f"{first['content']}\n\n{JSON_HINT}"}, *messages[1:]]
+    return [{"role": "system", "content": JSON_HINT}, *messages]
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
 def generate_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
     user: dict[str, Any] = {"role": "user", "content": body.get("prompt") or ""}
     if body.get("images"):

@@ -9,6 +9,7 @@ import httpx
 import ollama
 import pytest
 
+from jupyter_chat_ext.proxy.translate import JSON_HINT
 from jupyter_chat_ext.testing.upstream import FakeUpstream, embedding, reasoning_for, reply_for
 from tests.api.proxy_clients import (
     ASK_WEATHER,
@@ -248,7 +249,8 @@ async def test_options_images_and_format_translate_to_openai(api, ollama_for):
         sent = up.requests[-1].body
         assert (sent["temperature"], sent["max_tokens"], sent["seed"]) == (0.2, 50, 3)
         assert sent["response_format"] == {"type": "json_object"}
-        assert sent["messages"][0]["content"][1] == {
+        assert sent["messages"][0] == {"role": "system", "content": JSON_HINT}
+        assert sent["messages"][1]["content"][1] == {
             "type": "image_url",
             "image_url": {"url": f"data:image/png;base64,{PIXEL}"},
         }
@@ -256,6 +258,34 @@ async def test_options_images_and_format_translate_to_openai(api, ollama_for):
         for unlimited in (0, -1):
             await client.chat(model="fake-chat", messages=HELLO, options={"num_predict": unlimited})
             assert "max_tokens" not in up.requests[-1].body
+
+
+async def test_json_format_asks_for_json_where_openai_wants_it_asked(api, ollama_for, kind):
+    """OpenAI refuses JSON mode unless a message asks for JSON, which Ollama never needs."""
+    async with FakeUpstream() as up, ollama_for() as client:
+        await connect(api, up, kind=kind)
+        answer = await client.chat(model="fake-chat", messages=HELLO, format="json")
+        assert json.loads(answer.message.content) == {"reply": reply_for(HELLO)}
+        sent = up.requests[-1].body["messages"]
+        if kind == "ollama":
+            assert sent == HELLO  # relayed as it is: Ollama needs no word
+            return
+        assert sent == [{"role": "system", "content": JSON_HINT}, *HELLO]
+        # The caller's own system prompt keeps its place and is added to.
+        brief = [{"role": "system", "content": "Be brief."}, *HELLO]
+        await client.chat(model="fake-chat", messages=brief, format="json")
+        sent = up.requests[-1].body["messages"]
+        assert sent == [{"role": "system", "content": f"Be brief.\n\n{JSON_HINT}"}, *HELLO]
+        # A request that asks already goes as it was written.
+        asks = [{"role": "user", "content": "Three colours, as Json please"}]
+        await client.chat(model="fake-chat", messages=asks, format="json")
+        assert up.requests[-1].body["messages"] == asks
+        answer = await client.generate(model="fake-chat", prompt="Hello there", format="json")
+        assert json.loads(answer.response) == {"reply": reply_for(HELLO)}
+        assert up.requests[-1].body["messages"][0] == {"role": "system", "content": JSON_HINT}
+        # A schema is not JSON mode: OpenAI asks no word for it, and none is added.
+        await client.chat(model="fake-chat", messages=HELLO, format={"type": "object"})
+        assert up.requests[-1].body["messages"] == HELLO
 
 
 async def test_what_ollama_reads_is_read_as_ollama_reads_it(api, ollama_for, kind):

@@ -67,13 +67,15 @@ async def test_parameters_pass_through_unchanged(api, client_for):
             "response_format": {"type": "json_object"},
             "user": "someone",
         }
-        answer = await client.chat.completions.create(model="fake-chat", messages=HELLO, **params)
+        # As OpenAI asks of JSON mode, a message says "JSON".
+        asks = [{"role": "user", "content": "Hello there, in JSON"}]
+        answer = await client.chat.completions.create(model="fake-chat", messages=asks, **params)
         assert len(answer.choices) == 2
-        assert json.loads(answer.choices[0].message.content) == {"reply": reply_for(HELLO)}
+        assert json.loads(answer.choices[0].message.content) == {"reply": reply_for(asks)}
         assert answer.choices[0].logprobs.content[0].top_logprobs
         sent = up.requests[-1].body
         assert sent.pop("stream", False) is False
-        assert sent == {"model": "fake-chat", "messages": HELLO, **params}
+        assert sent == {"model": "fake-chat", "messages": asks, **params}
         # Nothing is stored here, so a NUL (which the chat API refuses to store) goes on too.
         nul = [{"role": "user", "content": "a \x00 b"}]
         answer = await client.chat.completions.create(model="fake-chat", messages=nul)

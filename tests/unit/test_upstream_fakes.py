@@ -185,12 +185,20 @@ async def test_openai_request_options(upstream, clients):
     short = await client.chat.completions.create(model="fake-chat", messages=HELLO, max_tokens=2)
     assert short.choices[0].message.content == "You said:"
     assert short.choices[0].finish_reason == "length"
+    asks = [{"role": "user", "content": "hello there friend, in json"}]
     as_json = await client.chat.completions.create(
-        model="fake-chat", messages=HELLO, response_format={"type": "json_object"}
+        model="fake-chat", messages=asks, response_format={"type": "json_object"}
     )
     assert json.loads(as_json.choices[0].message.content) == {
-        "reply": "You said: hello there friend Canned."
+        "reply": "You said: hello there friend, in json Canned."
     }
+    # As OpenAI, JSON mode with no message saying "json" is refused.
+    with pytest.raises(openai.BadRequestError) as refused:
+        await client.chat.completions.create(
+            model="fake-chat", messages=HELLO, response_format={"type": "json_object"}
+        )
+    assert refused.value.body["param"] == "messages"
+    assert "must contain the word 'json'" in refused.value.body["message"]
     scored = await client.chat.completions.create(
         model="fake-chat", messages=HELLO, logprobs=True, top_logprobs=3
     )

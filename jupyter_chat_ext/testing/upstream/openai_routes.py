@@ -11,7 +11,7 @@ from typing import Any
 
 from . import openai_payloads as payloads
 from .base_handler import BadRequest, UpstreamHandler
-from .content import compose, count_tokens, embedding, prompt_tokens
+from .content import compose, count_tokens, embedding, prompt_tokens, text_of
 
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 _RESPONSE_FORMATS = {"text", "json_object", "json_schema"}
@@ -95,7 +95,7 @@ class ChatCompletionsHandler(OpenAIHandler):
                 canned=self.state.settings.reply,
                 tools=_tool_names(body),
                 tool_choice=body.get("tool_choice"),
-                json_mode=_json_mode(body),
+                json_mode=_json_mode(body, messages),
                 stop=_stop(body),
                 max_tokens=_max_tokens(body),
                 index=i,
@@ -260,7 +260,7 @@ def _tool_names(body: dict[str, Any]) -> list[str]:
     return names
 
 
-def _json_mode(body: dict[str, Any]) -> bool:
+def _json_mode(body: dict[str, Any], messages: list[dict[str, Any]]) -> bool:
     response_format = body.get("response_format")
     if response_format is None:
         return False
@@ -271,6 +271,14 @@ def _json_mode(body: dict[str, Any]) -> bool:
             "'json_schema'.",
             param="response_format.type",
             code="invalid_value",
+        )
+    if kind == "json_object" and not any(
+        "json" in text_of(m.get("content")).lower() for m in messages
+    ):
+        raise BadRequest(
+            "'messages' must contain the word 'json' in some form, to use 'response_format' "
+            "of type 'json_object'.",
+            param="messages",
         )
     return kind != "text"
 
