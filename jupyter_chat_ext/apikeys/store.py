@@ -15,14 +15,23 @@ class ApiKeyStore:
     async def add_within(self, row: ApiKeyRow, limit: int) -> bool:
         """Add a key unless its owner has ``limit`` keys already; whether it was added. The
         count and the insert are one step, so that keys made at once cannot all take the
-        last place."""
+        last place. At the limit, the key that expired first (if one has) gives its place:
+        expired keys stay listed, to be recognised, until a new key needs the room."""
         table = ApiKeyRow.__table__
-        held = select(func.count()).select_from(table).where(table.c.user_id == row.user_id)
+        mine = table.c.user_id == row.user_id
+        held = select(func.count()).select_from(table).where(mine)
         values = [literal(getattr(row, c.key), c.type).label(c.key) for c in table.columns]
         # One statement: SQLite takes its write lock before it counts.
         add = insert(table).from_select(
             [c.key for c in table.columns], select(*values).where(held.scalar_subquery() < limit)
         )
+        first_expired = (
+            select(table.c.id)
+            .where(mine, table.c.expires_at <= row.created_at)
+            .order_by(table.c.expires_at, table.c.id)
+            .limit(1)
+        )
+        make_room = delete(table).where(table.c.id.in_(first_expired.scalar_subquery()))
         postgres = self.db.dialect == "postgresql"
 
         def work(session: Session) -> bool:
@@ -32,7 +41,9 @@ class ApiKeyStore:
                 session.execute(
                     select(UserRow.id).where(UserRow.id == row.user_id).with_for_update()
                 )
-            return session.execute(add).rowcount == 1
+            if session.execute(add).rowcount == 1:
+                return True
+            return session.execute(make_room).rowcount == 1 and session.execute(add).rowcount == 1
 
         return await self.db.write(work)
 

@@ -122,6 +122,28 @@ async def test_concurrent_creates_stop_at_the_limit(api, jp_http_port, jp_base_u
     assert (await api.as_("bob")("POST", "users/me/keys", {"name": "bob's"})).status == 201
 
 
+async def test_at_the_limit_the_key_that_expired_first_gives_its_place(api, jp_serverapp):
+    made = [(await create_key(api, f"k{i}"))["id"] for i in range(MAX_KEYS_PER_USER)]
+    assert (await api("POST", "users/me/keys", {"name": "more"})).status == 409
+    await _expire(jp_serverapp, made[7], now_ms() - 5000)
+    await _expire(jp_serverapp, made[3], now_ms() - 1000)
+    await _expire(jp_serverapp, made[9], now_ms() + 60_000)  # not yet
+
+    async def names() -> list[str]:
+        return [k["name"] for k in (await api("GET", "users/me/keys")).json()["items"]]
+
+    await create_key(api, "new 1")
+    listed = await names()
+    assert len(listed) == MAX_KEYS_PER_USER and "k7" not in listed
+    assert {"k3", "k9", "new 1"} <= set(listed)
+    await create_key(api, "new 2")
+    listed = await names()
+    assert len(listed) == MAX_KEYS_PER_USER and "k3" not in listed and "k9" in listed
+    # No expired key left: the limit holds.
+    r = await api("POST", "users/me/keys", {"name": "more"})
+    assert r.status == 409 and "revoke one" in r.json()["message"]
+
+
 async def test_keys_need_a_signed_in_user(api):
     assert (await api.as_(None)("GET", "users/me/keys")).status == 403
     assert (await api.as_(None)("POST", "users/me/keys", {"name": "x"})).status == 403
