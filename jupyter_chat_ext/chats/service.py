@@ -399,13 +399,16 @@ class ChatService:
         meta: dict[str, Any],
         *,
         final: bool,
-    ) -> None:
-        """Write a streaming answer's text so far. Only the final write is announced as a
-        change; other tabs follow the stream itself through ``message.delta`` events."""
+    ) -> bool:
+        """Write a streaming answer's text so far; whether it was there to be written. Only
+        the final write is announced as a change; other tabs follow the stream itself through
+        ``message.delta`` events."""
         row = await self.store.update_message(
             chat_id, message_id, {"content": content, "meta": meta}, at=now_ms()
         )
-        if row is not None and final:
+        if row is None:
+            return False
+        if final:
             tree = Tree(await self.store.skeleton(chat_id))
             out = _message(row, tree.siblings(row.id))
             self.bus.publish(
@@ -414,6 +417,7 @@ class ChatService:
                     type="message.updated", data={"chat_id": chat_id, **out.model_dump(mode="json")}
                 ),
             )
+        return True
 
     # -- export and import -------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable
 from contextlib import aclosing
 from typing import Any
 
@@ -278,9 +277,14 @@ class CompletionService:
         thought_until: float | None = None
         tool_calls: dict[int, dict[str, Any]] = {}
 
-        def write_progress() -> Awaitable[None]:
+        async def write_progress() -> None:
             thought = self._thought(gen, started, thought_until)
-            return self._save(me, gen, {"status": "streaming", **thought}, final=False)
+            saved = await self._save(me, gen, {"status": "streaming", **thought}, final=False)
+            if not saved and gen.task is not None:
+                # The chat is gone, deleted where no cancel reaches (another server sharing
+                # the database): no one is left to read the answer, and the model would go
+                # on costing.
+                gen.task.cancel()
 
         progress = Progress(write_progress, self.flush_interval)
         deltas = split_reasoning(route.client.stream_chat(route.upstream_id, messages, params))
@@ -429,9 +433,9 @@ class CompletionService:
 
     async def _save(
         self, me: Identity, gen: Generation, meta: dict[str, Any], *, final: bool
-    ) -> None:
+    ) -> bool:
         clean = {k: v for k, v in meta.items() if v is not None}
-        await self.chats.save_progress(
+        return await self.chats.save_progress(
             me, gen.chat_id, gen.message_id, gen.text, clean, final=final
         )
 

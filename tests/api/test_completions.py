@@ -546,6 +546,23 @@ async def test_a_message_waits_for_the_answer_it_would_follow(api, jp_fetch, ups
     assert [m["content"] for m in stored if m["role"] == "user"] == ["first, again", "now"]
 
 
+async def test_a_chat_deleted_by_another_server_stops_its_answer(
+    api, jp_fetch, jp_serverapp, upstream
+):
+    """Another server sharing the database deletes the chat: no cancel reaches this one, but
+    its next write of the answer finds the chat gone."""
+    await connect(api, upstream)
+    services = await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+    me = await services.users.identify(User(username="alice"))
+    request, collector, start = await slow_answer(jp_fetch, upstream, {"content": "a long"}, 200)
+    assert await services.chats.store.delete(me.id, start["chat_id"])  # as the other server does
+    await asyncio.wait_for(request, 3)  # 200 pieces would take 10 s
+    assert collector.events[-1][1]["status"] == "stopped"
+    upstream.wait_for_disconnects(1, within=1.0)
+    assert services.completions.running.of_user(me.id) == []
+    assert (await api("GET", f"chats/{start['chat_id']}")).status == 404
+
+
 async def test_deleting_a_chat_stops_its_answer(api, jp_fetch, upstream):
     await connect(api, upstream)
     request, collector, start = await slow_answer(jp_fetch, upstream, {"content": "a long"}, 100)
