@@ -127,9 +127,9 @@ class ExportAllHandler(_ChatHandler):
     @web.authenticated
     @authorized
     @endpoint("Export every chat as JSON", response=ExportDocument)
-    async def get(self) -> ExportDocument:
+    async def get(self) -> None:
         self.attachment("chats", "json")
-        return await self.chats.export(self.identity)
+        await self.write_pages(ExportDocument(chats=[]), self.chats.export_all(self.identity))
 
 
 class ExportHandler(_ChatHandler):

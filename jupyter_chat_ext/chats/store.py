@@ -202,15 +202,6 @@ class ChatStore:
                 select(ChatRow).where(ChatRow.id == chat_id, ChatRow.user_id == user_id)
             )
 
-    async def all(self, user_id: str) -> list[ChatRow]:
-        async with self.db.session() as session:
-            rows = await session.scalars(
-                select(ChatRow)
-                .where(ChatRow.user_id == user_id)
-                .order_by(ChatRow.updated_at.desc(), ChatRow.id.desc())
-            )
-            return list(rows)
-
     async def update(
         self, user_id: str, chat_id: str, values: dict[str, Any], *, title: str | None = None
     ) -> bool:
@@ -297,6 +288,40 @@ class ChatStore:
             return await session.scalar(
                 select(MessageRow).where(MessageRow.id == message_id, MessageRow.user_id == user_id)
             )
+
+    async def ids(self, user_id: str) -> list[str]:
+        """The user's chat ids, in the order ``all`` gives their chats."""
+        async with self.db.session() as session:
+            rows = await session.scalars(
+                select(ChatRow.id)
+                .where(ChatRow.user_id == user_id)
+                .order_by(ChatRow.updated_at.desc(), ChatRow.id.desc())
+            )
+            return list(rows)
+
+    async def export_page(
+        self, user_id: str, chat_ids: Sequence[str]
+    ) -> list[tuple[ChatRow, list[MessageRow], list[str]]]:
+        """The user's chats of ``chat_ids`` (in that order; one gone is left out), each with
+        every message and its tags, read together."""
+
+        def work(session: Session) -> list[tuple[ChatRow, list[MessageRow], list[str]]]:
+            found = session.scalars(
+                select(ChatRow).where(ChatRow.user_id == user_id, ChatRow.id.in_(chat_ids))
+            )
+            chats = {c.id: c for c in found}
+            messages: dict[str, list[MessageRow]] = defaultdict(list)
+            rows = session.scalars(
+                select(MessageRow)
+                .where(MessageRow.chat_id.in_(list(chats)))
+                .order_by(MessageRow.created_at, MessageRow.id)
+            )
+            for row in rows:
+                messages[row.chat_id].append(row)
+            tags = _tags(session, list(chats))
+            return [(chats[i], messages[i], tags.get(i, [])) for i in chat_ids if i in chats]
+
+        return await self.db.read(work)
 
     async def messages_of(self, chat_ids: Sequence[str]) -> dict[str, list[MessageRow]]:
         out: dict[str, list[MessageRow]] = defaultdict(list)

@@ -11,7 +11,8 @@ import functools
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from http.client import responses
 from typing import Any, ClassVar, TypeVar
@@ -31,7 +32,7 @@ from .access_log import log_quietly
 from .context import HandlerContext
 from .errors import ApiError, BadRequest, PayloadTooLarge, ValidationFailed
 from .identity import Identity
-from .json_pieces import json_pieces
+from .json_pieces import json_ends, json_pieces
 from .server_token import server_token_user
 
 # Query arguments that Jupyter Server itself consumes; they are not part of any endpoint's query.
@@ -188,6 +189,36 @@ def _encodable(data: Any) -> bool:
     return True
 
 
+class _Sender:
+    """A JSON response written in pieces: sent whole, with its length, when it ends before
+    _SEND_AT bytes, else chunked, _SEND_AT at a time, each once the socket has taken the
+    last, so that a slow client holds back the making rather than filling memory."""
+
+    def __init__(self, handler: web.RequestHandler):
+        self.handler = handler
+        self.pending: list[bytes] = []
+        self.size = 0
+        handler.set_header("Content-Type", "application/json")  # as APIHandler.finish would
+
+    async def send(self, pieces: Iterable[bytes]) -> bool:
+        """False when the client has left: the rest would be made for no one."""
+        for piece in pieces:
+            self.pending.append(piece)
+            self.size += len(piece)
+            if self.size >= _SEND_AT:
+                self.handler.write(b"".join(self.pending))
+                self.pending.clear()
+                self.size = 0
+                try:
+                    await self.handler.flush()
+                except StreamClosedError:
+                    return False
+        return True
+
+    def finish(self) -> None:
+        self.handler.finish(b"".join(self.pending))
+
+
 class ApiHandler(APIHandler):
     """REST handler base: resolves the chat-ext identity and speaks the one error shape."""
 
@@ -241,24 +272,29 @@ class ApiHandler(APIHandler):
 
     async def write_model(self, model: BaseModel) -> None:
         """The model as JSON: in one piece with its length when small, else sent as it is
-        made (chunked), a piece at a time, each once the socket has taken the last, so that
-        a slow client holds back the making rather than filling the server's memory."""
-        self.set_header("Content-Type", "application/json")  # as APIHandler.finish would
-        pending: list[bytes] = []
-        size = 0
-        # Bytes straight from pydantic: a str would be copied twice more (decode, encode).
-        for piece in json_pieces(model):
-            pending.append(piece)
-            size += len(piece)
-            if size >= _SEND_AT:
-                self.write(b"".join(pending))
-                pending.clear()
-                size = 0
-                try:
-                    await self.flush()
-                except StreamClosedError:
-                    return  # the client left: the rest would be made for no one
-        self.finish(b"".join(pending))
+        made (chunked); see _Sender."""
+        sender = _Sender(self)
+        if await sender.send(json_pieces(model)):
+            sender.finish()
+
+    async def write_pages(self, head: BaseModel, pages: AsyncIterator[Sequence[BaseModel]]) -> None:
+        """``head`` as JSON, its streamed list (empty in ``head``) made of the items of
+        ``pages`` as they come: only a page at a time is held, however many there are."""
+        sender = _Sender(self)
+        opening, closing = json_ends(head)
+        if not await sender.send([opening]):
+            return
+        first = True
+        async with aclosing(pages):
+            async for page in pages:
+                for item in page:
+                    if not first and not await sender.send([b","]):
+                        return
+                    if not await sender.send(json_pieces(item)):
+                        return
+                    first = False
+        if await sender.send([closing]):
+            sender.finish()
 
     def read_body(self, model: type[BaseModel] | None) -> Any:
         raw = self.request.body

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 
+from jupyter_server.auth.identity import User
+
+from jupyter_chat_ext.chats import service as chats_service
+from jupyter_chat_ext.chats.schemas import ExportDocument
+
 
 async def test_export_json_round_trips_every_branch(api):
     chat = (
@@ -76,6 +81,36 @@ async def test_export_all_then_import_all(api):
     assert r.status == 201
     listed = (await api.as_("bob")("GET", "chats")).json()["items"]
     assert sorted(c["title"] for c in listed) == ["bob's", "one", "two"]
+
+
+async def test_export_all_reads_and_sends_a_page_of_chats_at_a_time(api, jp_serverapp, monkeypatch):
+    for i in range(5):
+        messages = [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": "a"}]
+        await api("POST", "chats", {"title": f"chat {i}", "messages": messages})
+    services = await jp_serverapp.extension_manager.extension_points["jupyter_chat_ext"].app.ready()
+    me = await services.users.identify(User(username="alice"))
+    monkeypatch.setattr(chats_service, "_EXPORT_PAGE", 2)
+    store = services.chats.store
+    read_page = store.export_page
+    pages: list[list[str]] = []
+
+    async def page_by_page(user_id, chat_ids):
+        pages.append(list(chat_ids))
+        if len(pages) == 2:
+            # Deleted while the export runs, before its page is read: it is left out.
+            assert await store.delete(me.id, chat_ids[-1])
+        return await read_page(user_id, chat_ids)
+
+    monkeypatch.setattr(store, "export_page", page_by_page)
+    r = await api("GET", "chats/export")
+    assert r.status == 200 and r.headers["Content-Type"] == "application/json"
+    assert [len(p) for p in pages] == [2, 2, 1]
+    doc = r.json()
+    # Newest first, as the chats list them.
+    assert [c["title"] for c in doc["chats"]] == ["chat 4", "chat 3", "chat 2", "chat 0"]
+    assert sorted(m["content"] for m in doc["chats"][0]["messages"]) == ["a", "q4"]
+    raw = r.text.encode()
+    assert ExportDocument.model_validate_json(raw).model_dump_json().encode() == raw
 
 
 OPEN_WEBUI_EXPORT = [

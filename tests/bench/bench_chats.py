@@ -331,6 +331,18 @@ def measure(server: Server, data: DataSet, scale: float) -> Report:
             "0 hits",
         )
 
+        # A download of every chat of the owner's, sent a page of chats at a time: the peak
+        # memory below holds one page of them, not all.
+        export = timed(client, fixed(api + "chats/export"), 3, warmup=0, budget=60)
+        report.timing("export every chat (Download all)", export, None)
+        exported = len(export.last["chats"])
+        report.check(
+            "the export holds every chat of the owner's",
+            exported == len(data.owner_chats) + 1,
+            f"{exported:,} chats",
+            f"{len(data.owner_chats) + 1:,} chats",
+        )
+
     mem = server.memory()
     if "VmHWM" in mem:
         peak = mem["VmHWM"] / 2**20
