@@ -45,6 +45,8 @@ export type ModelList = Schemas['ModelList'];
 export type ApiKey = Schemas['KeyOut'];
 export type ApiKeyCreated = Schemas['KeyCreated'];
 export type OwnedApiKey = Schemas['OwnedKeyOut'];
+export type ImportResult = Schemas['ImportResult'];
+export type Count = Schemas['Count'];
 export type ExportFormat = 'json' | 'markdown';
 
 /** A file the server sent for download. */
@@ -113,6 +115,30 @@ export class ChatApiClient {
       filename: attachmentName(response, fallback),
       blob: await response.blob()
     };
+  }
+
+  /** Every chat, every branch, as the server's JSON export (a download). */
+  async exportAllChats(): Promise<IDownload> {
+    const response = await this._fetch('GET', 'chats/export');
+    return {
+      filename: attachmentName(response, 'chats.json'),
+      blob: await response.blob()
+    };
+  }
+
+  /** Imports chats: a jupyter-chat-ext export, or an Open WebUI chat export. */
+  importChats(document: unknown): Promise<ImportResult> {
+    return this._request<ImportResult>('POST', 'chats/import', document);
+  }
+
+  archiveAllChats(): Promise<Count> {
+    return this._request<Count>('POST', 'chats/archive-all');
+  }
+
+  deleteAllChats(): Promise<Count> {
+    return this._request<Count>('POST', 'chats/delete-all', {
+      confirm: 'delete all chats'
+    });
   }
 
   listTags(): Promise<TagCount[]> {

@@ -19,7 +19,7 @@ import { ChatSummary } from '../api/client';
 import { errorMessage } from '../errors';
 import { useSignals } from '../hooks';
 import { ChatListActions } from './actions';
-import { ChatItem } from './ChatItem';
+import { ChatItem, MenuButton } from './ChatItem';
 import { ChatListContext } from './context';
 import { dropTarget } from './dnd';
 import { useFocusKeeper } from './focus';
@@ -50,6 +50,11 @@ export function ChatList({ actions, trans }: IChatListProps): JSX.Element {
             {model.filter.archived ? trans.__('Archived') : trans.__('Chats')}
           </h2>
           <div className="jp-ChatExt-chats-actions">
+            <MenuButton
+              label={trans.__('More actions')}
+              className="jp-ChatExt-listMenuButton"
+              onOpen={(x, y, focus) => actions.openListMenu(x, y, focus)}
+            />
             <button
               className="jp-ChatExt-iconButton jp-ChatExt-newFolder"
               title={trans.__('New folder')}

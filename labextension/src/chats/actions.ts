@@ -1,6 +1,7 @@
 import {
   Dialog,
   InputDialog,
+  Notification,
   showDialog,
   showErrorMessage
 } from '@jupyterlab/apputils';
@@ -15,7 +16,7 @@ import { ChatSummary, ExportFormat, IDownload } from '../api/client';
 import { errorMessage } from '../errors';
 import { IDropped } from './dnd';
 import { descendantIds, flattenTree, folderTree } from './grouping';
-import { ChatListModel } from './model';
+import { ChatListModel, ImportStopped } from './model';
 
 /** Opens a chat (`null`: a new one) in the side panel or in a main-area tab. */
 export type OpenChat = (chatId: string | null, where: 'panel' | 'tab') => void;
@@ -36,7 +37,11 @@ const ID = {
   newFolder: 'chat-list:new-folder',
   renameFolder: 'chat-list:rename-folder',
   folderToTop: 'chat-list:folder-to-top',
-  deleteFolder: 'chat-list:delete-folder'
+  deleteFolder: 'chat-list:delete-folder',
+  importChats: 'chat-list:import',
+  exportAll: 'chat-list:export-all',
+  archiveAll: 'chat-list:archive-all',
+  deleteAll: 'chat-list:delete-all'
 };
 
 /**
@@ -50,6 +55,7 @@ export class ChatListActions implements IDisposable {
     private readonly _openChat: OpenChat | null
   ) {
     this._addCommands();
+    this._addListCommands();
   }
 
   get isDisposed(): boolean {
@@ -140,6 +146,17 @@ export class ChatListActions implements IDisposable {
     returnFocus?: HTMLElement
   ): void {
     this._openMenu(this._folderMenu(folderId), x, y, returnFocus);
+  }
+
+  /** The list's own menu (import, download, archive or delete every chat). */
+  openListMenu(x: number, y: number, returnFocus?: HTMLElement): void {
+    const menu = this._newMenu('jp-ChatExt-listMenu');
+    menu.addItem({ command: ID.importChats });
+    menu.addItem({ command: ID.exportAll });
+    menu.addItem({ type: 'separator' });
+    menu.addItem({ command: ID.archiveAll });
+    menu.addItem({ command: ID.deleteAll });
+    this._openMenu(menu, x, y, returnFocus);
   }
 
   dispose(): void {
@@ -465,6 +482,105 @@ export class ChatListActions implements IDisposable {
     });
   }
 
+  private _addListCommands(): void {
+    const { model, trans } = this;
+    const commands = this._commands;
+    commands.addCommand(ID.importChats, {
+      label: trans.__('Import Chats…'),
+      caption: trans.__(
+        'Import a file of chats exported from here or from Open WebUI'
+      ),
+      execute: async () => {
+        const file = await pickFile('.json,application/json');
+        if (file) {
+          await this._importFile(file);
+        }
+      }
+    });
+    commands.addCommand(ID.exportAll, {
+      label: trans.__('Download All Chats'),
+      execute: () =>
+        this._guard(trans.__('The chats could not be downloaded'), async () =>
+          download(await model.exportAll())
+        )
+    });
+    const askedFirst =
+      (
+        title: string,
+        question: string,
+        action: string,
+        failed: string,
+        run: () => Promise<unknown>
+      ) =>
+      async () => {
+        if (await confirm(title, question, action, trans)) {
+          await this._guard(failed, run);
+        }
+      };
+    commands.addCommand(ID.archiveAll, {
+      label: trans.__('Archive All Chats…'),
+      execute: askedFirst(
+        trans.__('Archive All Chats'),
+        trans.__(
+          'Archive every chat? They move to the archived chats, where each can be unarchived.'
+        ),
+        trans.__('Archive All'),
+        trans.__('The chats could not be archived'),
+        () => model.archiveAll()
+      )
+    });
+    commands.addCommand(ID.deleteAll, {
+      label: trans.__('Delete All Chats…'),
+      execute: askedFirst(
+        trans.__('Delete All Chats'),
+        trans.__(
+          'Delete every chat and all their messages, archived ones too? This cannot be undone.'
+        ),
+        trans.__('Delete All'),
+        trans.__('The chats could not be deleted'),
+        () => model.deleteAll()
+      )
+    });
+  }
+
+  private async _importFile(file: File): Promise<void> {
+    const { trans } = this;
+    const title = trans.__('Import Failed');
+    let document: unknown;
+    try {
+      document = JSON.parse(await file.text());
+    } catch (error) {
+      await showErrorMessage(
+        title,
+        trans.__('“%1” is not a JSON file: %2', file.name, String(error))
+      );
+      return;
+    }
+    try {
+      const count = await this.model.importChats(document);
+      Notification.success(
+        trans._n('Imported %1 chat.', 'Imported %1 chats.', count),
+        { autoClose: 5000 }
+      );
+    } catch (error) {
+      const reason = errorMessage(
+        error instanceof ImportStopped ? error.reason : error,
+        trans
+      );
+      await showErrorMessage(
+        title,
+        error instanceof ImportStopped
+          ? trans._n(
+              '%1 chat was imported, then the rest failed: %2',
+              '%1 chats were imported, then the rest failed: %2',
+              error.imported,
+              reason
+            )
+          : reason
+      );
+    }
+  }
+
   private _commands = new CommandRegistry();
   private _isDisposed = false;
   private _menu: Menu | null = null;
@@ -541,6 +657,25 @@ export async function confirm(
     defaultButton: 0
   });
   return result.button.accept;
+}
+
+/** Asks the browser for a file to open; null when none is chosen. */
+function pickFile(accept: string): Promise<File | null> {
+  return new Promise(resolve => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.accept = accept;
+    input.className = 'jp-ChatExt-filePicker';
+    input.style.display = 'none';
+    const done = (file: File | null) => {
+      input.remove();
+      resolve(file);
+    };
+    input.addEventListener('change', () => done(input.files?.[0] ?? null));
+    input.addEventListener('cancel', () => done(null));
+    document.body.appendChild(input);
+    input.click();
+  });
 }
 
 /** Hands a file to the browser's download. */

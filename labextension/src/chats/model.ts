@@ -15,6 +15,7 @@ import {
 } from '../api/client';
 import { ChatEventStream } from '../api/events';
 import { descendantIds } from './grouping';
+import { importBatches } from './importing';
 import { ChatChange, ChatPager } from './pager';
 
 /** What narrows the list: a search, a tag, the archived chats. */
@@ -234,6 +235,47 @@ export class ChatListModel implements IDisposable {
 
   exportChat(id: string, format: ExportFormat): Promise<IDownload> {
     return this.client.exportChat(id, format);
+  }
+
+  // ---- Every chat at once ----
+
+  exportAll(): Promise<IDownload> {
+    return this.client.exportAllChats();
+  }
+
+  /**
+   * Imports a chats file (already parsed), in as many requests as its size takes;
+   * resolves to how many chats came in. A refused request stops it, with an
+   * `ImportStopped` that says how many came in before.
+   */
+  async importChats(document: unknown): Promise<number> {
+    let imported = 0;
+    try {
+      for (const batch of importBatches(document)) {
+        imported += (await this.client.importChats(batch)).items.length;
+      }
+    } catch (error) {
+      throw imported > 0 ? new ImportStopped(imported, error) : error;
+    } finally {
+      if (imported > 0) {
+        void this.reload();
+      }
+    }
+    return imported;
+  }
+
+  async archiveAll(): Promise<number> {
+    const { count } = await this.client.archiveAllChats();
+    await this.reload();
+    return count;
+  }
+
+  async deleteAll(): Promise<number> {
+    const { count } = await this.client.deleteAllChats();
+    this._broadcast({ kind: 'clear' });
+    this.activeChatId = null;
+    void this._loadTags();
+    return count;
   }
 
   async deleteChat(id: string): Promise<void> {
@@ -477,4 +519,14 @@ function stripDetail(chat: ChatSummary): ChatSummary {
 
 function toSummary(detail: ChatDetail): ChatSummary {
   return stripDetail(detail);
+}
+
+/** An import that a request stopped after some of its chats came in. */
+export class ImportStopped extends Error {
+  constructor(
+    readonly imported: number,
+    readonly reason: unknown
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
 }
