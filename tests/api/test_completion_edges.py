@@ -56,9 +56,10 @@ def meeting_the_end(monkeypatch, services, act):
         if final and not acts:
             acts.append(asyncio.ensure_future(act(message_id)))
             await asyncio.sleep(0)  # it takes its first step while the write is under way
-        await save(me, chat_id, message_id, *args, final=final, **kwargs)
+        saved = await save(me, chat_id, message_id, *args, final=final, **kwargs)
         if final:
             stored.set()
+        return saved
 
     monkeypatch.setattr(services.chats, "save_progress", final_save_met)
     return acts, stored
@@ -196,9 +197,10 @@ def _writes(services, monkeypatch, progress) -> asyncio.Event:
     async def write(*args, final: bool, **kwargs):
         if not final:
             await progress()
-        await save(*args, final=final, **kwargs)
+        saved = await save(*args, final=final, **kwargs)
         if not final:
             written.set()
+        return saved
 
     monkeypatch.setattr(services.chats, "save_progress", write)
     return written
@@ -332,7 +334,7 @@ async def test_a_last_write_that_fails_is_tried_again_then_told_as_an_error(
         if final and meta["status"] == "done" and len(failed) < failures:
             failed.append(meta)
             raise RuntimeError("database is locked")
-        await save(me, chat_id, message_id, content, meta, final=final)
+        return await save(me, chat_id, message_id, content, meta, final=final)
 
     monkeypatch.setattr(services.chats, "save_progress", failing)
     _, events = await complete(jp_fetch, {"model": "fake-chat", "content": "keep me"})
