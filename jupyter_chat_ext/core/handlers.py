@@ -190,9 +190,10 @@ def _encodable(data: Any) -> bool:
 
 
 class _Sender:
-    """A JSON response written in pieces: sent whole, with its length, when it ends before
-    _SEND_AT bytes, else chunked, _SEND_AT at a time, each once the socket has taken the
-    last, so that a slow client holds back the making rather than filling memory."""
+    """A JSON response written in pieces: sent whole, with its length, when it is one piece
+    or ends before _SEND_AT bytes, else chunked, _SEND_AT at a time, each once the socket
+    has taken the last, so that a slow client holds back the making rather than filling
+    memory."""
 
     def __init__(self, handler: web.RequestHandler):
         self.handler = handler
@@ -203,8 +204,7 @@ class _Sender:
     async def send(self, pieces: Iterable[bytes]) -> bool:
         """False when the client has left: the rest would be made for no one."""
         for piece in pieces:
-            self.pending.append(piece)
-            self.size += len(piece)
+            # Sent once more follows: what ends here goes whole, with its length.
             if self.size >= _SEND_AT:
                 self.handler.write(b"".join(self.pending))
                 self.pending.clear()
@@ -213,6 +213,8 @@ class _Sender:
                     await self.handler.flush()
                 except StreamClosedError:
                     return False
+            self.pending.append(piece)
+            self.size += len(piece)
         return True
 
     def finish(self) -> None:

@@ -62,6 +62,16 @@ async def test_a_short_chat_is_one_piece_with_its_length(api):
     assert r.json()["messages"] == chat["messages"]
 
 
+async def test_a_large_response_made_in_one_piece_keeps_its_length(api):
+    # A page of 150 chats with long titles: over 64 KB, but nothing to send it in parts for.
+    for i in range(150):
+        assert (await api("POST", "chats", {"title": f"{i:03d} " + "t" * 490})).status == 201
+    r = await api("GET", "chats", params={"limit": 200})
+    assert r.status == 200 and len(r.json()["items"]) == 150
+    assert int(r.headers["Content-Length"]) == len(r.text.encode()) > 64 * 1024
+    assert "Transfer-Encoding" not in r.headers
+
+
 async def test_a_client_that_leaves_stops_the_rest_being_made(
     api, jp_http_port, jp_base_url, monkeypatch
 ):
