@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..core.content import content_text
 from ..core.errors import ValidationFailed
 from ..core.handlers import format_validation_error
 from ..models.schemas import Params
@@ -102,16 +103,6 @@ def _time(value: Any, fallback: datetime) -> datetime:
     return fallback
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # OpenAI-style content parts
-        return "\n".join(
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return "" if content is None else str(content)
-
-
 def _from_open_webui(item: dict[str, Any]) -> ExportChat:
     chat = item.get("chat", item)
     now = datetime.now(tz=UTC)
@@ -186,7 +177,7 @@ def _open_webui_settings(chat: dict[str, Any]) -> ChatSettings | None:
 def _message(mid: Any, parent: Any, m: dict[str, Any], fallback: datetime) -> ExportMessage:
     at = _time(m.get("timestamp"), fallback)
     model = m.get("model") or (m.get("models") or [None])[0]
-    content = _text(m.get("content"))
+    content = content_text(m.get("content"))
     meta: dict[str, Any] = {"usage": m["usage"]} if isinstance(m.get("usage"), dict) else {}
     if m["role"] == "assistant":
         content, thought = _open_webui_thought(content)

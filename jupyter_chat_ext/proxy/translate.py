@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.content import content_text
 from ..providers.base import Delta, Finish, ReasoningDelta, TextDelta, ToolCallDelta, Usage
 
 
@@ -191,19 +192,13 @@ def with_json_hint(messages: list[dict[str, Any]], params: dict[str, Any]) -> li
     """``messages`` with JSON asked for, when ``params`` ask for JSON mode and none does."""
     if (params.get("response_format") or {}).get("type") != "json_object":
         return messages
-    if any("json" in _text(m.get("content")).lower() for m in messages):
+    if any("json" in content_text(m.get("content")).lower() for m in messages):
         return messages
     first = messages[0] if messages else {}
     if first.get("role") == "system" and isinstance(first.get("content"), str):
         # Some models' templates take one system message, and only first.
         return [{**first, "content": f"{first['content']}\n\n{JSON_HINT}"}, *messages[1:]]
     return [{"role": "system", "content": JSON_HINT}, *messages]
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return content if isinstance(content, str) else ""
 
 
 def generate_messages(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ import {
 import React, { useCallback, useEffect, useId, useRef, useState } from 'react';
 
 import { ChatApiClient } from '../api/client';
-import { confirm } from '../chats/actions';
+import { confirm } from '../chats/dialogs';
 import { errorMessage } from '../errors';
 import { IChatOpener } from '../tokens';
 

@@ -1,22 +1,17 @@
-import {
-  Dialog,
-  InputDialog,
-  Notification,
-  showDialog,
-  showErrorMessage
-} from '@jupyterlab/apputils';
+import { InputDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
-import { Message } from '@lumino/messaging';
-import { Menu, Widget } from '@lumino/widgets';
+import { Menu } from '@lumino/widgets';
 
-import { ChatSummary, ExportFormat, IDownload } from '../api/client';
+import { ChatSummary, ExportFormat } from '../api/client';
 import { errorMessage } from '../errors';
+import { askText, confirm, download } from './dialogs';
 import { IDropped } from './dnd';
+import { addEveryChatCommands, EVERY_CHAT } from './everyChat';
 import { descendantIds, flattenTree, folderTree } from './grouping';
-import { ChatListModel, ImportStopped } from './model';
+import { ChatListModel } from './model';
 
 /** Opens a chat (`null`: a new one) in the side panel or in a main-area tab. */
 export type OpenChat = (chatId: string | null, where: 'panel' | 'tab') => void;
@@ -37,11 +32,7 @@ const ID = {
   newFolder: 'chat-list:new-folder',
   renameFolder: 'chat-list:rename-folder',
   folderToTop: 'chat-list:folder-to-top',
-  deleteFolder: 'chat-list:delete-folder',
-  importChats: 'chat-list:import',
-  exportAll: 'chat-list:export-all',
-  archiveAll: 'chat-list:archive-all',
-  deleteAll: 'chat-list:delete-all'
+  deleteFolder: 'chat-list:delete-folder'
 };
 
 /**
@@ -55,7 +46,9 @@ export class ChatListActions implements IDisposable {
     private readonly _openChat: OpenChat | null
   ) {
     this._addCommands();
-    this._addListCommands();
+    addEveryChatCommands(this._commands, model, trans, (title, action) =>
+      this._guard(title, action)
+    );
   }
 
   get isDisposed(): boolean {
@@ -151,11 +144,11 @@ export class ChatListActions implements IDisposable {
   /** The list's own menu (import, download, archive or delete every chat). */
   openListMenu(x: number, y: number, returnFocus?: HTMLElement): void {
     const menu = this._newMenu('jp-ChatExt-listMenu');
-    menu.addItem({ command: ID.importChats });
-    menu.addItem({ command: ID.exportAll });
+    menu.addItem({ command: EVERY_CHAT.importChats });
+    menu.addItem({ command: EVERY_CHAT.exportAll });
     menu.addItem({ type: 'separator' });
-    menu.addItem({ command: ID.archiveAll });
-    menu.addItem({ command: ID.deleteAll });
+    menu.addItem({ command: EVERY_CHAT.archiveAll });
+    menu.addItem({ command: EVERY_CHAT.deleteAll });
     this._openMenu(menu, x, y, returnFocus);
   }
 
@@ -482,211 +475,7 @@ export class ChatListActions implements IDisposable {
     });
   }
 
-  private _addListCommands(): void {
-    const { model, trans } = this;
-    const commands = this._commands;
-    commands.addCommand(ID.importChats, {
-      label: trans.__('Import Chats…'),
-      caption: trans.__(
-        'Import a file of chats exported from here or from Open WebUI'
-      ),
-      execute: async () => {
-        const file = await pickFile('.json,application/json');
-        if (file) {
-          await this._importFile(file);
-        }
-      }
-    });
-    commands.addCommand(ID.exportAll, {
-      label: trans.__('Download All Chats'),
-      execute: () =>
-        this._guard(trans.__('The chats could not be downloaded'), async () =>
-          download(await model.exportAll())
-        )
-    });
-    const askedFirst =
-      (
-        title: string,
-        question: string,
-        action: string,
-        failed: string,
-        run: () => Promise<unknown>
-      ) =>
-      async () => {
-        if (await confirm(title, question, action, trans)) {
-          await this._guard(failed, run);
-        }
-      };
-    commands.addCommand(ID.archiveAll, {
-      label: trans.__('Archive All Chats…'),
-      execute: askedFirst(
-        trans.__('Archive All Chats'),
-        trans.__(
-          'Archive every chat? They move to the archived chats, where each can be unarchived.'
-        ),
-        trans.__('Archive All'),
-        trans.__('The chats could not be archived'),
-        () => model.archiveAll()
-      )
-    });
-    commands.addCommand(ID.deleteAll, {
-      label: trans.__('Delete All Chats…'),
-      execute: askedFirst(
-        trans.__('Delete All Chats'),
-        trans.__(
-          'Delete every chat and all their messages, archived ones too? This cannot be undone.'
-        ),
-        trans.__('Delete All'),
-        trans.__('The chats could not be deleted'),
-        () => model.deleteAll()
-      )
-    });
-  }
-
-  private async _importFile(file: File): Promise<void> {
-    const { trans } = this;
-    const title = trans.__('Import Failed');
-    let document: unknown;
-    try {
-      document = JSON.parse(await file.text());
-    } catch (error) {
-      await showErrorMessage(
-        title,
-        trans.__('“%1” is not a JSON file: %2', file.name, String(error))
-      );
-      return;
-    }
-    try {
-      const count = await this.model.importChats(document);
-      Notification.success(
-        trans._n('Imported %1 chat.', 'Imported %1 chats.', count),
-        { autoClose: 5000 }
-      );
-    } catch (error) {
-      const reason = errorMessage(
-        error instanceof ImportStopped ? error.reason : error,
-        trans
-      );
-      await showErrorMessage(
-        title,
-        error instanceof ImportStopped
-          ? trans._n(
-              '%1 chat was imported, then the rest failed: %2',
-              '%1 chats were imported, then the rest failed: %2',
-              error.imported,
-              reason
-            )
-          : reason
-      );
-    }
-  }
-
   private _commands = new CommandRegistry();
   private _isDisposed = false;
   private _menu: Menu | null = null;
-}
-
-/** Asks for a line of text; resolves to it trimmed, or '' when cancelled. */
-async function askText(
-  title: string,
-  current: string,
-  trans: TranslationBundle
-): Promise<string> {
-  const result = await showDialog({
-    title,
-    body: new NameInput(current, trans.__('Name')),
-    buttons: [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
-      Dialog.okButton({ label: trans.__('Save') })
-    ],
-    focusNodeSelector: 'input'
-  });
-  return result.button.accept ? (result.value ?? '').trim() : '';
-}
-
-/**
- * A name's input whose Save stays disabled while the name is blank, as in JupyterLab's
- * own rename: the dialog disables its accept button while an input is `:invalid`.
- */
-class NameInput extends Widget {
-  constructor(current: string, placeholder: string) {
-    const input = document.createElement('input');
-    input.type = 'text';
-    input.className = 'jp-mod-styled';
-    input.value = current;
-    input.placeholder = placeholder;
-    input.required = true;
-    input.pattern = '.*\\S.*';
-    super({ node: input });
-    this._input = input;
-  }
-
-  getValue(): string {
-    return this._input.value;
-  }
-
-  protected override onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    // Not select(): it would take the focus before the dialog notes where the focus was,
-    // and closing the dialog would then give it back to this input, not to the list.
-    this._input.setSelectionRange(0, this._input.value.length);
-    // The dialog checks its inputs on 'input' events only, and listens once attached
-    // itself (after its body): an empty name is refused from the start.
-    requestAnimationFrame(() =>
-      this._input.dispatchEvent(new Event('input', { bubbles: true }))
-    );
-  }
-
-  private _input: HTMLInputElement;
-}
-
-/** Asks to confirm a destructive action. */
-export async function confirm(
-  title: string,
-  body: string,
-  action: string,
-  trans: TranslationBundle
-): Promise<boolean> {
-  const result = await showDialog({
-    title,
-    body,
-    buttons: [
-      Dialog.cancelButton({ label: trans.__('Cancel') }),
-      Dialog.warnButton({ label: action })
-    ],
-    defaultButton: 0
-  });
-  return result.button.accept;
-}
-
-/** Asks the browser for a file to open; null when none is chosen. */
-function pickFile(accept: string): Promise<File | null> {
-  return new Promise(resolve => {
-    const input = document.createElement('input');
-    input.type = 'file';
-    input.accept = accept;
-    input.className = 'jp-ChatExt-filePicker';
-    input.style.display = 'none';
-    const done = (file: File | null) => {
-      input.remove();
-      resolve(file);
-    };
-    input.addEventListener('change', () => done(input.files?.[0] ?? null));
-    input.addEventListener('cancel', () => done(null));
-    document.body.appendChild(input);
-    input.click();
-  });
-}
-
-/** Hands a file to the browser's download. */
-export function download({ filename, blob }: IDownload): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.style.display = 'none';
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
