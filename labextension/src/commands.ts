@@ -21,4 +21,9 @@ export namespace CommandIDs {
   export const openSource = 'chat-ext:open-source-cell';
   /** Runs `{code}` in a console attached to the active notebook's kernel. */
   export const runCode = 'chat-ext:run-code-in-console';
+  /** The chat list's every-chat actions, in the command palette too. */
+  export const importChats = 'chat-ext:import-chats';
+  export const downloadAllChats = 'chat-ext:download-all-chats';
+  export const archiveAllChats = 'chat-ext:archive-all-chats';
+  export const deleteAllChats = 'chat-ext:delete-all-chats';
 }

@@ -20,6 +20,7 @@ import {
 import { adminPlugin } from './admin/plugin';
 import { ChatApiClient } from './api/client';
 import { ChatEventStream } from './api/events';
+import { EVERY_CHAT } from './chats/everyChat';
 import { ChatListModel } from './chats/model';
 import { ChatsPanel } from './chats/panel';
 import { CommandIDs } from './commands';
@@ -100,11 +101,16 @@ const panelPlugin: JupyterFrontEndPlugin<IChatOpener> = {
     restorePanelChat(app, panel, opener, labShell);
 
     addCommands(app, opener, panel, trans);
+    mirrorEveryChatCommands(app, panel);
     for (const command of [
       CommandIDs.openPanel,
       CommandIDs.newChat,
       CommandIDs.openChatInTab,
-      CommandIDs.focusInput
+      CommandIDs.focusInput,
+      CommandIDs.importChats,
+      CommandIDs.downloadAllChats,
+      CommandIDs.archiveAllChats,
+      CommandIDs.deleteAllChats
     ]) {
       palette?.addItem({ command, category: trans.__('Chat') });
     }
@@ -239,6 +245,26 @@ function addCommands(
       await opener.open(null, 'panel');
     }
   });
+}
+
+/** The list's every-chat actions as app commands, so the command palette finds them. */
+function mirrorEveryChatCommands(
+  app: JupyterFrontEnd,
+  panel: ChatsPanel
+): void {
+  const { actions } = panel;
+  const pairs: [string, string][] = [
+    [CommandIDs.importChats, EVERY_CHAT.importChats],
+    [CommandIDs.downloadAllChats, EVERY_CHAT.exportAll],
+    [CommandIDs.archiveAllChats, EVERY_CHAT.archiveAll],
+    [CommandIDs.deleteAllChats, EVERY_CHAT.deleteAll]
+  ];
+  for (const [id, listCommand] of pairs) {
+    app.commands.addCommand(id, {
+      ...actions.describe(listCommand),
+      execute: () => actions.runEveryChat(listCommand)
+    });
+  }
 }
 
 /**

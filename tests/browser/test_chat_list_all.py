@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from admin_ui import run_from_palette
 from chats_ui import PANEL, open_chats_panel, unique
 from lab_process import LabServer
 from list_ui import ARCHIVED, DIALOG, answer_dialog, chat_item, choose
@@ -139,6 +140,23 @@ def test_a_file_that_is_not_chats_is_refused_and_nothing_is_imported(
     assert titles(lab_server) == set()
     # The browser logs the request the server refused, which was this test's point.
     console_errors.forget_caused(logged_before, 1, "status of 400", "status of 422")
+
+
+def test_the_command_palette_runs_every_chat_actions(page: Page, lab_server: LabServer):
+    delete_everything(lab_server)
+    made = lab_server.create_chat(unique("Palette"))["title"]
+    open_chats_panel(page, lab_server)
+    expect(chat_item(page, made)).to_have_count(1)
+
+    with page.expect_download() as info:
+        run_from_palette(page, "Download All Chats", "chat-ext:download-all-chats")
+    assert info.value.suggested_filename.endswith(".json")
+
+    run_from_palette(page, "Archive All Chats", "chat-ext:archive-all-chats")
+    expect(page.locator(DIALOG)).to_contain_text("Archive every chat?")
+    answer_dialog(page)
+    expect(chat_item(page, made)).to_have_count(0)
+    assert titles(lab_server, archived="true") == {made}
 
 
 def asked_then_done(page: Page, label: str, question: str, shown: str) -> None:

@@ -122,6 +122,19 @@ export class ChatListActions implements IDisposable {
     return this._run(ID.deleteFolder, { folderId });
   }
 
+  /** Runs one of the every-chat commands (`EVERY_CHAT`), as its menu item would. */
+  runEveryChat(command: string): Promise<void> {
+    return this._run(command, {});
+  }
+
+  /** A list command's label and caption, for a command of the app's that runs it. */
+  describe(command: string): { label: string; caption: string } {
+    return {
+      label: this._commands.label(command),
+      caption: this._commands.caption(command)
+    };
+  }
+
   /** Opens a chat's menu at a point; focus goes back to `returnFocus` when it closes. */
   openChatMenu(
     chat: ChatSummary,
