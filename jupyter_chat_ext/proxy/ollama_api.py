@@ -23,6 +23,7 @@ from .ollama_wire import OllamaLines, ollama_running, ollama_tag, ollama_time
 from .passthrough import NDJSON, Renamer, is_json, ollama_request, read_json, relay_frames
 from .routing import preset_params, preset_prompt, route
 from .schemas import OllamaRunning, OllamaTags, OllamaVersion
+from .stops import cut_at_stops, kept_stops
 from .translate import (
     generate_messages,
     ndjson,
@@ -293,9 +294,13 @@ class OllamaApi:
         messages = openai_messages(_messages(body, field))
         local = isinstance(target.client, LocalModelClient)
         params = target.params(openai_params(body, local))
+        stops: list[str] = []
         if isinstance(target.client, OpenAIClient):
             messages = with_json_hint(messages, params)
+            stops = kept_stops(params)
         deltas = target.client.stream_chat(target.upstream_id, messages, params)
+        if stops:
+            deltas = cut_at_stops(deltas, stops)
         # "think": false (the request's, else its preset's) asks for no thinking; a server
         # that thinks anyway is not shown.
         quiet = body.get("think", params.get("think")) is False

@@ -75,6 +75,26 @@ async def test_generate(api, ollama_for, kind):
         assert loaded.done and loaded.done_reason == "load"
 
 
+async def test_more_stop_strings_than_openai_takes_are_all_kept(api, ollama_for, kind):
+    """Ollama takes any number of stop strings, OpenAI four: on an OpenAI connection the
+    rest are kept here, and the answer ends before the first one written."""
+    stops = ["<|a|>", "<|b|>", "<|c|>", "<|d|>", "<|e|>", "llo th"]
+    before = reply_for(HELLO).split("llo th")[0]
+    async with FakeUpstream(chunks=12) as up, ollama_for() as client:
+        await connect(api, up, kind=kind)
+        options = {"stop": stops}
+        answer = await client.chat(model="fake-chat", messages=HELLO, options=options)
+        assert (answer.message.content, answer.done_reason) == (before, "stop")
+        if kind == "openai":
+            assert up.requests[-1].body["stop"] == stops[:4]
+        chat = await client.chat(model="fake-chat", messages=HELLO, options=options, stream=True)
+        parts = [p async for p in chat]
+        assert "".join(p.message.content for p in parts) == before
+        assert parts[-1].done and parts[-1].done_reason == "stop"
+        generated = await client.generate(model="fake-chat", prompt="Hello there", options=options)
+        assert generated.response == before
+
+
 async def test_embed(api, ollama_for, kind):
     async with FakeUpstream() as up, ollama_for() as client:
         await connect(api, up, kind=kind)
