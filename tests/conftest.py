@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,10 +29,14 @@ def postgres():
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path) -> str:
+def db_url(request, tmp_path) -> Iterator[str]:
+    """An empty database for the test, on each backend. Every server the test started has
+    stopped by its teardown, which fixtures that take this one are torn down before."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'chat-ext.db'}"
-    return request.getfixturevalue("postgres").new_database()
+        yield f"sqlite:///{tmp_path / 'chat-ext.db'}"
+        return
+    with request.getfixturevalue("postgres").lent_database() as url:
+        yield url
 
 
 @pytest.fixture

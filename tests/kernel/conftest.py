@@ -247,6 +247,8 @@ def fake_server() -> Iterator[Callable[[Respond], str]]:
 MODEL = "fake-chat"
 SLOW_MODEL = "fake-chat+delay-chunk-0.05+chunks-200"  # 200 pieces over 10 s: time to interrupt
 STEADY_MODEL = "fake-chat+delay-chunk-0.02+chunks-40"  # under a second, in visible steps
+# 200 pieces over 3 s: time to cut a stream and follow the answer again, short to wait out.
+BRISK_MODEL = "fake-chat+delay-chunk-0.015+chunks-200"
 DOWN_MODEL = "fake-chat+error-503"
 THINK_MODEL = "fake-chat+think"  # thinks before it answers, its thoughts apart from the text
 SLOW_THINK_MODEL = "fake-chat+think+delay-chunk-0.1"  # thinks a word every 0.1 s, then answers
@@ -287,6 +289,7 @@ def upstream(server):
                 MODEL,
                 SLOW_MODEL,
                 STEADY_MODEL,
+                BRISK_MODEL,
                 DOWN_MODEL,
                 THINK_MODEL,
                 SLOW_THINK_MODEL,

@@ -27,6 +27,7 @@ from tests.support.raw_server import RawServer
 
 from .conftest import (
     BASE_PATH,
+    BRISK_MODEL,
     DOWN_MODEL,
     MODEL,
     QUIET_MODEL,
@@ -406,7 +407,7 @@ async def test_a_stream_that_breaks_follows_the_answer_again(server, upstream):
     with Relay(server.port) as relay:
         relay.start()
         async with AsyncClient(_relayed(relay), server.token) as client:
-            stream = await client.stream("on through a cut", model=SLOW_MODEL)
+            stream = await client.stream("on through a cut", model=BRISK_MODEL)
             events = []
             async with stream:
                 async for event in stream:
@@ -457,7 +458,7 @@ def test_complete_follows_an_answer_whose_connection_broke_to_its_end(server, up
         cutter = threading.Thread(target=_cut_once_running, args=(relay, api))
         cutter.start()
         with Client(_relayed(relay), server.token) as client:
-            result = client.complete("whole despite a cut", model=SLOW_MODEL)
+            result = client.complete("whole despite a cut", model=BRISK_MODEL)
         cutter.join()
     whole = "You said: whole despite a cut".ljust(200, ".")
     assert (result.status, result.content) == ("done", whole)
@@ -471,7 +472,7 @@ async def test_async_complete_follows_an_answer_whose_connection_broke(server, u
         relay.start()
         cutter = asyncio.create_task(asyncio.to_thread(_cut_once_running, relay, api))
         async with AsyncClient(_relayed(relay), server.token) as client:
-            result = await client.complete("async whole despite a cut", model=SLOW_MODEL)
+            result = await client.complete("async whole despite a cut", model=BRISK_MODEL)
         await cutter
     whole = "You said: async whole despite a cut".ljust(200, ".")
     assert (result.status, result.content) == ("done", whole)

@@ -14,6 +14,7 @@ import pytest
 
 from .conftest import (
     BASE_PATH,
+    BRISK_MODEL,
     DOWN_MODEL,
     MISSING_LOCAL_MODEL,
     MODEL,
@@ -205,6 +206,8 @@ def test_a_cell_waits_for_an_answer_the_panel_is_writing(kernel, api):
         line = one_line(chat(kernel, "%chat too soon"))
         assert "still being written" in line and "Chats panel" in line, line
     finally:
+        for running in api.get("chat/completions").json()["items"]:  # not waited out
+            api.post(f"chat/completions/{running['message_id']}/stop")
         panel.join(60)
     contents = [m["content"] for m in notebook_chat(api)["messages"] if m["role"] == "user"]
     assert "too soon" not in contents
@@ -344,7 +347,7 @@ def test_an_answer_whose_stream_breaks_is_followed_again_to_its_end(server, upst
         relay.start()
         bare = _bare_kernel_at(server, f"http://127.0.0.1:{relay.port}{BASE_PATH}", server.token)
         try:
-            msg_id = bare.start(f"%chat -m {SLOW_MODEL} carry on")
+            msg_id = bare.start(f"%chat -m {BRISK_MODEL} carry on")
             messages = bare.collect(msg_id, until=_partial_shown, timeout=30)
             relay.cut()  # the network between kernel and server; the server writes on
             run = Run(bare.reply(msg_id), messages + bare.collect(msg_id, timeout=60))

@@ -17,11 +17,9 @@ from jupyter_chat_ext.wiring import _migrate_and_seed
 ROUNDS = 40
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'd.db'}"
-    return request.getfixturevalue("postgres").new_database()
+@pytest.fixture
+def url(db_url: str) -> str:
+    return db_url
 
 
 def _message(chat: str, name: str) -> MessageRow:

@@ -13,11 +13,9 @@ from jupyter_chat_ext.users.orm import UserRow
 from jupyter_chat_ext.wiring import INTERRUPTED, _migrate_and_seed
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'i.db'}"
-    return request.getfixturevalue("postgres").new_database()
+@pytest.fixture
+def url(db_url: str) -> str:
+    return db_url
 
 
 def rows(user: str) -> list:
