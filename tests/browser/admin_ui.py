@@ -25,7 +25,9 @@ def ensure_lab(page: Page, lab: LabServer) -> None:
 def run_from_palette(page: Page, label: str, command: str) -> None:
     # The palette's own command rather than its shortcut, which a key press can miss
     # while the page is still settling. A new lab's Launcher may open a moment later and
-    # take the focus, which closes the palette: then again.
+    # take the focus, which closes the palette, before or after the label is typed: then
+    # again.
+    item = page.locator(f'.lm-CommandPalette-item[data-command="{command}"]')
     for attempt in range(3):
         page.evaluate(
             "() => window.jupyterapp.commands.execute('apputils:activate-command-palette')"
@@ -33,12 +35,11 @@ def run_from_palette(page: Page, label: str, command: str) -> None:
         )
         try:
             page.locator(".lm-CommandPalette-input").fill(label, timeout=5000)
+            expect(item).to_have_class(re.compile(r"\blm-mod-active\b"), timeout=5000)
             break
-        except PlaywrightTimeoutError:
+        except (PlaywrightTimeoutError, AssertionError):
             if attempt == 2:
                 raise
-    item = page.locator(f'.lm-CommandPalette-item[data-command="{command}"]')
-    expect(item).to_have_class(re.compile(r"\blm-mod-active\b"))
     page.keyboard.press("Enter")
 
 

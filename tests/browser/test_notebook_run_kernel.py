@@ -144,7 +144,7 @@ def test_run_on_a_kernel_still_restarting_after_the_wait_says_so(
     chat_page: Page, chat_lab: LabServer
 ):
     page = chat_page
-    add_slow_kernel(chat_lab, 10)
+    add_slow_kernel(chat_lab, 6)
     # The wait is the kernelWaitSeconds setting: shortened here from its 30 seconds.
     use_settings(page, chat_lab, {"kernelWaitSeconds": 2})
     notebook = open_notebook(page, chat_lab, "slow.ipynb", [code_cell("x = 1")])
@@ -160,7 +160,7 @@ def test_run_on_a_kernel_still_restarting_after_the_wait_says_so(
     expect(indicator).to_have_attribute("data-status", "idle", timeout=KERNEL_TIMEOUT_MS)
     answer = answer_with_blocks(page, PYTHON)
 
-    # Kernel > Restart Kernel…, and Run while the kernel takes its 10 seconds to be back.
+    # Kernel > Restart Kernel…, and Run while the kernel takes its 6 seconds to be back.
     notebook.locator(".jp-Cell").first.locator(".jp-InputPrompt").click()
     # Not awaited: the command ends with the dialog.
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:restart-kernel'); }")
