@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from contextlib import aclosing, suppress
 from typing import TYPE_CHECKING, Any
@@ -13,8 +14,16 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 from tornado.iostream import StreamClosedError
 
+from ..core.errors import ValidationFailed
 from ..core.handlers import ApiHandler, endpoint
-from .schemas import CompletionRequest, CompletionResult, Running, RunningList
+from .schemas import (
+    REQUEST_ID,
+    CompletionRequest,
+    CompletionResult,
+    Running,
+    RunningList,
+    StopByRequest,
+)
 from .tasks import Generation
 
 if TYPE_CHECKING:
@@ -100,7 +109,7 @@ class CompletionsHandler(_CompletionHandler):
     async def get(self) -> RunningList:
         return RunningList(
             items=[
-                Running(message_id=g.message_id, chat_id=g.chat_id)
+                Running(message_id=g.message_id, chat_id=g.chat_id, request_id=g.request_id)
                 for g in self.completions.running.of_user(self.identity.id)
             ]
         )
@@ -134,8 +143,24 @@ class CompletionStopHandler(_CompletionHandler):
         return await self.completions.stop(self.identity, message_id)
 
 
+class RequestStopHandler(_CompletionHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "Stop the answer asked for under a request's own name (its request_id): for a caller "
+        "that gave up before the answer's id came back. One not begun yet is stopped as it "
+        "begins",
+        response=StopByRequest,
+    )
+    async def post(self, request_id: str) -> StopByRequest:
+        if not re.fullmatch(REQUEST_ID, request_id):
+            raise ValidationFailed("'request_id' is 1 to 64 letters, digits and '_.:-'.")
+        return StopByRequest(result=await self.completions.stop_request(self.identity, request_id))
+
+
 routes = [
     (r"/chat/completions", CompletionsHandler),
     (r"/chat/completions/(?P<message_id>[^/]+)/stream", CompletionStreamHandler),
     (r"/chat/completions/(?P<message_id>[^/]+)/stop", CompletionStopHandler),
+    (r"/chat/completions/requests/(?P<request_id>[^/]+)/stop", RequestStopHandler),
 ]

@@ -8,6 +8,9 @@ from ..chats.settings import ChatSettings
 from ..core.schemas import StrictModel
 from ..models.schemas import Params
 
+# A request's own name, as a client makes one (a UUID, say): it goes in a URL as it is.
+REQUEST_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
+
 
 class CompletionRequest(StrictModel):
     """Ask for an answer. Exactly one of ``content`` (a new user message, replying to
@@ -46,6 +49,15 @@ class CompletionRequest(StrictModel):
     )
     # Strict: "yes" or 0 is a mistake to hear of, not a choice to guess.
     stream: StrictBool = True
+    request_id: str | None = Field(
+        default=None,
+        pattern=REQUEST_ID,
+        description=(
+            "The caller's own name for this request, unique to it: listed with the answer "
+            "while it is written, and enough to stop it before the answer's id is known "
+            "(POST chat/completions/requests/{request_id}/stop)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_instruction(self) -> CompletionRequest:
@@ -79,7 +91,17 @@ class CompletionResult(BaseModel):
 class Running(BaseModel):
     message_id: str
     chat_id: str
+    request_id: str | None = Field(default=None, description="The request's own name, if given")
 
 
 class RunningList(BaseModel):
     items: list[Running]
+
+
+class StopByRequest(BaseModel):
+    result: CompletionResult | None = Field(
+        description=(
+            "How the answer ended, when it had begun; null when it had not, and it is then "
+            "stopped as it begins (within a minute)"
+        )
+    )

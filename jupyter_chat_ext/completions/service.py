@@ -35,7 +35,7 @@ from ..providers.base import (
 )
 from ..providers.reasoning import split_reasoning
 from .schemas import CompletionRequest, CompletionResult
-from .tasks import ChatLocks, Generation, Placing, Progress, Registry
+from .tasks import ChatLocks, EarlyStops, Generation, Placing, Progress, Registry
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class CompletionService:
         self.flush_interval = flush_interval
         self.title_model = title_model
         self.running = Registry()
+        self._early_stops = EarlyStops()
         self._placing = ChatLocks()
         self._pending: set[Placing] = set()
         # The chats being named now, with the user and the task naming them: an answer that
@@ -142,7 +143,7 @@ class CompletionService:
         if system:
             messages.insert(0, {"role": "system", "content": system})
         chat_id, answer_id = turn.chat.id, turn.added[-1].id
-        generation = Generation(me.id, chat_id, answer_id, route.model_id)
+        generation = Generation(me.id, chat_id, answer_id, route.model_id, req.request_id)
         self.running.add(generation)
         generation.task = asyncio.create_task(
             self._run(
@@ -157,6 +158,9 @@ class CompletionService:
         )
         generation.task.add_done_callback(functools.partial(self._ended, me, generation))
         self.running.track(generation.task)
+        if req.request_id is not None and self._early_stops.take(me.id, req.request_id):
+            # Stopped before its first step: the question stays, the answer says "stopped".
+            generation.task.cancel()
         return generation, turn.added[0].id if req.content is not None else None
 
     def _refuse_busy(self, me: Identity, req: CompletionRequest) -> None:
@@ -209,6 +213,15 @@ class CompletionService:
             generation.task.cancel()
         await generation.finished.wait()
         return self.result(generation, None)
+
+    async def stop_request(self, me: Identity, request_id: str) -> CompletionResult | None:
+        """Stop the answer asked for under a request's own name; None when it has not begun,
+        and it is then stopped as it begins."""
+        generation = self.running.by_request(me.id, request_id)
+        if generation is None:
+            self._early_stops.ask(me.id, request_id)
+            return None
+        return await self.stop(me, generation.message_id)
 
     async def _ended_answer(self, me: Identity, message_id: str) -> CompletionResult:
         row = await self.chats.answer(me, message_id)

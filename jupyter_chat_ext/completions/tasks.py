@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,11 +20,19 @@ class Generation:
     "error", data) tuples from the moment they join; ``text`` is everything written so far,
     ``reasoning`` what the model thought before it."""
 
-    def __init__(self, user_id: str, chat_id: str, message_id: str, model: str):
+    def __init__(
+        self,
+        user_id: str,
+        chat_id: str,
+        message_id: str,
+        model: str,
+        request_id: str | None = None,
+    ):
         self.user_id = user_id
         self.chat_id = chat_id
         self.message_id = message_id
         self.model = model
+        self.request_id = request_id
         self.parts: list[str] = []
         self.thoughts: list[str] = []
         self.status = "running"
@@ -177,6 +186,17 @@ class Registry:
         found = self._running.get(message_id)
         return found if found is not None and found.user_id == user_id else None
 
+    def by_request(self, user_id: str, request_id: str) -> Generation | None:
+        """The user's answer asked for under a request's own name."""
+        return next(
+            (
+                g
+                for g in self._running.values()
+                if (g.user_id, g.request_id) == (user_id, request_id)
+            ),
+            None,
+        )
+
     def of_user(self, user_id: str) -> list[Generation]:
         return [g for g in self._running.values() if g.user_id == user_id]
 
@@ -240,3 +260,27 @@ class ChatLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+class EarlyStops:
+    """Stops asked for by a request's own name before its answer began (the caller, say a
+    kernel interrupted twice, gave up while the request was still being sent). Each is kept
+    for ``TTL`` seconds, for the answer to be stopped as it begins."""
+
+    TTL = 60.0
+    LIMIT = 1000
+
+    def __init__(self) -> None:
+        self._asked: dict[tuple[str, str], float] = {}
+
+    def ask(self, user_id: str, request_id: str) -> None:
+        now = time.monotonic()
+        self._asked = {k: t for k, t in self._asked.items() if t > now}
+        while len(self._asked) >= self.LIMIT:
+            del self._asked[next(iter(self._asked))]  # the oldest
+        self._asked[(user_id, request_id)] = now + self.TTL
+
+    def take(self, user_id: str, request_id: str) -> bool:
+        """Whether a stop was asked for this request (and is now used up)."""
+        until = self._asked.pop((user_id, request_id), None)
+        return until is not None and until > time.monotonic()

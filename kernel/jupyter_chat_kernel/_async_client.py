@@ -24,6 +24,7 @@ from ._calls import (
     _next_cursor,
     _running,
     _stop_completion,
+    _stop_request,
 )
 from ._connection import Connection
 from ._stream import AsyncCompletionStream
@@ -172,6 +173,7 @@ class AsyncClient(_Base):
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
         system_suffix: str | None = None,
+        request_id: str | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer (see Client.complete)."""
         async with await self._open_stream(
@@ -186,6 +188,7 @@ class AsyncClient(_Base):
                 meta,
                 settings,
                 system_suffix,
+                request_id,
             )
         ) as answer:
             return await answer.wait()
@@ -203,6 +206,7 @@ class AsyncClient(_Base):
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
         system_suffix: str | None = None,
+        request_id: str | None = None,
     ) -> AsyncCompletionStream:
         """The answer as it streams: ``async for event in await chat.stream(...)``."""
         call = _completion(
@@ -216,6 +220,7 @@ class AsyncClient(_Base):
             meta,
             settings,
             system_suffix,
+            request_id,
         )
         return await self._open_stream(call)
 
@@ -226,6 +231,10 @@ class AsyncClient(_Base):
     async def stop_completion(self, message_id: str) -> CompletionResult:
         """Stop an answer being written; what was written is kept and returned."""
         return await self._send(_stop_completion(message_id))
+
+    async def stop_request(self, request_id: str) -> CompletionResult | None:
+        """Stop the answer asked for with ``request_id`` (see Client.stop_request)."""
+        return await self._send(_stop_request(request_id))
 
     async def running(self) -> tuple[Running, ...]:
         """The user's answers being written now."""

@@ -162,6 +162,7 @@ def _completion(
     meta: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
     system_suffix: str | None = None,
+    request_id: str | None = None,
 ) -> _Call[CompletionResult]:
     """``POST chat/completions``, streamed; see CompletionRequest in the server's OpenAPI
     document. Waiting for a whole answer reads its stream too, which can be followed again
@@ -178,6 +179,7 @@ def _completion(
         "params": dict(params) if params else None,
         "meta": dict(meta) if meta else None,
         "settings": dict(settings) if settings else None,
+        "request_id": request_id,
     }
     body.update({k: v for k, v in optional.items() if v is not None})
     if parent_id is not CURRENT_LEAF:
@@ -193,6 +195,20 @@ def _completion_path(message_id: str, action: str) -> str:
 
 def _stop_completion(message_id: str) -> _Call[CompletionResult]:
     return _Call("POST", _completion_path(message_id, "stop"), CompletionResult.from_json)
+
+
+def _stop_request(request_id: str) -> _Call[CompletionResult | None]:
+    """``POST chat/completions/requests/{request_id}/stop``: None when the answer had not
+    begun (the server then stops it as it begins)."""
+    if not isinstance(request_id, str) or not request_id:
+        raise ValueError(f"request id must be a non-empty string, not {request_id!r}")
+
+    def result(data: Any) -> CompletionResult | None:
+        found = data.get("result")
+        return None if found is None else CompletionResult.from_json(found)
+
+    path = f"chat/completions/requests/{quote(request_id, safe='')}/stop"
+    return _Call("POST", path, result)
 
 
 def _attach(message_id: str) -> _Call[None]:

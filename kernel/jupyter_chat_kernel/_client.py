@@ -24,6 +24,7 @@ from ._calls import (
     _next_cursor,
     _running,
     _stop_completion,
+    _stop_request,
 )
 from ._connection import Connection
 from ._stream import CompletionStream
@@ -176,6 +177,7 @@ class Client(_Base):
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
         system_suffix: str | None = None,
+        request_id: str | None = None,
     ) -> CompletionResult:
         """Ask ``model`` and wait for the whole answer.
 
@@ -185,7 +187,9 @@ class Client(_Base):
         added after the one in use (the chat's or the model's, say); ``params`` are sampling
         parameters (``temperature``, ``max_tokens``, ...), both for this answer alone;
         ``settings`` (``{"system", "params"}``, with no ``chat_id``) are the new chat's own, for
-        every answer in it. ``meta`` is stored on the new user message. A failed model is
+        every answer in it. ``meta`` is stored on the new user message. ``request_id``, a
+        name of the caller's own for this request (1 to 64 letters, digits and ``_.:-``),
+        lets ``stop_request()`` stop the answer before its id is known. A failed model is
         ``status="error"``.
         """
         with self._open_stream(
@@ -200,6 +204,7 @@ class Client(_Base):
                 meta,
                 settings,
                 system_suffix,
+                request_id,
             )
         ) as answer:
             return answer.wait()
@@ -217,6 +222,7 @@ class Client(_Base):
         meta: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
         system_suffix: str | None = None,
+        request_id: str | None = None,
     ) -> CompletionStream:
         """Like ``complete()``, but the answer streams: iterate over the returned
         CompletionStream for its events (``TextDelta`` carries new text only)."""
@@ -231,6 +237,7 @@ class Client(_Base):
             meta,
             settings,
             system_suffix,
+            request_id,
         )
         return self._open_stream(call)
 
@@ -242,6 +249,12 @@ class Client(_Base):
     def stop_completion(self, message_id: str) -> CompletionResult:
         """Stop an answer being written; what was written is kept and returned."""
         return self._send(_stop_completion(message_id))
+
+    def stop_request(self, request_id: str) -> CompletionResult | None:
+        """Stop the answer asked for with ``request_id`` (given to ``complete()`` or
+        ``stream()``), for when its id never came back: interrupted while the question was
+        being sent, say. None when it had not begun: the server stops it as it begins."""
+        return self._send(_stop_request(request_id))
 
     def running(self) -> tuple[Running, ...]:
         """The user's answers being written now."""

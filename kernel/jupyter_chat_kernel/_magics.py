@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tokenize
+import uuid
 from collections import ChainMap
 from typing import Any
 
@@ -180,6 +181,8 @@ class ChatMagics(Magics):
             # Added to the system prompt in use, so the chat's or the model's still holds.
             "system_suffix": FORMAT_SYSTEM.get(options.format),
             "params": params or None,
+            # Its own name, to stop it by if Ctrl-C comes before the answer's id (_stop_asked).
+            "request_id": uuid.uuid4().hex,
         }
         live = LiveOutput(options.format, self.update_interval)
         try:
@@ -187,7 +190,7 @@ class ChatMagics(Magics):
                 client, live, prompt, request, options.stream, options.model
             )
         except KeyboardInterrupt:
-            result, interrupted = _stop_running(client, chat_id), True
+            result, interrupted = _stop_asked(client, request["request_id"]), True
         except ChatError:
             live.clear()
             raise
@@ -321,16 +324,11 @@ def _interrupted(message: str) -> Interrupted:
     return Interrupted(message, last_error())
 
 
-def _stop_running(client: Client, chat_id: str | None) -> CompletionResult | None:
-    """After Ctrl-C before an answer's id was known (a second one, which is not held while
-    the question is sent): stop what is being written in the chat, if the server has begun it."""
-    if chat_id is None:
-        return None
-    result = None
+def _stop_asked(client: Client, request_id: str) -> CompletionResult | None:
+    """After Ctrl-C before the answer's id came back (a second one, which is not held while
+    the question is sent): stop the answer this request asked for, and no other. One the
+    server has not begun yet is stopped as it begins; then there is no result."""
     try:
-        for running in client.running():
-            if running.chat_id == chat_id:
-                result = client.stop_completion(running.message_id)
+        return client.stop_request(request_id)
     except ChatError:
-        pass
-    return result
+        return None

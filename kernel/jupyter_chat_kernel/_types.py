@@ -239,10 +239,15 @@ class Running:
 
     message_id: str
     chat_id: str
+    request_id: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Running:
-        return cls(message_id=data["message_id"], chat_id=data["chat_id"])
+        return cls(
+            message_id=data["message_id"],
+            chat_id=data["chat_id"],
+            request_id=data.get("request_id"),
+        )
 
 
 @dataclass(frozen=True)

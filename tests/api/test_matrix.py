@@ -45,6 +45,7 @@ ROUTES = {
     ("delete", "/folders/{folder_id}"): (None, True),
     ("get", "/models"): (None, False),
     ("get", "/chat/completions"): (None, False),
+    ("post", "/chat/completions/requests/{request_id}/stop"): (None, False),
     ("get", "/presets"): (None, False),
     # preset ids are one namespace: each user makes their own
     ("post", "/presets"): (lambda user: {"id": f"p-{user}", "name": "N", "base_model": "m"}, False),
@@ -121,6 +122,7 @@ async def owner_objects(api):
         "message_id": chat["messages"][0]["id"],
         "name": "secret",
         "folder_id": folder["id"],
+        "request_id": "a-request",
     }
 
 

@@ -241,6 +241,7 @@ def test_completion_requests_match_the_openapi_document(schemas):
         {"source": "x"},
         {"system": "s"},
         "Code only.",
+        "req-1",
     ).body
     assert set(body) <= set(request)
     assert set(body) == set(request) - {"regenerate"}

@@ -204,6 +204,30 @@ def test_stop_keeps_what_was_written_and_attach_follows(client, server):
     assert caught.value.status == 404
 
 
+def test_an_answer_is_stopped_by_the_name_its_request_was_given(client):
+    assert client.stop_request("not-begun-yet") is None  # stopped as it begins, if ever
+    stream = client.stream("named", model=SLOW_MODEL, request_id="named-1")
+    [running] = client.running()
+    assert (running.message_id, running.request_id) == (stream.message_id, "named-1")
+    result = client.stop_request("named-1")
+    assert result is not None and (result.message_id, result.status) == (
+        stream.message_id,
+        "stopped",
+    )
+    assert isinstance(list(stream)[-1], CompletionDone) and client.running() == ()
+    with pytest.raises(ValueError):
+        client.stop_request("")
+
+
+@pytest.mark.asyncio
+async def test_the_async_client_stops_an_answer_by_its_requests_name(server, upstream):
+    async with AsyncClient(server.url, server.token) as client:
+        stream = await client.stream("named", model=SLOW_MODEL, request_id="named-2")
+        result = await client.stop_request("named-2")
+        assert result is not None and result.message_id == stream.message_id
+        assert [e async for e in stream][-1].status == "stopped"
+
+
 def test_a_stream_can_be_stopped_from_another_thread(client):
     stream = client.stream("from elsewhere", model=SLOW_MODEL)
     timer = threading.Timer(0.3, client.stop_completion, args=(stream.message_id,))

@@ -178,6 +178,28 @@ def test_an_interrupt_before_the_server_has_begun_the_answer_still_stops_it(kern
     assert len(stored["content"]) < 200, "stopped before its end"
 
 
+def test_a_second_interrupt_while_the_question_is_sent_stops_its_answer_as_it_begins(kernel, api):
+    # The first interrupt is held while the question is sent; the second is not, and the
+    # cell ends with the server still looking up the model (5 s). The answer it then begins
+    # is stopped at once, and only that one: not written to its end.
+    with slow_model_list(api, SLOW_MODEL, prefix="slow/"):
+        msg_id = kernel.start(f"%chat -m slow/{SLOW_MODEL} given up on")
+        time.sleep(1.5)
+        kernel.interrupt()
+        time.sleep(0.3)
+        kernel.interrupt()
+        run = Run(kernel.reply(msg_id), kernel.collect(msg_id, timeout=30))
+        assert interrupted_line(run) == "%chat: interrupted before the answer started."
+        deadline = time.monotonic() + 20
+        while True:
+            question, answer = ([{}, {}] + notebook_chat(api)["messages"])[-2:]
+            if question.get("content") == "given up on" and answer["meta"]["status"] != "streaming":
+                break
+            assert time.monotonic() < deadline, (question, answer)
+            time.sleep(0.1)
+    assert (answer["content"], answer["meta"]["status"]) == ("", "stopped")
+
+
 def test_an_answer_stopped_elsewhere_says_so(kernel, api):
     msg_id = kernel.start(f"%chat -m {SLOW_MODEL} stop me from the panel")
 

@@ -243,6 +243,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chat/completions/requests/{request_id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the answer asked for under a request's own name (its request_id): for a caller that gave up before the answer's id came back. One not begun yet is stopped as it begins */
+        post: operations["post_RequestStopHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chat/completions/{message_id}/stop": {
         parameters: {
             query?: never;
@@ -1049,6 +1066,12 @@ export interface components {
              * @default null
              */
             regenerate?: string | null;
+            /**
+             * Request Id
+             * @description The caller's own name for this request, unique to it: listed with the answer while it is written, and enough to stop it before the answer's id is known (POST chat/completions/requests/{request_id}/stop)
+             * @default null
+             */
+            request_id?: string | null;
             /**
              * @description With no chat_id: the new chat's own settings, for every answer in it
              * @default null
@@ -2069,11 +2092,22 @@ export interface components {
             chat_id: string;
             /** Message Id */
             message_id: string;
+            /**
+             * Request Id
+             * @description The request's own name, if given
+             * @default null
+             */
+            request_id?: string | null;
         };
         /** RunningList */
         RunningList: {
             /** Items */
             items: components["schemas"]["Running"][];
+        };
+        /** StopByRequest */
+        StopByRequest: {
+            /** @description How the answer ended, when it had begun; null when it had not, and it is then stopped as it begins (within a minute) */
+            result: components["schemas"]["CompletionResult"] | null;
         };
         /** TagAdd */
         TagAdd: {
@@ -2722,6 +2756,37 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["CompletionResult"];
                     "text/event-stream": string;
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_RequestStopHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StopByRequest"];
                 };
             };
             /** @description Bad request, not found or not allowed */
