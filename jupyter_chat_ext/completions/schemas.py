@@ -101,7 +101,7 @@ class RunningList(BaseModel):
 class StopByRequest(BaseModel):
     result: CompletionResult | None = Field(
         description=(
-            "How the answer ended, when it had begun; null when it had not, and it is then "
-            "stopped as it begins (within a minute)"
+            "How the answer ended, when it had begun (or ended within a minute); null when it "
+            "had not begun, and it is then stopped as it begins (within a minute)"
         )
     )

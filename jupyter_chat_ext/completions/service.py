@@ -35,7 +35,7 @@ from ..providers.base import (
 )
 from ..providers.reasoning import split_reasoning
 from .schemas import CompletionRequest, CompletionResult
-from .tasks import ChatLocks, EarlyStops, Generation, Placing, Progress, Registry
+from .tasks import ChatLocks, Expiring, Generation, Placing, Progress, Registry
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,9 @@ class CompletionService:
         self.flush_interval = flush_interval
         self.title_model = title_model
         self.running = Registry()
-        self._early_stops = EarlyStops()
+        # Stops asked for by a request's name before its answer began (a kernel interrupted
+        # while its question was being sent): each waits a minute for the answer to begin.
+        self._early_stops = Expiring()
         self._placing = ChatLocks()
         self._pending: set[Placing] = set()
         # The chats being named now, with the user and the task naming them: an answer that
@@ -158,7 +160,7 @@ class CompletionService:
         )
         generation.task.add_done_callback(functools.partial(self._ended, me, generation))
         self.running.track(generation.task)
-        if req.request_id is not None and self._early_stops.take(me.id, req.request_id):
+        if req.request_id is not None and self._early_stops.pop((me.id, req.request_id)):
             # Stopped before its first step: the question stays, the answer says "stopped".
             generation.task.cancel()
         return generation, turn.added[0].id if req.content is not None else None
@@ -215,13 +217,17 @@ class CompletionService:
         return self.result(generation, None)
 
     async def stop_request(self, me: Identity, request_id: str) -> CompletionResult | None:
-        """Stop the answer asked for under a request's own name; None when it has not begun,
-        and it is then stopped as it begins."""
+        """Stop the answer asked for under a request's own name (one that ended within a
+        minute is told as it ended); None when it has not begun, and it is then stopped as
+        it begins."""
         generation = self.running.by_request(me.id, request_id)
-        if generation is None:
-            self._early_stops.ask(me.id, request_id)
-            return None
-        return await self.stop(me, generation.message_id)
+        if generation is not None:
+            return await self.stop(me, generation.message_id)
+        ended = self.running.ended_request(me.id, request_id)
+        if ended is not None:
+            return await self.stop(me, ended)  # told as it was stored
+        self._early_stops.put((me.id, request_id))
+        return None
 
     async def _ended_answer(self, me: Identity, message_id: str) -> CompletionResult:
         row = await self.chats.answer(me, message_id)

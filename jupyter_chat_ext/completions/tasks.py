@@ -173,6 +173,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._running: dict[str, Generation] = {}
+        self._ended = Expiring()
         # A generation's task outlives its listing: it goes on to title a new chat.
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -181,6 +182,13 @@ class Registry:
 
     def remove(self, generation: Generation) -> None:
         self._running.pop(generation.message_id, None)
+        if generation.request_id is not None:
+            # A stop by the request's name that comes just after is told how it ended.
+            self._ended.put((generation.user_id, generation.request_id), generation.message_id)
+
+    def ended_request(self, user_id: str, request_id: str) -> str | None:
+        """The answer a request of that name asked for, if it ended within a minute."""
+        return self._ended.get((user_id, request_id))
 
     def get(self, user_id: str, message_id: str) -> Generation | None:
         found = self._running.get(message_id)
@@ -262,25 +270,26 @@ class ChatLocks:
                 self._locks[key] = (lock, users - 1)
 
 
-class EarlyStops:
-    """Stops asked for by a request's own name before its answer began (the caller, say a
-    kernel interrupted twice, gave up while the request was still being sent). Each is kept
-    for ``TTL`` seconds, for the answer to be stopped as it begins."""
+class Expiring:
+    """Values kept for ``ttl`` seconds, at most ``limit`` of them (the oldest go first)."""
 
-    TTL = 60.0
-    LIMIT = 1000
+    def __init__(self, ttl: float = 60.0, limit: int = 1000) -> None:
+        self.ttl = ttl
+        self.limit = limit
+        self._items: dict[Any, tuple[float, Any]] = {}
 
-    def __init__(self) -> None:
-        self._asked: dict[tuple[str, str], float] = {}
-
-    def ask(self, user_id: str, request_id: str) -> None:
+    def put(self, key: Any, value: Any = True) -> None:
         now = time.monotonic()
-        self._asked = {k: t for k, t in self._asked.items() if t > now}
-        while len(self._asked) >= self.LIMIT:
-            del self._asked[next(iter(self._asked))]  # the oldest
-        self._asked[(user_id, request_id)] = now + self.TTL
+        self._items = {k: v for k, v in self._items.items() if v[0] > now}
+        while len(self._items) >= self.limit:
+            del self._items[next(iter(self._items))]
+        self._items[key] = (now + self.ttl, value)
 
-    def take(self, user_id: str, request_id: str) -> bool:
-        """Whether a stop was asked for this request (and is now used up)."""
-        until = self._asked.pop((user_id, request_id), None)
-        return until is not None and until > time.monotonic()
+    def get(self, key: Any) -> Any:
+        until, value = self._items.get(key, (0.0, None))
+        return value if until > time.monotonic() else None
+
+    def pop(self, key: Any) -> Any:
+        value = self.get(key)
+        self._items.pop(key, None)
+        return value

@@ -79,6 +79,12 @@ async def test_a_stop_asked_before_the_answer_began_stops_it_as_it_begins(api, j
     again = {**body, "model": "fake-chat", "chat_id": start["chat_id"]}
     _, events = await complete(jp_fetch, again)
     assert events[-1][1]["status"] == "done"
+    # A stop that comes just after the answer ended is told how it ended.
+    await until_written(events[0][1]["message_id"])
+    r = await api("POST", "chat/completions/requests/early-1/stop")
+    result = r.json()["result"]
+    assert (result["message_id"], result["status"]) == (events[0][1]["message_id"], "done")
+    assert result["content"] == "You said: asked, then given up on"
 
 
 async def test_a_request_id_that_could_not_be_given_is_refused(api, jp_fetch, upstream):

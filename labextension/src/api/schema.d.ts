@@ -2106,7 +2106,7 @@ export interface components {
         };
         /** StopByRequest */
         StopByRequest: {
-            /** @description How the answer ended, when it had begun; null when it had not, and it is then stopped as it begins (within a minute) */
+            /** @description How the answer ended, when it had begun (or ended within a minute); null when it had not begun, and it is then stopped as it begins (within a minute) */
             result: components["schemas"]["CompletionResult"] | null;
         };
         /** TagAdd */
