@@ -134,9 +134,6 @@ class LabProcess:
             f"--LabApp.user_settings_dir={self.root / 'user-settings'}",
             f"--LabApp.workspaces_dir={self.root / 'workspaces'}",
             f"--ChatExtApp.db_url=sqlite:///{self.root / 'chat.db'}",
-            # At the end of a module, the kernels its tests left are stopped with the server;
-            # one still busy would hold the server's exit for JupyterLab's 5 seconds, twice.
-            "--KernelManager.shutdown_wait_time=1",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
