@@ -290,7 +290,7 @@ class ChatStore:
             )
 
     async def ids(self, user_id: str) -> list[str]:
-        """The user's chat ids, in the order ``all`` gives their chats."""
+        """The user's chat ids, the chat last changed first."""
         async with self.db.session() as session:
             rows = await session.scalars(
                 select(ChatRow.id)
