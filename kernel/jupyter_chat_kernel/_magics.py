@@ -202,7 +202,7 @@ class ChatMagics(Magics):
             if result is None:
                 raise _interrupted("%chat: interrupted before the answer started.")
             if interrupted:
-                raise _interrupted(f"%chat: interrupted; the answer was stopped and {KEPT}.")
+                raise _interrupted(_interrupted_after(result))
             if result.status == "stopped":  # from the Chats panel, say
                 error_line(f"%chat: the answer was stopped elsewhere; {KEPT}.")
             else:
@@ -322,6 +322,20 @@ def _in_notebook_terms(error: ChatError) -> str:
 
 def _interrupted(message: str) -> Interrupted:
     return Interrupted(message, last_error())
+
+
+def _interrupted_after(result: CompletionResult) -> str:
+    """What Ctrl-C did, told by how the answer ended: one that ended before the stop reached
+    the server is whole, or failed on its own."""
+    if result.status == "done":
+        return "%chat: interrupted after the answer had ended; the whole answer is in the chat."
+    if result.status == "error":
+        said = result.error or "the answer failed"
+        kept = result.content and "in the chat" not in said
+        return f"%chat: interrupted after the answer had failed: {said}" + (
+            f" ({KEPT})" if kept else ""
+        )
+    return f"%chat: interrupted; the answer was stopped and {KEPT}."
 
 
 def _stop_asked(client: Client, request_id: str) -> CompletionResult | None:

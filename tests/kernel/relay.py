@@ -19,6 +19,8 @@ class Relay:
         self._listener: socket.socket | None = None
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._hold_marker: bytes | None = None
+        self._released = threading.Event()
 
     def __enter__(self) -> Relay:
         return self
@@ -43,6 +45,16 @@ class Relay:
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
 
+    def hold_after(self, marker: bytes) -> None:
+        """Keep what the server sends back on the connection whose request holds ``marker``
+        (a network that stalls) until ``release()``; the server writes on meanwhile."""
+        self._released.clear()
+        self._hold_marker = marker
+
+    def release(self) -> None:
+        self._hold_marker = None
+        self._released.set()
+
     def stop(self) -> None:
         if self._listener is not None:
             # Shut down first: a socket closed while a thread waits in accept() stays bound.
@@ -65,12 +77,21 @@ class Relay:
                 continue
             with self._lock:
                 self._open |= {client, upstream}
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            held = threading.Event()
+            for source, sink, asking in ((client, upstream, True), (upstream, client, False)):
+                args = (source, sink, asking, held)
+                threading.Thread(target=self._pump, args=args, daemon=True).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(
+        self, source: socket.socket, sink: socket.socket, asking: bool, held: threading.Event
+    ) -> None:
         try:
             while data := source.recv(65536):
+                marker = self._hold_marker
+                if asking and marker is not None and marker in data:
+                    held.set()
+                elif not asking and held.is_set():
+                    self._released.wait()
                 sink.sendall(data)
         except OSError:
             pass

@@ -383,6 +383,42 @@ def test_an_answer_whose_stream_breaks_is_followed_again_to_its_end(server, upst
     assert (stored["content"], stored["meta"]["status"]) == (whole, "done")
 
 
+def test_an_interrupt_that_comes_after_the_answer_ended_says_it_is_whole(server, upstream, api):
+    # The network holds the server's events back: the answer ends on the server while the
+    # cell still waits for its first event, and the interrupt comes then.
+    with Relay(server.port) as relay:
+        relay.start()
+        bare = _bare_kernel_at(server, f"http://127.0.0.1:{relay.port}{BASE_PATH}", server.token)
+        try:
+            relay.hold_after(b"over before the stop")
+            msg_id = bare.start(f"%chat -m {MODEL} over before the stop")
+            stored = _answer_when_ended(api, "over before the stop")
+            bare.interrupt()
+            time.sleep(0.3)
+            relay.release()
+            run = Run(bare.reply(msg_id), bare.collect(msg_id, timeout=30))
+        finally:
+            relay.release()
+            bare.close()
+    assert stored["meta"]["status"] == "done"
+    assert interrupted_line(run) == (
+        "%chat: interrupted after the answer had ended; the whole answer is in the chat."
+    )
+    assert run.final()["text/markdown"] == stored["content"] != ""
+
+
+def _answer_when_ended(api: httpx.Client, question: str) -> dict:
+    deadline = time.monotonic() + 20
+    while True:
+        found = api.get("chats", params={"q": question}).json()["items"]
+        if found:
+            asked, last = chat_detail(api, found[0]["id"])["messages"][-2:]
+            if asked["content"] == question and last["meta"]["status"] != "streaming":
+                return last
+        assert time.monotonic() < deadline, found
+        time.sleep(0.1)
+
+
 def _cut_stream_server(tail: bytes):
     """Answers a question with ``tail`` after half an answer, and anything else (following the
     answer again, say) with a 500."""
