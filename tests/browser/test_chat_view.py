@@ -36,6 +36,8 @@ from lab_process import LabServer
 from page_console import ConsoleErrors
 from playwright.sync_api import Browser, Page, Route, expect
 
+from jupyter_chat_ext.testing.upstream import UpstreamThread
+
 # Long enough to stream for a few seconds with the slow model (one word every 50 ms).
 LONG_QUESTION = " ".join(f"word{n}" for n in range(150))
 
@@ -114,12 +116,13 @@ def test_an_answer_cut_at_its_token_limit_says_so(chat_page: Page, chat_lab: Lab
 
 
 def test_stop_pressed_before_the_server_names_the_answer_still_stops_it(
-    chat_page: Page, chat_lab: LabServer
+    chat_page: Page, chat_lab: LabServer, upstream: UpstreamThread
 ):
     view = new_chat_in_panel(chat_page)
     pick_model(view, SLOW)
     send(view, LONG_QUESTION)
     wait_answered(view)
+    asked = len([r for r in upstream.requests if r.path == "/v1/chat/completions"])
     # The request to answer again is held on its way, as on a slow network: Stop shows at
     # once, but the server has not said which answer it writes.
     completions = "**/chat-ext/api/chat/completions"
@@ -145,8 +148,10 @@ def test_stop_pressed_before_the_server_names_the_answer_still_stops_it(
         chat_page.unroute(completions, hold)
     expect(answer_with_status(view, "stopped")).to_have_count(1)
     answer = stored_branch(chat_lab, chat_id_of(view))[-1]
-    assert answer["meta"]["status"] == "stopped"
-    assert "word149" not in answer["content"]
+    assert (answer["content"], answer["meta"]["status"]) == ("", "stopped")
+    # Stopped by the request's own name, it ended as the server began it: the model was
+    # not asked.
+    assert len([r for r in upstream.requests if r.path == "/v1/chat/completions"]) == asked
 
 
 def test_send_and_stop_buttons_leave_the_focus_in_the_input(chat_page: Page, chat_lab: LabServer):

@@ -25,6 +25,7 @@ export type MessageUpdate = Schemas['MessageUpdate'];
 export type ModelInfo = Schemas['ModelOut'];
 export type CompletionRequest = Schemas['CompletionRequest'];
 export type CompletionResult = Schemas['CompletionResult'];
+export type StopByRequest = Schemas['StopByRequest'];
 export type RunningList = Schemas['RunningList'];
 
 // Chat list, folders, tags, administration and API keys.
@@ -295,6 +296,15 @@ export class ChatApiClient {
   stopCompletion(messageId: string): Promise<CompletionResult> {
     const path = `chat/completions/${encodeURIComponent(messageId)}/stop`;
     return this._request<CompletionResult>('POST', path);
+  }
+
+  /**
+   * Stops the answer asked for under `requestId` (the request's own name), even before the
+   * server has begun it: it is then stopped as it begins.
+   */
+  stopRequest(requestId: string): Promise<StopByRequest> {
+    const path = `chat/completions/requests/${encodeURIComponent(requestId)}/stop`;
+    return this._request<StopByRequest>('POST', path);
   }
 
   /** A list route's `items`. */

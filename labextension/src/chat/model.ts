@@ -1,3 +1,4 @@
+import { UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -315,24 +316,14 @@ export class ChatViewModel implements IDisposable {
     if (!id) {
       return;
     }
-    if (isPending(id)) {
-      // The server has not named the answer yet: stop it once it does, or the answer
-      // would go on being written after the user asked it to stop.
-      const once = () => {
-        const named = this.streamingId;
-        if (named && isPending(named)) {
-          return;
-        }
-        this._state.changed.disconnect(once);
-        if (named) {
-          void this.stop();
-        }
-      };
-      this._state.changed.connect(once);
-      return;
-    }
     try {
-      await this._client.stopCompletion(id);
+      if (!isPending(id)) {
+        await this._client.stopCompletion(id);
+      } else if (this._requestId) {
+        // The server has not named the answer yet: stopped by the request's own name, it
+        // ends as it begins, before the model is asked.
+        await this._client.stopRequest(this._requestId);
+      }
     } catch (error) {
       // Already finished: the stream's own end shows how.
       if (!isNotFound(error)) {
@@ -391,9 +382,14 @@ export class ChatViewModel implements IDisposable {
     this._refusedEdit = null;
     state.plan = plan;
     state.changed.emit();
+    const requestId = UUID.uuid4();
+    this._requestId = requestId;
     try {
       await this._answers.follow(
-        this._client.complete(request, state.abort.signal),
+        this._client.complete(
+          { ...request, request_id: requestId },
+          state.abort.signal
+        ),
         plan
       );
       return true;
@@ -418,6 +414,10 @@ export class ChatViewModel implements IDisposable {
       state.failure = { error, retry };
       state.changed.emit();
       return false;
+    } finally {
+      if (this._requestId === requestId) {
+        this._requestId = null;
+      }
     }
   }
 
@@ -443,6 +443,8 @@ export class ChatViewModel implements IDisposable {
 
   private _answers: AnswerFollower;
   private _refusedEdit: { id: string; text: string } | null = null;
+  // The name of the request whose answer the server has not named yet (see `stop`).
+  private _requestId: string | null = null;
   private _client: ChatApiClient;
   private _loaded = false;
   private _loadingEarlier = false;
