@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,8 @@ class ChatWidget(anywidget.AnyWidget):
         self.update_interval = update_interval
         self._thread: threading.Thread | None = None
         self._answer_id: str | None = None
+        # The name of the question being sent, to stop its answer by before it has an id.
+        self._request_id: str | None = None
         self._stop_asked = False
         self._own_chat: str | None = None
         # Held while the title shown is checked against the chat shown and changed.
@@ -156,11 +159,15 @@ class ChatWidget(anywidget.AnyWidget):
             return
         self.error = ""
         self._stop_asked = False
+        self._request_id = uuid.uuid4().hex
         self.busy = True
         question = {"id": None, "role": "user", "content": content, "model": None, "thought": False}
         self.messages = [*self.messages, {**question, "status": "done"}]
         self._thread = threading.Thread(
-            target=self._answer, args=(content, self.model), name="chat-widget", daemon=True
+            target=self._answer,
+            args=(content, self.model, self._request_id),
+            name="chat-widget",
+            daemon=True,
         )
         self._thread.start()
 
@@ -192,13 +199,19 @@ class ChatWidget(anywidget.AnyWidget):
     def stop(self) -> None:
         """Stop the answer being written; what was written is kept."""
         self._stop_asked = self.busy  # honoured as soon as the answer has an id
-        answer = self._answer_id
-        if answer is not None and self._client is not None:
-            try:
+        answer, request = self._answer_id, self._request_id
+        if self._client is None or (answer is None and request is None):
+            return
+        try:
+            if answer is not None:
                 self._client.stop_completion(answer)
-            except ChatError as error:
-                if error.status != 404:  # 404: it had just ended
-                    self.error = str(error)
+            elif request is not None and self.busy:
+                # The server may not have begun it yet: stopped by the question's own name,
+                # it ends as it begins, before the model is asked.
+                self._client.stop_request(request)
+        except ChatError as error:
+            if error.status != 404:  # 404: it had just ended
+                self.error = str(error)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the answer being written; False if it is still going after ``timeout``."""
@@ -270,12 +283,14 @@ class ChatWidget(anywidget.AnyWidget):
         if follow:
             self._follow_if_writing(chat_id)
 
-    def _answer(self, content: str, model: str) -> None:
+    def _answer(self, content: str, model: str, request_id: str) -> None:
         assert self._client is not None
         answer: dict[str, Any] | None = None
         stream = None
         try:
-            stream = self._client.stream(content, model=model, chat_id=self.chat_id)
+            stream = self._client.stream(
+                content, model=model, chat_id=self.chat_id, request_id=request_id
+            )
             start = stream.start
             assert start is not None
             self._answer_id = start.message_id
@@ -319,7 +334,7 @@ class ChatWidget(anywidget.AnyWidget):
         finally:
             if stream is not None:
                 stream.close()
-            self._answer_id = None
+            self._answer_id = self._request_id = None
             self.busy = False
 
     def _read(

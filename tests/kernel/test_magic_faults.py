@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -33,6 +32,7 @@ from .magic_calls import (
     one_line,
 )
 from .relay import Relay
+from .slow_listing import slow_model_list
 
 pytest.importorskip("ipykernel")
 pytest.importorskip("jupyter_client")
@@ -124,25 +124,6 @@ def test_an_interrupt_ends_a_loop_of_questions_and_err_stays_the_users_error(ker
     assert api.get("chat/completions").json()["items"] == []
     answer = markdown(chat(kernel, f"%chat -m {MODEL} why {{Err}}"))
     assert "ZeroDivisionError" in answer and "interrupted" not in answer
-
-
-@contextmanager
-def slow_model_list(
-    api: httpx.Client, model: str = "slow-lister", prefix: str = ""
-) -> Iterator[None]:
-    """A connection whose model list takes 5 s: the server's list waits for it, and so does
-    a question to one of its models."""
-    from jupyter_chat_ext.testing.upstream import Faults, UpstreamThread
-
-    slow_listing = Faults(first_token_delay=5.0, paths=("/v1/models",))
-    with UpstreamThread(models=(model,), faults=slow_listing) as slow:
-        body = {"kind": "openai", "base_url": slow.openai_url, "name": "Slow", "prefix": prefix}
-        created = api.post("connections", json=body)
-        assert created.status_code == 201, created.text
-        try:
-            yield
-        finally:
-            api.delete(f"connections/{created.json()['id']}")
 
 
 def interrupted_after(kernel: KernelSession, code: str, seconds: float) -> Run:

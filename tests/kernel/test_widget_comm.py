@@ -14,6 +14,7 @@ from jupyter_chat_ext.chats.schemas import UNTITLED
 from .conftest import BASE_PATH, MODEL, SLOW_MODEL, SLOW_THINK_MODEL, STEADY_MODEL
 from .kernel_session import KernelSession
 from .relay import Relay
+from .slow_listing import slow_model_list
 
 pytest.importorskip("anywidget")
 pytest.importorskip("ipykernel")
@@ -192,6 +193,25 @@ def test_the_kernel_stays_free_and_stop_keeps_the_partial_answer(kernel, api):
     assert len(answer["content"]) < len(whole)
     stored = api.get(f"chats/{front.state['chat_id']}").json()["messages"][-1]
     assert (stored["content"], stored["meta"]["status"]) == (answer["content"], "stopped")
+
+
+def test_stop_while_the_question_is_sent_ends_its_answer_before_the_model_is_asked(kernel, api):
+    code = f"from jupyter_chat_kernel import ChatWidget\nw = ChatWidget(model={MODEL!r})\nw"
+    front = open_widget(kernel, code)
+    # The server looks the model up (5 s) before it begins the answer: Stop comes meanwhile.
+    with slow_model_list(api, SLOW_MODEL, prefix="slow/") as slow:
+        front.set(model=f"slow/{SLOW_MODEL}")
+        front.send({"type": "ask", "content": "stopped on its way"})
+        front.follow(lambda s: s["busy"])
+        front.send({"type": "stop"})
+        front.follow(lambda s: s["busy"] is False)
+        asked = [r for r in slow.requests if r.path == "/v1/chat/completions"]
+    answer = front.state["messages"][-1]
+    assert (answer["content"], answer["status"]) == ("", "stopped")
+    stored = api.get(f"chats/{front.state['chat_id']}").json()["messages"][-2:]
+    assert [m["content"] for m in stored] == ["stopped on its way", ""]
+    assert stored[-1]["meta"]["status"] == "stopped"
+    assert asked == [], "the model was not asked"
 
 
 def test_traits_work_from_python(kernel, api):
