@@ -80,23 +80,25 @@ class OpenAIClient:
             body["stream_options"] = {"include_usage": True, **params.get("stream_options", {})}
         return body
 
-    def open_stream(self, body: dict[str, Any]):
+    def open_stream(self, body: dict[str, Any], path: str = "/chat/completions"):
         """The raw streamed response, for callers that pass OpenAI's bytes straight through."""
         return upstream_stream(
             self.http,
             "POST",
-            f"{self.base_url}/chat/completions",
+            f"{self.base_url}{path}",
             json=body,
             headers=self.headers,
             connect_timeout=self.timeout,
             read_timeout=self.read_timeout,
         )
 
-    async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def complete(
+        self, body: dict[str, Any], path: str = "/chat/completions"
+    ) -> dict[str, Any]:
         async with upstream_stream(
             self.http,
             "POST",
-            f"{self.base_url}/chat/completions",
+            f"{self.base_url}{path}",
             json={**body, "stream": False},
             headers=self.headers,
             connect_timeout=self.timeout,

@@ -187,6 +187,55 @@ def check_chat(body: Any) -> dict[str, Any]:
     return body
 
 
+def _prompt(value: Any) -> str | None:
+    def tokens(v: Any) -> bool:
+        return isinstance(v, list) and bool(v) and all(_integer(0)(t) is None for t in v)
+
+    ok = (
+        isinstance(value, str)
+        or (isinstance(value, list) and bool(value) and _strings(value) is None)
+        or tokens(value)
+        or (isinstance(value, list) and bool(value) and all(map(tokens, value)))
+    )
+    return None if ok else "a string, an array of strings, or token arrays"
+
+
+# The legacy completions' parameters this server reads or translates; any other goes to the
+# upstream as it is.
+_TEXT_PARAMS: dict[str, Check] = {
+    "prompt": _prompt,
+    "suffix": _of(str, "a string"),
+    "echo": _of(bool, "a boolean"),
+    "stream": _of(bool, "a boolean"),
+    "stream_options": _of(dict, "an object"),
+    "n": _integer(1),
+    "best_of": _integer(1),
+    "temperature": _number(0, 2),
+    "top_p": _number(0, 1),
+    # 0 is allowed, as OpenAI allows it: with echo, the prompt alone comes back.
+    "max_tokens": _integer(0),
+    "presence_penalty": _number(-2, 2),
+    "frequency_penalty": _number(-2, 2),
+    "seed": _integer(-(2**63), 2**63 - 1),
+    "stop": _string_or_strings,
+    "logprobs": _integer(0, 5),
+    "user": _of(str, "a string"),
+}
+
+
+def check_text_completion(body: Any) -> dict[str, Any]:
+    """OpenAI's legacy completions: a ``prompt`` to continue."""
+    body = check_object(body)
+    if body.get("prompt") is None:
+        raise ProxyError(
+            "You must provide a 'prompt' to complete.",
+            param="prompt",
+            code="missing_required_parameter",
+        )
+    _require(body, _TEXT_PARAMS, _openai_says)
+    return body
+
+
 # As many inputs (texts or token arrays) as OpenAI takes in one embeddings request.
 MAX_EMBEDDING_INPUTS = 2048
 

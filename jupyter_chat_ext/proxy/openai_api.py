@@ -23,6 +23,7 @@ from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
 from .passthrough import SSE, Renamer, check_event_stream, relay_frames
 from .routing import route, with_preset
 from .schemas import OpenAIModel, OpenAIModelList
+from .text_completions import TextCompletions
 from .translate import Collected
 
 LISTING = "GET chat-ext/openai/v1/models lists the models you can use."
@@ -124,6 +125,7 @@ def _shaped(answer: Any, items: str) -> dict[str, Any]:
 class OpenAIApi:
     def __init__(self, models: ModelService):
         self.models = models
+        self.text = TextCompletions(models)
 
     async def route(self, me: Identity, body: dict[str, Any]) -> tuple[Route, dict[str, Any]]:
         """Where the request goes, and the request as its preset (if any) shapes it."""

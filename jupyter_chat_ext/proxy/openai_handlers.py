@@ -74,6 +74,21 @@ class OpenAIChatHandler(OpenAIHandler):
             self.send_json(await self.api.chat(self.identity, body))
 
 
+class OpenAITextCompletionsHandler(OpenAIHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("OpenAI: continue a prompt (legacy completions)", raw_body=True)
+    async def post(self, body: Any) -> None:
+        await self.guard(self._answer(body))
+
+    async def _answer(self, body: Any) -> None:
+        body = checks.check_text_completion(body)
+        if body.get("stream"):
+            await self.relay(self.api.text.stream(self.identity, body), SSE)
+        else:
+            self.send_json(await self.api.text.whole(self.identity, body))
+
+
 class OpenAIEmbeddingsHandler(OpenAIHandler):
     @web.authenticated
     @authorized
@@ -95,6 +110,7 @@ routes = [
     # Model ids may hold slashes ("team/llama3", "Qwen/Qwen2.5-0.5B-Instruct").
     (r"/models/(?P<model_id>.+)", OpenAIModelHandler),
     (r"/chat/completions", OpenAIChatHandler),
+    (r"/completions", OpenAITextCompletionsHandler),
     (r"/embeddings", OpenAIEmbeddingsHandler),
 ]
 unknown = OpenAIUnknownHandler

@@ -256,3 +256,55 @@ async def test_images_are_refused_on_every_route_not_dropped(jp_fetch):
     openai = {"model": "tiny-llama", "messages": [{"role": "user", "content": parts}]}
     code, said = await post("openai", "v1", "chat", "completions", body=openai)
     assert code == 400 and "text only, not images" in said, said
+
+
+async def test_the_local_model_continues_a_prompt_on_the_legacy_api(jp_fetch):
+    async def post(body: dict, ok: bool = True):
+        r = await jp_fetch(
+            "chat-ext", "openai", "v1", "completions", method="POST",
+            body=json.dumps({"model": "tiny-llama", "temperature": 0, **body}),
+            headers=header("alice"), raise_error=ok, request_timeout=60,
+        )  # fmt: skip
+        return r.code, r.body.decode()
+
+    # Without a limit, a short answer, as OpenAI's legacy API gives: here the model's six
+    # words and its end.
+    _, raw = await post({"prompt": "hello world"})
+    whole = json.loads(raw)
+    assert whole["object"] == "text_completion" and whole["model"] == "tiny-llama"
+    [choice] = whole["choices"]
+    assert choice["finish_reason"] == "stop" and choice["text"].strip()
+    assert whole["usage"]["completion_tokens"] >= 6
+
+    _, raw = await post({"prompt": "hello world", "max_tokens": 4, "echo": True})
+    [choice] = json.loads(raw)["choices"]
+    assert choice["finish_reason"] == "length"
+    assert choice["text"].startswith("hello world") and len(choice["text"]) > len("hello world")
+
+    # Streamed, the same text (greedy: temperature 0), then the reason, usage and [DONE].
+    _, raw = await post(
+        {
+            "prompt": "hello world",
+            "max_tokens": 4,
+            "echo": True,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+    )
+    frames = [line[6:] for line in raw.splitlines() if line.startswith("data: ")]
+    assert frames[-1] == "[DONE]"
+    chunks = [json.loads(f) for f in frames[:-1]]
+    assert "".join(c["choices"][0]["text"] for c in chunks if c["choices"]) == choice["text"]
+    assert chunks[-2]["choices"][0]["finish_reason"] == "length"
+    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 4
+
+    # What only a server with this API of its own gives is refused by name, not dropped.
+    for extra, param in [
+        ({"suffix": "end"}, "suffix"),
+        ({"n": 2}, "n"),
+        ({"logprobs": 1}, "logprobs"),
+        ({"prompt": ["one", "two"]}, "prompt"),
+        ({"prompt": [1, 2, 3]}, "prompt"),
+    ]:
+        code, raw = await post({"prompt": "hello", **extra}, ok=False)
+        assert code == 400 and json.loads(raw)["error"]["param"] == param, raw

@@ -197,11 +197,24 @@ class LocalModelClient:
     async def stream_chat(
         self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
     ) -> AsyncIterator[Delta]:
+        refuse_images(messages)
+        async for delta in self._answer(model, messages, params):
+            yield delta
+
+    async def stream_text(
+        self, model: str, prompt: str, params: dict[str, Any]
+    ) -> AsyncIterator[Delta]:
+        """``prompt`` continued as it is, without the chat template (legacy completions)."""
+        async for delta in self._answer(model, prompt, params):
+            yield delta
+
+    async def _answer(
+        self, model: str, source: list[dict[str, Any]] | str, params: dict[str, Any]
+    ) -> AsyncIterator[Delta]:
         if model not in (self.model_id, self.source):
             raise UpstreamError(
                 "http", f"This server runs {self.model_id} locally, not {model}.", 404
             )
-        refuse_images(messages)
         settings = generation_settings(params, self.max_new_tokens_default)
         stops = stop_strings(params)
         loop = asyncio.get_running_loop()
@@ -210,11 +223,11 @@ class LocalModelClient:
         try:
             self._idle.stop()
             loaded = await self._load()
-            if not loaded.has_template:
+            if not loaded.has_template and not isinstance(source, str):
                 # The plain transcript format: a base model tends to go on and write the next turn.
                 stops.append("\nuser:")
             job = loop.run_in_executor(
-                self._pool(), runtime.generate, loaded, messages, settings, channel
+                self._pool(), runtime.generate, loaded, source, settings, channel
             )
             self._job = job
             # From here the worker's end releases the lock, not the consumer's: a consumer that

@@ -178,7 +178,11 @@ def text_of(content: Any) -> str:
     return content or ""
 
 
-def prompt_ids(loaded: Loaded, messages: list[dict[str, Any]]) -> list[int]:
+def prompt_ids(loaded: Loaded, messages: list[dict[str, Any]] | str) -> list[int]:
+    """The tokens a chat's ``messages`` make in the model's chat template, or those of a plain
+    text (a prompt to continue as it is, as OpenAI's legacy completions ask)."""
+    if isinstance(messages, str):
+        return loaded.tokenizer(messages)["input_ids"]
     turns = [
         {"role": m.get("role", "user"), "content": text_of(m.get("content"))} for m in messages
     ]
@@ -212,7 +216,10 @@ def prompt_ids(loaded: Loaded, messages: list[dict[str, Any]]) -> list[int]:
 
 
 def generate(
-    loaded: Loaded, messages: list[dict[str, Any]], settings: dict[str, Any], channel: Channel
+    loaded: Loaded,
+    messages: list[dict[str, Any]] | str,
+    settings: dict[str, Any],
+    channel: Channel,
 ) -> Outcome:
     """Run one answer to the end (or until ``channel.stop``), sending text as it is decoded."""
     try:
@@ -226,7 +233,10 @@ def generate(
 
 
 def _generate(
-    loaded: Loaded, messages: list[dict[str, Any]], settings: dict[str, Any], channel: Channel
+    loaded: Loaded,
+    messages: list[dict[str, Any]] | str,
+    settings: dict[str, Any],
+    channel: Channel,
 ) -> Outcome:
     import torch
     from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer

@@ -186,6 +186,100 @@ def stream_chunks(
     return out
 
 
+def _text_logprobs(pieces: list[str], top: int, offset: int) -> dict[str, Any]:
+    """The legacy completions' logprobs: parallel lists, one entry per token."""
+    entries = [openai_logprob(p, top) for p in pieces]
+    offsets = []
+    for piece in pieces:
+        offsets.append(offset)
+        offset += len(piece)
+    return {
+        "tokens": pieces,
+        "token_logprobs": [e["logprob"] for e in entries],
+        "top_logprobs": [{t["token"]: t["logprob"] for t in e["top_logprobs"]} for e in entries],
+        "text_offset": offsets,
+    }
+
+
+def text_completion(
+    *,
+    completion_id: str,
+    created: int,
+    model_name: str,
+    answers: list[Answer],
+    echoes: list[str],
+    prompt_tokens: int,
+    chunks: int | None,
+    logprobs: int | None,
+) -> dict[str, Any]:
+    """A non-streaming legacy ``text_completion``; ``echoes`` is what each choice repeats of
+    its prompt first (empty unless ``echo``)."""
+    choices = []
+    for index, (answer, echo) in enumerate(zip(answers, echoes, strict=True)):
+        pieces = split_chunks(answer.text, chunks)
+        lp = _text_logprobs(pieces, logprobs, len(echo)) if logprobs is not None else None
+        choices.append(
+            {
+                "text": echo + answer.text,
+                "index": index,
+                "logprobs": lp,
+                "finish_reason": answer.finish_reason,
+            }
+        )
+    return {
+        "id": completion_id,
+        "object": "text_completion",
+        "created": created,
+        "model": model_name,
+        "system_fingerprint": FINGERPRINT,
+        "choices": choices,
+        "usage": usage(prompt_tokens, answers),
+    }
+
+
+def text_stream_chunks(
+    *,
+    completion_id: str,
+    created: int,
+    model_name: str,
+    answers: list[Answer],
+    echoes: list[str],
+    prompt_tokens: int,
+    chunks: int | None,
+    logprobs: int | None,
+    include_usage: bool,
+) -> list[dict[str, Any]]:
+    """Every chunk of a streamed ``text_completion``: text pieces, then each choice's reason."""
+    base = {
+        "id": completion_id,
+        "object": "text_completion",
+        "created": created,
+        "model": model_name,
+        "system_fingerprint": FINGERPRINT,
+    }
+    extra = {"usage": None} if include_usage else {}
+
+    def chunk(index: int, text: str, lp: Any = None, reason: str | None = None) -> dict:
+        choice = {"text": text, "index": index, "logprobs": lp, "finish_reason": reason}
+        return {**base, "choices": [choice], **extra}
+
+    out = []
+    for index, (answer, echo) in enumerate(zip(answers, echoes, strict=True)):
+        if echo:
+            out.append(chunk(index, echo))
+        offset = len(echo)
+        for piece in split_chunks(answer.text, chunks):
+            if not piece:
+                continue
+            lp = _text_logprobs([piece], logprobs, offset) if logprobs is not None else None
+            out.append(chunk(index, piece, lp))
+            offset += len(piece)
+        out.append(chunk(index, "", reason=answer.finish_reason))
+    if include_usage:
+        out.append({**base, "choices": [], "usage": usage(prompt_tokens, answers)})
+    return out
+
+
 def sse(data: bytes) -> bytes:
     """One server-sent event carrying `data` (a JSON document, or `[DONE]`)."""
     return b"data: " + data + b"\n\n"

@@ -1,4 +1,5 @@
-"""The OpenAI-compatible routes under `/v1`: models, chat completions and embeddings.
+"""The OpenAI-compatible routes under `/v1`: models, chat completions, (legacy) completions
+and embeddings.
 
 Validation mirrors the real API's messages closely enough that a proxy's error handling can
 be tested, but it is no schema validator: only what tests need to provoke is checked.
@@ -7,6 +8,7 @@ be tested, but it is no schema validator: only what tests need to provoke is che
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from . import openai_payloads as payloads
@@ -55,6 +57,38 @@ class OpenAIHandler(UpstreamHandler):
         # Ids follow the request count, so a run is reproducible and ids stay unique per server.
         return f"{prefix}-fake{self._record_index:06d}"
 
+    def streams(self, body: dict[str, Any]) -> bool:
+        stream = bool(body.get("stream"))
+        if body.get("stream_options") is not None and not stream:
+            raise BadRequest(
+                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                param="stream_options",
+                code="invalid_value",
+            )
+        return stream
+
+    async def answer(
+        self,
+        body: dict[str, Any],
+        common: dict[str, Any],
+        whole: Callable[..., Any],
+        chunks: Callable[..., list[dict[str, Any]]],
+        frame: Callable[[bytes], bytes] = payloads.sse,
+    ) -> None:
+        """``whole(**common)`` as JSON, or streamed as ``chunks(**common, ...)`` when asked."""
+        self.set_header("x-request-id", self.next_id("req"))
+        if not body.get("stream"):
+            await self.send_json(whole(**common))
+            return
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        await self.send_stream(
+            chunks(**common, include_usage=include_usage),
+            content_type="text/event-stream; charset=utf-8",
+            frame=frame,
+            done=frame(b"[DONE]"),
+            error=payloads.error(500, self.fault_message(500)),
+        )
+
 
 class ModelsHandler(OpenAIHandler):
     async def get(self) -> None:
@@ -81,13 +115,7 @@ class ChatCompletionsHandler(OpenAIHandler):
         model_name = self.require_model(body)
         messages = _messages(body)
         n = _int_in(body, "n", 1, 128, default=1)
-        stream = bool(body.get("stream"))
-        if body.get("stream_options") is not None and not stream:
-            raise BadRequest(
-                "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-                param="stream_options",
-                code="invalid_value",
-            )
+        self.streams(body)
         top = _logprobs(body)
         answers = [
             compose(
@@ -112,19 +140,53 @@ class ChatCompletionsHandler(OpenAIHandler):
             "chunks": self.chunks,
             "logprobs": top,
         }
-        self.set_header("x-request-id", self.next_id("req"))
-        if not stream:
-            await self.send_json(payloads.completion(**common))
-            return
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         frame = payloads.Spread() if self.faults.spread_sse else payloads.sse
-        await self.send_stream(
-            payloads.stream_chunks(**common, include_usage=include_usage),
-            content_type="text/event-stream; charset=utf-8",
-            frame=frame,
-            done=frame(b"[DONE]"),
-            error=payloads.error(500, self.fault_message(500)),
-        )
+        await self.answer(body, common, payloads.completion, payloads.stream_chunks, frame)
+
+
+class TextCompletionsHandler(OpenAIHandler):
+    """The legacy completions API: a prompt (or several) continued, with an optional suffix
+    (fill-in-the-middle) and echo. The fake continues a prompt as it answers a question."""
+
+    async def post(self) -> None:
+        body = self.json_body()
+        model_name = self.require_model(body)
+        prompts = _prompts(body.get("prompt"))
+        suffix = body.get("suffix")
+        if suffix is not None and not isinstance(suffix, str):
+            raise BadRequest("Invalid 'suffix': expected a string.", param="suffix")
+        n = _int_in(body, "n", 1, 128, default=1)
+        self.streams(body)
+        top = None if body.get("logprobs") is None else _int_in(body, "logprobs", 0, 5, default=0)
+        max_tokens = None
+        if body.get("max_tokens") is not None:
+            max_tokens = _int_in(body, "max_tokens", 0, 1_000_000, default=0)
+        answers, echoes = [], []
+        for prompt in prompts:
+            # Fill-in-the-middle: the fake says what it was to go between.
+            asked = prompt if suffix is None else f"{prompt} ... {suffix}"
+            for i in range(n):
+                answers.append(
+                    compose(
+                        [{"role": "user", "content": asked}],
+                        canned=self.state.settings.reply,
+                        stop=_stop(body),
+                        max_tokens=max_tokens,
+                        index=i,
+                    )
+                )
+                echoes.append(prompt if body.get("echo") else "")
+        common = {
+            "completion_id": self.next_id("cmpl"),
+            "created": int(time.time()),
+            "model_name": model_name,
+            "answers": answers,
+            "echoes": echoes,
+            "prompt_tokens": sum(count_tokens(p) for p in prompts),
+            "chunks": self.chunks,
+            "logprobs": top,
+        }
+        await self.answer(body, common, payloads.text_completion, payloads.text_stream_chunks)
 
 
 class EmbeddingsHandler(OpenAIHandler):
@@ -185,6 +247,27 @@ def _messages(body: dict[str, Any]) -> list[dict[str, Any]]:
                 code="invalid_value",
             )
     return messages
+
+
+def _prompts(value: Any) -> list[str]:
+    """A legacy prompt: a string, strings, or token arrays (read here as their numbers)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+        return [" ".join(map(str, value))]
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, list) and all(isinstance(t, int) for t in v) for v in value)
+    ):
+        return [" ".join(map(str, v)) for v in value]
+    raise BadRequest(
+        "Invalid 'prompt': expected a string, an array of strings, or token arrays.",
+        param="prompt",
+        code="invalid_type",
+    )
 
 
 def _int_in(body: dict[str, Any], name: str, low: int, high: int, *, default: int) -> int:

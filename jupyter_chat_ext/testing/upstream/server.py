@@ -35,6 +35,7 @@ def make_app(state: UpstreamState) -> web.Application:
         (r"/v1/models", openai.ModelsHandler),
         (r"/v1/models/(.+)", openai.ModelHandler),
         (r"/v1/chat/completions", openai.ChatCompletionsHandler),
+        (r"/v1/completions", openai.TextCompletionsHandler),
         (r"/v1/embeddings", openai.EmbeddingsHandler),
         (r"/v1/.*", openai.OpenAINotFoundHandler),
         (r"/", ollama.RootHandler),
