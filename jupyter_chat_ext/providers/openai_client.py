@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from .base import (
@@ -133,10 +133,43 @@ class OpenAIClient:
             async for delta in parse_sse(response.aiter_bytes()):
                 yield delta
 
+    async def stream_text(
+        self, model: str, prompt: str, params: dict[str, Any]
+    ) -> AsyncIterator[Delta]:
+        """``prompt`` continued (before ``params["suffix"]``, if any), by the legacy
+        completions API: no chat template comes between."""
+        body = {
+            **params,
+            "model": model,
+            "prompt": prompt,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        async with self.open_stream(body, "/completions") as response:
+            async for delta in parse_sse(response.aiter_bytes(), _text_chunk_deltas):
+                yield delta
 
-async def parse_sse(pieces: AsyncIterator[bytes]) -> AsyncIterator[Delta]:
-    """OpenAI's chat.completion.chunk events as deltas; a stream that stops before [DONE]
-    and before a finish reason was cut."""
+
+def _text_chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
+    """The deltas of one streamed text_completion (its first choice only)."""
+    out: list[Delta] = []
+    for choice in chunk.get("choices") or []:
+        if choice.get("index", 0) != 0:
+            continue
+        if choice.get("text"):
+            out.append(TextDelta(str(choice["text"])))
+        if choice.get("finish_reason"):
+            out.append(Finish(choice["finish_reason"]))
+    return out + _usage(chunk)
+
+
+async def parse_sse(
+    pieces: AsyncIterator[bytes],
+    read: Callable[[dict[str, Any]], list[Delta]] | None = None,
+) -> AsyncIterator[Delta]:
+    """OpenAI's chat.completion.chunk events (or another kind, which ``read`` reads) as
+    deltas; a stream that stops before [DONE] and before a finish reason was cut."""
+    read = read or _chunk_deltas
     finished = False
     reader = EventReader()
     async for piece in pieces:
@@ -148,7 +181,7 @@ async def parse_sse(pieces: AsyncIterator[bytes]) -> AsyncIterator[Delta]:
                 if not finished:
                     yield Finish(None)
                 return
-            for delta in stream_deltas(data, "The upstream", "event", _chunk_deltas):
+            for delta in stream_deltas(data, "The upstream", "event", read):
                 finished = finished or isinstance(delta, Finish)
                 yield delta
     if not finished:
@@ -192,13 +225,12 @@ def _chunk_deltas(chunk: dict[str, Any]) -> list[Delta]:
             )
         if choice.get("finish_reason"):
             out.append(Finish(choice["finish_reason"]))
+    return out + _usage(chunk)
+
+
+def _usage(chunk: dict[str, Any]) -> list[Delta]:
     usage = chunk.get("usage")
-    if isinstance(usage, dict):
-        out.append(
-            Usage.told(
-                usage.get("prompt_tokens"),
-                usage.get("completion_tokens"),
-                usage.get("total_tokens"),
-            )
-        )
-    return out
+    if not isinstance(usage, dict):
+        return []
+    told = (usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
+    return [Usage.told(*told)]

@@ -24,6 +24,7 @@ from .passthrough import NDJSON, Renamer, is_json, ollama_request, read_json, re
 from .routing import preset_params, preset_prompt, route
 from .schemas import OllamaRunning, OllamaTags, OllamaVersion
 from .stops import cut_at_stops, kept_stops
+from .text_completions import with_preset as text_with_preset
 from .translate import (
     generate_messages,
     ndjson,
@@ -81,13 +82,54 @@ def _renamed(answer: Any, requested: str) -> Any:
 
 
 # Ollama's generate fields that only an Ollama server can honour: a model asked in OpenAI's
-# terms has no fill-in-the-middle, no raw prompt, no template of its own and no token context.
+# terms has no template of its own and no token context. A raw prompt and fill-in-the-middle
+# are asked of some others by OpenAI's legacy completions (see ``_continuing``).
 _OLLAMA_ONLY = {
     "suffix": "fill-in-the-middle (suffix)",
     "raw": "a raw prompt",
     "template": "a template",
     "context": "a token context",
 }
+# What a continuation (a raw prompt, or one with a suffix) cannot be asked for, by the name
+# of Ollama's field: a chat's tools, formats and thinking, and log-probabilities (which the
+# legacy API gives in another shape).
+_NOT_CONTINUED = {
+    "tools": "tools",
+    "response_format": "format",
+    "logprobs": "logprobs",
+    "reasoning_effort": "think",
+}
+
+
+def _continuing(client: Any) -> set[str]:
+    """The fields of ``_OLLAMA_ONLY`` that ``client`` honours: an OpenAI-compatible server
+    continues a raw prompt and fills in the middle; the local model continues a raw prompt."""
+    if isinstance(client, OpenAIClient):
+        return {"raw", "suffix"}
+    return {"raw"} if isinstance(client, LocalModelClient) else set()
+
+
+def _continues(body: dict[str, Any], field: str) -> bool:
+    return field == "response" and bool(body.get("raw") or body.get("suffix"))
+
+
+def _continuation_params(target: Route, body: dict[str, Any], local: bool) -> dict[str, Any]:
+    """The legacy completions' parameters of a raw or fill-in-the-middle generate: what the
+    request asks, over its preset's sampling defaults. What a continuation cannot give (it is
+    text alone) is refused by name."""
+    asked = openai_params(body, local)
+    refused = [field for name, field in _NOT_CONTINUED.items() if asked.get(name)]
+    if body.get("images"):
+        refused.append("images")
+    if refused:
+        raise ProxyError(
+            f"{body['model']} takes no '{refused[0]}' with a raw prompt or a suffix: only "
+            "models on an Ollama connection do.",
+            param=refused[0],
+        )
+    if body.get("suffix"):
+        asked["suffix"] = body["suffix"]
+    return text_with_preset(target, asked)
 
 
 def _capabilities(client: Any, kind: str) -> list[str]:
@@ -128,10 +170,16 @@ class OllamaApi:
         else:
             # Asked in OpenAI's terms, where the preset's parameters join as they do on the
             # OpenAI API (``_deltas``), Ollama-only ones included.
+            honoured = _continuing(target.client)
             for name, what in _OLLAMA_ONLY.items():
-                if body.get(name):
+                if body.get(name) and name not in honoured:
+                    where = (
+                        "an Ollama or OpenAI-compatible"
+                        if name in ("raw", "suffix")
+                        else ("an Ollama")
+                    )
                     raise ProxyError(
-                        f"{body['model']} does not support {what}: only models on an Ollama "
+                        f"{body['model']} does not support {what}: only models on {where} "
                         "connection do.",
                         param=name,
                     )
@@ -291,14 +339,20 @@ class OllamaApi:
     async def _deltas(
         self, target: Route, body: dict[str, Any], field: str
     ) -> AsyncIterator[Delta]:
-        messages = openai_messages(_messages(body, field))
         local = isinstance(target.client, LocalModelClient)
-        params = target.params(openai_params(body, local))
-        stops: list[str] = []
-        if isinstance(target.client, OpenAIClient):
-            messages = with_json_hint(messages, params)
-            stops = kept_stops(params)
-        deltas = target.client.stream_chat(target.upstream_id, messages, params)
+        if _continues(body, field):
+            # The prompt as it is, without a chat template, as Ollama takes a raw one.
+            params = _continuation_params(target, body, local)
+            stops = kept_stops(params) if not local else []
+            deltas = target.client.stream_text(target.upstream_id, body.get("prompt") or "", params)
+        else:
+            messages = openai_messages(_messages(body, field))
+            params = target.params(openai_params(body, local))
+            stops = []
+            if isinstance(target.client, OpenAIClient):
+                messages = with_json_hint(messages, params)
+                stops = kept_stops(params)
+            deltas = target.client.stream_chat(target.upstream_id, messages, params)
         if stops:
             deltas = cut_at_stops(deltas, stops)
         # "think": false (the request's, else its preset's) asks for no thinking; a server

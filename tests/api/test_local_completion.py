@@ -308,3 +308,37 @@ async def test_the_local_model_continues_a_prompt_on_the_legacy_api(jp_fetch):
     ]:
         code, raw = await post({"prompt": "hello", **extra}, ok=False)
         assert code == 400 and json.loads(raw)["error"]["param"] == param, raw
+
+
+async def test_an_ollama_raw_prompt_is_continued_by_the_local_model(jp_fetch):
+    async def ask(path: tuple[str, ...], body: dict, ok: bool = True):
+        r = await jp_fetch(
+            "chat-ext", *path, method="POST",
+            body=json.dumps({"model": "tiny-llama", **body}), headers=header("alice"),
+            raise_error=ok, request_timeout=60,
+        )  # fmt: skip
+        return r.code, json.loads(r.body)
+
+    options = {"temperature": 0, "num_predict": 5}
+    _, raw = await ask(
+        ("ollama", "api", "generate"),
+        {"prompt": "hello world", "raw": True, "stream": False, "options": options},
+    )
+    assert raw["done"] and raw["done_reason"] == "length" and raw["eval_count"] == 5
+    # The same continuation as OpenAI's legacy completions give: no chat template between.
+    _, legacy = await ask(
+        ("openai", "v1", "completions"),
+        {"prompt": "hello world", "max_tokens": 5, "temperature": 0},
+    )
+    assert raw["response"] == legacy["choices"][0]["text"] != ""
+    _, chat = await ask(
+        ("ollama", "api", "generate"),
+        {"prompt": "hello world", "stream": False, "options": options},
+    )
+    assert chat["prompt_eval_count"] > raw["prompt_eval_count"], "the template's tokens"
+    code, refused = await ask(
+        ("ollama", "api", "generate"),
+        {"prompt": "def f(", "suffix": "return 1", "stream": False},
+        ok=False,
+    )
+    assert code == 400 and "fill-in-the-middle" in refused["error"], refused

@@ -75,6 +75,53 @@ async def test_generate(api, ollama_for, kind):
         assert loaded.done and loaded.done_reason == "load"
 
 
+async def test_fill_in_the_middle_and_raw_prompts_reach_an_openai_connection(api, ollama_for):
+    """Ollama's suffix and raw prompts, for which OpenAI's chat has no place, are asked of an
+    OpenAI-compatible server by OpenAI's legacy completions: no chat template between."""
+    stops = ["<a>", "<b>", "<c>", "<d>", "<e>"]
+    async with FakeUpstream(chunks=6) as up, ollama_for() as client:
+        await connect(api, up)
+        preset = {
+            "id": "coder",
+            "name": "Coder",
+            "base_model": "fake-chat",
+            "system_prompt": "Write Python.",
+            "params": {"temperature": 0.2},
+        }
+        assert (await api("POST", "presets", preset)).status == 201
+        options = {"num_predict": 50, "stop": stops}
+        answer = await client.generate(
+            model="coder", prompt="def f(", suffix="return 1", options=options
+        )
+        asked = "def f( ... return 1"  # how the test upstream reads a fill-in-the-middle
+        assert answer.response == reply_for([{"role": "user", "content": asked}])
+        assert answer.done_reason == "stop" and answer.eval_count > 0
+        sent = up.requests[-1]
+        assert sent.path == "/v1/completions"
+        # The preset's sampling defaults come too; its system prompt is a chat's.
+        assert sent.body == {
+            "model": "fake-chat",
+            "prompt": "def f(",
+            "suffix": "return 1",
+            "temperature": 0.2,
+            "max_tokens": 50,
+            "stop": stops[:4],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        stream = await client.generate(model="fake-chat", prompt="x = ", raw=True, stream=True)
+        parts = [p async for p in stream]
+        continued = reply_for([{"role": "user", "content": "x = "}])
+        assert "".join(p.response for p in parts) == continued
+        assert parts[-1].done and parts[-1].done_reason == "stop"
+        assert up.requests[-1].body["prompt"] == "x = "
+        # What a continuation, text alone, cannot give is refused by name.
+        for extra, field in [({"format": "json"}, "format"), ({"images": [PIXEL]}, "images")]:
+            with pytest.raises(ollama.ResponseError) as error:
+                await client.generate(model="fake-chat", prompt="x", raw=True, **extra)
+            assert error.value.status_code == 400 and f"'{field}'" in error.value.error
+
+
 async def test_more_stop_strings_than_openai_takes_are_all_kept(api, ollama_for, kind):
     """Ollama takes any number of stop strings, OpenAI four: on an OpenAI connection the
     rest are kept here, and the answer ends before the first one written."""
