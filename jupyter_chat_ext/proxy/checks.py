@@ -150,7 +150,7 @@ _OPENAI_MESSAGE: dict[str, Check] = {
 }
 
 
-def _openai_says(name: str, wanted: str) -> str:
+def openai_says(name: str, wanted: str) -> str:
     return f"Invalid '{name}': expected {wanted}."
 
 
@@ -177,8 +177,8 @@ def check_chat(body: Any) -> dict[str, Any]:
             raise ProxyError("Each message must be an object.", param=f"messages[{i}]")
         if not isinstance(m.get("role"), str):
             raise ProxyError("Each message must have a 'role'.", param=f"messages[{i}].role")
-        _require(m, _OPENAI_MESSAGE, _openai_says, at=f"messages[{i}].")
-    _require(body, _OPENAI_PARAMS, _openai_says)
+        _require(m, _OPENAI_MESSAGE, openai_says, at=f"messages[{i}].")
+    _require(body, _OPENAI_PARAMS, openai_says)
     if body.get("top_logprobs") is not None and body.get("logprobs") is not True:
         # As OpenAI (and vLLM) refuse it; a translated answer would come without any.
         raise ProxyError(
@@ -232,7 +232,61 @@ def check_text_completion(body: Any) -> dict[str, Any]:
             param="prompt",
             code="missing_required_parameter",
         )
-    _require(body, _TEXT_PARAMS, _openai_says)
+    _require(body, _TEXT_PARAMS, openai_says)
+    return body
+
+
+# OpenAI's Responses API. Nothing is stored here, so what needs a stored response is refused
+# by name: the caller sends the whole conversation as ``input``, as with ``store: false``.
+
+_RESPONSES_PARAMS: dict[str, Check] = {
+    "instructions": _of(str, "a string"),
+    "stream": _of(bool, "a boolean"),
+    "temperature": _number(0, 2),
+    "top_p": _number(0, 1),
+    "max_output_tokens": _integer(1),
+    "parallel_tool_calls": _of(bool, "a boolean"),
+    "text": _of(dict, "an object"),
+    "reasoning": _of(dict, "an object"),
+    "tools": _of(list, "an array of tools"),
+    "metadata": _of(dict, "an object"),
+    "user": _of(str, "a string"),
+    "store": _of(bool, "a boolean"),
+    "include": _of(list, "an array"),
+}
+# What a stored response would give.
+_STORED = {
+    "previous_response_id": "'previous_response_id'",
+    "conversation": "a 'conversation'",
+    "background": "running in the 'background'",
+    "prompt": "a stored 'prompt'",
+}
+# Taken and left as they are: they change nothing in an answer (or nothing that a chat's
+# upstream could be asked).
+_HARMLESS = {"store", "metadata", "include", "truncation", "service_tier", "stream_options"}
+_HARMLESS |= {"prompt_cache_key", "safety_identifier"}
+_READ = set(_RESPONSES_PARAMS) | {"model", "input", "tool_choice"}
+
+
+def check_responses(body: Any) -> dict[str, Any]:
+    body = check_object(body)
+    for name, what in _STORED.items():
+        if body.get(name) not in (None, False):
+            raise ProxyError(
+                f"Responses are not stored here, so {what} cannot be used: send the whole "
+                "conversation as 'input' (as with 'store': false).",
+                param=name,
+            )
+    if body.get("input") is None:
+        raise ProxyError(
+            "You must provide an 'input'.", param="input", code="missing_required_parameter"
+        )
+    if not isinstance(body["input"], str | list):
+        raise ProxyError(openai_says("input", "a string or an array of items"), param="input")
+    _require(body, _RESPONSES_PARAMS, openai_says)
+    unknown = sorted(set(body) - _READ - _HARMLESS)
+    if unknown:
+        raise ProxyError(f"Unknown parameter: '{unknown[0]}'.", param=unknown[0])
     return body
 
 
@@ -256,10 +310,10 @@ def check_embeddings(body: Any) -> dict[str, Any]:
             "in one request: send them in batches.",
             param="input",
         )
-    _require(body, {"dimensions": _integer(1)}, _openai_says)
+    _require(body, {"dimensions": _integer(1)}, openai_says)
     if body.get("encoding_format") not in (None, "float", "base64"):
         raise ProxyError(
-            _openai_says("encoding_format", "'float' or 'base64'"), param="encoding_format"
+            openai_says("encoding_format", "'float' or 'base64'"), param="encoding_format"
         )
     return body
 

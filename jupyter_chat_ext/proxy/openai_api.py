@@ -9,11 +9,12 @@ typed deltas, which become OpenAI chunks here.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from ..core.identity import Identity
 from ..models.service import ModelService, Route, spellings
-from ..providers.base import UpstreamError
+from ..providers.base import Delta, UpstreamError
 from ..providers.local_client import LocalEmbedder
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
@@ -21,10 +22,12 @@ from .checks import custom
 from .errors import ProxyError
 from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
 from .passthrough import SSE, Renamer, check_event_stream, relay_frames
+from .responses_request import chat_request
+from .responses_wire import ResponseEvents
 from .routing import route, with_preset
 from .schemas import OpenAIModel, OpenAIModelList
 from .text_completions import TextCompletions
-from .translate import Collected
+from .translate import Collected, framed
 
 LISTING = "GET chat-ext/openai/v1/models lists the models you can use."
 # What the upstream client needs besides these is a parameter of the answer.
@@ -219,3 +222,30 @@ class OpenAIApi:
         vectors, tokens = await client.embed(target.upstream_id, inputs, body.get("dimensions"))
         encoding = body.get("encoding_format") or "float"
         return openai_embeddings(vectors, requested, encoding, tokens)
+
+    # -- the Responses API, said as a chat ------------------------------------------------------
+
+    async def _response_deltas(self, me: Identity, body: dict[str, Any]) -> AsyncIterator[Delta]:
+        target, chat = await self.route(me, chat_request(body))
+        client = target.client
+        if isinstance(client, OpenAIClient):
+            messages, params = chat["messages"], _params(chat)
+        else:
+            messages, params = _translatable(chat, client)
+        async with aclosing(client.stream_chat(target.upstream_id, messages, params)) as deltas:
+            async for delta in deltas:
+                yield delta
+
+    async def response_stream(self, me: Identity, body: dict[str, Any]) -> AsyncIterator[bytes]:
+        events = ResponseEvents(body["model"], body)
+        async with aclosing(self._response_deltas(me, body)) as deltas:
+            async for data in framed(deltas, events.add, events.end, events.start()):
+                yield data
+
+    async def response(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
+        events = ResponseEvents(body["model"], body)
+        async with aclosing(self._response_deltas(me, body)) as deltas:
+            async for delta in deltas:
+                events.add(delta)
+        events.end()
+        return events.whole()

@@ -89,6 +89,21 @@ class OpenAITextCompletionsHandler(OpenAIHandler):
             self.send_json(await self.api.text.whole(self.identity, body))
 
 
+class OpenAIResponsesHandler(OpenAIHandler):
+    @web.authenticated
+    @authorized
+    @endpoint("OpenAI: a response (the Responses API, answered as a chat)", raw_body=True)
+    async def post(self, body: Any) -> None:
+        await self.guard(self._answer(body))
+
+    async def _answer(self, body: Any) -> None:
+        body = checks.check_responses(body)
+        if body.get("stream"):
+            await self.relay(self.api.response_stream(self.identity, body), SSE)
+        else:
+            self.send_json(await self.api.response(self.identity, body))
+
+
 class OpenAIEmbeddingsHandler(OpenAIHandler):
     @web.authenticated
     @authorized
@@ -111,6 +126,7 @@ routes = [
     (r"/models/(?P<model_id>.+)", OpenAIModelHandler),
     (r"/chat/completions", OpenAIChatHandler),
     (r"/completions", OpenAITextCompletionsHandler),
+    (r"/responses", OpenAIResponsesHandler),
     (r"/embeddings", OpenAIEmbeddingsHandler),
 ]
 unknown = OpenAIUnknownHandler

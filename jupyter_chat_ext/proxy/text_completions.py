@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from ..core.identity import Identity
@@ -22,7 +23,7 @@ from ..providers.openai_client import OpenAIClient
 from .errors import ProxyError
 from .passthrough import SSE, Renamer, check_event_stream, relay_frames
 from .routing import route
-from .translate import SSE_DONE, sse
+from .translate import SSE_DONE, framed, sse
 
 LISTING = "GET chat-ext/openai/v1/models lists the models you can use."
 # A preset's parameters that a plain continuation takes; its system prompt and the rest
@@ -188,15 +189,12 @@ class TextCompletions:
         prompt, params = _local_request(target.client, body)
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         chunks = TextChunks(requested, prompt if body.get("echo") else "", include_usage)
-        # The echoed prompt goes with the first text: nothing is sent before the model has
-        # begun, so a model that fails to start still gets a real error status.
-        pending = chunks.opening()
-        async for delta in target.client.stream_text(target.upstream_id, prompt, params):
-            frame = chunks.add(delta)
-            if frame:
-                yield pending + frame
-                pending = b""
-        yield pending + chunks.end()
+        # The echoed prompt goes with the first text (see ``framed``).
+        async with aclosing(
+            target.client.stream_text(target.upstream_id, prompt, params)
+        ) as deltas:
+            async for data in framed(deltas, chunks.add, chunks.end, chunks.opening()):
+                yield data
 
     async def whole(self, me: Identity, body: dict[str, Any]) -> dict[str, Any]:
         requested = body["model"]

@@ -1,10 +1,11 @@
 """Pure conversions shared by both APIs: framing, answers gathered from deltas, and Ollama
-requests as OpenAI parameters. Nothing here does I/O."""
+requests as OpenAI parameters. Nothing here does I/O of its own."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,24 @@ SSE_DONE = b"data: [DONE]\n\n"
 
 def ndjson(data: Any) -> bytes:
     return _dumps(data) + b"\n"
+
+
+async def framed(
+    deltas: AsyncIterator[Delta],
+    frame: Callable[[Delta], bytes],
+    end: Callable[[], bytes],
+    opening: bytes = b"",
+) -> AsyncIterator[bytes]:
+    """The frames of ``deltas``, then ``end()``'s. ``opening`` goes with the first frame:
+    nothing is sent before the model has begun, so a model that refuses (or fails to start)
+    still gets its own error status."""
+    pending = opening
+    async for delta in deltas:
+        data = frame(delta)
+        if data:
+            yield pending + data
+            pending = b""
+    yield pending + end()
 
 
 @dataclass

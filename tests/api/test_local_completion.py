@@ -342,3 +342,19 @@ async def test_an_ollama_raw_prompt_is_continued_by_the_local_model(jp_fetch):
         ok=False,
     )
     assert code == 400 and "fill-in-the-middle" in refused["error"], refused
+
+
+async def test_the_local_model_answers_the_responses_api(jp_fetch):
+    r = await jp_fetch(
+        "chat-ext", "openai", "v1", "responses", method="POST",
+        body=json.dumps({"model": "tiny-llama", "input": "hello", "instructions": "Be brief.",
+                         "temperature": 0, "max_output_tokens": 3}),
+        headers=header("alice"), request_timeout=60,
+    )  # fmt: skip
+    answer = json.loads(r.body)
+    assert (answer["status"], answer["incomplete_details"]) == (
+        "incomplete",
+        {"reason": "max_output_tokens"},
+    )
+    [message] = answer["output"]
+    assert message["content"][0]["text"].strip() and answer["usage"]["output_tokens"] == 3
