@@ -116,6 +116,16 @@ class OpenAIEmbeddingsHandler(OpenAIHandler):
         self.send_json(await self.api.embeddings(self.identity, body))
 
 
+class OpenAIStoredResponseHandler(UnknownPath, OpenAIHandler):
+    """A stored response, which this server never keeps: a 404 that says so."""
+
+    def unknown_message(self) -> str:
+        return (
+            "Responses are not stored here, so none can be retrieved, cancelled or deleted "
+            "(every response is answered as with 'store': false)."
+        )
+
+
 class OpenAIUnknownHandler(UnknownPath, OpenAIHandler):
     pass
 
@@ -127,6 +137,7 @@ routes = [
     (r"/chat/completions", OpenAIChatHandler),
     (r"/completions", OpenAITextCompletionsHandler),
     (r"/responses", OpenAIResponsesHandler),
+    (r"/responses/.+", OpenAIStoredResponseHandler),
     (r"/embeddings", OpenAIEmbeddingsHandler),
 ]
 unknown = OpenAIUnknownHandler

@@ -181,6 +181,9 @@ async def test_what_is_not_kept_or_offered_here_is_refused_by_name(api, client_f
         with pytest.raises(openai.NotFoundError) as error:
             await client.responses.create(model="nope", input="x")
         assert error.value.code == "model_not_found"
+        with pytest.raises(openai.NotFoundError) as error:
+            await client.responses.retrieve("resp_1")
+        assert "not stored here" in error.value.message
 
 
 async def test_upstream_failures_reach_the_client(api, client_for):
