@@ -20,6 +20,7 @@ from .schemas import (
     DeleteAll,
     ExportDocument,
     ExportQuery,
+    ImportCheck,
     ImportResult,
     MessageCreate,
     MessageOut,
@@ -165,6 +166,18 @@ class ImportHandler(_ChatHandler):
         return await self.chats.import_(self.identity, body)
 
 
+class ImportCheckHandler(_ChatHandler):
+    @web.authenticated
+    @authorized
+    @endpoint(
+        "Check an import without storing anything: refused as the import would be",
+        raw_body=True,
+        response=ImportCheck,
+    )
+    async def post(self, body: Any) -> ImportCheck:
+        return self.chats.check_import(self.identity, body)
+
+
 class ChatTagsHandler(_ChatHandler):
     @web.authenticated
     @authorized
@@ -220,6 +233,7 @@ routes = [
     (r"/chats/delete-all", DeleteAllHandler),
     (r"/chats/export", ExportAllHandler),
     (r"/chats/import", ImportHandler),
+    (r"/chats/import/check", ImportCheckHandler),
     (rf"/chats/{_ID}", ChatHandler),
     (rf"/chats/{_ID}/clone", CloneHandler),
     (rf"/chats/{_ID}/export", ExportHandler),

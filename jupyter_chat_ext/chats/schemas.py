@@ -200,3 +200,7 @@ class ExportDocument(BaseModel):
 
 class ImportResult(BaseModel):
     items: list[ChatSummary]
+
+
+class ImportCheck(BaseModel):
+    chats: int = Field(description="How many chats the file holds; nothing was stored")

@@ -34,6 +34,7 @@ from .schemas import (
     CloneBody,
     ExportChat,
     ExportDocument,
+    ImportCheck,
     ImportResult,
     MessageCreate,
     MessageOut,
@@ -450,6 +451,14 @@ class ChatService:
         exports = parse_import(data)
         details = await self._insert_exports(me, exports, keep_times=True)
         return ImportResult(items=[ChatSummary(**d.model_dump()) for d in details])
+
+    def check_import(self, me: Identity, data: Any) -> ImportCheck:
+        """What ``import_`` would refuse in ``data``, refused the same way; nothing is stored.
+        A file sent in parts is checked whole first, so that a refused part leaves nothing
+        of the others behind."""
+        exports = parse_import(data)
+        imported_rows(me.id, exports, keep_times=True)
+        return ImportCheck(chats=len(exports))
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -131,6 +131,29 @@ async def test_an_import_with_one_bad_chat_writes_nothing(api):
     assert await count(api) == 0
 
 
+async def test_an_import_is_checked_as_it_would_be_refused_and_nothing_is_written(api):
+    at = "2024-01-01T00:00:00Z"
+    said = {"id": "1", "parent_id": None, "role": "user", "content": "hello"}
+    good = {
+        "id": "c1",
+        "title": "fine",
+        "created_at": at,
+        "updated_at": at,
+        "messages": [{**said, "created_at": at, "updated_at": at}],
+    }
+    doc = {"format": "jupyter-chat-ext", "version": 1, "chats": [good, good]}
+    r = await api("POST", "chats/import/check", doc)
+    assert r.status == 200, r.json()
+    assert r.json() == {"chats": 2}
+    bad = {**good, "messages": [{"id": "1", "role": "wizard", "content": "x"}]}
+    r = await api("POST", "chats/import/check", {**doc, "chats": [good, bad]})
+    assert_error(r, 422, "invalid", "chats.1.messages.0")
+    assert_error(await api("POST", "chats/import/check", {"hello": "world"}), 422, "invalid")
+    raw = b'{"format": "jupyter-chat-ext", "chats": [{"title": "a \\u0000 b"}]}'
+    assert_error(await api("POST", "chats/import/check", raw=raw), 400, "malformed_json", "NUL")
+    assert await count(api) == 0
+
+
 async def test_text_with_a_nul_is_refused_and_nothing_is_written(api):
     # PostgreSQL's text cannot hold a NUL; SQLite is held to the same, so data moves between them.
     nul = b'"a \\u0000 b"'

@@ -75,11 +75,9 @@ def test_download_all_then_import_brings_every_chat_back(
     assert titles(lab_server) == made
 
 
-def test_a_file_larger_than_a_request_is_imported_in_parts(
-    page: Page, lab_server: LabServer, tmp_path: Path
-):
-    delete_everything(lab_server)
-    # 12 chats of 1 MB: more than one request's worth (8 MB), as years of chats are.
+def big_history(tmp_path: Path, count: int = 12) -> tuple[Path, list[dict]]:
+    """A file of ``count`` chats of 1 MB: more than one request's worth (8 MB), as years of
+    chats are; and its chats, to spoil one."""
     text = "word " * 200_000
     chats = [
         {
@@ -98,24 +96,61 @@ def test_a_file_larger_than_a_request_is_imported_in_parts(
                 }
             ],
         }
-        for i in range(12)
+        for i in range(count)
     ]
-    path = tmp_path / "history.json"
+    return tmp_path / "history.json", chats
+
+
+def write_history(path: Path, chats: list[dict]) -> None:
     path.write_text(json.dumps({"format": "jupyter-chat-ext", "version": 1, "chats": chats}))
+
+
+def import_posts(page: Page) -> list[tuple[str, int]]:
+    """Each import request the page sends, as it goes: (its path's end, its size)."""
+    posts: list[tuple[str, int]] = []
+
+    def seen(r) -> None:
+        if r.method == "POST" and "/chats/import" in r.url:
+            posts.append((r.url.rsplit("/chats/", 1)[1], len(r.post_data_buffer or b"")))
+
+    page.on("request", seen)
+    return posts
+
+
+def test_a_file_larger_than_a_request_is_imported_in_parts(
+    page: Page, lab_server: LabServer, tmp_path: Path
+):
+    delete_everything(lab_server)
+    path, chats = big_history(tmp_path)
+    write_history(path, chats)
     open_chats_panel(page, lab_server)
-    posts: list[int] = []
-    page.on(
-        "request",
-        lambda r: (
-            posts.append(len(r.post_data_buffer or b""))
-            if r.method == "POST" and r.url.endswith("/chats/import")
-            else None
-        ),
-    )
+    posts = import_posts(page)
     import_file(page, path)
     expect(page.locator(NOTICE).filter(has_text="Imported 12 chats.")).to_be_visible()
-    assert len(posts) == 2 and all(size < 9 * 2**20 for size in posts), posts
+    # Each part is checked, then each is imported.
+    assert [p for p, _ in posts] == ["import/check"] * 2 + ["import"] * 2, posts
+    assert all(size < 9 * 2**20 for _, size in posts), posts
     assert titles(lab_server, limit=50) == {f"Big chat {i}" for i in range(12)}
+
+
+def test_a_part_the_server_refuses_leaves_nothing_of_the_others(
+    page: Page, lab_server: LabServer, tmp_path: Path, console_errors: ConsoleErrors
+):
+    delete_everything(lab_server)
+    logged_before = len(console_errors.messages)
+    path, chats = big_history(tmp_path)
+    chats[-1]["messages"][0]["role"] = "wizard"  # in the second part
+    write_history(path, chats)
+    open_chats_panel(page, lab_server)
+    posts = import_posts(page)
+    import_file(page, path)
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_contain_text("Import Failed")
+    expect(dialog).to_contain_text("Not a valid jupyter-chat-ext export")
+    answer_dialog(page, accept=False)
+    assert [p for p, _ in posts] == ["import/check"] * 2, posts
+    assert titles(lab_server) == set()
+    console_errors.forget_caused(logged_before, 1, "status of 422")
 
 
 def test_a_file_that_is_not_chats_is_refused_and_nothing_is_imported(

@@ -47,6 +47,7 @@ export type ApiKey = Schemas['KeyOut'];
 export type ApiKeyCreated = Schemas['KeyCreated'];
 export type OwnedApiKey = Schemas['OwnedKeyOut'];
 export type ImportResult = Schemas['ImportResult'];
+export type ImportCheck = Schemas['ImportCheck'];
 export type Count = Schemas['Count'];
 export type ExportFormat = 'json' | 'markdown';
 
@@ -130,6 +131,11 @@ export class ChatApiClient {
   /** Imports chats: a jupyter-chat-ext export, or an Open WebUI chat export. */
   importChats(document: unknown): Promise<ImportResult> {
     return this._request<ImportResult>('POST', 'chats/import', document);
+  }
+
+  /** Refuses `document` as an import would, storing nothing. */
+  checkImport(document: unknown): Promise<ImportCheck> {
+    return this._request<ImportCheck>('POST', 'chats/import/check', document);
   }
 
   archiveAllChats(): Promise<Count> {

@@ -414,6 +414,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/chats/import/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check an import without storing anything: refused as the import would be */
+        post: operations["post_ImportCheckHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/chats/{chat_id}": {
         parameters: {
             query?: never;
@@ -1516,6 +1533,14 @@ export interface components {
              * @default null
              */
             parent_id?: string | null;
+        };
+        /** ImportCheck */
+        ImportCheck: {
+            /**
+             * Chats
+             * @description How many chats the file holds; nothing was stored
+             */
+            chats: number;
         };
         /** ImportResult */
         ImportResult: {
@@ -3161,6 +3186,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Bad request, not found or not allowed */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_ImportCheckHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportCheck"];
                 };
             };
             /** @description Bad request, not found or not allowed */

@@ -245,13 +245,21 @@ export class ChatListModel implements IDisposable {
 
   /**
    * Imports a chats file (already parsed), in as many requests as its size takes;
-   * resolves to how many chats came in. A refused request stops it, with an
-   * `ImportStopped` that says how many came in before.
+   * resolves to how many chats came in. A file in parts is checked whole first, so a part
+   * the server refuses leaves nothing of the others behind. A request that fails after
+   * that (the server gone, say) stops it, with an `ImportStopped` that says how many came
+   * in before.
    */
   async importChats(document: unknown): Promise<number> {
+    const batches = importBatches(document);
+    if (batches.length > 1) {
+      for (const batch of batches) {
+        await this.client.checkImport(batch);
+      }
+    }
     let imported = 0;
     try {
-      for (const batch of importBatches(document)) {
+      for (const batch of batches) {
         imported += (await this.client.importChats(batch)).items.length;
       }
     } catch (error) {
