@@ -253,6 +253,7 @@ _RESPONSES_PARAMS: dict[str, Check] = {
     "user": _of(str, "a string"),
     "store": _of(bool, "a boolean"),
     "include": _of(list, "an array"),
+    "top_logprobs": _integer(0, 20),
 }
 # What a stored response would give.
 _STORED = {

@@ -8,6 +8,10 @@ from typing import Any
 from .checks import openai_says
 from .errors import ProxyError
 
+# What a request includes to have its text's log-probabilities (``top_logprobs`` says how
+# many alternatives each token comes with).
+LOGPROBS = "message.output_text.logprobs"
+
 
 def chat_request(body: dict[str, Any]) -> dict[str, Any]:
     """The chat completions request that asks what ``body`` asks."""
@@ -31,6 +35,9 @@ def chat_request(body: dict[str, Any]) -> dict[str, Any]:
     response_format = _format((body.get("text") or {}).get("format"))
     if response_format:
         chat["response_format"] = response_format
+    if LOGPROBS in (body.get("include") or ()):
+        chat["logprobs"] = True
+        chat["top_logprobs"] = body.get("top_logprobs") or 0
     effort = (body.get("reasoning") or {}).get("effort")
     if effort:
         chat["reasoning_effort"] = effort

@@ -50,8 +50,8 @@ class ResponseEvents:
     def add(self, delta: Delta) -> bytes:
         if isinstance(delta, ReasoningDelta) and delta.text:
             return self._reasoning(delta.text)
-        if isinstance(delta, TextDelta) and delta.text:
-            return self._text(delta.text)
+        if isinstance(delta, TextDelta) and (delta.text or delta.logprobs):
+            return self._text(delta.text, delta.logprobs or [])
         if isinstance(delta, ToolCallDelta):
             return self._call(delta)
         if isinstance(delta, Usage):
@@ -91,7 +91,7 @@ class ResponseEvents:
             "response.reasoning_text.delta", **where, content_index=0, delta=text
         )
 
-    def _text(self, text: str) -> bytes:
+    def _text(self, text: str, logprobs: list[dict[str, Any]]) -> bytes:
         frames = self._close("reasoning")
         item = self.open.get("message")
         if item is None:
@@ -104,12 +104,13 @@ class ResponseEvents:
                 "response.content_part.added", **self._where(item), content_index=0, part=part
             )
         item["content"][0]["text"] += text
+        item["content"][0]["logprobs"] += logprobs
         return frames + self._event(
             "response.output_text.delta",
             **self._where(item),
             content_index=0,
             delta=text,
-            logprobs=[],
+            logprobs=logprobs,
         )
 
     def _call(self, delta: ToolCallDelta) -> bytes:
@@ -150,7 +151,7 @@ class ResponseEvents:
                 **where,
                 content_index=0,
                 text=part["text"],
-                logprobs=[],
+                logprobs=part["logprobs"],
             )
             frames += self._event("response.content_part.done", **where, content_index=0, part=part)
         else:

@@ -161,6 +161,31 @@ async def test_a_preset_and_formats(api, client_for):
         assert up.requests[-1].body["response_format"] == wanted
 
 
+async def test_log_probabilities_when_included(api, client_for, kind):
+    async with FakeUpstream(chunks=4) as up, client_for() as client:
+        await connect(api, up, kind=kind)
+        logprobs = ["message.output_text.logprobs"]
+        answer = await client.responses.create(
+            model="fake-chat", input="Hello there", include=logprobs, top_logprobs=2
+        )
+        part = answer.output[0].content[0]
+        assert "".join(p.token for p in part.logprobs) == part.text == reply_for(HELLO)
+        assert all(len(p.top_logprobs) == 2 for p in part.logprobs)
+        stream = await client.responses.create(
+            model="fake-chat", input="Hello there", include=logprobs, stream=True
+        )
+        tokens = [
+            lp.token
+            async for e in stream
+            if e.type == "response.output_text.delta"
+            for lp in e.logprobs
+        ]
+        assert "".join(tokens) == reply_for(HELLO)
+        # Not included, none are asked for.
+        await client.responses.create(model="fake-chat", input="Hello there", top_logprobs=2)
+        assert "logprobs" not in up.requests[-1].body
+
+
 async def test_what_is_not_kept_or_offered_here_is_refused_by_name(api, client_for):
     async with FakeUpstream() as up, client_for() as client:
         await connect(api, up)
@@ -172,7 +197,7 @@ async def test_what_is_not_kept_or_offered_here_is_refused_by_name(api, client_f
             ({"input": "x", "tools": [{"type": "web_search"}]}, "tools[0]"),
             ({"input": [{"type": "item_reference", "id": "x"}]}, "input[0].type"),
             ({"input": "x", "temperature": 5}, "temperature"),
-            ({"input": "x", "top_logprobs": 2}, "top_logprobs"),
+            ({"input": "x", "top_logprobs": 21}, "top_logprobs"),
         ]:
             with pytest.raises(openai.BadRequestError) as error:
                 await client.responses.create(model="fake-chat", **params)
