@@ -103,7 +103,8 @@ def _content(value: Any, at: str) -> Any:
     for i, part in enumerate(value):
         kind = part.get("type") if isinstance(part, dict) else None
         if kind in ("input_text", "output_text", "text", "refusal"):
-            parts.append({"type": "text", "text": str(part.get("text") or part.get("refusal"))})
+            text = part.get("refusal" if kind == "refusal" else "text")
+            parts.append({"type": "text", "text": text if isinstance(text, str) else ""})
         elif kind == "input_image" and isinstance(part.get("image_url"), str):
             image = {"url": part["image_url"]}
             if part.get("detail"):
