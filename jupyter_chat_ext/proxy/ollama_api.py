@@ -173,11 +173,8 @@ class OllamaApi:
             honoured = _continuing(target.client)
             for name, what in _OLLAMA_ONLY.items():
                 if body.get(name) and name not in honoured:
-                    where = (
-                        "an Ollama or OpenAI-compatible"
-                        if name in ("raw", "suffix")
-                        else ("an Ollama")
-                    )
+                    continued = name in ("raw", "suffix")
+                    where = "an Ollama or OpenAI-compatible" if continued else "an Ollama"
                     raise ProxyError(
                         f"{body['model']} does not support {what}: only models on {where} "
                         "connection do.",
