@@ -76,17 +76,21 @@ def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             content = "\n".join(
                 str(p.get(p["type"]) or "") for p in content if p.get("type") in ("text", "refusal")
             )
-        item: dict[str, Any] = {"role": m["role"], "content": content or ""}
+        # OpenAI's older form of a tool's result ("function", which names its function) is a
+        # tool's result to Ollama.
+        role = "tool" if m["role"] == "function" else m["role"]
+        item: dict[str, Any] = {"role": role, "content": content or ""}
         if images:
             item["images"] = images
-        if m["role"] == "tool":
+        if role == "tool":
             name = m.get("name") or called.get(str(m.get("tool_call_id")))
             if name:
                 item["tool_name"] = name
-        if m.get("tool_calls"):
-            called.update(
-                {str(c.get("id")): c["function"].get("name", "") for c in m["tool_calls"]}
-            )
+        calls = m.get("tool_calls") or []
+        if not calls and isinstance(m.get("function_call"), dict):
+            calls = [{"function": m["function_call"]}]  # the older form of one call
+        if calls:
+            called.update({str(c.get("id")): c["function"].get("name", "") for c in calls})
             item["tool_calls"] = [
                 {
                     "function": {
@@ -94,7 +98,7 @@ def ollama_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "arguments": _json_object(c["function"].get("arguments")),
                     }
                 }
-                for c in m["tool_calls"]
+                for c in calls
             ]
         out.append(item)
     return out
@@ -116,7 +120,8 @@ def ollama_body(
     if options:
         body["options"] = options
     if params.get("tools"):
-        body["tools"] = params["tools"]
+        # OpenAI's tools are functions whatever they say; Ollama's templates show the type.
+        body["tools"] = [{"type": "function", **t} for t in params["tools"]]
     if params.get("logprobs"):
         body["logprobs"] = True
         if params.get("top_logprobs") is not None:

@@ -465,6 +465,22 @@ async def test_openai_only_terms_are_said_in_ollamas(api, client_for):
         )
         sent = up.requests[-1].body["messages"]
         assert [m.get("tool_name") for m in sent[-2:]] == ["get_weather", "get_time"]
+        # OpenAI's older forms: a call as "function_call", its result as a "function"
+        # message; and a tool that does not say it is a function.
+        weather = {"name": "get_weather", "arguments": '{"city": "Paris"}'}
+        legacy = [
+            *brief,
+            {"role": "assistant", "content": None, "function_call": weather},
+            {"role": "function", "name": "get_weather", "content": "Sunny"},
+        ]
+        untyped = {"function": WEATHER_TOOL["function"]}
+        await client.chat.completions.create(model="llama-fake", messages=legacy, tools=[untyped])
+        sent = up.requests[-1].body
+        called = {"name": "get_weather", "arguments": {"city": "Paris"}}
+        assert sent["messages"][-2]["tool_calls"] == [{"function": called}]
+        result = {"role": "tool", "content": "Sunny", "tool_name": "get_weather"}
+        assert sent["messages"][-1] == result
+        assert sent["tools"] == [WEATHER_TOOL]
         with pytest.raises(openai.BadRequestError) as error:
             await client.embeddings.create(model="llama-fake", input="x", encoding_format="int8")
         assert error.value.param == "encoding_format"
