@@ -77,7 +77,7 @@ def export_chat(chat: ChatRow, messages: list[MessageRow], tags: list[str]) -> E
         current_message_id=chat.current_message_id,
         meta=chat.meta or {},
         messages=[
-            ExportMessage(**message_fields(m))
+            ExportMessage.model_construct(**message_fields(m))  # checked when written
             for m in sorted(messages, key=lambda m: (m.created_at, m.id))
         ],
     )
