@@ -12,9 +12,11 @@ content chunk (TTFT; for a non-streamed reply, to the response headers) and tota
 p99, the proxy's ADDED time, requests per second, the server's CPU time per streamed request
 (from /proc/<pid>/stat) and whether every proxied stream carried the same chunks in the same
 order as its direct twin. Each row has a target, a ratio to DIRECT and PASS or FAIL.
-For the non-streamed c=50 batch it also shows two floors: the same batch through bare Tornado
+For the non-streamed c=50 batch it also shows floors: the same batch through bare Tornado
 relays with the same transport and nothing of Jupyter or the extension (bare_relay.py), one a
-``tornado.web`` handler and one Tornado's HTTP server alone.
+``tornado.web`` handler and one Tornado's HTTP server alone; through the least Jupyter API
+handler, authenticated and authorized, in the same server (jupyter_relay.py); and, where nginx
+is installed, through nginx (nginx_floor.py), a relay that spends next to no CPU.
 It is a report, run by hand: it exits 0 whatever the figures (1 only if it could not run).
 The file name keeps it out of pytest's collection.
 """
@@ -35,8 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from jupyter_relay import PATH as JUPYTER_RELAY
+from jupyter_relay import UPSTREAM
+from nginx_floor import start_nginx_relay
 from proxy_load import (
-    Batch,
     Call,
     LoadClient,
     Sample,
@@ -52,6 +56,7 @@ from proxy_load import (
 from jupyter_chat_ext.testing.upstream import UpstreamProcess
 
 ROOT = Path(__file__).resolve().parents[2]
+BENCH = Path(__file__).resolve().parent
 TOKEN = "bench-proxy-token"
 CHUNKS = 200
 STREAM_MODEL = f"fake-chat+chunks-{CHUNKS}"
@@ -87,20 +92,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-async def floor_rows(calls: dict[str, Call], count: int, direct: Batch) -> list[Row]:
+async def floor_rows(calls: dict[str, Call], direct: Call, count: int) -> list[Row]:
     """The same batch through bare_relay.py's relays: what Tornado alone, with this
-    transport, adds (with a RequestHandler, and with none)."""
+    transport, adds (with a RequestHandler, and with none); and through nginx. Each is paired
+    with a direct batch of its own, in slices as the proxy's, so that its figure stands on
+    the same footing: unpaired, one batch's p99 moved by 10 ms or more from the next's."""
     rows = []
     for layer, call in calls.items():
         await run_batch(call, 100, 50)  # its connections, both ways, as the others had theirs
-        b = await run_batch(call, count, 50)
-        added = pct(b.total(), 99) - pct(direct.total(), 99)
+        d, b = await run_paired((direct, call), count, 50)
+        added = pct(b.total(), 99) - pct(d.total(), 99)
         rows.append(
             Row(
                 f"plain c50 FLOOR {layer} ADDED total p99 (ms), req/s",
                 f"{added:+.1f}, {b.rps:.0f}",
                 "-",
-                ratio(pct(b.total(), 99), pct(direct.total(), 99)),
+                ratio(pct(b.total(), 99), pct(d.total(), 99)),
                 "info" if not b.errors else "FAIL",
             )
         )
@@ -131,7 +138,10 @@ def start_server(workdir: Path, openai_url: str) -> tuple[subprocess.Popen[bytes
     port = free_port()
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(ROOT), str(BENCH), os.environ.get("PYTHONPATH")) if p
+        ),
+        UPSTREAM: openai_url,
         "JUPYTER_CONFIG_DIR": str(workdir / "config"),
         "JUPYTER_DATA_DIR": str(workdir / "data"),
         "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
@@ -145,7 +155,7 @@ def start_server(workdir: Path, openai_url: str) -> tuple[subprocess.Popen[bytes
         f"--port={port}",
         f"--IdentityProvider.token={TOKEN}",
         f"--ServerApp.root_dir={workdir}",
-        "--ServerApp.jpserver_extensions={'jupyter_chat_ext': True}",
+        "--ServerApp.jpserver_extensions={'jupyter_chat_ext': True, 'jupyter_relay': True}",
         f"--ChatExtApp.db_url=sqlite:///{workdir / 'c.db'}",
         "--ChatExtApp.local_model=",
         "--ChatExtApp.local_embedding_model=",
@@ -301,7 +311,8 @@ async def bench(
                 )
                 if not stream and concurrency == 50:
                     floors = {k: caller(direct, url, tag) for k, url in bare_urls.items()}
-                    rows += await floor_rows(floors, count, d)
+                    floors["Jupyter handler"] = caller(proxy, f"{base}/{JUPYTER_RELAY}", tag)
+                    rows += await floor_rows(floors, caller(direct, direct_url, tag), count)
                 rps_ok = p.rps >= 0.6 * d.rps if stream and concurrency == 50 else None
                 rows.append(
                     Row(
@@ -427,11 +438,16 @@ def main() -> int:
     ):
         proc, base = start_server(Path(tmp), up.openai_url)
         bare, bare_urls = start_bare_relay(up.openai_url)
+        nginx = start_nginx_relay(up.openai_url, Path(tmp) / "nginx", free_port())
+        if nginx is not None:
+            bare_urls["nginx"] = nginx[1]
         try:
             rows = asyncio.run(bench(args, up.openai_url, base, proc.pid, bare_urls))
         finally:
-            bare.terminate()
-            bare.wait(10)
+            for relay in (bare, nginx[0] if nginx else None):
+                if relay is not None:
+                    relay.terminate()
+                    relay.wait(10)
             proc.terminate()
             try:
                 proc.wait(10)
