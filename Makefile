@@ -25,7 +25,7 @@ test: install system-deps
 		&& npm run --silent format:check \
 		&& PYTHON="$(abspath $(BIN))/python" npm run --silent check:api \
 		&& npm run --silent test
-	CHAT_EXT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/api tests/unit tests/kernel
+	CHAT_EXT_REQUIRE_PG=1 $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 tests/api tests/unit tests/kernel
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser
 
 install: $(STAMP)

@@ -138,7 +138,7 @@ def test_interpolation_of_values_history_and_truncation(kernel):
     answer = markdown(
         chat(
             kernel,
-            "%%chat\nx is {x}, the cell was {In["
+            f"%%chat -m {MODEL}\nx is {{x}}, the cell was {{In["
             + str(cell)
             + "]} and gave {Out["
             + str(cell)
@@ -173,7 +173,7 @@ def test_a_dataframe_becomes_its_shape_dtypes_and_head(kernel):
 def test_err_is_the_last_exception_with_its_traceback(kernel):
     failed = kernel.execute("def broken():\n    return 1 / 0\nbroken()")
     assert failed.status == "error"
-    answer = markdown(chat(kernel, "%chat why does this fail? {Err}"))
+    answer = markdown(chat(kernel, f"%chat -m {MODEL} why does this fail? {{Err}}"))
     assert "Traceback (most recent call last)" in answer
     assert "return 1 / 0" in answer
     assert answer.rstrip().rstrip("`").rstrip().endswith("ZeroDivisionError: division by zero")
@@ -187,7 +187,7 @@ def test_err_is_the_last_exception_with_its_traceback(kernel):
 def test_err_of_a_cell_that_does_not_compile_is_where_it_fails(kernel):
     failed = kernel.execute("ok = 1\nprint(ok))")
     assert failed.status == "error"
-    answer = markdown(chat(kernel, "%chat what is wrong? {Err}"))
+    answer = markdown(chat(kernel, f"%chat -m {MODEL} what is wrong? {{Err}}"))
     assert "Cell In[" in answer and "line 2" in answer and "print(ok))" in answer
     assert "SyntaxError: unmatched ')'" in answer
     for internal in ("interactiveshell.py", "compilerop.py", "ast_parse", "Traceback"):
@@ -195,7 +195,7 @@ def test_err_of_a_cell_that_does_not_compile_is_where_it_fails(kernel):
 
 
 def test_format_code_puts_the_code_into_the_next_cell(kernel):
-    run = chat(kernel, "%%chat -f code\nHere:\n```python\nprint('{x}')\n```")
+    run = chat(kernel, f"%%chat -m {MODEL} -f code\nHere:\n```python\nprint('{{x}}')\n```")
     [payload] = [p for p in run.payloads if p["source"] == "set_next_input"]
     assert payload["text"] == "print('{x}')"  # nothing in code fences is interpolated
     assert payload["replace"] is False
@@ -235,7 +235,7 @@ def test_an_answer_cut_at_its_token_limit_says_so(kernel):
 
 
 def test_format_json_text_and_no_stream(kernel):
-    data = chat(kernel, "%chat -f json three colours").final()
+    data = chat(kernel, f"%chat -m {MODEL} -f json three colours").final()
     assert data["application/json"] == {"reply": "You said: three colours"}
 
     text = chat(kernel, "%chat -f text plain please").final()
@@ -355,6 +355,7 @@ def test_help_and_bad_options(kernel):
     assert "--format" in chat(kernel, "%chat -h").stdout
     assert "invalid choice: 'yaml'" in one_line(chat(kernel, "%chat -f yaml hi"))
     assert "no prompt" in one_line(chat(kernel, "%chat -m fake-chat"))
+    chat(kernel, "x = 42")
     assert "{x.nope}" in one_line(chat(kernel, "%chat tell me {x.nope}"))
     chat(kernel, "class Unprintable:\n    def __repr__(self):\n        raise ValueError('no')")
     chat(kernel, "odd = Unprintable()")
@@ -362,7 +363,7 @@ def test_help_and_bad_options(kernel):
 
 
 def test_json_output_is_valid_json(kernel):
-    data = chat(kernel, "%chat -f json more colours").final()
+    data = chat(kernel, f"%chat -m {MODEL} -f json more colours").final()
     assert json.loads(data["text/plain"]) == data["application/json"]
 
 
@@ -412,7 +413,8 @@ def test_the_notebooks_chat_survives_a_kernel_restart(kernel, api):
 def test_the_default_model_comes_from_ipython_config(kernel, upstream):
     try:
         chat(kernel, "%reload_ext jupyter_chat_kernel")
-        chat(kernel, "%chat before any setting")
+        # A new chat, so that no earlier answer's model is taken up.
+        chat(kernel, "%chat --chat new before any setting")
         # The first model listed that chats: the server's local embedding model comes first.
         assert sent_for(upstream, "before any setting")["model"] == MODEL
         # A model found by default is found again: a setting made later counts.

@@ -24,6 +24,8 @@ pytest.importorskip("ipykernel")
 def kernel(server, upstream) -> Iterator[KernelSession]:
     session = KernelSession(server, "project/widget.ipynb")
     try:
+        # Every test may make a widget, whichever runs first (or alone, or on another worker).
+        assert session.execute("from jupyter_chat_kernel import ChatWidget").status == "ok"
         yield session
     finally:
         session.close()
