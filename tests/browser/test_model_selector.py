@@ -171,6 +171,9 @@ def test_home_and_end_move_in_the_search_text_and_ctrl_moves_in_the_list(
     chat_page: Page, chat_lab: LabServer
 ):
     view = new_chat_in_panel(chat_page)
+    # The new chat puts the cursor in its input a frame after it shows: wait, as a person
+    # would, so that it does not come after the search has it.
+    expect(view.locator("textarea.jp-ChatExt-input")).to_be_focused()
     view.locator(".jp-ChatExt-modelButton").click()
     search = view.locator(".jp-ChatExt-modelSearch")
     options = view.locator(".jp-ChatExt-modelOption")
