@@ -14,14 +14,14 @@ from typing import Any
 
 from ..core.identity import Identity
 from ..models.service import ModelService, Route, spellings
-from ..providers.base import Delta, UpstreamError
+from ..providers.base import Delta
 from ..providers.local_client import LocalEmbedder
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
 from .checks import custom
 from .errors import ProxyError
 from .openai_wire import OpenAIChunks, openai_completion, openai_embeddings
-from .passthrough import SSE, Renamer, check_event_stream, relay_frames
+from .passthrough import SSE, Renamer, check_event_stream, relay_frames, whole_answer
 from .responses_request import chat_request
 from .responses_wire import ResponseEvents
 from .routing import route, with_preset
@@ -118,13 +118,6 @@ def _cache_untold(client: Any) -> bool:
     return isinstance(client, OllamaClient)
 
 
-def _shaped(answer: Any, items: str) -> dict[str, Any]:
-    """An OpenAI upstream's answer, if it is one: an object with its list of ``items``."""
-    if not isinstance(answer, dict) or not isinstance(answer.get(items), list):
-        raise UpstreamError("malformed", f"The upstream's answer has no '{items}' list.")
-    return answer
-
-
 class OpenAIApi:
     def __init__(self, models: ModelService):
         self.models = models
@@ -186,12 +179,8 @@ class OpenAIApi:
         target, body = await self.route(me, body)
         client = target.client
         if isinstance(client, OpenAIClient):
-            answer = _shaped(
-                await client.complete({**body, "model": target.upstream_id}), "choices"
-            )
-            if "model" in answer:
-                answer["model"] = requested
-            return answer
+            answer = await client.complete({**body, "model": target.upstream_id})
+            return whole_answer(answer, "choices", requested)
         messages, params = _translatable(body, client)
         collected = Collected()
         async for delta in client.stream_chat(target.upstream_id, messages, params):
@@ -205,10 +194,8 @@ class OpenAIApi:
         target = await route(self.models, me, requested, LISTING)
         client = target.client
         if isinstance(client, OpenAIClient):
-            answer = _shaped(await client.embeddings({**body, "model": target.upstream_id}), "data")
-            if "model" in answer:
-                answer["model"] = requested
-            return answer
+            answer = await client.embeddings({**body, "model": target.upstream_id})
+            return whole_answer(answer, "data", requested)
         if not isinstance(client, OllamaClient | LocalEmbedder):
             raise ProxyError(f"Model {requested!r} does not make embeddings.", param="model")
         value = body["input"]

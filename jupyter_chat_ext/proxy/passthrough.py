@@ -43,6 +43,16 @@ class Renamer:
         return data
 
 
+def whole_answer(answer: Any, items: str, requested: str) -> dict[str, Any]:
+    """An OpenAI-compatible upstream's whole answer, if it is one (an object with its list of
+    ``items``), naming the model as the client did."""
+    if not isinstance(answer, dict) or not isinstance(answer.get(items), list):
+        raise UpstreamError("malformed", f"The upstream's answer has no '{items}' list.")
+    if "model" in answer:
+        answer["model"] = requested
+    return answer
+
+
 @dataclass(frozen=True, slots=True)
 class Wire:
     """How a streaming format frames its JSON documents, for relaying it frame by frame."""

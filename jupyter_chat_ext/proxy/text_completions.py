@@ -16,12 +16,12 @@ from typing import Any
 
 from ..core.identity import Identity
 from ..models.service import LENGTH_LIMITS, ModelService, Route
-from ..providers.base import Finish, TextDelta, UpstreamError, Usage
+from ..providers.base import Finish, TextDelta, Usage
 from ..providers.local_client import LocalModelClient
 from ..providers.ollama_client import OllamaClient
 from ..providers.openai_client import OpenAIClient
 from .errors import ProxyError
-from .passthrough import SSE, Renamer, check_event_stream, relay_frames
+from .passthrough import SSE, Renamer, check_event_stream, relay_frames, whole_answer
 from .routing import route
 from .translate import SSE_DONE, framed, sse
 
@@ -202,11 +202,7 @@ class TextCompletions:
         upstream = speaker(target.client)
         if upstream is not None:
             answer = await upstream.complete({**body, "model": target.upstream_id}, "/completions")
-            if not isinstance(answer, dict) or not isinstance(answer.get("choices"), list):
-                raise UpstreamError("malformed", "The upstream's answer has no 'choices' list.")
-            if "model" in answer:
-                answer["model"] = requested
-            return answer
+            return whole_answer(answer, "choices", requested)
         prompt, params = _local_request(target.client, body)
         chunks = TextChunks(requested, prompt if body.get("echo") else "", False)
         async for delta in target.client.stream_text(target.upstream_id, prompt, params):
